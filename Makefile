@@ -1,0 +1,49 @@
+# Dockhand: `make run` starts the demo, `make test` runs every test. Needs only Python 3.11.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint check bench worker beat clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Dockhand needs $(PYTHON) on PATH (or: make PYTHON=/path/to/python3.11 ...)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "Dockhand is starting on http://127.0.0.1:8000  (log in with a demo user above)"
+	@echo "Watch orders flow in from a second terminal: $(PY) manage.py simulate_storefront --orders 20 --rate 2"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+check: $(STAMP)
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+	  DJANGO_ALLOWED_HOSTS=dockhand.example $(PY) manage.py check --deploy --fail-level WARNING
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A config worker -l info
+
+beat: $(STAMP)
+	$(VENV)/bin/celery -A config beat -l info
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles media .pytest_cache

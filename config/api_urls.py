@@ -1,0 +1,35 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from config.auth_api import ObtainTokenView
+from inventory.api.views import (
+    ClientViewSet,
+    ProductViewSet,
+    StockAdjustmentViewSet,
+    StockLevelViewSet,
+    StockMovementViewSet,
+    UserViewSet,
+)
+from orders.api.views import OrderViewSet, SalesChannelViewSet
+from warehouses.api.views import LocationViewSet, WarehouseViewSet
+
+router = DefaultRouter()
+router.register("clients", ClientViewSet, basename="client")
+router.register("channels", SalesChannelViewSet, basename="channel")
+router.register("warehouses", WarehouseViewSet, basename="warehouse")
+router.register("locations", LocationViewSet, basename="location")
+router.register("products", ProductViewSet, basename="product")
+router.register("stock/adjustments", StockAdjustmentViewSet, basename="stock-adjustment")
+router.register("stock/movements", StockMovementViewSet, basename="stock-movement")
+router.register("stock", StockLevelViewSet, basename="stock")
+router.register("orders", OrderViewSet, basename="order")
+router.register("users", UserViewSet, basename="user")
+
+urlpatterns = [
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,30 @@
+from django.urls import NoReverseMatch, reverse
+
+from inventory.access import user_access
+from inventory.choices import Role
+
+# (label, url name, roles that see it); later issues append their pages here.
+NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
+    ("Home", "home", frozenset(Role.values)),
+    ("Orders", "orders:list", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
+    ("Stock", "inventory:stock", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
+    ("API docs", "api-docs", frozenset({Role.MANAGER, Role.CLIENT})),
+    ("Admin", "admin:index", frozenset({Role.MANAGER})),
+]
+
+
+def navigation(request):
+    access = user_access(request.user)
+    items = []
+    for label, url_name, roles in NAVIGATION:
+        if not access.roles & roles:
+            continue
+        if url_name == "admin:index" and not request.user.is_staff:
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": label, "url": url, "active": request.path.startswith(url) and url != "/"
+                      or request.path == url})
+    return {"nav_items": items, "access": access}

@@ -1,0 +1,23 @@
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from inventory.access import user_access
+from inventory.choices import Role
+
+ALL_ROLES = frozenset(Role.values)
+STAFF_READ = frozenset({Role.PICKER, Role.PACKER, Role.MANAGER})
+
+
+class IsStaffOrClientUser(BasePermission):
+    """Role check for API views: `read_roles` may read, `write_roles` may write (managers by default)."""
+
+    message = "Your role does not allow this."
+
+    def has_permission(self, request, view) -> bool:
+        access = user_access(request.user)
+        if not access.roles:
+            return False
+        if request.method in SAFE_METHODS:
+            allowed = getattr(view, "read_roles", ALL_ROLES)
+        else:
+            allowed = getattr(view, "write_roles", frozenset({Role.MANAGER}))
+        return bool(access.roles & set(allowed))

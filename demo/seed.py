@@ -1,0 +1,229 @@
+"""Build the demo: warehouses with a real floor layout, two merchants, stock, users and a first few orders.
+
+Idempotent: every object is looked up by its natural key first, and stock is only seeded once
+(the ledger holds a DEMO-SEED receipt for it), so running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from demo.catalog import BRIGHTLEAF_PRODUCTS, CASCADE_PRODUCTS, CLIENTS, LOT_TRACKED_SKUS, WAREHOUSES, upc_a
+from inventory.access import ensure_role_groups
+from inventory.choices import Role
+from inventory.models import Client, Product, StockMovement
+from inventory.services import stock_receive, user_save
+from orders.choices import ChannelKind, ServiceLevel
+from orders.models import Order, SalesChannel
+from orders.services import order_create
+from warehouses.choices import LocationKind
+from warehouses.models import Location, Warehouse
+
+DEMO_PASSWORD = "dockhand-demo"
+SEED_REFERENCE = "DEMO-SEED"
+
+DEMO_USERS = [
+    # username, role, client code, warehouse codes
+    ("manager", Role.MANAGER, None, []),
+    ("picker", Role.PICKER, None, ["SLC"]),
+    ("packer", Role.PACKER, None, ["SLC"]),
+    ("nsh-picker", Role.PICKER, None, ["NSH"]),
+    ("cascade", Role.CLIENT, "CASCADE", []),
+]
+
+# zone, aisles, bays per aisle, levels, kind
+FLOOR_LAYOUT = [
+    ("A", range(1, 5), 6, "ABC", LocationKind.PICK),
+    ("B", range(5, 7), 6, "AB", LocationKind.PICK),
+    ("R", range(7, 9), 4, "ABCD", LocationKind.RESERVE),
+]
+SPECIAL_LOCATIONS = [
+    ("RCV-01", "DOCK", LocationKind.RECEIVING),
+    ("RCV-02", "DOCK", LocationKind.RECEIVING),
+    ("PACK-01", "PACK", LocationKind.PACKING),
+    ("PACK-02", "PACK", LocationKind.PACKING),
+    ("RET-01", "RET", LocationKind.RETURNS),
+]
+
+DEMO_ORDERS = [
+    # number, name, address1, city, state, zip, service, lines [(sku, qty)]
+    ("DEMO-1001", "Avery Johnson", "1200 Senate St", "Columbia", "SC", "29201", ServiceLevel.STANDARD,
+     [("CO-HL-400", 2), ("CO-SCK-3P", 1)]),
+    ("DEMO-1002", "Mia Chen", "400 Pine St", "Seattle", "WA", "98101", ServiceLevel.EXPEDITED,
+     [("CO-TNT-2P", 1), ("CO-PAD-UL", 1), ("CO-SB-20F", 1)]),
+    ("DEMO-1003", "Jordan Alvarez", "2100 Main St", "Dallas", "TX", "75201", ServiceLevel.STANDARD,
+     [("CO-PK-28", 1), ("CO-BTL-1L", 2)]),
+    ("DEMO-1004", "Sam Patel", "77 Massachusetts Ave", "Cambridge", "MA", "02139", ServiceLevel.OVERNIGHT,
+     [("CO-JKT-RN-M", 1)]),
+    ("DEMO-2001", "Riley Thompson", "1600 Pennsylvania Ave NW", "Washington", "DC", "20500", ServiceLevel.STANDARD,
+     [("BL-GRN-MAT-30", 2), ("BL-WHK-BMB", 1)]),
+    ("DEMO-2002", "Casey Morgan", "350 5th Ave", "New York", "NY", "10118", ServiceLevel.STANDARD,
+     [("BL-TPT-CI-800", 1), ("BL-BLK-EGR-100", 2), ("BL-CUP-PRC-2", 1)]),
+    ("DEMO-2003", "Taylor Brooks", "1 Market St", "San Francisco", "CA", "94105", ServiceLevel.ECONOMY,
+     [("BL-SMP-DSC-8", 1)]),
+    ("DEMO-2004", "Drew Kim", "500 W 2nd St", "Austin", "TX", "78701", ServiceLevel.STANDARD,
+     [("BL-UNKNOWN-SKU", 1), ("BL-INF-STL", 1)]),
+]
+
+
+def serpentine_sequence(layout) -> dict[str, int]:
+    """Walking order for a pick path: up one aisle, down the next, zone by zone."""
+    sequence: dict[str, int] = {}
+    n = 0
+    aisle_index = 0
+    for zone, aisles, bays, levels, _kind in layout:
+        for aisle in aisles:
+            bay_order = range(1, bays + 1) if aisle_index % 2 == 0 else range(bays, 0, -1)
+            aisle_index += 1
+            for bay in bay_order:
+                for level in levels:
+                    n += 10
+                    sequence[f"{zone}-{aisle:02d}-{bay:02d}-{level}"] = n
+    return sequence
+
+
+def seed_warehouses() -> list[Warehouse]:
+    warehouses = []
+    sequence = serpentine_sequence(FLOOR_LAYOUT)
+    for data in WAREHOUSES:
+        warehouse, _ = Warehouse.objects.update_or_create(code=data["code"], defaults=data)
+        warehouses.append(warehouse)
+        existing = set(warehouse.locations.values_list("code", flat=True))
+        new = []
+        for zone, aisles, bays, levels, kind in FLOOR_LAYOUT:
+            for aisle in aisles:
+                for bay in range(1, bays + 1):
+                    for level in levels:
+                        code = f"{zone}-{aisle:02d}-{bay:02d}-{level}"
+                        if code not in existing:
+                            new.append(Location(warehouse=warehouse, code=code, zone=zone, aisle=aisle, bay=bay,
+                                                level=level, kind=kind, walk_sequence=sequence[code]))
+        for i, (code, zone, kind) in enumerate(SPECIAL_LOCATIONS):
+            if code not in existing:
+                new.append(Location(warehouse=warehouse, code=code, zone=zone, kind=kind,
+                                    walk_sequence=100_000 + i))
+        Location.objects.bulk_create(new)
+    return warehouses
+
+
+def seed_clients_and_products() -> dict[str, Client]:
+    clients = {}
+    for data in CLIENTS:
+        client, _ = Client.objects.update_or_create(code=data["code"], defaults=data)
+        clients[client.code] = client
+    for client_code, catalog, prefix in (("CASCADE", CASCADE_PRODUCTS, 84_712_300_000),
+                                         ("BRIGHTLEAF", BRIGHTLEAF_PRODUCTS, 86_005_100_000)):
+        client = clients[client_code]
+        for i, (sku, name, weight, length, width, height, value) in enumerate(catalog):
+            Product.objects.update_or_create(
+                client=client, sku=sku,
+                defaults={
+                    "name": name, "barcode": upc_a(prefix + i * 7 + 1), "weight_g": weight, "length_mm": length,
+                    "width_mm": width, "height_mm": height, "unit_value": Decimal(value), "currency": "USD",
+                    "is_lot_tracked": sku in LOT_TRACKED_SKUS,
+                },
+            )
+    return clients
+
+
+def seed_stock(warehouses: list[Warehouse], manager) -> int:
+    if StockMovement.objects.filter(reference=SEED_REFERENCE).exists():
+        return 0
+    rng = random.Random(20261126)
+    today = timezone.localdate()
+    receipts = 0
+    products = list(Product.objects.order_by("client__code", "sku"))
+    for warehouse in warehouses:
+        pick = list(warehouse.locations.filter(kind=LocationKind.PICK).order_by("walk_sequence"))
+        reserve = list(warehouse.locations.filter(kind=LocationKind.RESERVE).order_by("walk_sequence"))
+        for i, product in enumerate(products):
+            # Nashville is the smaller site: about a quarter of the SKUs are not stocked there.
+            if warehouse.code == "NSH" and i % 4 == 3:
+                continue
+            location = pick[(i * 2 + (1 if warehouse.code == "NSH" else 0)) % len(pick)]
+            quantity = rng.randint(4, 60)
+            if product.is_lot_tracked:
+                lots = [("L2601", today + datetime.timedelta(days=40), quantity),
+                        ("L2512", today - datetime.timedelta(days=3), 5),  # expired: never allocated
+                        ("L2603", today + datetime.timedelta(days=200), rng.randint(10, 30))]
+                for lot, expiry, qty in lots:
+                    stock_receive(product=product, location=location, quantity=qty, reference=SEED_REFERENCE,
+                                  user=manager, lot_number=lot, expiry_date=expiry, reason="Opening stock")
+                    receipts += 1
+                continue
+            stock_receive(product=product, location=location, quantity=quantity, reference=SEED_REFERENCE,
+                          user=manager, reason="Opening stock")
+            receipts += 1
+            if i % 3 == 0:
+                stock_receive(product=product, location=reserve[i % len(reserve)], quantity=rng.randint(20, 120),
+                              reference=SEED_REFERENCE, user=manager, reason="Opening stock (reserve)")
+                receipts += 1
+    return receipts
+
+
+def seed_users(clients: dict[str, Client]) -> list[tuple[str, str, str]]:
+    ensure_role_groups()
+    user_model = get_user_model()
+    created = []
+    for username, role, client_code, warehouse_codes in DEMO_USERS:
+        user = user_model.objects.filter(username=username).first()
+        user = user_save(
+            instance=user,
+            username=username,
+            password=DEMO_PASSWORD if user is None else None,
+            role=role,
+            client=clients.get(client_code) if client_code else None,
+            warehouses=list(Warehouse.objects.filter(code__in=warehouse_codes)),
+            email=f"{username}@dockhand.example",
+            is_staff=role == Role.MANAGER,
+            is_superuser=role == Role.MANAGER,
+        )
+        created.append((username, DEMO_PASSWORD, role))
+    return created
+
+
+def seed_orders(clients: dict[str, Client], manager) -> int:
+    channels = {}
+    for code, client in clients.items():
+        channels[code], _ = SalesChannel.objects.get_or_create(
+            client=client, kind=ChannelKind.API, name=f"{client.name} API",
+            defaults={"webhook_secret": f"demo-secret-{code.lower()}"},
+        )
+        SalesChannel.objects.get_or_create(
+            client=client, kind=ChannelKind.SHOPIFY, name=f"{client.name} Shopify",
+            defaults={"webhook_secret": f"shpss_demo_{code.lower()}", "store_url": ""},
+        )
+    created = 0
+    for number, name, address1, city, state, zip_code, service, lines in DEMO_ORDERS:
+        client = clients["CASCADE" if number.startswith("DEMO-1") else "BRIGHTLEAF"]
+        channel = channels[client.code]
+        if Order.objects.filter(channel=channel, external_id=number).exists():
+            continue
+        order_create(
+            channel=channel, order_number=number, external_id=number,
+            lines=[{"sku": sku, "quantity": qty} for sku, qty in lines],
+            customer_name=name, customer_email=f"{name.split()[0].lower()}@example.com",
+            ship_name=name, ship_address1=address1, ship_city=city, ship_state=state, ship_postal_code=zip_code,
+            ship_country="US", requested_service_level=service, placed_at=timezone.now(),
+            actor="demo seed",
+        )
+        created += 1
+    return created
+
+
+@transaction.atomic
+def seed_demo() -> dict:
+    """Create or complete the demo data set; returns what it did and the demo logins."""
+    warehouses = seed_warehouses()
+    clients = seed_clients_and_products()
+    users = seed_users(clients)
+    manager = get_user_model().objects.get(username="manager")
+    receipts = seed_stock(warehouses, manager)
+    orders = seed_orders(clients, manager)
+    return {"users": users, "receipts": receipts, "orders": orders}

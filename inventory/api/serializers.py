@@ -1,0 +1,129 @@
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from rest_framework import serializers
+
+from config.api_fields import ScopedPrimaryKeyRelatedField
+from inventory.access import primary_role
+from inventory.choices import Role
+from inventory.models import Client, Product, StockLevel, StockMovement, UserProfile
+from inventory.selectors import client_list, product_list
+from warehouses.models import Warehouse
+from warehouses.selectors import location_list
+
+User = get_user_model()
+
+
+class ClientSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Client
+        fields = ["id", "code", "name", "contact_email", "is_active", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    client = ScopedPrimaryKeyRelatedField(scope=client_list)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id", "client", "sku", "name", "barcode", "weight_g", "length_mm", "width_mm", "height_mm",
+            "unit_value", "currency", "is_lot_tracked", "is_active",
+        ]
+        validators = []
+
+    def validate(self, attrs):
+        client = attrs.get("client", getattr(self.instance, "client", None))
+        sku = attrs.get("sku", getattr(self.instance, "sku", None))
+        clash = Product.objects.filter(client=client, sku=sku)
+        if self.instance:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError({"sku": ["This client already has a product with this SKU."]})
+        return attrs
+
+
+class StockLevelSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", read_only=True)
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    client = serializers.IntegerField(source="product.client_id", read_only=True)
+    location_code = serializers.CharField(source="location.code", read_only=True)
+    warehouse = serializers.CharField(source="location.warehouse.code", read_only=True)
+    available = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = StockLevel
+        fields = [
+            "id", "product", "sku", "product_name", "client", "location", "location_code", "warehouse",
+            "lot_number", "expiry_date", "on_hand", "allocated", "available", "updated_at",
+        ]
+
+
+class StockAdjustmentSerializer(serializers.Serializer):
+    product = ScopedPrimaryKeyRelatedField(scope=product_list)
+    location = ScopedPrimaryKeyRelatedField(scope=location_list)
+    quantity = serializers.IntegerField(min_value=-1_000_000, max_value=1_000_000,
+                                        help_text="Signed: positive adds units, negative removes them.")
+    reason = serializers.CharField(max_length=255)
+    lot_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    expiry_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def validate_quantity(self, value):
+        if value == 0:
+            raise serializers.ValidationError("Quantity must not be zero.")
+        return value
+
+
+class StockMovementSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="product.sku", read_only=True)
+    from_location_code = serializers.CharField(source="from_location.code", read_only=True, default=None)
+    to_location_code = serializers.CharField(source="to_location.code", read_only=True, default=None)
+    user = serializers.CharField(source="user.username", read_only=True, default=None)
+
+    class Meta:
+        model = StockMovement
+        fields = [
+            "id", "product", "sku", "kind", "quantity", "from_location", "from_location_code", "to_location",
+            "to_location_code", "lot_number", "reference", "reason", "user", "created_at",
+        ]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
+    role = serializers.ChoiceField(choices=Role.choices)
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all(), required=False, allow_null=True)
+    warehouses = serializers.PrimaryKeyRelatedField(queryset=Warehouse.objects.all(), many=True, required=False)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "password", "email", "first_name", "last_name", "is_active", "role", "client",
+                  "warehouses"]
+
+    def to_representation(self, instance):
+        profile = UserProfile.objects.filter(user=instance).first()
+        return {
+            "id": instance.pk,
+            "username": instance.username,
+            "email": instance.email,
+            "first_name": instance.first_name,
+            "last_name": instance.last_name,
+            "is_active": instance.is_active,
+            "role": primary_role(instance),
+            "client": profile.client_id if profile else None,
+            "warehouses": sorted(profile.warehouses.values_list("pk", flat=True)) if profile else [],
+        }
+
+    def validate(self, attrs):
+        role = attrs.get("role")
+        client = attrs.get("client")
+        if role == Role.CLIENT and not client:
+            raise serializers.ValidationError({"client": ["A client user must belong to a client."]})
+        if role and role != Role.CLIENT and client:
+            raise serializers.ValidationError({"client": ["Only client users belong to a client."]})
+        if self.instance is None and not attrs.get("password"):
+            raise serializers.ValidationError({"password": ["A new user needs a password."]})
+        if attrs.get("password"):
+            try:
+                validate_password(attrs["password"], self.instance)
+            except Exception as exc:  # django ValidationError -> field error
+                raise serializers.ValidationError({"password": list(getattr(exc, "messages", [str(exc)]))}) from exc
+        return attrs

@@ -1,0 +1,17 @@
+class DomainError(Exception):
+    """A business rule refused the request; the message is safe to show to the user."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InsufficientStock(DomainError):
+    status_code = 400
+
+
+class StockLedgerError(DomainError):
+    pass

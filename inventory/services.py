@@ -1,0 +1,347 @@
+"""Every change to stock goes through this module; each writes exactly one ledger row per location change.
+
+Nothing else in Dockhand writes StockLevel. Quantities move with F() expressions inside
+transaction.atomic, with the rows locked in pk order (inventory.locks), and the database's
+CheckConstraints back every rule (no negative on-hand, never more allocated than on hand).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from inventory.choices import MovementKind
+from inventory.exceptions import InsufficientStock, StockLedgerError
+from inventory.locks import stock_levels_lock
+from inventory.models import Product, StockLevel, StockMovement
+from inventory.signals import stock_available_increased
+from warehouses.models import Location
+
+
+@dataclass(frozen=True)
+class MovementContext:
+    reference: str = ""
+    reason: str = ""
+    user: object | None = None
+
+
+def _user_or_none(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _record(
+    *,
+    product_id: int,
+    kind: str,
+    quantity: int,
+    from_location_id: int | None = None,
+    to_location_id: int | None = None,
+    lot_number: str = "",
+    reference: str = "",
+    reason: str = "",
+    user=None,
+) -> StockMovement:
+    return StockMovement.objects.create(
+        product_id=product_id,
+        kind=kind,
+        quantity=quantity,
+        from_location_id=from_location_id,
+        to_location_id=to_location_id,
+        lot_number=lot_number,
+        reference=reference[:100],
+        reason=reason[:255],
+        user=_user_or_none(user),
+    )
+
+
+def _announce_arrival(level: StockLevel) -> None:
+    transaction.on_commit(
+        partial(
+            stock_available_increased.send,
+            sender=StockLevel,
+            product_id=level.product_id,
+            warehouse_id=level.location.warehouse_id,
+        )
+    )
+
+
+def _stock_level_for_update(
+    *, product: Product, location: Location, lot_number: str = "", expiry_date: datetime.date | None = None
+) -> StockLevel:
+    level, _ = StockLevel.objects.get_or_create(
+        product=product, location=location, lot_number=lot_number, defaults={"expiry_date": expiry_date}
+    )
+    locked = stock_levels_lock([level.pk])[level.pk]
+    if expiry_date and locked.expiry_date != expiry_date:
+        locked.expiry_date = expiry_date
+        locked.save(update_fields=["expiry_date", "updated_at"])
+    return locked
+
+
+def _check_location_usable(product: Product, location: Location) -> None:
+    if not location.is_active:
+        raise StockLedgerError(f"Location {location.code} is inactive.", field="location")
+
+
+@transaction.atomic
+def stock_adjust(
+    *,
+    product: Product,
+    location: Location,
+    quantity: int,
+    reason: str,
+    user=None,
+    reference: str = "",
+    lot_number: str = "",
+    expiry_date: datetime.date | None = None,
+    kind: str = MovementKind.ADJUSTMENT,
+) -> StockMovement:
+    """Add (positive) or remove (negative) units at a location and write the ledger row.
+
+    Raises StockLedgerError for a zero quantity or a missing reason, InsufficientStock when removing
+    more than is available (allocated units cannot be adjusted away).
+    """
+    if quantity == 0:
+        raise StockLedgerError("Quantity must not be zero.", field="quantity")
+    if not reason.strip():
+        raise StockLedgerError("Give a reason for the adjustment.", field="reason")
+    _check_location_usable(product, location)
+    level = _stock_level_for_update(product=product, location=location, lot_number=lot_number, expiry_date=expiry_date)
+    if quantity < 0 and level.available < -quantity:
+        raise InsufficientStock(
+            f"Only {level.available} of {product.sku} available at {location.code}; cannot remove {-quantity}.",
+            field="quantity",
+        )
+    StockLevel.objects.filter(pk=level.pk).update(on_hand=F("on_hand") + quantity)
+    movement = _record(
+        product_id=product.pk,
+        kind=kind,
+        quantity=abs(quantity),
+        from_location_id=location.pk if quantity < 0 else None,
+        to_location_id=location.pk if quantity > 0 else None,
+        lot_number=lot_number,
+        reference=reference,
+        reason=reason,
+        user=user,
+    )
+    if quantity > 0:
+        _announce_arrival(level)
+    return movement
+
+
+def stock_receive(
+    *,
+    product: Product,
+    location: Location,
+    quantity: int,
+    reference: str,
+    user=None,
+    lot_number: str = "",
+    expiry_date: datetime.date | None = None,
+    reason: str = "Received",
+    kind: str = MovementKind.RECEIPT,
+) -> StockMovement:
+    """Put received units on hand at a location. Raises StockLedgerError for a non-positive quantity."""
+    if quantity <= 0:
+        raise StockLedgerError("Received quantity must be positive.", field="quantity")
+    return stock_adjust(
+        product=product,
+        location=location,
+        quantity=quantity,
+        reason=reason,
+        user=user,
+        reference=reference,
+        lot_number=lot_number,
+        expiry_date=expiry_date,
+        kind=kind,
+    )
+
+
+@transaction.atomic
+def stock_allocate(*, stock_level_id: int, quantity: int, reference: str, user=None) -> StockMovement:
+    """Reserve units of one stock level for an order. Raises InsufficientStock if fewer are available."""
+    if quantity <= 0:
+        raise StockLedgerError("Allocated quantity must be positive.", field="quantity")
+    level = stock_levels_lock([stock_level_id]).get(stock_level_id)
+    if level is None:
+        raise StockLedgerError("Stock level not found.")
+    if level.available < quantity:
+        raise InsufficientStock(f"Only {level.available} of product {level.product_id} available.")
+    StockLevel.objects.filter(pk=level.pk).update(allocated=F("allocated") + quantity)
+    return _record(
+        product_id=level.product_id,
+        kind=MovementKind.ALLOCATE,
+        quantity=quantity,
+        from_location_id=level.location_id,
+        lot_number=level.lot_number,
+        reference=reference,
+        reason="Reserved for order",
+        user=user,
+    )
+
+
+@transaction.atomic
+def stock_deallocate(
+    *, stock_level_id: int, quantity: int, reference: str, reason: str = "Reservation released", user=None
+) -> StockMovement:
+    """Release reserved units back to available. Raises StockLedgerError if fewer are allocated."""
+    if quantity <= 0:
+        raise StockLedgerError("Released quantity must be positive.", field="quantity")
+    level = stock_levels_lock([stock_level_id]).get(stock_level_id)
+    if level is None or level.allocated < quantity:
+        raise StockLedgerError("Cannot release more units than are allocated.")
+    StockLevel.objects.filter(pk=level.pk).update(allocated=F("allocated") - quantity)
+    movement = _record(
+        product_id=level.product_id,
+        kind=MovementKind.DEALLOCATE,
+        quantity=quantity,
+        from_location_id=level.location_id,
+        lot_number=level.lot_number,
+        reference=reference,
+        reason=reason,
+        user=user,
+    )
+    level.location  # noqa: B018 - loaded for the arrival announcement
+    _announce_arrival(level)
+    return movement
+
+
+@transaction.atomic
+def stock_move(
+    *,
+    stock_level_id: int,
+    to_location: Location,
+    quantity: int,
+    reference: str,
+    kind: str = MovementKind.TRANSFER,
+    reason: str = "",
+    user=None,
+    allocated: bool = False,
+) -> StockMovement:
+    """Move units from one stock level to another location (same lot); with allocated=True the units
+    moved are reserved ones and stay reserved at the destination (picking to the packing area).
+
+    Raises InsufficientStock when the source has too few units.
+    """
+    if quantity <= 0:
+        raise StockLedgerError("Moved quantity must be positive.", field="quantity")
+    source = StockLevel.objects.select_related("product", "location").get(pk=stock_level_id)
+    destination, _ = StockLevel.objects.get_or_create(
+        product_id=source.product_id,
+        location=to_location,
+        lot_number=source.lot_number,
+        defaults={"expiry_date": source.expiry_date},
+    )
+    locked = stock_levels_lock([source.pk, destination.pk])
+    source, destination = locked[source.pk], locked[destination.pk]
+    if allocated and source.allocated < quantity:
+        raise InsufficientStock(f"Only {source.allocated} reserved units at the source.")
+    if not allocated and source.available < quantity:
+        raise InsufficientStock(f"Only {source.available} available units at the source.")
+    try:
+        StockLevel.objects.filter(pk=source.pk).update(
+            on_hand=F("on_hand") - quantity, allocated=F("allocated") - (quantity if allocated else 0)
+        )
+        StockLevel.objects.filter(pk=destination.pk).update(
+            on_hand=F("on_hand") + quantity, allocated=F("allocated") + (quantity if allocated else 0)
+        )
+    except IntegrityError as exc:  # the CheckConstraints caught what the checks above should have
+        raise InsufficientStock("The move would make stock negative.") from exc
+    movement = _record(
+        product_id=source.product_id,
+        kind=kind,
+        quantity=quantity,
+        from_location_id=source.location_id,
+        to_location_id=to_location.pk,
+        lot_number=source.lot_number,
+        reference=reference,
+        reason=reason,
+        user=user,
+    )
+    if not allocated:
+        destination.location = to_location
+        _announce_arrival(destination)
+    return movement
+
+
+@transaction.atomic
+def stock_remove(
+    *,
+    stock_level_id: int,
+    quantity: int,
+    kind: str,
+    reference: str,
+    reason: str,
+    user=None,
+    allocated: bool = False,
+) -> StockMovement:
+    """Take units out of the warehouse (shipped, disposed, lost on a short pick) and write the ledger row.
+
+    With allocated=True the units removed are reserved ones. Raises InsufficientStock if too few.
+    """
+    if quantity <= 0:
+        raise StockLedgerError("Removed quantity must be positive.", field="quantity")
+    level = stock_levels_lock([stock_level_id]).get(stock_level_id)
+    if level is None:
+        raise StockLedgerError("Stock level not found.")
+    if allocated and level.allocated < quantity:
+        raise InsufficientStock(f"Only {level.allocated} reserved units here.")
+    if not allocated and level.available < quantity:
+        raise InsufficientStock(f"Only {level.available} available units here.")
+    StockLevel.objects.filter(pk=level.pk).update(
+        on_hand=F("on_hand") - quantity, allocated=F("allocated") - (quantity if allocated else 0)
+    )
+    return _record(
+        product_id=level.product_id,
+        kind=kind,
+        quantity=quantity,
+        from_location_id=level.location_id,
+        lot_number=level.lot_number,
+        reference=reference,
+        reason=reason,
+        user=user,
+    )
+
+
+@transaction.atomic
+def user_save(
+    *,
+    instance=None,
+    username: str | None = None,
+    password: str | None = None,
+    role: str | None = None,
+    client=None,
+    warehouses=None,
+    **fields,
+):
+    """Create or update a user with one role group, its client (client users) and its warehouses (staff)."""
+    from django.contrib.auth import get_user_model
+
+    from inventory.access import ensure_role_groups
+    from inventory.models import UserProfile
+
+    user_model = get_user_model()
+    user = instance or user_model(username=username)
+    if username is not None:
+        user.username = username
+    for name, value in fields.items():
+        setattr(user, name, value)
+    if password:
+        user.set_password(password)
+    user.save()
+    if role is not None:
+        groups = ensure_role_groups()
+        user.groups.remove(*groups.values())
+        user.groups.add(groups[role])
+    profile, _ = UserProfile.objects.get_or_create(user=user)
+    if role is not None:
+        profile.client = client if role == "client" else None
+        profile.save(update_fields=["client", "updated_at"])
+    if warehouses is not None:
+        profile.warehouses.set(warehouses)
+    user.__dict__.pop("_dockhand_access", None)
+    return user

@@ -1,0 +1,56 @@
+from django.db import models
+
+
+class ChannelKind(models.TextChoices):
+    SHOPIFY = "shopify", "Shopify"
+    WOOCOMMERCE = "woocommerce", "WooCommerce"
+    CSV = "csv", "CSV upload"
+    API = "api", "API"
+
+
+class ServiceLevel(models.TextChoices):
+    STANDARD = "standard", "Standard (3-5 days)"
+    EXPEDITED = "expedited", "Expedited (2 days)"
+    OVERNIGHT = "overnight", "Overnight"
+    ECONOMY = "economy", "Economy"
+
+
+class OrderStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    ALLOCATED = "allocated", "Allocated"
+    BACKORDERED = "backordered", "Backordered"
+    ON_HOLD = "on_hold", "On hold"
+    SPLIT = "split", "Split into shipments"
+    PICKING = "picking", "Picking"
+    PICKED = "picked", "Picked"
+    PACKED = "packed", "Packed"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+S = OrderStatus
+
+# The only legal moves of an order. Everything that changes Order.status goes through
+# orders.services.order_transition, which checks this table under a row lock.
+ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.RECEIVED: frozenset({S.ALLOCATED, S.BACKORDERED, S.ON_HOLD, S.SPLIT, S.CANCELLED}),
+    # back to RECEIVED when a manager re-routes; BACKORDERED / ON_HOLD after a short pick or a hold
+    S.ALLOCATED: frozenset({S.PICKING, S.BACKORDERED, S.ON_HOLD, S.RECEIVED, S.CANCELLED}),
+    S.BACKORDERED: frozenset({S.ALLOCATED, S.ON_HOLD, S.RECEIVED, S.SPLIT, S.CANCELLED}),
+    S.ON_HOLD: frozenset({S.RECEIVED, S.CANCELLED}),
+    S.SPLIT: frozenset(),
+    S.PICKING: frozenset({S.PICKED, S.ALLOCATED, S.BACKORDERED, S.ON_HOLD, S.CANCELLED}),
+    S.PICKED: frozenset({S.PACKED, S.CANCELLED}),
+    S.PACKED: frozenset({S.SHIPPED, S.CANCELLED}),
+    S.SHIPPED: frozenset({S.DELIVERED}),
+    S.DELIVERED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+CANCELLABLE_STATUSES = frozenset(s for s, targets in ORDER_TRANSITIONS.items() if S.CANCELLED in targets)
+OPEN_STATUSES = frozenset(
+    {S.RECEIVED, S.ALLOCATED, S.BACKORDERED, S.ON_HOLD, S.PICKING, S.PICKED, S.PACKED}
+)
+# Before picking, an order's address and lines may still be changed by the storefront.
+EDITABLE_STATUSES = frozenset({S.RECEIVED, S.ALLOCATED, S.BACKORDERED, S.ON_HOLD})

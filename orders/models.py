@@ -1,0 +1,157 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from inventory.models import Client, Product, StockLevel
+from orders.choices import ORDER_TRANSITIONS, ChannelKind, OrderStatus, ServiceLevel
+from warehouses.models import TimeStamped, Warehouse
+
+
+class SalesChannel(TimeStamped):
+    """A storefront or intake path of one client: a Shopify shop, a WooCommerce store, CSV, API."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="channels")
+    kind = models.CharField(max_length=20, choices=ChannelKind.choices)
+    name = models.CharField(max_length=120)
+    store_url = models.URLField(blank=True, help_text="Shop or store base URL, for polling and updates.")
+    credentials = models.JSONField(default=dict, blank=True, help_text="API keys or tokens for the storefront.")
+    webhook_secret = models.CharField(max_length=255, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["client", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.client} / {self.name}"
+
+
+class Order(TimeStamped):
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="orders")
+    channel = models.ForeignKey(SalesChannel, on_delete=models.PROTECT, related_name="orders")
+    external_id = models.CharField(max_length=100, blank=True, help_text="The storefront's id of the order.")
+    order_number = models.CharField(max_length=64)
+    customer_name = models.CharField(max_length=200, blank=True)
+    customer_email = models.EmailField(blank=True)
+    customer_phone = models.CharField(max_length=40, blank=True)
+    ship_name = models.CharField(max_length=200, blank=True)
+    ship_company = models.CharField(max_length=200, blank=True)
+    ship_address1 = models.CharField(max_length=255, blank=True)
+    ship_address2 = models.CharField(max_length=255, blank=True)
+    ship_city = models.CharField(max_length=100, blank=True)
+    ship_state = models.CharField(max_length=50, blank=True, help_text="ISO 3166-2 subdivision code.")
+    ship_postal_code = models.CharField(max_length=20, blank=True)
+    ship_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2.")
+    requested_service_level = models.CharField(
+        max_length=20, choices=ServiceLevel.choices, default=ServiceLevel.STANDARD
+    )
+    requested_shipping_method = models.CharField(max_length=200, blank=True, help_text="As the storefront named it.")
+    currency = models.CharField(max_length=3, default="USD")
+    total_price = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.RECEIVED, db_index=True
+    )
+    hold_reason = models.TextField(blank=True)
+    warehouse = models.ForeignKey(
+        Warehouse, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="parts",
+        help_text="The original order, for the parts of a split order.",
+    )
+    placed_at = models.DateTimeField(null=True, blank=True, help_text="When the customer ordered.")
+    received_at = models.DateTimeField(auto_now_add=True, help_text="When Dockhand received it.")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=Q(parent__isnull=True) & ~Q(external_id=""),
+                name="order_external_id_unique_per_channel",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["client", "status"]),
+            models.Index(fields=["warehouse", "status"]),
+            models.Index(fields=["order_number"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.order_number}"
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in ORDER_TRANSITIONS.get(self.status, frozenset())
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.can_transition_to(OrderStatus.CANCELLED)
+
+    @property
+    def ship_to_lines(self) -> list[str]:
+        city_line = " ".join(p for p in [self.ship_city + ("," if self.ship_city else ""), self.ship_state,
+                                         self.ship_postal_code] if p)
+        return [p for p in [self.ship_name, self.ship_company, self.ship_address1, self.ship_address2,
+                            city_line, self.ship_country] if p]
+
+
+class OrderLine(TimeStamped):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="order_lines",
+        help_text="Empty while the SKU is not known for the client (the order is held).",
+    )
+    sku = models.CharField(max_length=64, help_text="The SKU as the storefront sent it.")
+    name = models.CharField(max_length=255, blank=True)
+    external_line_id = models.CharField(max_length=100, blank=True)
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku}"
+
+
+class Allocation(TimeStamped):
+    """Units of an order line reserved at one stock level (location and lot)."""
+
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="allocations")
+    stock_level = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="allocations")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["line", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="allocation_quantity_positive"),
+            models.UniqueConstraint(fields=["line", "stock_level"], name="allocation_unique_per_level"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of line {self.line_id} at stock {self.stock_level_id}"
+
+
+class OrderEvent(models.Model):
+    """The order's timeline: every status change and every decision, with who and when."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
+    note = models.TextField(blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor = models.CharField(max_length=100, blank=True, help_text="Who acted when it was not a user, e.g. a webhook.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def who(self) -> str:
+        if self.user_id:
+            return self.user.get_username()
+        return self.actor or "system"

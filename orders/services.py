@@ -1,0 +1,213 @@
+"""Writes to orders: the status machine, the timeline, cancellation and holds.
+
+Every status change goes through order_transition; it locks the order, checks ORDER_TRANSITIONS,
+saves, writes the OrderEvent and announces the change after commit.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.db import transaction
+
+from inventory.services import stock_deallocate
+from orders.choices import ORDER_TRANSITIONS, OrderStatus
+from orders.exceptions import InvalidTransition
+from orders.locks import order_lock
+from orders.models import Allocation, Order, OrderEvent
+from orders.signals import order_status_changed
+
+
+def _user_or_none(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def order_event_add(*, order: Order, note: str, user=None, actor: str = "") -> OrderEvent:
+    """Write a note to the order's timeline without changing its status."""
+    return OrderEvent.objects.create(
+        order=order,
+        from_status=order.status,
+        to_status=order.status,
+        note=note,
+        user=_user_or_none(user),
+        actor=actor[:100],
+    )
+
+
+@transaction.atomic
+def order_transition(
+    *,
+    order: Order | int,
+    to_status: str,
+    user=None,
+    note: str = "",
+    actor: str = "",
+    extra_fields: dict | None = None,
+) -> Order:
+    """Move an order to another status, recording who and when.
+
+    Raises InvalidTransition when the move is not in ORDER_TRANSITIONS. `extra_fields` are saved with
+    the status in the same UPDATE (e.g. hold_reason, warehouse).
+    """
+    order_id = order if isinstance(order, int) else order.pk
+    locked = order_lock(order_id)
+    from_status = locked.status
+    if to_status not in ORDER_TRANSITIONS.get(from_status, frozenset()):
+        raise InvalidTransition(
+            f"Order {locked.order_number} cannot go from {OrderStatus(from_status).label} "
+            f"to {OrderStatus(to_status).label}.",
+            field="status",
+        )
+    locked.status = to_status
+    update_fields = ["status", "updated_at"]
+    for name, value in (extra_fields or {}).items():
+        setattr(locked, name, value)
+        update_fields.append(name)
+    locked.save(update_fields=update_fields)
+    OrderEvent.objects.create(
+        order=locked,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        user=_user_or_none(user),
+        actor=actor[:100],
+    )
+    transaction.on_commit(
+        partial(
+            order_status_changed.send,
+            sender=Order,
+            order_id=locked.pk,
+            from_status=from_status,
+            to_status=to_status,
+        )
+    )
+    if not isinstance(order, int):
+        order.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def order_allocations_release(*, order: Order, user=None, reason: str = "Reservation released") -> int:
+    """Release every stock reservation of an order and delete its allocations. Returns units released."""
+    released = 0
+    allocations = list(
+        Allocation.objects.filter(line__order=order).select_related("stock_level").order_by("stock_level_id", "pk")
+    )
+    for allocation in allocations:
+        stock_deallocate(
+            stock_level_id=allocation.stock_level_id,
+            quantity=allocation.quantity,
+            reference=order.order_number,
+            reason=reason,
+            user=user,
+        )
+        released += allocation.quantity
+    Allocation.objects.filter(pk__in=[a.pk for a in allocations]).delete()
+    return released
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, user=None, reason: str = "", actor: str = "") -> Order:
+    """Cancel an order before it ships and release any stock it held. Raises InvalidTransition after shipping."""
+    locked = order_lock(order.pk)
+    if not locked.can_cancel:
+        raise InvalidTransition(
+            f"Order {locked.order_number} is {locked.get_status_display().lower()} and can no longer be cancelled."
+        )
+    released = order_allocations_release(order=locked, user=user, reason=f"Order cancelled: {reason}".strip(": "))
+    note = reason or "Cancelled"
+    if released:
+        note += f" ({released} reserved units released)"
+    return order_transition(order=order, to_status=OrderStatus.CANCELLED, user=user, note=note, actor=actor)
+
+
+@transaction.atomic
+def order_hold(*, order: Order, reason: str, user=None, actor: str = "") -> Order:
+    """Put an order on hold with a reason shown to managers, releasing any stock it held.
+
+    Raises InvalidTransition when the order cannot be held now, DomainError for an empty reason.
+    """
+    from inventory.exceptions import DomainError
+
+    if not reason.strip():
+        raise DomainError("A hold needs a reason.", field="reason")
+    locked = order_lock(order.pk)
+    if not locked.can_transition_to(OrderStatus.ON_HOLD):
+        raise InvalidTransition(f"Order {locked.order_number} cannot be put on hold while {locked.status}.")
+    order_allocations_release(order=locked, user=user, reason="Order put on hold")
+    return order_transition(
+        order=order, to_status=OrderStatus.ON_HOLD, user=user, note=reason, actor=actor,
+        extra_fields={"hold_reason": reason, "warehouse": None},
+    )
+
+
+@transaction.atomic
+def order_release_hold(*, order: Order, user=None, note: str = "Released from hold", actor: str = "") -> Order:
+    """Release a held order back to received, so that it is routed again. Raises InvalidTransition."""
+    return order_transition(
+        order=order, to_status=OrderStatus.RECEIVED, user=user, note=note, actor=actor,
+        extra_fields={"hold_reason": ""},
+    )
+
+
+@transaction.atomic
+def order_create(
+    *,
+    channel,
+    order_number: str,
+    lines: list[dict],
+    external_id: str = "",
+    user=None,
+    actor: str = "",
+    note: str = "Order received",
+    **fields,
+) -> Order:
+    """Create an order with its lines; each line dict has sku, quantity and optionally name, unit_price,
+    external_line_id. Lines are matched to the client's products by SKU; an unknown SKU puts the order on hold.
+
+    Raises DomainError for an order without lines or a line with a non-positive quantity.
+    """
+    from inventory.exceptions import DomainError
+    from inventory.models import Product
+
+    if not lines:
+        raise DomainError("An order needs at least one line.", field="lines")
+    order = Order.objects.create(
+        client=channel.client, channel=channel, order_number=order_number, external_id=external_id, **fields
+    )
+    skus = {str(line["sku"]).strip() for line in lines}
+    products = {p.sku: p for p in Product.objects.filter(client=channel.client, sku__in=skus)}
+    unknown: list[str] = []
+    for line in lines:
+        sku = str(line["sku"]).strip()
+        quantity = int(line["quantity"])
+        if quantity <= 0:
+            raise DomainError(f"Line {sku or '(no SKU)'}: quantity must be at least 1.", field="lines")
+        product = products.get(sku)
+        if product is None:
+            unknown.append(sku or "(empty SKU)")
+        order.lines.create(
+            product=product,
+            sku=sku,
+            name=str(line.get("name", ""))[:255],
+            quantity=quantity,
+            unit_price=line.get("unit_price", 0) or 0,
+            external_line_id=str(line.get("external_line_id", ""))[:100],
+        )
+    OrderEvent.objects.create(order=order, from_status="", to_status=order.status, note=note,
+                              user=_user_or_none(user), actor=actor[:100])
+    if unknown:
+        order_hold(
+            order=order,
+            reason=f"Unknown SKU for {channel.client.name}: {', '.join(sorted(set(unknown)))}. "
+            "Map or create the product, then release the order.",
+            user=user,
+            actor=actor,
+        )
+        order.refresh_from_db()
+    else:
+        transaction.on_commit(
+            partial(order_status_changed.send, sender=Order, order_id=order.pk, from_status="",
+                    to_status=order.status)
+        )
+    return order

@@ -1,0 +1,81 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from config.decorators import role_required
+from inventory.choices import Role
+from orders.forms import OrderFilterForm, ReasonForm
+from orders.models import Order
+from orders.selectors import order_get, order_list
+from orders.services import order_cancel, order_hold, order_release_hold
+
+ORDER_ROLES = (Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER)
+
+
+@login_required
+@role_required(*ORDER_ROLES)
+def order_list_view(request):
+    form = OrderFilterForm(request.GET or None)
+    orders = order_list(user=request.user).order_by("-received_at", "-pk")
+    if form.is_valid():
+        if q := form.cleaned_data["q"].strip():
+            orders = orders.filter(
+                Q(order_number__icontains=q) | Q(customer_name__icontains=q) | Q(customer_email__icontains=q)
+                | Q(lines__sku__iexact=q)
+            ).distinct()
+        if status := form.cleaned_data["status"]:
+            orders = orders.filter(status=status)
+    page = Paginator(orders, 50).get_page(request.GET.get("page"))
+    return render(request, "orders/order_list.html", {"form": form, "page": page})
+
+
+def _get_order_or_404(request, pk: int) -> Order:
+    try:
+        return order_get(user=request.user, pk=pk)
+    except Order.DoesNotExist as exc:
+        raise Http404("No such order.") from exc
+
+
+@login_required
+@role_required(*ORDER_ROLES)
+def order_detail_view(request, pk: int):
+    order = _get_order_or_404(request, pk)
+    return render(request, "orders/order_detail.html", {"order": order, "reason_form": ReasonForm()})
+
+
+@require_POST
+@login_required
+@role_required(Role.MANAGER, Role.CLIENT)
+def order_cancel_view(request, pk: int):
+    order = _get_order_or_404(request, pk)
+    order_cancel(order=order, user=request.user, reason=request.POST.get("reason", "").strip())
+    messages.success(request, f"Order {order.order_number} cancelled.")
+    return redirect("orders:detail", pk=pk)
+
+
+@require_POST
+@login_required
+@role_required(Role.MANAGER, Role.CLIENT)
+def order_hold_view(request, pk: int):
+    order = _get_order_or_404(request, pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a reason for the hold.")
+        return redirect("orders:detail", pk=pk)
+    order_hold(order=order, user=request.user, reason=form.cleaned_data["reason"])
+    messages.success(request, f"Order {order.order_number} is on hold.")
+    return redirect("orders:detail", pk=pk)
+
+
+@require_POST
+@login_required
+@role_required(Role.MANAGER, Role.CLIENT)
+def order_release_view(request, pk: int):
+    order = _get_order_or_404(request, pk)
+    order_release_hold(order=order, user=request.user)
+    messages.success(request, f"Order {order.order_number} released from hold.")
+    return redirect("orders:detail", pk=pk)

@@ -1,0 +1,1 @@
+# Returns, refunds and follow-up surveys arrive with the returns issue.

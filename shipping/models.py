@@ -1,0 +1,1 @@
+# Pick lists, packing, carriers and labels arrive with the picking and shipping issues.
