@@ -126,6 +126,15 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
 _ = crontab  # apps add crontab-based entries to CELERY_BEAT_SCHEDULE below
 
+# --- Returns and follow-up --------------------------------------------------
+# Absolute base of links in customer emails (survey, return label, return status).
+DOCKHAND_PUBLIC_URL = env("DOCKHAND_PUBLIC_URL", default="http://127.0.0.1:8000")
+RETURNS_SURVEY_LINK_DAYS = env.int("RETURNS_SURVEY_LINK_DAYS", default=14)
+CELERY_BEAT_SCHEDULE["returns-survey-send-due"] = {
+    "task": "returns.survey_send_due",
+    "schedule": crontab(minute=15),  # hourly; each order is surveyed at most once
+}
+
 # --- API --------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,0 +1,175 @@
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from config.permissions import ALL_ROLES
+from inventory.access import user_access
+from inventory.choices import Role
+from inventory.exceptions import DomainError
+from inventory.selectors import client_list
+from returns.api.serializers import (
+    ReturnCreateSerializer,
+    ReturnPolicySerializer,
+    ReturnReasonSerializer,
+    ReturnReceiveSerializer,
+    ReturnSerializer,
+)
+from returns.filters import ReturnFilter
+from returns.models import ReturnPolicy
+from returns.selectors import return_list_with_details
+from returns.services import (
+    ReturnLineRequest,
+    return_authorise,
+    return_close,
+    return_inspection_finish,
+    return_policy_for_client,
+    return_policy_update,
+    return_refund,
+    return_reject,
+    return_request,
+    return_unit_receive,
+)
+from warehouses.selectors import location_list
+
+DESK_ROLES = frozenset({Role.MANAGER, Role.PICKER, Role.PACKER})
+
+
+class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                    viewsets.GenericViewSet):
+    """Returns (RMAs): merchants open them for their orders; managers decide, the desk receives, managers refund."""
+
+    serializer_class = ReturnSerializer
+    filterset_class = ReturnFilter
+    search_fields = ["number", "order__order_number", "customer_email"]
+    ordering_fields = ["created_at", "status", "number"]
+    read_roles = ALL_ROLES
+    write_roles = frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})
+
+    def get_queryset(self):
+        return return_list_with_details(user=self.request.user).order_by("-created_at", "-pk")
+
+    def _respond(self, rma, code=status.HTTP_200_OK):
+        return Response(self.get_serializer(self.get_queryset().get(pk=rma.pk)).data, status=code)
+
+    def _require(self, *roles):
+        if not user_access(self.request.user).has_any(*roles):
+            self.permission_denied(self.request, message="Your role does not allow this.")
+
+    @extend_schema(request=ReturnCreateSerializer, responses={201: ReturnSerializer})
+    def create(self, request, *args, **kwargs):
+        """Open a return of a shipped order: items (order line ids), quantities and a reason each."""
+        self._require(Role.MANAGER, Role.CLIENT)
+        body = ReturnCreateSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        access = user_access(request.user)
+        if data["ignore_window"] and not access.is_manager:
+            raise DomainError("Only managers may accept a return outside the window.", field="ignore_window")
+        rma = return_request(
+            order=data["order"], source="manager" if access.is_manager else "api", user=request.user,
+            lines=[ReturnLineRequest(order_line_id=line["order_line"], quantity=line["quantity"],
+                                     reason=line["reason"], reason_note=line["reason_note"],
+                                     resolution=line["resolution"], exchange_sku=line["exchange_sku"])
+                   for line in data["lines"]],
+            customer_note=data["customer_note"], authorise=data["authorise"], ignore_window=data["ignore_window"],
+        )
+        return self._respond(rma, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=ReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def authorise(self, request, pk=None):
+        """Authorise a requested return; the customer gets the label by email."""
+        self._require(Role.MANAGER, Role.CLIENT)
+        rma = self.get_object()
+        return_authorise(rma=rma, user=request.user)
+        return self._respond(rma)
+
+    @extend_schema(request=ReturnReasonSerializer, responses=ReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Reject a requested return with a reason (required)."""
+        self._require(Role.MANAGER, Role.CLIENT)
+        rma = self.get_object()
+        body = ReturnReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return_reject(rma=rma, reason=body.validated_data["reason"], user=request.user)
+        return self._respond(rma)
+
+    @extend_schema(request=ReturnReasonSerializer, responses=ReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Close a return without refund (cancelled, or nothing refundable)."""
+        self._require(Role.MANAGER, Role.CLIENT)
+        rma = self.get_object()
+        body = ReturnReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return_close(rma=rma, note=body.validated_data["reason"], user=request.user)
+        return self._respond(rma)
+
+    @extend_schema(request=ReturnReceiveSerializer, responses=ReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def receive(self, request, pk=None):
+        """Returns desk: scan units of one product with their disposition (restock needs a location id)."""
+        self._require(*DESK_ROLES)
+        rma = self.get_object()
+        body = ReturnReceiveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        location = None
+        if data.get("location"):
+            location = location_list(user=request.user).filter(pk=data["location"]).first()
+            if location is None:
+                raise DomainError("Unknown location.", field="location")
+        return_unit_receive(rma=rma, barcode=data["barcode"], disposition=data["disposition"], location=location,
+                            quantity=data["quantity"], condition_note=data["condition_note"], user=request.user)
+        return self._respond(rma)
+
+    @extend_schema(request=None, responses=ReturnSerializer)
+    @action(detail=True, methods=["post"], url_path="finish-inspection")
+    def finish_inspection(self, request, pk=None):
+        """Finish receiving: units not scanned are recorded missing; exchanges get their order."""
+        self._require(*DESK_ROLES)
+        rma = self.get_object()
+        return_inspection_finish(rma=rma, user=request.user)
+        return self._respond(rma)
+
+    @extend_schema(request=None, responses=ReturnSerializer)
+    @action(detail=True, methods=["post"])
+    def refund(self, request, pk=None):
+        """Compute, record and send the refund of an inspected return (managers)."""
+        self._require(Role.MANAGER)
+        rma = self.get_object()
+        return_refund(rma=rma, user=request.user)
+        return self._respond(rma)
+
+
+class ReturnPolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+                          viewsets.GenericViewSet):
+    """Each client's return policy (window, label fee, survey), with per-reason free label and restocking fee.
+    The id is the client id."""
+
+    serializer_class = ReturnPolicySerializer
+    lookup_field = "client"
+    lookup_value_regex = r"[0-9]{1,18}"  # a client id; longer numbers cannot be ids (and overflow SQLite)
+    read_roles = frozenset({Role.MANAGER, Role.CLIENT})
+    write_roles = frozenset({Role.MANAGER})
+
+    def get_queryset(self):
+        clients = client_list(user=self.request.user)
+        missing = clients.filter(return_policy__isnull=True)
+        if missing.exists():
+            with transaction.atomic():
+                for client in missing:
+                    return_policy_for_client(client=client)
+        return ReturnPolicy.objects.filter(client__in=clients).prefetch_related("reason_rules").order_by("client_id")
+
+    def update(self, request, *args, **kwargs):
+        policy = self.get_object()
+        body = self.get_serializer(policy, data=request.data, partial=kwargs.get("partial", False))
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        rules = {rule["reason"]: rule for rule in data.pop("reason_rules", [])}
+        return_policy_update(client=policy.client, rules=rules, **data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=policy.pk)).data)

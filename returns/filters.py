@@ -1,0 +1,53 @@
+"""The returns FilterSet, shared by the API and the managers' returns page."""
+
+import django_filters
+from django import forms
+
+from inventory.models import Client
+from returns.choices import ReturnReason, ReturnSource, ReturnStatus
+from returns.models import ReturnAuthorization
+from warehouses.models import Warehouse
+
+
+def _clients(request):
+    from inventory.selectors import client_list
+
+    return client_list(user=request.user) if request is not None else Client.objects.none()
+
+
+def _warehouses(request):
+    from warehouses.selectors import warehouse_list
+
+    return warehouse_list(user=request.user) if request is not None else Warehouse.objects.none()
+
+
+class ReturnFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="Search",
+                                  widget=forms.TextInput(attrs={"placeholder": "RMA, order or SKU"}))
+    client = django_filters.ModelChoiceFilter(queryset=_clients, empty_label="Any client")
+    warehouse = django_filters.ModelChoiceFilter(queryset=_warehouses, empty_label="Any warehouse")
+    status = django_filters.MultipleChoiceFilter(choices=ReturnStatus.choices,
+                                                 widget=forms.SelectMultiple(attrs={"size": 3}))
+    reason = django_filters.ChoiceFilter(field_name="lines__reason", choices=ReturnReason.choices,
+                                         empty_label="Any reason", distinct=True)
+    source = django_filters.ChoiceFilter(choices=ReturnSource.choices, empty_label="Any source")
+    order = django_filters.NumberFilter(field_name="order_id", label="Order id")
+    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="From",
+                                              widget=forms.DateInput(attrs={"type": "date"}))
+    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="To",
+                                               widget=forms.DateInput(attrs={"type": "date"}))
+
+    class Meta:
+        model = ReturnAuthorization
+        fields = ["q", "client", "warehouse", "status", "reason", "source", "created_after", "created_before", "order"]
+
+    def filter_q(self, queryset, name, value):
+        from django.db.models import Q
+
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(number__icontains=value) | Q(order__order_number__icontains=value) | Q(lines__product__sku__iexact=value)
+            | Q(customer_email__iexact=value)
+        ).distinct()

@@ -1,0 +1,59 @@
+"""Thin Celery tasks of returns: take ids, load fresh rows, call one service, safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="returns.survey_send_due")
+def survey_send_due() -> int:
+    """Beat: create and email the surveys of orders delivered long enough ago (each order at most once)."""
+    from returns.surveys import survey_schedule_due
+
+    return survey_schedule_due()
+
+
+@shared_task(name="returns.survey_email_send", autoretry_for=(OSError,), retry_backoff=60, max_retries=5)
+def survey_email_send(survey_id: int) -> bool:
+    """Email one survey link unless it was sent already; a missing survey is ignored."""
+    from returns.models import FeedbackSurvey
+    from returns.surveys import survey_email_send as send
+
+    try:
+        return send(survey_id=survey_id)
+    except FeedbackSurvey.DoesNotExist:
+        logger.info("survey %s vanished before its email", survey_id)
+        return False
+
+
+@shared_task(name="returns.return_label_send", autoretry_for=(OSError,), retry_backoff=60, max_retries=5)
+def return_label_send(rma_id: int) -> bool:
+    """Create the return label of an authorised return (once) and email it with the instructions."""
+    from returns.labels import return_label_issue
+    from returns.models import ReturnAuthorization
+
+    try:
+        return return_label_issue(rma_id=rma_id)
+    except ReturnAuthorization.DoesNotExist:
+        logger.info("return %s vanished before its label", rma_id)
+        return False
+
+
+@shared_task(bind=True, name="returns.refund_send", max_retries=6)
+def refund_send(self, refund_id: int) -> str:
+    """Send a recorded refund to its storefront; retried with a growing delay while the shop is unavailable."""
+    from returns.models import Refund
+    from returns.storefront_refunds import RefundRetryLater
+    from returns.storefront_refunds import refund_send as send
+
+    try:
+        return send(refund_id=refund_id, final_attempt=self.request.retries >= self.max_retries)
+    except Refund.DoesNotExist:
+        logger.info("refund %s vanished before it was sent", refund_id)
+        return "missing"
+    except RefundRetryLater as exc:
+        raise self.retry(exc=exc, countdown=min(3600, 30 * 2 ** self.request.retries)) from exc

@@ -1,0 +1,108 @@
+"""Returns in a real browser: a customer on a phone, a receiver at the returns desk, a manager's review."""
+
+import pytest
+
+from inventory.choices import Role
+from inventory.models import StockMovement
+from returns.choices import ReturnStatus
+from returns.models import ReturnAuthorization
+from tests.factories import make_user
+from tests.returns.factories import delivered_order, make_setup, open_return
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_customer_opens_a_return_on_a_phone(browser, live_server, screenshot_dir):
+    setup = make_setup(quantities=(2, 1))
+    line = setup.lines[0]
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+
+    page.goto(f"{live_server.url}/returns/start/")
+    page.fill("#id_order_number", setup.order.order_number)
+    page.fill("#id_email_or_postcode", "29201")
+    page.screenshot(path=str(screenshot_dir / "returns-customer-1-lookup-phone.png"), full_page=True)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").inner_text() == f"Order {setup.order.order_number}"
+    page.select_option(f"select[name=qty_{line.pk}]", "1")
+    page.select_option(f"select[name=reason_{line.pk}]", "too_small")
+    page.screenshot(path=str(screenshot_dir / "returns-customer-2-items-phone.png"), full_page=True)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+    rma = ReturnAuthorization.objects.get()
+    assert page.locator("h1").inner_text() == f"Return {rma.number}"
+    assert page.get_by_role("link", name="Print the return label").is_visible()
+    assert rma.status == ReturnStatus.AUTHORISED
+    # nothing on the page is wider than the phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(screenshot_dir / "returns-customer-3-status-phone.png"), full_page=True)
+    context.close()
+
+
+def test_receiver_inspects_a_return_at_the_desk(page, live_server, login, screenshot_dir):
+    setup = make_setup(quantities=(2, 1))
+    rma = open_return(setup.order, [(setup.lines[0], 2, "too_small"), (setup.lines[1], 1, "damaged")])
+    picker = make_user(Role.PICKER)
+    login(page, picker.username)
+
+    page.goto(f"{live_server.url}/returns/desk/")
+    page.fill("#id_number", rma.number)
+    page.press("#id_number", "Enter")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("h1").inner_text().startswith(f"Receive {rma.number}")
+    # first unit: restock to a pick face
+    page.fill("#id_barcode", setup.lines[0].product.barcode)
+    page.check("input[name=disposition][value=restock]")
+    page.select_option("#id_location", str(setup.pick.pk))
+    page.fill("#id_condition_note", "sealed")
+    page.click("form.receive-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    # the damaged one: dispose with a reason
+    page.fill("#id_barcode", setup.lines[1].product.sku)
+    page.check("input[name=disposition][value=dispose]")
+    page.fill("#id_condition_note", "box crushed, item broken")
+    page.click("form.receive-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".message-success").inner_text().startswith(f"1 × {setup.lines[1].product.sku}")
+    page.screenshot(path=str(screenshot_dir / "returns-desk-receiving.png"), full_page=True)
+    page.click("text=Finish inspection")
+    page.wait_for_load_state("networkidle")
+
+    rma.refresh_from_db()
+    assert rma.status == ReturnStatus.INSPECTED
+    assert page.locator("h1").inner_text().startswith(f"Return {rma.number}")
+    assert "1 × " in page.locator(".timeline").inner_text()
+    assert StockMovement.objects.filter(reference=rma.number).count() == 3  # restock in, dispose in + out
+    page.screenshot(path=str(screenshot_dir / "returns-desk-inspected.png"), full_page=True)
+
+
+def test_manager_reviews_returns_by_reason(page, live_server, login, screenshot_dir):
+    setup = make_setup(quantities=(6, 4))
+    for line, qty, reason in [(setup.lines[0], 2, "wrong_item"), (setup.lines[1], 1, "damaged"),
+                              (setup.lines[0], 1, "too_small"), (setup.lines[1], 2, "damaged")]:
+        open_return(setup.order, [(line, qty, reason)])
+    other = delivered_order()
+    open_return(other, [(other.lines.first(), 1, "no_longer_needed")])
+    manager = make_user(Role.MANAGER)
+    login(page, manager.username)
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Returns").click()
+    page.wait_for_load_state("networkidle")
+    page.select_option("#id_reason", "damaged")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    rows = page.locator("table tbody tr")
+    assert rows.count() == 2
+    page.screenshot(path=str(screenshot_dir / "returns-manager-list-damaged.png"), full_page=True)
+    page.click("text=Analytics")
+    page.wait_for_load_state("networkidle")
+
+    table = page.locator("table.reasons-table")
+    headers = [h.strip().lower() for h in table.locator("thead th").all_text_contents()]
+    assert {"wrong item sent", "arrived damaged", "too small", "no longer needed"} <= set(headers)
+    totals = table.locator("tr.total td").all_inner_texts()
+    assert totals[headers.index("arrived damaged")] == "3"
+    assert page.get_by_text("Mistakes traced to the floor").is_visible()
+    page.screenshot(path=str(screenshot_dir / "returns-manager-analytics.png"), full_page=True)
