@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from inventory.choices import MovementKind
 from inventory.exceptions import InsufficientStock
@@ -21,7 +22,7 @@ from warehouses.choices import LocationKind
 
 pytestmark = pytest.mark.django_db
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture
@@ -76,7 +77,8 @@ def test_fewest_locations_and_the_smallest_stack_that_fits(slc, client, product)
 
     allocation = reserved(order.lines.get())
     assert len(allocation) == 2  # 9 + 3 more; no need for three stacks
-    assert small.code not in allocation and big.code not in allocation
+    assert small.code not in allocation
+    assert big.code not in allocation
     assert allocation[fits.code] == 3
 
 
