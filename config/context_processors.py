@@ -7,6 +7,7 @@ from inventory.choices import Role
 NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Home", "home", frozenset(Role.values)),
     ("Orders", "orders:list", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
+    ("Backorders", "orders:backorders", frozenset({Role.MANAGER, Role.CLIENT})),
     ("Stock", "inventory:stock", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
     ("API docs", "api-docs", frozenset({Role.MANAGER, Role.CLIENT})),
     ("Admin", "admin:index", frozenset({Role.MANAGER})),
