@@ -28,4 +28,8 @@ def navigation(request):
             continue
         items.append({"label": label, "url": url, "active": request.path.startswith(url) and url != "/"
                       or request.path == url})
+    # Only the most specific match is current: /orders/backorders/ is Backorders, not Orders as well.
+    best = max((len(item["url"]) for item in items if item["active"]), default=0)
+    for item in items:
+        item["active"] = item["active"] and len(item["url"]) == best
     return {"nav_items": items, "access": access}
