@@ -1,5 +1,5 @@
 """Writes to orders.Allocation for the floor: reservations that follow the units when they are picked,
-shrink when units are not found, and grow when a short pick is allocated again elsewhere.
+and shrink when units are not found (new reservations come from orders.allocation).
 
 Stock levels themselves change only through inventory.services; these functions keep the Allocation
 rows (which units of an order line are reserved at which StockLevel) in step with those moves.
@@ -7,18 +7,13 @@ rows (which units of an order line are reserved at which StockLevel) in step wit
 
 from __future__ import annotations
 
-import datetime
-
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from inventory.exceptions import StockLedgerError
-from inventory.locks import stock_levels_for_products_lock
 from inventory.models import StockLevel
-from inventory.services import stock_allocate
-from orders.models import Allocation, OrderLine
-from warehouses.choices import LocationKind
+from orders.models import Allocation
 
 
 @transaction.atomic
@@ -50,48 +45,6 @@ def allocation_relocate(*, order_line_id: int, from_stock_level_id: int, to_stoc
         Allocation.objects.filter(pk=target.pk).update(quantity=F("quantity") + quantity, updated_at=timezone.now())
         target.refresh_from_db()
     return target
-
-
-@transaction.atomic
-def order_line_allocate_in_warehouse(
-    *, order_line: OrderLine, warehouse_id: int, quantity: int, reference: str, user=None,
-    exclude_stock_level_ids: frozenset[int] = frozenset(),
-) -> list[tuple[Allocation, int]]:
-    """Reserve up to `quantity` more units of an order line in one warehouse, from pick faces before
-    reserve, earliest expiry first (expired lots never), skipping the given stock levels. Returns
-    (allocation, units) per stock level used; fewer units than asked when the warehouse has no more.
-    """
-    today = timezone.localdate()
-    levels = stock_levels_for_products_lock(
-        [order_line.product_id],
-        location__warehouse_id=warehouse_id,
-        location__is_active=True,
-        location__kind__in=[LocationKind.PICK, LocationKind.RESERVE],
-    )
-    candidates = [
-        lv for lv in levels
-        if lv.pk not in exclude_stock_level_ids and lv.available > 0
-        and (lv.expiry_date is None or lv.expiry_date >= today)
-    ]
-    far_future = datetime.date.max
-    candidates.sort(key=lambda lv: (lv.location.kind != LocationKind.PICK, lv.expiry_date or far_future,
-                                    lv.location.walk_sequence, lv.pk))
-    result: list[tuple[Allocation, int]] = []
-    needed = quantity
-    for level in candidates:
-        if needed <= 0:
-            break
-        take = min(needed, level.available)
-        stock_allocate(stock_level_id=level.pk, quantity=take, reference=reference, user=user)
-        allocation, created = Allocation.objects.get_or_create(
-            line=order_line, stock_level=level, defaults={"quantity": take}
-        )
-        if not created:
-            Allocation.objects.filter(pk=allocation.pk).update(quantity=F("quantity") + take)
-            allocation.refresh_from_db()
-        result.append((allocation, take))
-        needed -= take
-    return result
 
 
 def packing_stock_level_id(*, product_id: int, location_id: int, lot_number: str) -> int:

@@ -31,15 +31,11 @@ from django.utils import timezone
 
 from inventory.choices import MovementKind
 from inventory.services import stock_move, stock_remove
+from orders.allocation import order_line_allocate
 from orders.choices import OrderStatus
 from orders.locks import orders_lock
 from orders.models import Allocation, Order
-from orders.reservations import (
-    allocation_reduce,
-    allocation_relocate,
-    order_line_allocate_in_warehouse,
-    packing_stock_level_id,
-)
+from orders.reservations import allocation_reduce, allocation_relocate, packing_stock_level_id
 from orders.services import order_allocations_release, order_hold, order_transition
 from shipping.choices import (
     OPEN_PICK_LIST_STATUSES,
@@ -106,9 +102,10 @@ def _resequence(pick_list: PickList) -> None:
     PickListLine.objects.bulk_update(changed, ["sequence"])
 
 
-def _add_units(pick_list: PickList, list_order: PickListOrder, allocation: Allocation, quantity: int) -> PickListLine:
+def _add_units(pick_list: PickList, list_order: PickListOrder, allocation: Allocation, quantity: int,
+               level=None) -> PickListLine:
     """Add reserved units of one order to the stop for their location and product (merging stops)."""
-    level = allocation.stock_level
+    level = level or allocation.stock_level
     line, created = PickListLine.objects.get_or_create(
         pick_list=pick_list, location_id=level.location_id, product_id=level.product_id,
         defaults={"quantity": quantity},
@@ -548,12 +545,12 @@ def pick_list_line_short(*, pick_list: PickList, line_id: int, user, found: int 
         PickListLine.objects.filter(pk=line.pk).update(short_quantity=F("short_quantity") + missing)
         if not link.list_order.is_open:
             continue
-        got = order_line_allocate_in_warehouse(
-            order_line=link.order_line, warehouse_id=locked.warehouse_id, quantity=missing,
-            reference=order.order_number, user=user, exclude_stock_level_ids=frozenset({link.stock_level_id}),
-        )
-        new_stops = [_add_units(locked, link.list_order, allocation, units).location.code for allocation, units in got]
-        found_elsewhere = sum(units for _, units in got)
+        # Routing's allocation service: same warehouse, never the location that came up short.
+        got = order_line_allocate(line=link.order_line, quantity=missing, warehouse=locked.warehouse,
+                                  exclude_location_ids=[line.location_id], allow_partial=True, user=user)
+        new_stops = [_add_units(locked, link.list_order, r.allocation, r.quantity, level=r.stock_level).location.code
+                     for r in got]
+        found_elsewhere = sum(r.quantity for r in got)
         if found_elsewhere == missing:
             from orders.services import order_event_add
 
