@@ -1,1 +1,0 @@
-# Pick lists, packing, carriers and labels arrive with the picking and shipping issues.
