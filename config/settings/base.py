@@ -162,3 +162,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# --- Picking (shipping) -------------------------------------------------------
+DOCKHAND_PICKING = {
+    "cart_size": env.int("DOCKHAND_PICK_CART_SIZE", default=8),  # totes per batch cart, orders per wave list
+    "batch_max_units": env.int("DOCKHAND_PICK_BATCH_MAX_UNITS", default=6),  # "small order" for batching
+    "auto_release": env.bool("DOCKHAND_PICK_AUTO_RELEASE", default=True),
+}
+CELERY_BEAT_SCHEDULE["shipping-release-pick-lists"] = {
+    "task": "shipping.tasks.pick_lists_release_all_task",
+    "schedule": crontab(minute="*/10"),  # one release task per active warehouse
+}

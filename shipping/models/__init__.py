@@ -2,6 +2,14 @@
 
 from shipping.models.boxes import BoxType, ClientShippingProfile
 from shipping.models.carriers import Carrier, CarrierService, RateCardEntry, RateZone, TrackingSequence
+from shipping.models.picking import (
+    PickList,
+    PickListAllocation,
+    PickListLine,
+    PickListOrder,
+    ShortPickRule,
+    Wave,
+)
 from shipping.models.shipments import (
     Manifest,
     Package,
@@ -15,5 +23,6 @@ from shipping.models.shipments import (
 __all__ = [
     "BoxType", "ClientShippingProfile",
     "Carrier", "CarrierService", "RateCardEntry", "RateZone", "TrackingSequence",
+    "PickList", "PickListAllocation", "PickListLine", "PickListOrder", "ShortPickRule", "Wave",
     "Manifest", "Package", "PackageItem", "PackScan", "RateQuote", "Shipment", "ShipmentNotification",
 ]

@@ -10,7 +10,7 @@ from shipping.exceptions import RatingError
 from shipping.models import Carrier, CarrierService
 from shipping.rating import Candidate, candidates_from_packings, rate_shop
 from tests.factories import OrderFactory, WarehouseFactory
-from tests.shipping.factories import CarrierServiceFactory, ClientShippingProfileFactory
+from tests.shipping.packing_factories import CarrierServiceFactory, ClientShippingProfileFactory
 
 pytestmark = pytest.mark.django_db
 
