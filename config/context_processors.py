@@ -8,6 +8,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Home", "home", frozenset(Role.values)),
     ("Orders", "orders:list", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
     ("Stock", "inventory:stock", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
+    ("Picking", "shipping:pick_lists", frozenset({Role.MANAGER, Role.PICKER, Role.PACKER})),
     ("API docs", "api-docs", frozenset({Role.MANAGER, Role.CLIENT})),
     ("Admin", "admin:index", frozenset({Role.MANAGER})),
 ]
