@@ -7,6 +7,9 @@ from inventory.choices import Role
 NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Home", "home", frozenset(Role.values)),
     ("Orders", "orders:list", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
+    ("Channels", "intake:channels", frozenset({Role.MANAGER, Role.CLIENT})),
+    ("CSV import", "intake:csv_upload", frozenset({Role.MANAGER, Role.CLIENT})),
+    ("Failed deliveries", "intake:failed_deliveries", frozenset({Role.MANAGER})),
     ("Stock", "inventory:stock", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
     ("API docs", "api-docs", frozenset({Role.MANAGER, Role.CLIENT})),
     ("Admin", "admin:index", frozenset({Role.MANAGER})),
