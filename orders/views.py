@@ -11,7 +11,8 @@ from orders.choices import OrderStatus
 from orders.filters import OrderFilter
 from orders.forms import ReasonForm
 from orders.models import Order
-from orders.selectors import order_get, order_list
+from orders.routing import can_reroute, order_reroute
+from orders.selectors import backorder_list, order_get, order_list, order_parts, order_reservations
 from orders.services import order_cancel, order_hold, order_release_hold
 from warehouses.selectors import warehouse_list
 
@@ -49,8 +50,12 @@ def order_detail_view(request, pk: int):
     from orders.intake.views import order_intake_context
 
     order = _get_order_or_404(request, pk)
-    return render(request, "orders/order_detail.html", {"order": order, "reason_form": ReasonForm(),
-                                                        **order_intake_context(request, order)})
+    return render(request, "orders/order_detail.html", {
+        "order": order, "reason_form": ReasonForm(),
+        "reservations": order_reservations(order=order), "parts": order_parts(order=order),
+        "can_reroute": can_reroute(order),
+        **order_intake_context(request, order),
+    })
 
 
 @require_POST
@@ -85,3 +90,22 @@ def order_release_view(request, pk: int):
     order_release_hold(order=order, user=request.user)
     messages.success(request, f"Order {order.order_number} released from hold.")
     return redirect("orders:detail", pk=pk)
+
+
+@require_POST
+@login_required
+@role_required(Role.MANAGER)
+def order_reroute_view(request, pk: int):
+    order = _get_order_or_404(request, pk)
+    result = order_reroute(order=order, user=request.user, note=request.POST.get("reason", "").strip())
+    messages.success(request, f"Order {order.order_number} re-routed: {result.note or result.outcome}")
+    return redirect("orders:detail", pk=pk)
+
+
+@login_required
+@role_required(Role.MANAGER, Role.CLIENT)
+def backorder_list_view(request):
+    rows = backorder_list(user=request.user)
+    return render(request, "orders/backorders.html", {
+        "rows": rows, "order_count": len({w.order.pk for row in rows for w in row.orders}),
+    })

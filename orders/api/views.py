@@ -3,7 +3,7 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from config.permissions import ALL_ROLES
@@ -20,6 +20,7 @@ from orders.choices import ChannelKind
 from orders.filters import OrderFilter
 from orders.intake.services import api_channel_for_client, api_order_create, request_fingerprint
 from orders.models import SalesChannel
+from orders.routing import order_reroute
 from orders.selectors import channel_list, order_list_with_details
 from orders.services import order_cancel, order_hold, order_release_hold
 
@@ -105,6 +106,19 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         body = OrderActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         order_hold(order=order, user=request.user, reason=body.validated_data["reason"])
+        return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
+
+    @extend_schema(request=OrderActionSerializer, responses=OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def reroute(self, request, pk=None):
+        """Release the order's reserved stock and route it again (managers; received, allocated or
+        backordered orders). The optional reason goes to the timeline."""
+        if not user_access(request.user).is_manager:
+            raise PermissionDenied("Only managers re-route orders.")
+        order = self.get_object()
+        body = OrderActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        order_reroute(order=order, user=request.user, note=body.validated_data["reason"])
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
 
     @extend_schema(request=None, responses=OrderSerializer)
