@@ -12,6 +12,7 @@ from inventory.api.views import (
     UserViewSet,
 )
 from orders.api.views import OrderViewSet, SalesChannelViewSet
+from shipping.api.views import PickListViewSet
 from returns.api.views import ReturnPolicyViewSet, ReturnViewSet
 from warehouses.api.views import LocationViewSet, WarehouseViewSet
 
@@ -26,6 +27,7 @@ router.register("stock/movements", StockMovementViewSet, basename="stock-movemen
 router.register("stock", StockLevelViewSet, basename="stock")
 router.register("orders", OrderViewSet, basename="order")
 router.register("users", UserViewSet, basename="user")
+router.register("pick-lists", PickListViewSet, basename="pick-list")
 router.register("return-policies", ReturnPolicyViewSet, basename="return-policy")
 router.register("returns", ReturnViewSet, basename="return")
 
