@@ -12,8 +12,8 @@ from inventory.api.views import (
     UserViewSet,
 )
 from orders.api.views import OrderViewSet, SalesChannelViewSet
-from shipping.api.views import PickListViewSet
 from returns.api.views import ReturnPolicyViewSet, ReturnViewSet
+from shipping.api.views import PickListViewSet
 from warehouses.api.views import LocationViewSet, WarehouseViewSet
 
 router = DefaultRouter()
