@@ -19,6 +19,7 @@ urlpatterns = [
     path("stock/", include("inventory.urls")),
     path("picking/", include("shipping.urls")),
     path("returns/", include("returns.urls")),
+    path("", include("shipping.tracking_urls")),  # /webhooks/tracking/<carrier>/, /deliveries/
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]

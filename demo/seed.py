@@ -224,6 +224,7 @@ def seed_demo() -> dict:
     receipts = seed_stock(warehouses, manager)
     orders = seed_orders(clients, manager)
     orders += seed_routing_demo(clients)
+    orders += seed_returns_demo(clients, manager)
     return {"users": users, "receipts": receipts, "orders": orders}
 
 
@@ -286,3 +287,93 @@ def seed_routing_demo(clients: dict[str, Client]) -> int:
         )
         created += 1
     return created
+
+
+# Orders delivered before the demo starts (fulfilled before Dockhand went live: no stock moved for them),
+# with returns to inspect at the desk and survey answers.
+# number, client, customer, city, state, zip, days since delivery, lines [(sku, qty, unit price)]
+RETURNS_HISTORY = [
+    ("DEMO-H101", "CASCADE", "Quinn Harper", "Boise", "ID", "83702", 6, [("CO-JKT-RN-M", 1, "179.00"),
+                                                                         ("CO-SCK-3P", 2, "32.00")]),
+    ("DEMO-H102", "CASCADE", "Robin Ortiz", "Phoenix", "AZ", "85004", 3, [("CO-HL-400", 2, "44.95")]),
+    ("DEMO-H103", "CASCADE", "Avery Brooks", "Reno", "NV", "89501", 12, [("CO-TNT-2P", 1, "289.00")]),
+    ("DEMO-H104", "CASCADE", "Sky Morgan", "Denver", "CO", "80202", 5, [("CO-JKT-RN-L", 1, "179.00")]),
+    ("DEMO-H201", "BRIGHTLEAF", "Jules Park", "Portland", "OR", "97205", 4, [("BL-GRN-MAT-30", 2, "28.00")]),
+]
+
+
+def _delivered_history_order(clients, number, client_code, name, city, state, zip_code, days, lines, warehouse):
+    from orders.choices import OrderStatus
+    from orders.models import OrderEvent
+    from orders.services import order_transition
+
+    client = clients[client_code]
+    channel = SalesChannel.objects.get(client=client, kind=ChannelKind.SHOPIFY)
+    order = order_create(
+        channel=channel, order_number=number, external_id=number, actor="demo seed", note="Imported order history",
+        lines=[{"sku": sku, "quantity": qty, "unit_price": Decimal(price)} for sku, qty, price in lines],
+        customer_name=name, customer_email=f"{name.split()[0].lower()}@example.com", ship_name=name,
+        ship_address1="10 Demo Way", ship_city=city, ship_state=state, ship_postal_code=zip_code, ship_country="US",
+        placed_at=timezone.now() - datetime.timedelta(days=days + 4),
+    )
+    for status in (OrderStatus.ALLOCATED, OrderStatus.PICKING, OrderStatus.PICKED, OrderStatus.PACKED,
+                   OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        order_transition(order=order, to_status=status, actor="demo seed", note="Order history (before Dockhand)",
+                         extra_fields={"warehouse": warehouse} if status == OrderStatus.ALLOCATED else None)
+    delivered_at = timezone.now() - datetime.timedelta(days=days)
+    OrderEvent.objects.filter(order=order, to_status=OrderStatus.SHIPPED).update(
+        created_at=delivered_at - datetime.timedelta(days=2))
+    OrderEvent.objects.filter(order=order, to_status=OrderStatus.DELIVERED).update(created_at=delivered_at)
+    return order
+
+
+def seed_returns_demo(clients: dict[str, Client], manager) -> int:
+    """Delivered orders with returns in every state (two waiting at the returns desk, one refunded, one to
+    decide) and survey answers, one of them a “something was wrong” case."""
+    from returns.choices import Disposition, ReturnSource
+    from returns.models import FeedbackSurvey
+    from returns.services import (
+        ReturnLineRequest,
+        return_inspection_finish,
+        return_policy_update,
+        return_refund,
+        return_request,
+        return_unit_receive,
+    )
+    from returns.surveys import survey_answer, survey_token
+
+    if Order.objects.filter(external_id="DEMO-H101").exists():
+        return 0
+    slc = Warehouse.objects.get(code="SLC")
+    orders = {row[0]: _delivered_history_order(clients, *row, warehouse=slc) for row in RETURNS_HISTORY}
+
+    def lines_of(number, reason, qty=1, **kwargs):
+        line = orders[number].lines.order_by("pk").first()
+        return [ReturnLineRequest(order_line_id=line.pk, quantity=qty, reason=reason, **kwargs)]
+
+    # Waiting at the returns desk: scan RMA, then the item.
+    return_request(order=orders["DEMO-H101"], source=ReturnSource.CUSTOMER, actor="customer (self-service)",
+                   lines=lines_of("DEMO-H101", "too_small", resolution="exchange", exchange_sku="CO-JKT-RN-L"))
+    return_request(order=orders["DEMO-H102"], source=ReturnSource.MANAGER, user=manager,
+                   lines=lines_of("DEMO-H102", "wrong_item", qty=2), customer_note="Customer got red lamps, ordered black")
+    # Decided, received, inspected and refunded.
+    done = return_request(order=orders["DEMO-H103"], source=ReturnSource.CUSTOMER, actor="customer (self-service)",
+                          lines=lines_of("DEMO-H103", "damaged"))
+    tent = Product.objects.get(client=clients["CASCADE"], sku="CO-TNT-2P")
+    return_unit_receive(rma=done, barcode=tent.barcode, disposition=Disposition.DISPOSE, user=manager,
+                        condition_note="Pole snapped, fly torn")
+    return_inspection_finish(rma=done, user=manager)
+    return_refund(rma=done, user=manager)
+    # Waiting for the merchant's decision (Brightleaf authorises by hand).
+    return_policy_update(client=clients["BRIGHTLEAF"], auto_authorise=False)
+    return_request(order=orders["DEMO-H201"], source=ReturnSource.CUSTOMER, actor="customer (self-service)",
+                   lines=lines_of("DEMO-H201", "no_longer_needed"))
+    # Survey answers: one happy, one “something was wrong”.
+    for number, rating, problems, comment in (("DEMO-H103", 4, [], "Refund was quick, thanks."),
+                                              ("DEMO-H104", 2, ["late"], "Arrived three days after the promise.")):
+        order = orders[number]
+        survey = FeedbackSurvey.objects.create(order=order, email=order.customer_email, nonce=f"demo{order.pk}",
+                                               sent_at=timezone.now() - datetime.timedelta(days=1),
+                                               expires_at=timezone.now() + datetime.timedelta(days=13))
+        survey_answer(token=survey_token(survey=survey), rating=rating, problems=problems, comment=comment)
+    return len(orders)

@@ -15,9 +15,86 @@ from returns.pdf import return_label_pdf
 from returns.services import return_event_add
 
 
+def _return_package(rma) -> list:
+    """The parcel coming back as carriers see it: the smallest of the returns warehouse's boxes that holds the
+    items (the customer reuses a box of about that size), or the items' own dimensions stacked."""
+    from shipping.carriers.base import PackageSpec
+    from shipping.cartonization import CartonizationError, Item, candidate_packings
+    from shipping.models import BoxType
+    from shipping.packing import box_from_model
+    from shipping.rating import candidates_from_packings
+
+    items = []
+    for line in rma.lines.select_related("product"):
+        if line.expects_units:
+            p = line.product
+            items += [Item(key=str(p.pk), length=max(p.length_mm, 1), width=max(p.width_mm, 1),
+                           height=max(p.height_mm, 1), weight_g=p.weight_g)] * line.quantity
+    if not items:
+        return []
+    boxes = [box_from_model(b) for b in BoxType.objects.filter(warehouse_id=rma.warehouse_id, is_active=True,
+                                                               client__isnull=True).order_by("pk")]
+    from decimal import Decimal
+
+    if boxes:
+        try:
+            single = [c for c in candidates_from_packings(candidate_packings(items, boxes)) if len(c.specs) == 1]
+        except CartonizationError:
+            single = []
+        if single:
+            for candidate in single:
+                candidate.box_cost = Decimal("0")  # the customer's box, not ours
+            return single
+    from shipping.rating import Candidate
+
+    spec = PackageSpec(max(i.length for i in items) + 20, max(i.width for i in items) + 20,
+                       sum(i.height for i in items) + 20, sum(i.weight_g for i in items) + 300)
+    return [Candidate(boxes=["customer box"], specs=[spec], box_cost=Decimal("0"))]
+
+
 def _buy_label(rma) -> None:
-    """Buy the carrier label of a return (sets label_carrier, label_service, label_tracking_number, label_cost)."""
-    return None
+    """Buy the carrier label of a return, rate-shopped (cheapest service, any speed) from the customer to the
+    returns warehouse; sets label_carrier, label_service, label_tracking_number and label_cost. When no carrier
+    can take it (no rate cards, a foreign address) the label is the address and RMA barcode only, and the
+    timeline says why."""
+    from types import SimpleNamespace
+
+    from orders.choices import ServiceLevel
+    from shipping.carriers import adapter_for
+    from shipping.exceptions import CarrierError, RatingError
+    from shipping.rating import rate_shop
+
+    order = rma.order
+    candidates = _return_package(rma)
+    if not candidates or rma.warehouse_id is None:
+        return
+    # Distance is symmetric: rate the customer's address against the returns warehouse. The parcel ends at a
+    # business address, so no residential surcharge; returns need no speed.
+    trip = SimpleNamespace(client_id=rma.client_id, ship_postal_code=order.ship_postal_code,
+                           ship_country=order.ship_country or "US", ship_company=rma.warehouse.name,
+                           requested_service_level=ServiceLevel.ECONOMY)
+    try:
+        result = rate_shop(order=trip, warehouse=rma.warehouse, candidates=candidates)
+    except RatingError as exc:
+        return_event_add(rma=rma, actor="returns", note=f"No carrier label: {exc.message}")
+        return
+    if result.chosen is None:
+        return_event_add(rma=rma, actor="returns", note=f"No carrier label: {result.reason}")
+        return
+    chosen = result.chosen
+    try:
+        label = adapter_for(chosen.service.carrier).create_label(chosen.service, package=chosen.candidate.specs[0])
+    except CarrierError as exc:
+        return_event_add(rma=rma, actor="returns", note=f"No carrier label: {exc.message}")
+        return
+    rma.label_carrier = chosen.service.carrier.name
+    rma.label_service = chosen.service.name
+    rma.label_tracking_number = label.tracking_number
+    rma.label_cost = chosen.shipping_cost
+    rma.save(update_fields=["label_carrier", "label_service", "label_tracking_number", "label_cost", "updated_at"])
+    return_event_add(rma=rma, actor="returns",
+                     note=f"Return label: {chosen.service} to {rma.warehouse.code}, tracking {label.tracking_number}, "
+                          f"${chosen.shipping_cost} ({'free for the customer' if rma.free_label else 'deducted from the refund'})")
 
 
 @transaction.atomic

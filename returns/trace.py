@@ -60,4 +60,17 @@ def _trace_packing(ids: list[int], traces: dict[int, FulfilmentTrace]) -> None:
 
 
 def _trace_picking(ids: list[int], traces: dict[int, FulfilmentTrace]) -> None:
-    return None
+    try:
+        from shipping.models import PickListOrder
+    except ImportError:  # shipping's picking models are not installed
+        return
+    entries = (
+        PickListOrder.objects.filter(order_id__in=ids).exclude(outcome=PickListOrder.Outcome.DROPPED)
+        .select_related("pick_list", "pick_list__picker")
+        .order_by("order_id", "pick_list__created_at", "pk")
+    )
+    for entry in entries:
+        trace = traces[entry.order_id]
+        _add(trace.pick_lists, entry.pick_list.number)
+        if entry.pick_list.picker_id:
+            _add(trace.pickers, entry.pick_list.picker.get_username())

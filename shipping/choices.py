@@ -87,3 +87,17 @@ class NotificationStatus(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     SKIPPED = "skipped", "Not needed"
+
+
+class TrackingStatus(models.TextChoices):
+    LABEL_CREATED = "label_created", "Label created"
+    IN_TRANSIT = "in_transit", "In transit"
+    OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
+    DELIVERED = "delivered", "Delivered"
+    EXCEPTION = "exception", "Exception"
+    RETURNED_TO_SENDER = "returned_to_sender", "Returned to sender"
+
+
+class TrackingSource(models.TextChoices):
+    WEBHOOK = "webhook", "Carrier webhook"
+    POLL = "poll", "Poll"

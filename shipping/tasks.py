@@ -106,3 +106,29 @@ def manifest_pdf_render(manifest_id: int) -> None:
     if manifest is None:
         return
     manifest_pdf_store(manifest=manifest)
+
+
+@shared_task(name="shipping.tracking_poll_all", ignore_result=True)
+def tracking_poll_all() -> None:
+    """Beat: queue a tracking poll of every active carrier that does not report by webhook only."""
+    from functools import partial
+
+    from django.db import transaction
+
+    from shipping.tracking import pollable_carrier_ids
+
+    for carrier_id in pollable_carrier_ids():
+        transaction.on_commit(partial(tracking_poll_carrier_task.delay, carrier_id))
+
+
+@shared_task(name="shipping.tracking_poll_carrier", ignore_result=True, autoretry_for=(OSError,),
+             retry_backoff=True, max_retries=3)
+def tracking_poll_carrier_task(carrier_id: int) -> None:
+    """Ask one carrier's adapter for news of its packages on their way; safe to run twice (events dedupe)."""
+    from shipping.models import Carrier
+    from shipping.tracking import tracking_poll_carrier
+
+    try:
+        tracking_poll_carrier(carrier_id=carrier_id)
+    except Carrier.DoesNotExist:
+        logger.info("carrier %s is gone; nothing to poll", carrier_id)

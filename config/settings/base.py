@@ -143,6 +143,11 @@ CELERY_BEAT_SCHEDULE["returns-survey-send-due"] = {
     "task": "returns.survey_send_due",
     "schedule": crontab(minute=15),  # hourly; each order is surveyed at most once
 }
+# Tracking to the door: carriers' webhooks arrive any time; the poll catches what webhooks missed.
+CELERY_BEAT_SCHEDULE["shipping-tracking-poll"] = {
+    "task": "shipping.tracking_poll_all",
+    "schedule": crontab(minute="*/30"),
+}
 
 # --- API --------------------------------------------------------------------
 REST_FRAMEWORK = {

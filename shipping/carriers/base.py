@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.dateparse import parse_datetime
 
 from shipping.cartonization import billable_weight_lb
 from shipping.tracking_numbers import make_tracking_number
@@ -63,6 +64,42 @@ class CarrierAdapter(ABC):
 
     @abstractmethod
     def create_label(self, service, *, package: PackageSpec) -> LabelResult: ...
+
+    # Tracking -----------------------------------------------------------------------------------------------
+    def track(self, tracking_numbers: list[str]) -> list:
+        """Return the carrier's events (shipping.tracking.TrackingUpdate) for these numbers; polled by beat.
+
+        Carriers without a tracking API return nothing and report by webhook only. May raise CarrierError.
+        """
+        return []
+
+    def parse_webhook(self, payload) -> list:
+        """Read a tracking webhook body into TrackingUpdates. Raises ValueError for a body it cannot read.
+
+        The default reads Dockhand's carrier-neutral format: {"events": [{"id", "tracking_number", "status",
+        "occurred_at" (ISO 8601 with offset), "location", "description"}]}; a carrier with its own format
+        overrides this and maps its status codes to shipping.choices.TrackingStatus.
+        """
+        from shipping.tracking import TrackingUpdate
+
+        if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
+            raise ValueError("Expected a JSON object with a list of events.")
+        updates = []
+        for raw in payload["events"]:
+            if not isinstance(raw, dict):
+                raise ValueError("Each event must be a JSON object.")
+            occurred_at = parse_datetime(str(raw.get("occurred_at", "")))
+            if occurred_at is None or occurred_at.tzinfo is None:
+                raise ValueError("Each event needs occurred_at as ISO 8601 with a time zone offset.")
+            number = str(raw.get("tracking_number", "")).strip()
+            if not number:
+                raise ValueError("Each event needs a tracking_number.")
+            updates.append(TrackingUpdate(
+                tracking_number=number[:40], status=str(raw.get("status", "")), occurred_at=occurred_at,
+                location=str(raw.get("location", ""))[:200], description=str(raw.get("description", ""))[:500],
+                event_id=str(raw.get("id", ""))[:100], raw=raw,
+            ))
+        return updates
 
     # Shared helpers ---------------------------------------------------------------------------------------
     def billable(self, service, package: PackageSpec) -> int:

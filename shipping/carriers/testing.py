@@ -9,6 +9,8 @@ class TestCarrierAdapter(CarrierAdapter):
     """A carrier for tests: $5 a package plus $1 a billable pound, zone 1, local tracking numbers."""
 
     __test__ = False  # not a pytest class
+    # Tracking the test carrier "knows": tests put TrackingUpdates here by tracking number.
+    scripted_events: dict[str, list] = {}  # noqa: RUF012 - shared on purpose, tests reset it
 
     def quote(self, service, *, packages: list[PackageSpec], distance_miles: float, residential: bool) -> Quote:
         weights = tuple(self.billable(service, p) for p in packages)
@@ -17,3 +19,6 @@ class TestCarrierAdapter(CarrierAdapter):
 
     def create_label(self, service, *, package: PackageSpec) -> LabelResult:
         return LabelResult(tracking_number=self.local_tracking_number(service))
+
+    def track(self, tracking_numbers: list[str]) -> list:
+        return [update for number in tracking_numbers for update in self.scripted_events.get(number, [])]

@@ -19,10 +19,12 @@ from shipping.models.shipments import (
     Shipment,
     ShipmentNotification,
 )
+from shipping.models.tracking import CarrierTracking, PackageTracking, TrackingEvent
 
 __all__ = [
     "BoxType", "ClientShippingProfile",
     "Carrier", "CarrierService", "RateCardEntry", "RateZone", "TrackingSequence",
     "PickList", "PickListAllocation", "PickListLine", "PickListOrder", "ShortPickRule", "Wave",
     "Manifest", "Package", "PackageItem", "PackScan", "RateQuote", "Shipment", "ShipmentNotification",
+    "CarrierTracking", "PackageTracking", "TrackingEvent",
 ]

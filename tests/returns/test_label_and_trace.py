@@ -1,0 +1,130 @@
+"""The return label (rate-shopped to the nearest returns warehouse, emailed) and the trace of mistakes to the
+pick list, picker, pack station and packer (and damage to box and carrier)."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from inventory.choices import Role
+from returns.analytics import Scope, mistake_traces
+from returns.choices import ReturnSource, ReturnStatus
+from returns.labels import return_label_issue
+from returns.trace import order_traces
+from shipping.choices import PickListKind, TrackingSource
+from shipping.models import PickList, PickListOrder
+from shipping.tracking import TrackingUpdate, tracking_event_record
+from tests.factories import LocationFactory, make_user
+from tests.returns.factories import make_setup, mark_status, open_return
+from tests.shipping.helpers import packing_location
+from tests.shipping.tracking_helpers import shipped_order, tracking_carrier_service
+from warehouses.choices import LocationKind
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def delivered():
+    packer = make_user(Role.PACKER)
+    service = tracking_carrier_service()
+    order, shipment = shipped_order(packages=1, packer=packer, station="PACK-03", service=service)
+    LocationFactory(warehouse=order.warehouse, kind=LocationKind.RETURNS, code="RET-01")
+    mark_status(order, "delivered")
+    return order, shipment, packer, service
+
+
+def test_authorised_return_gets_a_rate_shopped_label_emailed(delivered, django_capture_on_commit_callbacks):
+    order, _, _, service = delivered
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rma = open_return(order, [(order.lines.first(), 1, "too_small")], source=ReturnSource.CUSTOMER,
+                          authorise=None)
+
+    rma.refresh_from_db()
+    assert rma.warehouse == order.warehouse
+    assert (rma.label_carrier, rma.label_service) == (service.carrier.name, service.name)
+    assert rma.label_tracking_number.startswith("1Z")
+    assert rma.label_cost > Decimal("0")
+    message = mail.outbox[-1]
+    assert rma.label_tracking_number in message.body
+    assert message.attachments[0][1][:5] == b"%PDF-"
+    assert "Return label:" in rma.events.filter(note__startswith="Return label:").get().note
+
+
+def test_label_cost_is_deducted_only_without_a_free_label_reason(delivered):
+    order, *_ = delivered
+
+    paid = open_return(order, [(order.lines.first(), 1, "too_small")])
+    free = open_return(order, [(order.lines.last(), 1, "damaged")])
+    return_label_issue(rma_id=paid.pk)
+    return_label_issue(rma_id=free.pk)
+
+    paid.refresh_from_db()
+    free.refresh_from_db()
+    assert paid.label_tracking_number
+    assert free.label_tracking_number
+    assert "deducted from the refund" in paid.events.get(note__startswith="Return label:").note
+    assert "free for the customer" in free.events.get(note__startswith="Return label:").note
+
+
+def test_no_carrier_means_an_address_label_and_a_note(django_capture_on_commit_callbacks):
+    setup = make_setup()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rma = open_return(setup.order, [(setup.lines[0], 1, "too_small")])
+
+    rma.refresh_from_db()
+    assert rma.label_tracking_number == ""
+    assert rma.label_emailed_at is not None
+    assert rma.events.filter(note__startswith="No carrier label").exists()
+
+
+def test_carrier_scan_of_the_return_label_puts_the_return_in_transit(delivered, django_capture_on_commit_callbacks):
+    order, _, _, service = delivered
+    with django_capture_on_commit_callbacks(execute=True):
+        rma = open_return(order, [(order.lines.first(), 1, "too_small")])
+    rma.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tracking_event_record(carrier=service.carrier, source=TrackingSource.WEBHOOK,
+                              update=TrackingUpdate(rma.label_tracking_number, "in_transit",
+                                                    rma.created_at, event_id="ret-1"))
+
+    rma.refresh_from_db()
+    assert rma.status == ReturnStatus.IN_TRANSIT
+    assert rma.events.last().actor == "carrier tracking"
+
+
+def test_wrong_item_return_is_traced_to_picker_pick_list_station_and_packer(delivered, manager):
+    order, shipment, packer, service = delivered
+    picker = make_user(Role.PICKER)
+    pick_list = PickList.objects.create(number="PL-000042", warehouse=order.warehouse, kind=PickListKind.SINGLE,
+                                        packing_location=packing_location(order.warehouse), picker=picker)
+    PickListOrder.objects.create(pick_list=pick_list, order=order, tote=1, is_open=False, outcome="picked")
+    open_return(order, [(order.lines.first(), 1, "wrong_item")])
+
+    trace = order_traces([order.pk])[order.pk]
+
+    assert trace.pick_lists == ["PL-000042"]
+    assert trace.pickers == [picker.username]
+    assert trace.pack_stations == ["PACK-03"]
+    assert trace.packers == [packer.username]
+    assert trace.carriers == [service.carrier.name]
+    assert trace.box_types == [shipment.packages.get().box_type.code]
+    today = timezone.localdate()
+    rows = mistake_traces(user=manager, scope=Scope(date_from=today - datetime.timedelta(days=1), date_to=today))
+    assert [(r["kind"], r["trace"]["pickers"], r["trace"]["packers"], r["trace"]["box_types"]) for r in rows] == [
+        ("wrong_item", picker.username, packer.username, "")]
+
+
+def test_damaged_return_is_traced_to_box_type_and_carrier(delivered, manager):
+    order, shipment, packer, service = delivered
+    open_return(order, [(order.lines.first(), 1, "damaged")])
+    today = timezone.localdate()
+    rows = mistake_traces(user=manager, scope=Scope(date_from=today - datetime.timedelta(days=1), date_to=today))
+
+    assert len(rows) == 1
+    assert rows[0]["trace"]["box_types"] == shipment.packages.get().box_type.code
+    assert rows[0]["trace"]["carriers"] == service.carrier.name
