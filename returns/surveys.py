@@ -75,15 +75,17 @@ def survey_from_token(*, token: str, for_update: bool = False) -> FeedbackSurvey
 def orders_due_for_survey(*, now: datetime.datetime | None = None):
     """Delivered orders whose client's survey delay has passed, with an email, never surveyed."""
     now = now or timezone.now()
+    policies = {p.client_id: p for p in ReturnPolicy.objects.all()}
+    default_delay = ReturnPolicy._meta.get_field("survey_delay_days").default
+    shortest = min([default_delay, *(p.survey_delay_days for p in policies.values())])
     qs = (
         Order.objects.filter(status=OrderStatus.DELIVERED, feedback_survey__isnull=True)
         .exclude(customer_email="")
         .annotate(delivered_at=delivered_at_subquery())
-        .filter(delivered_at__gte=now - datetime.timedelta(days=SURVEY_LOOKBACK_DAYS))
+        .filter(delivered_at__gte=now - datetime.timedelta(days=SURVEY_LOOKBACK_DAYS),
+                delivered_at__lte=now - datetime.timedelta(days=shortest))
         .select_related("client")
     )
-    policies = {p.client_id: p for p in ReturnPolicy.objects.all()}
-    default_delay = ReturnPolicy._meta.get_field("survey_delay_days").default
     due = []
     for order in qs.order_by("delivered_at", "pk"):
         policy = policies.get(order.client_id)

@@ -106,3 +106,63 @@ def test_manager_reviews_returns_by_reason(page, live_server, login, screenshot_
     assert totals[headers.index("arrived damaged")] == "3"
     assert page.get_by_text("Mistakes traced to the floor").is_visible()
     page.screenshot(path=str(screenshot_dir / "returns-manager-analytics.png"), full_page=True)
+
+
+def test_customer_answers_the_survey_on_a_phone(browser, live_server, screenshot_dir):
+    from returns.models import FeedbackCase
+    from returns.surveys import survey_email_send, survey_schedule_due, survey_token
+
+    order = delivered_order(delivered_days_ago=4)
+    survey_schedule_due()
+    survey = order.feedback_survey
+    survey_email_send(survey_id=survey.pk)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+
+    page.goto(f"{live_server.url}/returns/feedback/{survey_token(survey=survey)}/")
+    page.click("label.rating-choice:has-text('2')")
+    page.check("input[name=anything_wrong][value=yes]")
+    page.check("input[name=problems][value=wrong_item]")
+    page.fill("textarea[name=comment]", "Got the blue one, ordered green.")
+    page.screenshot(path=str(screenshot_dir / "returns-survey-phone.png"), full_page=True)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+    assert page.locator("h1").inner_text() == "Thank you!"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert FeedbackCase.objects.get().problems == ["wrong_item"]
+    page.screenshot(path=str(screenshot_dir / "returns-survey-thanks-phone.png"), full_page=True)
+    context.close()
+
+
+def test_manager_sees_tracking_timeline_and_delivery_exceptions(page, live_server, login, screenshot_dir):
+    import datetime
+
+    from shipping.choices import TrackingSource
+    from shipping.tracking import TrackingUpdate, tracking_event_record
+    from tests.shipping.tracking_helpers import shipped_order
+
+    order, shipment = shipped_order(packages=2)
+    first, second = shipment.packages.order_by("number")
+    start = datetime.datetime(2026, 11, 24, 15, 0, tzinfo=datetime.UTC)
+    for package, status, hours, where, text in [
+        (first, "in_transit", 0, "Salt Lake City, UT", "Departed facility"),
+        (first, "out_for_delivery", 40, "Columbia, SC", ""),
+        (first, "delivered", 44, "Columbia, SC", "Left at front door"),
+        (second, "in_transit", 1, "Salt Lake City, UT", ""),
+        (second, "exception", 30, "Atlanta, GA", "Address problem: apartment number missing"),
+    ]:
+        tracking_event_record(carrier=package.carrier, source=TrackingSource.WEBHOOK, update=TrackingUpdate(
+            package.tracking_number, status, start + datetime.timedelta(hours=hours), location=where,
+            description=text))
+    manager = make_user(Role.MANAGER)
+    login(page, manager.username)
+
+    page.goto(f"{live_server.url}/orders/{order.pk}/")
+    assert page.get_by_text("Left at front door").is_visible()
+    assert page.get_by_text("Exception: Address problem: apartment number missing").is_visible()
+    page.screenshot(path=str(screenshot_dir / "tracking-order-timeline.png"), full_page=True)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Deliveries").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("apartment number missing").is_visible()
+    page.screenshot(path=str(screenshot_dir / "tracking-deliveries.png"), full_page=True)
