@@ -125,6 +125,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
 _ = crontab  # apps add crontab-based entries to CELERY_BEAT_SCHEDULE below
+CELERY_BEAT_SCHEDULE["holds-release-due"] = {  # hold-until-date holds end on their date
+    "task": "orders.tasks.holds_release_due_task",
+    "schedule": crontab(minute=5),
+}
 
 # --- API --------------------------------------------------------------------
 REST_FRAMEWORK = {
