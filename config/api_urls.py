@@ -12,6 +12,8 @@ from inventory.api.views import (
     UserViewSet,
 )
 from orders.api.views import OrderViewSet, SalesChannelViewSet
+from orders.holds.api import HoldViewSet
+from orders.rules.api import RuleViewSet
 from warehouses.api.views import LocationViewSet, WarehouseViewSet
 
 router = DefaultRouter()
@@ -25,6 +27,8 @@ router.register("stock/movements", StockMovementViewSet, basename="stock-movemen
 router.register("stock", StockLevelViewSet, basename="stock")
 router.register("orders", OrderViewSet, basename="order")
 router.register("users", UserViewSet, basename="user")
+router.register("rules", RuleViewSet, basename="rule")
+router.register("holds", HoldViewSet, basename="hold")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

@@ -9,9 +9,10 @@ from django.views.decorators.http import require_POST
 from config.decorators import role_required
 from inventory.choices import Role
 from orders.forms import OrderFilterForm, ReasonForm
+from orders.holds.services import order_holds_release
 from orders.models import Order
 from orders.selectors import order_get, order_list
-from orders.services import order_cancel, order_hold, order_release_hold
+from orders.services import order_cancel, order_hold
 
 ORDER_ROLES = (Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER)
 
@@ -44,7 +45,9 @@ def _get_order_or_404(request, pk: int) -> Order:
 @role_required(*ORDER_ROLES)
 def order_detail_view(request, pk: int):
     order = _get_order_or_404(request, pk)
-    return render(request, "orders/order_detail.html", {"order": order, "reason_form": ReasonForm()})
+    holds = list(order.holds.select_related("created_by", "released_by", "rule").order_by("-created_at", "-pk"))
+    return render(request, "orders/order_detail.html", {"order": order, "reason_form": ReasonForm(),
+                                                        "holds": holds})
 
 
 @require_POST
@@ -76,6 +79,9 @@ def order_hold_view(request, pk: int):
 @role_required(Role.MANAGER, Role.CLIENT)
 def order_release_view(request, pk: int):
     order = _get_order_or_404(request, pk)
-    order_release_hold(order=order, user=request.user)
-    messages.success(request, f"Order {order.order_number} released from hold.")
+    order_holds_release(order=order, user=request.user)
+    if order.status == "on_hold":
+        messages.success(request, f"Your holds on order {order.order_number} are released; other holds remain.")
+    else:
+        messages.success(request, f"Order {order.order_number} released from hold.")
     return redirect("orders:detail", pk=pk)

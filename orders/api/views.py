@@ -8,9 +8,10 @@ from config.permissions import ALL_ROLES
 from inventory.choices import Role
 from orders.api.serializers import OrderActionSerializer, OrderSerializer, SalesChannelSerializer
 from orders.choices import ChannelKind, OrderStatus
+from orders.holds.services import order_holds_release
 from orders.models import Order, SalesChannel
 from orders.selectors import channel_list, order_list_with_details
-from orders.services import order_cancel, order_hold, order_release_hold
+from orders.services import order_cancel, order_hold
 
 
 class SalesChannelFilter(django_filters.FilterSet):
@@ -76,7 +77,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=None, responses=OrderSerializer)
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
-        """Release a held order so that it is routed again."""
+        """Release the order's holds (a client user: the holds it asked for), so that it is routed again."""
         order = self.get_object()
-        order_release_hold(order=order, user=request.user)
+        order_holds_release(order=order, user=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)

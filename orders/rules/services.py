@@ -38,7 +38,8 @@ def _user_or_none(user):
     return user if getattr(user, "is_authenticated", False) else None
 
 
-def _validated(rule: Rule) -> None:
+def rule_validate(rule: Rule) -> None:
+    """Check a rule in place (name, conditions, actions). Raises ValidationError with field messages."""
     if not (rule.name or "").strip():
         raise ValidationError({"name": ["A rule needs a name."]})
     try:
@@ -56,7 +57,7 @@ def rule_create(*, user=None, **data) -> Rule:
         raise ValidationError({name: ["Unknown field."] for name in unknown})
     rule = Rule(**data, created_by=_user_or_none(user), updated_by=_user_or_none(user))
     rule.name = (rule.name or "").strip()
-    _validated(rule)
+    rule_validate(rule)
     rule.save()
     return rule
 
@@ -72,7 +73,7 @@ def rule_update(*, rule: Rule, user=None, **data) -> Rule:
         setattr(locked, name, value)
     locked.name = (locked.name or "").strip()
     locked.updated_by = _user_or_none(user)
-    _validated(locked)
+    rule_validate(locked)
     locked.save()
     return locked
 
