@@ -75,7 +75,7 @@ def payment_problem(order: Order) -> str:
         return ""
     label = PaymentStatus(order.payment_status).label.lower() if order.payment_status in PaymentStatus.values \
         else order.payment_status
-    return f"Payment is {label} at the storefront; the order waits until it is paid."
+    return f"Not paid at the storefront ({label}); the order waits until it is paid."
 
 
 def _address_key(order: Order) -> tuple[str, str]:

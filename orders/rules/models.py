@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -8,7 +7,8 @@ class Rule(models.Model):
     """An if-then rule run on every order when it arrives, before routing: all conditions must hold.
 
     `conditions` is a list of {"field", "op", "value"}, `actions` a list of {"type", "value"}; both are
-    checked by orders.rules.schema when the rule is saved, so a stored rule always makes sense.
+    checked by orders.rules.schema whenever orders.rules.services saves the rule, so a stored rule always
+    makes sense.
     """
 
     name = models.CharField(max_length=120)
@@ -41,13 +41,3 @@ class Rule(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def clean(self):
-        from orders.rules.schema import RuleDefinitionError, rule_definition_clean
-
-        try:
-            self.conditions, self.actions = rule_definition_clean(
-                conditions=self.conditions, actions=self.actions, client=self.client
-            )
-        except RuleDefinitionError as exc:
-            raise ValidationError(exc.errors) from exc
