@@ -7,6 +7,7 @@ from inventory.choices import Role
 NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Home", "home", frozenset(Role.values)),
     ("Orders", "orders:list", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
+    ("Backorders", "orders:backorders", frozenset({Role.MANAGER, Role.CLIENT})),
     ("Holds", "holds:list", frozenset({Role.MANAGER, Role.CLIENT})),
     ("Rules", "rules:list", frozenset({Role.MANAGER})),
     ("Stock", "inventory:stock", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
@@ -29,8 +30,8 @@ def navigation(request):
             continue
         items.append({"label": label, "url": url, "active": request.path.startswith(url) and url != "/"
                       or request.path == url})
-    # Only the most specific page is current (Rules at /orders/rules/, not Orders as well).
-    active = [item for item in items if item["active"]]
-    for item in active:
-        item["active"] = item["url"] == max((i["url"] for i in active), key=len)
+    # Only the most specific match is current: /orders/backorders/ is Backorders, not Orders as well.
+    best = max((len(item["url"]) for item in items if item["active"]), default=0)
+    for item in items:
+        item["active"] = item["active"] and len(item["url"]) == best
     return {"nav_items": items, "access": access}

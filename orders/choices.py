@@ -81,3 +81,22 @@ class OrderPriority(models.IntegerChoices):
     NORMAL = 20, "Normal"
     HIGH = 30, "High"
     URGENT = 40, "Urgent"
+
+
+class DeliverySource(models.TextChoices):
+    WEBHOOK = "webhook", "Webhook"
+    POLL = "poll", "Polling sync"
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Processing"
+    PROCESSED = "processed", "Processed"
+    DUPLICATE = "duplicate", "Duplicate (already applied)"
+    IGNORED = "ignored", "Ignored"
+    FAILED = "failed", "Failed"
+    REJECTED = "rejected", "Rejected (malformed)"
+
+
+# Deliveries that the sweep (or a manager's retry) may still process.
+DELIVERY_RETRYABLE_STATES = frozenset({DeliveryState.PENDING, DeliveryState.FAILED})

@@ -149,15 +149,47 @@ def order_hold(
     return order
 
 
+def unknown_sku_reason(client, skus) -> str:
+    return (f"Unknown SKU for {client.name}: {', '.join(sorted(set(skus)))}. "
+            "Map or create the product, then release the order.")
+
+
+def order_lines_match_products(*, order: Order) -> list[str]:
+    """Match lines without a product to the client's products by SKU (created since); return SKUs still unknown."""
+    from inventory.models import Product
+
+    open_lines = [line for line in order.lines.all() if line.product_id is None]
+    products = {p.sku: p for p in Product.objects.filter(client_id=order.client_id,
+                                                         sku__in={line.sku for line in open_lines})}
+    unknown = []
+    for line in open_lines:
+        if line.sku in products:
+            line.product = products[line.sku]
+            line.save(update_fields=["product", "updated_at"])
+        else:
+            unknown.append(line.sku or "(empty SKU)")
+    return unknown
+
+
 @transaction.atomic
 def order_release_hold(*, order: Order, user=None, note: str = "Released from hold", actor: str = "") -> Order:
     """Release every hold of an order and move it back to received, so that it is processed and routed
-    again. Raises InvalidTransition when the order is not on hold."""
+    again. Lines with an unknown SKU are matched again first.
+
+    Raises DomainError while a SKU is still unknown, InvalidTransition when the order is not on hold.
+    """
+    from inventory.exceptions import DomainError
     from orders.holds.services import holds_close_all
 
     locked = order_lock(order.pk)
-    if not locked.can_transition_to(OrderStatus.RECEIVED) or locked.status != OrderStatus.ON_HOLD:
+    if locked.status != OrderStatus.ON_HOLD:
         raise InvalidTransition(f"Order {locked.order_number} is not on hold.")
+    unknown = order_lines_match_products(order=locked)
+    if unknown:
+        raise DomainError(
+            f"Order {locked.order_number} still has SKUs {locked.client.name} does not have: "
+            f"{', '.join(sorted(set(unknown)))}. Map or create the products first."
+        )
     holds_close_all(order=locked, user=user, note=note, actor=actor)
     return order_transition(
         order=order, to_status=OrderStatus.RECEIVED, user=user, note=note, actor=actor,
@@ -215,8 +247,7 @@ def order_create(
         order_hold(
             order=order,
             kind="unknown_sku",
-            reason=f"Unknown SKU for {channel.client.name}: {', '.join(sorted(set(unknown)))}. "
-            "Map or create the product, then release the order.",
+            reason=unknown_sku_reason(channel.client, unknown),
             user=user,
             actor=actor,
         )

@@ -1,21 +1,52 @@
-"""Thin Celery tasks of the orders app: they take ids, load fresh rows and are safe to run twice."""
+"""Thin Celery tasks of the orders app: they take ids, load fresh rows, call one service, and are safe to
+run twice."""
+
+from __future__ import annotations
+
+import logging
 
 from celery import shared_task
 
-from orders.holds.services import holds_release_due
-from orders.processing import order_prepare_for_routing
+from orders.choices import OrderStatus
+from orders.exceptions import InvalidTransition
+from orders.models import Order
+
+logger = logging.getLogger(__name__)
 
 
-@shared_task
-def order_process_received(order_id: int) -> str:
-    """Prepare a received order for routing (rules, then hold checks) and route it unless it was held."""
+@shared_task(acks_late=True)
+def order_route_task(order_id: int) -> str:
+    """Route an order that is (still) received: load it, and if it is still waiting, route it.
+
+    First the active rules and the address, payment and fraud checks (orders.processing): a held order is
+    not routed. Returns what happened.
+    """
+    from orders.processing import order_prepare_for_routing
+    from orders.routing import order_route
+
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or order.status != OrderStatus.RECEIVED:
+        return "skipped"
     if not order_prepare_for_routing(order_id=order_id):
-        return "held or not received"
-    # Routing (issue 4) continues here once it lands.
-    return "ready for routing"
+        return "held"
+    order.refresh_from_db()
+    try:
+        return order_route(order=order).outcome
+    except InvalidTransition:  # routed by someone else between the check and the lock
+        return "skipped"
 
 
-@shared_task
+@shared_task(acks_late=True)
+def backorders_allocate_task(product_id: int) -> int:
+    """Allocate the backordered orders waiting for a product, oldest first. Returns how many moved."""
+    from orders.routing import backorders_allocate
+
+    return len(backorders_allocate(product_id=product_id))
+
+
+@shared_task(acks_late=True)
 def holds_release_due_task() -> int:
-    """Release the hold-until-date holds whose date has come."""
+    """Release the hold-until-date holds whose date has come (beat: hourly). Returns how many."""
+    from orders.holds.services import holds_release_due
+
     return holds_release_due()

@@ -53,7 +53,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "ship_country", "requested_service_level", "requested_shipping_method", "currency", "total_price",
             "placed_at", "received_at", "lines", "events",
             # rules and holds (issue 9)
-            "tags", "note", "payment_status", "billing_country", "priority", "hold_until_date", "forced_warehouse",
+            "tags", "customer_note", "payment_status", "billing_country", "priority", "hold_until_date", "forced_warehouse",
             "allowed_warehouses", "carrier_code", "service_code", "box_type_code",
         ]
         read_only_fields = fields

@@ -27,10 +27,10 @@ def _user_or_none(user):
 
 
 def _hold_reason_text(order: Order) -> str:
-    reasons = [f"{h.get_kind_display()}: {h.reason}" if h.kind not in (HoldKind.MANUAL, HoldKind.UNKNOWN_SKU)
-               else h.reason
-               for h in Hold.objects.filter(order=order, released_at__isnull=True).order_by("created_at", "pk")]
-    return " · ".join(reasons)
+    holds = list(Hold.objects.filter(order=order, released_at__isnull=True).order_by("created_at", "pk"))
+    if len(holds) == 1:
+        return holds[0].reason
+    return " · ".join(f"{h.get_kind_display()}: {h.reason}" for h in holds)
 
 
 def hold_kind_for_user(user) -> str:
@@ -115,6 +115,12 @@ def hold_release(*, hold: Hold | int, user=None, note: str = "", actor: str = ""
     _check_may_release(fresh, user)
     if fresh.released_at is not None:
         raise DomainError(f"This {fresh.get_kind_display().lower()} hold was already released.")
+    if fresh.kind == HoldKind.UNKNOWN_SKU:
+        from orders.services import order_lines_match_products
+
+        if unknown := order_lines_match_products(order=locked):
+            raise DomainError(f"Order {locked.order_number} still has SKUs {locked.client.name} does not have: "
+                              f"{', '.join(sorted(set(unknown)))}. Map or create the products first.")
     fresh.released_at = timezone.now()
     fresh.released_by = _user_or_none(user)
     fresh.release_note = (note or "")[:255]

@@ -204,7 +204,7 @@ def _fact(field_name: str, facts: OrderFacts, state: OrderState):
         case "tags":
             return set(state.tags)
         case "note":
-            return order.note or ""
+            return order.customer_note or ""
         case "requested_shipping_method":
             return order.requested_shipping_method or ""
         case "requested_service_level":

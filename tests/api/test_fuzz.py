@@ -9,7 +9,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -25,7 +27,7 @@ from tests.factories import (
     make_user,
 )
 
-EXAMPLES = int(os.environ.get("DOCKHAND_FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("DOCKHAND_FUZZ_EXAMPLES", "6"))
 
 schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
 schema.app = get_wsgi_application()
@@ -34,7 +36,18 @@ schema = schema.exclude(path_regex=r"/users/", method=["DELETE", "PUT", "PATCH"]
 
 
 @pytest.fixture
-def fuzz_token(db):
+def keep_test_connection():
+    # Django's test Client does the same: the WSGI handler would otherwise close the test's database
+    # connection at the end of each request (PostgreSQL then fails the next query).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz_token(db, keep_test_connection):
     user = make_user(Role.MANAGER)
     channel = SalesChannelFactory()
     product = ProductFactory(client=channel.client)

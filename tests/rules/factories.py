@@ -42,3 +42,18 @@ def order_with_lines(*, client=None, channel_kind="shopify", lines=(("SKU-A", 2,
         product = ProductFactory(client=order.client, sku=sku, weight_g=weight)
         OrderLineFactory(order=order, product=product, sku=sku, quantity=quantity, unit_price=Decimal("40.00"))
     return order
+
+
+def stock_for(product, quantity: int = 20):
+    """Stock of a product in a pick face of one active warehouse, through the ledger, so routing allocates."""
+    from inventory.services import stock_receive
+    from tests.factories import LocationFactory, WarehouseFactory
+
+    location = LocationFactory(warehouse=WarehouseFactory(code="SLC"))
+    stock_receive(product=product, location=location, quantity=quantity, reference="TEST", reason="test stock")
+    return location.warehouse
+
+
+def routed_again(order) -> bool:
+    """The order left on_hold for received (and so went through rules, checks and routing again)."""
+    return order.events.filter(from_status="on_hold", to_status="received").exists()

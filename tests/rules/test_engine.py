@@ -23,7 +23,7 @@ def order(client_a):
     # Shopify order of ALPHA to Columbia SC 29201: total 120.00, 3 items, 1250 g, SKU-A x2 and SKU-B,
     # tagged wholesale, paid, first order of avery@example.com.
     return order_with_lines(
-        client=client_a, tags=["wholesale"], note="Please GIFT wrap", requested_shipping_method="UPS Ground",
+        client=client_a, tags=["wholesale"], customer_note="Please GIFT wrap", requested_shipping_method="UPS Ground",
         payment_status="paid", requested_service_level="standard",
     )
 

@@ -14,7 +14,7 @@ from orders.rules.models import Rule
 from orders.rules.services import order_rules_apply, rule_create, rule_try, rule_update, rules_rerun
 from orders.services import order_create
 from tests.factories import AllocationFactory, ProductFactory, SalesChannelFactory, WarehouseFactory
-from tests.rules.factories import RuleFactory, order_with_lines
+from tests.rules.factories import RuleFactory, order_with_lines, stock_for
 
 pytestmark = pytest.mark.django_db
 
@@ -132,8 +132,8 @@ def create_order(channel, number="#5001", lines=None, **fields):
 @pytest.fixture
 def channel(client_a):
     channel = SalesChannelFactory(client=client_a, kind="api")
-    ProductFactory(client=client_a, sku="TENT-1", weight_g=2500)
-    ProductFactory(client=client_a, sku="FLYER-01", weight_g=5)
+    stock_for(ProductFactory(client=client_a, sku="TENT-1", weight_g=2500))
+    stock_for(ProductFactory(client=client_a, sku="FLYER-01", weight_g=5))
     return channel
 
 
@@ -148,7 +148,7 @@ def test_new_order_gets_active_rules_before_routing_and_timeline_says_so(channel
         order = create_order(channel)
 
     order.refresh_from_db()
-    assert order.status == OrderStatus.RECEIVED
+    assert (order.status, order.warehouse.code) == (OrderStatus.ALLOCATED, "SLC")  # rules, then routing
     assert (order.carrier_code, order.tags, order.priority) == ("freightco", ["heavy"], 20)
     assert list(order.lines.values_list("sku", "quantity", "is_insert", "unit_price")) == [
         ("TENT-1", 1, False, Decimal("300.00")), ("FLYER-01", 1, True, Decimal("0.00"))]
@@ -178,7 +178,7 @@ def test_rule_hold_holds_the_order_and_a_release_is_not_undone(channel, manager,
         hold_release(hold=hold, user=manager, note="reviewed")
 
     order.refresh_from_db()
-    assert order.status == OrderStatus.RECEIVED
+    assert order.status == OrderStatus.ALLOCATED  # released, rules again (hold not repeated), routed
     assert Hold.objects.filter(order=order, released_at__isnull=True).count() == 0
     assert order.events.filter(note__contains="hold not put back").exists()
 
