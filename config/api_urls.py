@@ -14,6 +14,7 @@ from inventory.api.views import (
 from orders.api.views import OrderViewSet, SalesChannelViewSet
 from orders.holds.api import HoldViewSet
 from orders.rules.api import RuleViewSet
+from shipping.api.views import PickListViewSet
 from warehouses.api.views import LocationViewSet, WarehouseViewSet
 
 router = DefaultRouter()
@@ -29,6 +30,7 @@ router.register("orders", OrderViewSet, basename="order")
 router.register("users", UserViewSet, basename="user")
 router.register("rules", RuleViewSet, basename="rule")
 router.register("holds", HoldViewSet, basename="hold")
+router.register("pick-lists", PickListViewSet, basename="pick-list")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

@@ -16,8 +16,10 @@ urlpatterns = [
     path("orders/rules/", include("orders.rules.urls")),
     path("orders/holds/", include("orders.holds.urls")),
     path("orders/", include("orders.urls")),
+    path("orders/", include("orders.intake.urls")),
     path("webhooks/", include("orders.intake.webhook_urls")),
     path("stock/", include("inventory.urls")),
+    path("picking/", include("shipping.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]
