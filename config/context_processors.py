@@ -8,6 +8,10 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Home", "home", frozenset(Role.values)),
     ("Orders", "orders:list", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
     ("Stock", "inventory:stock", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
+    ("Inbound", "inventory:inbound_list", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
+    ("Counts", "inventory:count_list", frozenset({Role.MANAGER, Role.PICKER, Role.PACKER})),
+    ("Transfers", "inventory:transfer_list", frozenset({Role.MANAGER})),
+    ("Dashboard", "reports:dashboard", frozenset({Role.MANAGER})),
     ("API docs", "api-docs", frozenset({Role.MANAGER, Role.CLIENT})),
     ("Admin", "admin:index", frozenset({Role.MANAGER})),
 ]

@@ -125,6 +125,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
 _ = crontab  # apps add crontab-based entries to CELERY_BEAT_SCHEDULE below
+CELERY_BEAT_SCHEDULE["stock-digest-daily"] = {
+    "task": "inventory.tasks.stock_digest_send",
+    "schedule": crontab(hour=6, minute=0),
+}
 
 # --- API --------------------------------------------------------------------
 REST_FRAMEWORK = {
