@@ -24,6 +24,8 @@ from orders.models import Order, SalesChannel
 from orders.services import order_create
 from warehouses.choices import LocationKind
 from warehouses.models import Location, Warehouse
+from warehouses.walk import Spot
+from warehouses.walk import serpentine_sequence as walk_serpentine_sequence
 
 DEMO_PASSWORD = "dockhand-demo"
 SEED_REFERENCE = "DEMO-SEED"
@@ -73,19 +75,14 @@ DEMO_ORDERS = [
 
 
 def serpentine_sequence(layout) -> dict[str, int]:
-    """Walking order for a pick path: up one aisle, down the next, zone by zone."""
-    sequence: dict[str, int] = {}
-    n = 0
-    aisle_index = 0
-    for zone, aisles, bays, levels, _kind in layout:
-        for aisle in aisles:
-            bay_order = range(1, bays + 1) if aisle_index % 2 == 0 else range(bays, 0, -1)
-            aisle_index += 1
-            for bay in bay_order:
-                for level in levels:
-                    n += 10
-                    sequence[f"{zone}-{aisle:02d}-{bay:02d}-{level}"] = n
-    return sequence
+    """Walking order for a pick path: up one aisle, down the next, zone by zone (warehouses.walk)."""
+    return walk_serpentine_sequence(
+        Spot(zone=zone, aisle=aisle, bay=bay, level=level, code=f"{zone}-{aisle:02d}-{bay:02d}-{level}")
+        for zone, aisles, bays, levels, _kind in layout
+        for aisle in aisles
+        for bay in range(1, bays + 1)
+        for level in levels
+    )
 
 
 def seed_warehouses() -> list[Warehouse]:

@@ -6,8 +6,9 @@ from inventory.models import Client, Product, StockLevel, StockMovement, UserPro
 @admin.register(Client)
 class ClientAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "contact_email", "is_active"]
-    list_filter = ["is_active"]
+    list_filter = ["is_active", "allow_split_shipments"]
     search_fields = ["code", "name"]
+    filter_horizontal = ["allowed_warehouses"]
 
 
 @admin.register(Product)

@@ -27,6 +27,17 @@ class Client(TimeStamped):
     name = models.CharField(max_length=200)
     contact_email = models.EmailField(blank=True)
     is_active = models.BooleanField(default=True)
+    # Routing rules (orders.routing reads them).
+    allow_split_shipments = models.BooleanField(
+        default=False, help_text="Ship what is in stock from several warehouses instead of waiting for one."
+    )
+    allowed_warehouses = models.ManyToManyField(
+        Warehouse, blank=True, related_name="allowed_clients", help_text="Empty means every active warehouse."
+    )
+    preferred_warehouse = models.ForeignKey(
+        Warehouse, null=True, blank=True, on_delete=models.SET_NULL, related_name="preferring_clients",
+        help_text="Used whenever it can ship the whole order, even when another warehouse is nearer.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -54,3 +54,22 @@ OPEN_STATUSES = frozenset(
 )
 # Before picking, an order's address and lines may still be changed by the storefront.
 EDITABLE_STATUSES = frozenset({S.RECEIVED, S.ALLOCATED, S.BACKORDERED, S.ON_HOLD})
+
+
+class DeliverySource(models.TextChoices):
+    WEBHOOK = "webhook", "Webhook"
+    POLL = "poll", "Polling sync"
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Processing"
+    PROCESSED = "processed", "Processed"
+    DUPLICATE = "duplicate", "Duplicate (already applied)"
+    IGNORED = "ignored", "Ignored"
+    FAILED = "failed", "Failed"
+    REJECTED = "rejected", "Rejected (malformed)"
+
+
+# Deliveries that the sweep (or a manager's retry) may still process.
+DELIVERY_RETRYABLE_STATES = frozenset({DeliveryState.PENDING, DeliveryState.FAILED})

@@ -13,3 +13,15 @@ def order_lock(order_id: int) -> Order:
 def orders_lock(order_ids: Iterable[int]) -> list[Order]:
     """Lock several orders in ascending pk order and return them."""
     return list(Order.objects.select_for_update(of=("self",)).filter(pk__in=sorted(set(order_ids))).order_by("pk"))
+
+
+def storefront_order_lock(*, channel_id: int, external_id: str):
+    """Lock (creating it if needed) the StorefrontOrder row of one storefront order and return it.
+
+    Concurrent deliveries of the same storefront order queue up here, before any Order row is touched.
+    Call inside transaction.atomic.
+    """
+    from orders.models import StorefrontOrder
+
+    ref, _ = StorefrontOrder.objects.get_or_create(channel_id=channel_id, external_id=external_id)
+    return StorefrontOrder.objects.select_for_update(of=("self",)).select_related("order").get(pk=ref.pk)

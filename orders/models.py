@@ -2,9 +2,17 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from inventory.models import Client, Product, StockLevel
-from orders.choices import ORDER_TRANSITIONS, ChannelKind, OrderStatus, ServiceLevel
+from orders.choices import (
+    ORDER_TRANSITIONS,
+    ChannelKind,
+    DeliverySource,
+    DeliveryState,
+    OrderStatus,
+    ServiceLevel,
+)
 from warehouses.models import TimeStamped, Warehouse
 
 
@@ -155,3 +163,106 @@ class OrderEvent(models.Model):
         if self.user_id:
             return self.user.get_username()
         return self.actor or "system"
+
+
+class WebhookDelivery(TimeStamped):
+    """One storefront delivery, stored as it arrived before anything else happens (the intake outbox).
+
+    Processing (and every retry) starts from this row, so a delivery survives a broker outage or a failed
+    processing attempt; the sweep task picks up whatever is still pending or failed.
+    """
+
+    channel = models.ForeignKey(SalesChannel, on_delete=models.PROTECT, related_name="deliveries")
+    source = models.CharField(max_length=10, choices=DeliverySource.choices, default=DeliverySource.WEBHOOK)
+    topic = models.CharField(max_length=100, blank=True)
+    delivery_id = models.CharField(max_length=255, blank=True, help_text="X-Shopify-Webhook-Id / "
+                                   "X-WC-Webhook-Delivery-ID: the same on every retry of one delivery.")
+    event_id = models.CharField(max_length=255, blank=True, help_text="X-Shopify-Event-Id.")
+    headers = models.JSONField(default=dict, blank=True)
+    body = models.TextField(blank=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    state = models.CharField(max_length=12, choices=DeliveryState.choices, default=DeliveryState.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(max_length=100, blank=True, help_text="The storefront's order id.")
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "delivery_id"], condition=~Q(delivery_id=""),
+                                    name="delivery_id_unique_per_channel"),
+            models.UniqueConstraint(fields=["channel", "topic", "event_id"], condition=~Q(event_id=""),
+                                    name="delivery_event_unique_per_channel_topic"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(fields=["channel", "state"]),
+            models.Index(fields=["channel", "external_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic or 'delivery'} #{self.pk} ({self.state})"
+
+    @property
+    def can_retry(self) -> bool:
+        return self.state in (DeliveryState.FAILED, DeliveryState.PENDING)
+
+
+class StorefrontOrder(TimeStamped):
+    """The storefront's side of one order: which version Dockhand applied last.
+
+    Its row is the lock that serialises concurrent deliveries of the same storefront order, and its
+    `source_updated_at` makes a stale or repeated delivery (or `updated` arriving before `create`) a no-op.
+    """
+
+    channel = models.ForeignKey(SalesChannel, on_delete=models.PROTECT, related_name="storefront_orders")
+    external_id = models.CharField(max_length=100)
+    order = models.OneToOneField(Order, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="storefront_ref")
+    source_updated_at = models.DateTimeField(null=True, blank=True)
+    source_status = models.CharField(max_length=40, blank=True)
+    found_by_sync = models.BooleanField(default=False, help_text="No webhook delivered it; polling found it.")
+
+    class Meta:
+        ordering = ["channel", "external_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="storefront_order_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}:{self.external_id}"
+
+
+class ChannelSync(TimeStamped):
+    """Polling state of a Shopify or WooCommerce channel."""
+
+    channel = models.OneToOneField(SalesChannel, on_delete=models.CASCADE, related_name="sync_state")
+    cursor_at = models.DateTimeField(null=True, blank=True, help_text="Changes up to here have been fetched.")
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_sync_error = models.TextField(blank=True)
+    last_sync_orders = models.PositiveIntegerField(default=0, help_text="Orders seen by the last sync.")
+    missed_by_webhooks = models.PositiveIntegerField(default=0, help_text="Orders only polling found.")
+    last_missed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Sync of {self.channel_id}"
+
+
+class IdempotencyKey(models.Model):
+    """An `Idempotency-Key` of an API order creation: the same key and body return the same order."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return self.key

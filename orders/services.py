@@ -141,9 +141,45 @@ def order_hold(*, order: Order, reason: str, user=None, actor: str = "") -> Orde
     )
 
 
+def unknown_sku_reason(client, skus) -> str:
+    return (f"Unknown SKU for {client.name}: {', '.join(sorted(set(skus)))}. "
+            "Map or create the product, then release the order.")
+
+
+def order_lines_match_products(*, order: Order) -> list[str]:
+    """Match lines without a product to the client's products by SKU (created since); return SKUs still unknown."""
+    from inventory.models import Product
+
+    open_lines = [line for line in order.lines.all() if line.product_id is None]
+    products = {p.sku: p for p in Product.objects.filter(client_id=order.client_id,
+                                                         sku__in={line.sku for line in open_lines})}
+    unknown = []
+    for line in open_lines:
+        if line.sku in products:
+            line.product = products[line.sku]
+            line.save(update_fields=["product", "updated_at"])
+        else:
+            unknown.append(line.sku or "(empty SKU)")
+    return unknown
+
+
 @transaction.atomic
 def order_release_hold(*, order: Order, user=None, note: str = "Released from hold", actor: str = "") -> Order:
-    """Release a held order back to received, so that it is routed again. Raises InvalidTransition."""
+    """Release a held order back to received, so that it is routed again.
+
+    Lines with an unknown SKU are matched again first. Raises DomainError while a SKU is still unknown,
+    InvalidTransition when the order is not on hold.
+    """
+    from inventory.exceptions import DomainError
+
+    locked = order_lock(order.pk)
+    if locked.status == OrderStatus.ON_HOLD:
+        unknown = order_lines_match_products(order=locked)
+        if unknown:
+            raise DomainError(
+                f"Order {locked.order_number} still has SKUs {locked.client.name} does not have: "
+                f"{', '.join(sorted(set(unknown)))}. Map or create the products first."
+            )
     return order_transition(
         order=order, to_status=OrderStatus.RECEIVED, user=user, note=note, actor=actor,
         extra_fields={"hold_reason": ""},
@@ -199,8 +235,7 @@ def order_create(
     if unknown:
         order_hold(
             order=order,
-            reason=f"Unknown SKU for {channel.client.name}: {', '.join(sorted(set(unknown)))}. "
-            "Map or create the product, then release the order.",
+            reason=unknown_sku_reason(channel.client, unknown),
             user=user,
             actor=actor,
         )

@@ -1,5 +1,21 @@
 from django.apps import AppConfig
 
+# An order that leaves these statuses while on an open pick list (cancelled, held, re-routed) is taken off it.
+_STAYS_ON_LIST = frozenset({"allocated", "picking", "picked"})
+
+
+def _order_left_picking(sender, order_id: int, from_status: str, to_status: str, **kwargs) -> None:
+    if to_status in _STAYS_ON_LIST:
+        return
+    from shipping.picking import pick_list_order_drop
+
+    pick_list_order_drop(order_id=order_id, note=f"Order went {from_status or 'new'} → {to_status}")
+
 
 class ShippingConfig(AppConfig):
     name = "shipping"
+
+    def ready(self) -> None:
+        from orders.signals import order_status_changed
+
+        order_status_changed.connect(_order_left_picking, dispatch_uid="shipping.order_left_picking")

@@ -120,3 +120,12 @@ def login(live_server):
         page.wait_for_load_state("networkidle")
 
     return do_login
+
+
+@pytest.fixture
+def fake_storefront():
+    """A fake Shopify shop / WooCommerce store on 127.0.0.1 (tests/fakes/storefront.py)."""
+    from tests.fakes.storefront import FakeStorefront
+
+    with FakeStorefront() as store:
+        yield store

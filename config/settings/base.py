@@ -124,6 +124,15 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2, "max_retries": 1}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_IMPORTS = ["orders.intake.tasks"]
+# Order intake: the outbox sweep picks up deliveries a broker outage left behind; polling restores missed orders.
+CELERY_BEAT_SCHEDULE["intake-sweep-webhook-deliveries"] = {
+    "task": "orders.intake.sweep_webhook_deliveries", "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["intake-sync-channels"] = {
+    "task": "orders.intake.sync_channels", "schedule": env.float("INTAKE_SYNC_SECONDS", default=600.0),
+}
+INTAKE_WEBHOOK_MAX_BYTES = env.int("INTAKE_WEBHOOK_MAX_BYTES", default=2 * 1024 * 1024)
 _ = crontab  # apps add crontab-based entries to CELERY_BEAT_SCHEDULE below
 CELERY_BEAT_SCHEDULE["stock-digest-daily"] = {
     "task": "inventory.tasks.stock_digest_send",
@@ -165,4 +174,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+}
+
+# --- Picking (shipping) -------------------------------------------------------
+DOCKHAND_PICKING = {
+    "cart_size": env.int("DOCKHAND_PICK_CART_SIZE", default=8),  # totes per batch cart, orders per wave list
+    "batch_max_units": env.int("DOCKHAND_PICK_BATCH_MAX_UNITS", default=6),  # "small order" for batching
+    "auto_release": env.bool("DOCKHAND_PICK_AUTO_RELEASE", default=True),
+}
+CELERY_BEAT_SCHEDULE["shipping-release-pick-lists"] = {
+    "task": "shipping.tasks.pick_lists_release_all_task",
+    "schedule": crontab(minute="*/10"),  # one release task per active warehouse
 }

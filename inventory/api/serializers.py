@@ -14,10 +14,25 @@ User = get_user_model()
 
 
 class ClientSerializer(serializers.ModelSerializer):
+    allowed_warehouses = serializers.PrimaryKeyRelatedField(
+        queryset=Warehouse.objects.all(), many=True, required=False,
+        help_text="Warehouses that may ship this client's orders; empty means every active warehouse.",
+    )
+
     class Meta:
         model = Client
-        fields = ["id", "code", "name", "contact_email", "is_active", "created_at"]
+        fields = ["id", "code", "name", "contact_email", "is_active", "allow_split_shipments", "allowed_warehouses",
+                  "preferred_warehouse", "created_at"]
         read_only_fields = ["created_at"]
+
+    def validate(self, attrs):
+        allowed = attrs.get("allowed_warehouses",
+                            list(self.instance.allowed_warehouses.all()) if self.instance else [])
+        preferred = attrs.get("preferred_warehouse", getattr(self.instance, "preferred_warehouse", None))
+        if preferred and allowed and preferred not in allowed:
+            raise serializers.ValidationError(
+                {"preferred_warehouse": ["The preferred warehouse must be one of the allowed warehouses."]})
+        return attrs
 
 
 class ProductSerializer(serializers.ModelSerializer):

@@ -39,7 +39,7 @@ class ClientViewSet(viewsets.ModelViewSet):
     read_roles = ALL_ROLES
 
     def get_queryset(self):
-        return client_list(user=self.request.user).order_by("name", "pk")
+        return client_list(user=self.request.user).prefetch_related("allowed_warehouses").order_by("name", "pk")
 
 
 class ProductFilter(django_filters.FilterSet):

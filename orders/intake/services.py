@@ -1,0 +1,540 @@
+"""Writes of order intake: store and process storefront deliveries, upsert storefront orders, poll stores,
+create API orders idempotently, map unknown SKUs.
+
+The one rule everything here follows: a storefront order is applied through `storefront_order_apply`, which
+locks that order's StorefrontOrder row first, so duplicates, retries, polling and webhooks racing each other
+all end in exactly one Dockhand order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from inventory.exceptions import DomainError
+from inventory.models import Product
+from orders.choices import (
+    DELIVERY_RETRYABLE_STATES,
+    EDITABLE_STATUSES,
+    ChannelKind,
+    DeliverySource,
+    DeliveryState,
+    OrderStatus,
+)
+from orders.intake import mapping, outbox
+from orders.intake.mapping import IntakeLine, IntakeOrder, PayloadError
+from orders.locks import order_lock, storefront_order_lock
+from orders.models import (
+    ChannelSync,
+    IdempotencyKey,
+    Order,
+    OrderLine,
+    SalesChannel,
+    WebhookDelivery,
+)
+from orders.services import (
+    order_allocations_release,
+    order_cancel,
+    order_create,
+    order_event_add,
+    order_hold,
+    order_transition,
+    unknown_sku_reason,
+)
+from orders.storefronts import StorefrontError, client_for_channel
+
+logger = logging.getLogger(__name__)
+
+SHOPIFY_ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/cancelled", "orders/paid",
+                                  "orders/fulfilled", "orders/partially_fulfilled"})
+SHOPIFY_DELETE_TOPICS = frozenset({"orders/delete"})
+WOO_ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.restored"})
+WOO_DELETE_TOPICS = frozenset({"order.deleted"})
+POLL_TOPIC = "sync"
+
+MAX_ATTEMPTS = 6
+RETRY_DELAYS = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1),
+                timedelta(hours=4)]
+PENDING_GRACE = timedelta(seconds=30)  # the normal dispatch gets this long before the sweep steps in
+STUCK_AFTER = timedelta(minutes=10)
+SYNC_OVERLAP = timedelta(minutes=2)  # re-read a little before the cursor: clocks and same-second changes
+SYNC_FIRST_LOOKBACK = timedelta(days=7)
+
+ORDER_UPDATE_FIELDS = (
+    "customer_name", "customer_email", "customer_phone", "ship_name", "ship_company", "ship_address1",
+    "ship_address2", "ship_city", "ship_state", "ship_postal_code", "ship_country", "requested_shipping_method",
+    "requested_service_level", "currency", "total_price",
+)
+ROUTING_FIELDS = frozenset({"ship_address1", "ship_address2", "ship_city", "ship_state", "ship_postal_code",
+                            "ship_country", "requested_service_level"})
+
+OUTCOME_STATE = {
+    "created": DeliveryState.PROCESSED,
+    "updated": DeliveryState.PROCESSED,
+    "cancelled": DeliveryState.PROCESSED,
+    "noted": DeliveryState.PROCESSED,
+    "unchanged": DeliveryState.DUPLICATE,
+    "stale": DeliveryState.DUPLICATE,
+    "skipped": DeliveryState.IGNORED,
+}
+
+
+@dataclass
+class ApplyResult:
+    outcome: str  # created, updated, cancelled, noted, unchanged, stale, skipped
+    order: Order | None = None
+    note: str = ""
+
+
+def _actor(channel: SalesChannel, source: str) -> str:
+    return f"{channel.get_kind_display()} {'sync' if source == DeliverySource.POLL else 'webhook'}"
+
+
+# --- applying one storefront order ---------------------------------------------------------------------
+
+
+def _lines_create(order: Order, lines: list[IntakeLine]) -> list[str]:
+    """Create the order's lines, matched to the client's products by SKU; return the unknown SKUs."""
+    skus = {line.sku for line in lines}
+    products = {p.sku: p for p in Product.objects.filter(client_id=order.client_id, sku__in=skus)}
+    OrderLine.objects.bulk_create([
+        OrderLine(order=order, product=products.get(line.sku), sku=line.sku, name=line.name,
+                  quantity=line.quantity, unit_price=line.unit_price, external_line_id=line.external_line_id)
+        for line in lines
+    ])
+    return sorted({line.sku or "(empty SKU)" for line in lines if line.sku not in products})
+
+
+@transaction.atomic
+def order_update_from_storefront(*, order: Order, intake: IntakeOrder, actor: str) -> str:
+    """Apply a storefront's change of address, shipping or lines to an order that is not picked yet.
+
+    Lines replaced release the order's reservations, and an allocated order goes back to `received` so
+    it is routed again. After picking has started the change is only noted on the timeline. Returns the
+    outcome: "updated", "unchanged" or "noted".
+    """
+    locked = order_lock(order.pk)
+    if locked.status not in EDITABLE_STATUSES:
+        order_event_add(order=locked, actor=actor,
+                        note=f"The storefront changed the order, but it is already "
+                             f"{locked.get_status_display().lower()}; the change was not applied.")
+        return "noted"
+    changed = [name for name in ORDER_UPDATE_FIELDS
+               if name in intake.fields and getattr(locked, name) != intake.fields[name]]
+    current = [(line.sku, line.quantity, line.unit_price) for line in locked.lines.order_by("pk")]
+    wanted = [(line.sku, line.quantity, line.unit_price) for line in intake.lines]
+    lines_changed = current != wanted and bool(wanted)
+    if not changed and not lines_changed:
+        return "unchanged"
+    for name in changed:
+        setattr(locked, name, intake.fields[name])
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
+    if lines_changed:
+        order_allocations_release(order=locked, reason="Order changed in the storefront")
+        locked.lines.all().delete()
+        unknown = _lines_create(locked, intake.lines)
+    else:
+        unknown = sorted({line.sku or "(empty SKU)" for line in locked.lines.all() if line.product_id is None})
+    what = [name.replace("ship_", "ship-to ").replace("_", " ") for name in changed]
+    if lines_changed:
+        what.append("lines")
+    order_event_add(order=locked, actor=actor, note=f"Updated from the storefront: {', '.join(what)}.")
+    if unknown and locked.status != OrderStatus.ON_HOLD:
+        order_hold(order=locked, reason=unknown_sku_reason(locked.client, unknown), actor=actor)
+    elif locked.status in (OrderStatus.ALLOCATED, OrderStatus.BACKORDERED) and (
+            lines_changed or ROUTING_FIELDS & set(changed)):
+        order_transition(order=locked, to_status=OrderStatus.RECEIVED, actor=actor,
+                         note="Routed again after the storefront change", extra_fields={"warehouse": None})
+    return "updated"
+
+
+@transaction.atomic
+def storefront_order_apply(*, channel: SalesChannel, intake: IntakeOrder, source: str = DeliverySource.WEBHOOK
+                           ) -> ApplyResult:
+    """Create, update or cancel the Dockhand order of one storefront order, exactly once per version.
+
+    Locks the StorefrontOrder row first, so concurrent deliveries of one order run one after the other; a
+    version not newer than the one applied (a duplicate, or `updated` overtaken by a later one) changes
+    nothing. Raises DomainError when the order cannot be created.
+    """
+    actor = _actor(channel, source)
+    ref = storefront_order_lock(channel_id=channel.pk, external_id=intake.external_id)
+    if intake.updated_at and ref.source_updated_at and intake.updated_at <= ref.source_updated_at:
+        outcome = "unchanged" if intake.updated_at == ref.source_updated_at else "stale"
+        return ApplyResult(outcome, ref.order, "This version of the order was already applied.")
+    order = ref.order
+    if order is None:
+        order = Order.objects.filter(channel=channel, external_id=intake.external_id, parent__isnull=True).first()
+        ref.order = order
+    if order is None:
+        if intake.cancelled:
+            result = ApplyResult("skipped", None, "Cancelled in the storefront before Dockhand received it.")
+        elif intake.skip_reason:
+            result = ApplyResult("skipped", None, intake.skip_reason)
+        else:
+            order = order_create(
+                channel=channel, order_number=intake.order_number, external_id=intake.external_id,
+                lines=[line.as_dict() for line in intake.lines], actor=actor,
+                note=f"Order received ({actor})", **intake.fields,
+            )
+            ref.order = order
+            result = ApplyResult("created", order)
+            if source == DeliverySource.POLL:
+                ref.found_by_sync = True
+                ChannelSync.objects.filter(channel=channel).update(
+                    missed_by_webhooks=F("missed_by_webhooks") + 1, last_missed_at=timezone.now())
+    elif intake.cancelled:
+        if order.status == OrderStatus.CANCELLED:
+            result = ApplyResult("unchanged", order)
+        elif order.can_cancel:
+            order = order_cancel(order=order, reason="Cancelled in the storefront", actor=actor)
+            result = ApplyResult("cancelled", order)
+        else:
+            order_event_add(order=order, actor=actor, note=f"The storefront cancelled the order, but it is already "
+                                                           f"{order.get_status_display().lower()}.")
+            result = ApplyResult("noted", order, "Too late to cancel.")
+    elif intake.skip_reason:
+        result = ApplyResult("unchanged", order, intake.skip_reason)
+    else:
+        result = ApplyResult(order_update_from_storefront(order=order, intake=intake, actor=actor), order)
+    if intake.updated_at:
+        ref.source_updated_at = intake.updated_at
+    ref.source_status = intake.source_status[:40]
+    ref.save()
+    return result
+
+
+# --- webhook deliveries: store, process, sweep, retry -------------------------------------------------------
+
+
+def webhook_delivery_store(
+    *,
+    channel: SalesChannel,
+    topic: str,
+    body: bytes,
+    headers: dict,
+    delivery_id: str = "",
+    event_id: str = "",
+    external_id: str = "",
+    state: str = DeliveryState.PENDING,
+    error: str = "",
+) -> tuple[WebhookDelivery, bool]:
+    """Store a delivery as it arrived and queue its processing after commit (a transactional outbox).
+
+    Returns (delivery, created); a delivery whose X-Shopify-Webhook-Id / X-WC-Webhook-Delivery-ID (or Shopify
+    event id for the topic) is already stored returns the stored one with created False.
+    """
+    values = {
+        "channel": channel, "topic": topic[:100], "delivery_id": delivery_id[:255], "event_id": event_id[:255],
+        "headers": headers, "body": body.decode("utf-8", errors="replace"), "external_id": external_id[:100],
+        "state": state, "last_error": error,
+    }
+    try:
+        with transaction.atomic():
+            delivery = WebhookDelivery.objects.create(**values)
+            if state == DeliveryState.PENDING:
+                transaction.on_commit(partial(outbox.dispatch, delivery.pk))
+    except IntegrityError:
+        match = Q(pk__in=[])
+        if delivery_id:
+            match |= Q(delivery_id=values["delivery_id"])
+        if event_id:
+            match |= Q(topic=values["topic"], event_id=values["event_id"])
+        existing = WebhookDelivery.objects.filter(match, channel=channel).first()
+        if existing is None:
+            raise
+        return existing, False
+    return delivery, True
+
+
+def intake_from_delivery(delivery: WebhookDelivery) -> IntakeOrder | None:
+    """Read a stored delivery as an IntakeOrder; None for topics intake does not handle. Raises PayloadError."""
+    try:
+        payload = json.loads(delivery.body)
+    except ValueError as exc:
+        raise PayloadError(f"The body is not valid JSON ({exc}).") from exc
+    kind, topic = delivery.channel.kind, delivery.topic
+    if kind == ChannelKind.SHOPIFY:
+        if topic in SHOPIFY_ORDER_TOPICS or topic == POLL_TOPIC:
+            return mapping.shopify_order(payload)
+        if topic in SHOPIFY_DELETE_TOPICS:
+            order = mapping.shopify_order({"id": (payload or {}).get("id"), "cancelled_at": "deleted"}
+                                          if isinstance(payload, dict) else payload)
+            order.updated_at = None
+            return order
+    elif kind == ChannelKind.WOOCOMMERCE:
+        if topic in WOO_ORDER_TOPICS or topic == POLL_TOPIC:
+            return mapping.woocommerce_order(payload)
+        if topic in WOO_DELETE_TOPICS:
+            return mapping.woocommerce_deleted(payload)
+    return None
+
+
+def _delivery_finish(delivery: WebhookDelivery, *, state: str, order: Order | None = None, note: str = "") -> None:
+    delivery.state = state
+    delivery.order = order
+    delivery.last_error = note[:2000]
+    delivery.processed_at = timezone.now()
+    delivery.next_attempt_at = None
+    delivery.save(update_fields=["state", "order", "last_error", "processed_at", "next_attempt_at", "updated_at"])
+
+
+def _delivery_fail(delivery: WebhookDelivery, *, error: str, retry: bool) -> None:
+    delivery.state = DeliveryState.FAILED
+    delivery.last_error = error[:2000]
+    if retry and delivery.attempts < MAX_ATTEMPTS:
+        delay = RETRY_DELAYS[min(delivery.attempts, len(RETRY_DELAYS)) - 1]
+        delivery.next_attempt_at = timezone.now() + delay
+    else:
+        delivery.next_attempt_at = None  # a manager retries it from the failed-deliveries page
+    delivery.save(update_fields=["state", "last_error", "next_attempt_at", "updated_at"])
+
+
+def webhook_delivery_process(*, delivery_id: int) -> WebhookDelivery | None:
+    """Process one stored delivery: map it and apply the order. Safe to call twice or concurrently.
+
+    Claims the row (pending or failed → processing) with one UPDATE, so only one caller processes it. Any
+    error leaves the delivery `failed` with the error text and, unless the payload itself is unusable, a
+    next attempt time for the sweep. Returns the delivery, or None when it does not exist.
+    """
+    claimed = WebhookDelivery.objects.filter(pk=delivery_id, state__in=DELIVERY_RETRYABLE_STATES).update(
+        state=DeliveryState.PROCESSING, attempts=F("attempts") + 1, updated_at=timezone.now())
+    delivery = WebhookDelivery.objects.select_related("channel", "channel__client").filter(pk=delivery_id).first()
+    if not claimed or delivery is None:
+        return delivery
+    try:
+        intake = intake_from_delivery(delivery)
+        if intake is None:
+            _delivery_finish(delivery, state=DeliveryState.IGNORED, note=f"Topic “{delivery.topic}” is not an "
+                                                                         "order topic Dockhand handles.")
+            return delivery
+        if not delivery.external_id:
+            delivery.external_id = intake.external_id[:100]
+            delivery.save(update_fields=["external_id"])
+        result = storefront_order_apply(channel=delivery.channel, intake=intake, source=delivery.source)
+    except PayloadError as exc:
+        _delivery_fail(delivery, error=str(exc), retry=False)
+    except DomainError as exc:
+        _delivery_fail(delivery, error=exc.message, retry=False)
+    except Exception as exc:
+        logger.exception("Processing delivery %s failed", delivery_id)
+        _delivery_fail(delivery, error=f"{type(exc).__name__}: {exc}", retry=True)
+    else:
+        _delivery_finish(delivery, state=OUTCOME_STATE[result.outcome], order=result.order, note=result.note)
+    return delivery
+
+
+def webhook_deliveries_sweep(*, now: datetime | None = None, pending_grace: timedelta = PENDING_GRACE,
+                             limit: int = 500) -> int:
+    """Process deliveries that the normal dispatch missed, failed ones that are due, and stuck ones.
+
+    Returns how many deliveries it processed.
+    """
+    now = now or timezone.now()
+    due = (Q(state=DeliveryState.PENDING, received_at__lte=now - pending_grace)
+           | Q(state=DeliveryState.FAILED, next_attempt_at__lte=now)
+           | Q(state=DeliveryState.PROCESSING, updated_at__lte=now - STUCK_AFTER))
+    ids = list(WebhookDelivery.objects.filter(due).order_by("received_at", "pk").values_list("pk", flat=True)[:limit])
+    # a worker that died mid-way left these in `processing`; make them claimable again
+    WebhookDelivery.objects.filter(pk__in=ids, state=DeliveryState.PROCESSING).update(state=DeliveryState.PENDING)
+    for delivery_id in ids:
+        webhook_delivery_process(delivery_id=delivery_id)
+    return len(ids)
+
+
+def webhook_delivery_retry(*, delivery: WebhookDelivery, user=None) -> WebhookDelivery:
+    """Process a failed delivery again now (a manager's retry). Raises DomainError if it is not failed."""
+    updated = WebhookDelivery.objects.filter(pk=delivery.pk, state__in=DELIVERY_RETRYABLE_STATES).update(
+        state=DeliveryState.PENDING, next_attempt_at=None)
+    if not updated:
+        raise DomainError(f"Delivery #{delivery.pk} is {delivery.get_state_display().lower()}; "
+                          "only failed deliveries can be retried.")
+    logger.info("Delivery %s retried by %s", delivery.pk, user)
+    return webhook_delivery_process(delivery_id=delivery.pk)
+
+
+# --- polling sync ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncResult:
+    channel_id: int
+    seen: int = 0
+    outcomes: dict = field(default_factory=dict)
+    failed: int = 0
+    error: str = ""
+
+    def as_dict(self) -> dict:
+        return {"channel_id": self.channel_id, "seen": self.seen, "outcomes": self.outcomes,
+                "failed": self.failed, "error": self.error}
+
+
+def pollable_channel_ids() -> list[int]:
+    return list(SalesChannel.objects.filter(
+        is_active=True, kind__in=[ChannelKind.SHOPIFY, ChannelKind.WOOCOMMERCE]).exclude(store_url="")
+        .exclude(credentials={}).order_by("pk").values_list("pk", flat=True))
+
+
+def _poll_failure_store(channel: SalesChannel, payload: dict, intake_id: str, updated: str, error: str) -> None:
+    """Keep an order the sync could not apply as a failed delivery, so it is retried and shown to managers."""
+    body = json.dumps(payload).encode()
+    delivery, created = webhook_delivery_store(
+        channel=channel, topic=POLL_TOPIC, body=body, headers={}, external_id=intake_id,
+        delivery_id=f"sync:{intake_id}:{updated}", state=DeliveryState.FAILED, error=error)
+    if created:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(source=DeliverySource.POLL, attempts=1)
+
+
+def channel_sync(*, channel_id: int, api=None) -> SyncResult | None:
+    """Fetch every order the channel's store changed since the stored cursor, page by page, and upsert each.
+
+    The cursor moves after each page, so a failure resumes where it stopped. An order that cannot be applied
+    becomes a failed delivery (retried by the sweep) instead of stopping the sync. A store that keeps failing
+    is recorded in `last_sync_error`. Returns None for a missing or inactive channel.
+    """
+    channel = SalesChannel.objects.select_related("client").filter(pk=channel_id, is_active=True).first()
+    if channel is None:
+        return None
+    state, _ = ChannelSync.objects.get_or_create(channel=channel)
+    result = SyncResult(channel_id=channel.pk)
+    started_at = timezone.now()
+    since = (state.cursor_at - SYNC_OVERLAP) if state.cursor_at else started_at - SYNC_FIRST_LOOKBACK
+    try:
+        api = api or client_for_channel(channel)
+        if channel.kind == ChannelKind.SHOPIFY:
+            pages, to_intake = api.iter_order_pages(updated_at_min=since), mapping.shopify_order
+        else:
+            pages, to_intake = api.iter_order_pages(modified_after=since), mapping.woocommerce_order
+        for page in pages:
+            newest = state.cursor_at
+            for payload in page:
+                result.seen += 1
+                try:
+                    intake = to_intake(payload)
+                    outcome = storefront_order_apply(channel=channel, intake=intake, source=DeliverySource.POLL)
+                except (PayloadError, DomainError) as exc:
+                    result.failed += 1
+                    pid = str(payload.get("id", "")) if isinstance(payload, dict) else ""
+                    updated = (payload.get("updated_at") or payload.get("date_modified_gmt") or "") \
+                        if isinstance(payload, dict) else ""
+                    _poll_failure_store(channel, payload, pid, updated, getattr(exc, "message", str(exc)))
+                    continue
+                result.outcomes[outcome.outcome] = result.outcomes.get(outcome.outcome, 0) + 1
+                if intake.updated_at and (newest is None or intake.updated_at > newest):
+                    newest = intake.updated_at
+            if newest and newest != state.cursor_at:
+                state.cursor_at = newest
+                state.save(update_fields=["cursor_at", "updated_at"])
+    except StorefrontError as exc:
+        result.error = exc.message
+        logger.warning("Sync of channel %s failed: %s", channel.pk, exc.message)
+    state.last_synced_at = started_at
+    state.last_sync_error = result.error
+    state.last_sync_orders = result.seen
+    state.save(update_fields=["last_synced_at", "last_sync_error", "last_sync_orders", "updated_at"])
+    return result
+
+
+# --- API intake -------------------------------------------------------------------------------------------
+
+
+def request_fingerprint(data) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def api_channel_for_client(client) -> SalesChannel:
+    """The client's API channel, created on first use."""
+    channel = SalesChannel.objects.filter(client=client, kind=ChannelKind.API, is_active=True).order_by("pk").first()
+    return channel or SalesChannel.objects.create(client=client, kind=ChannelKind.API, name=f"{client.name} API")
+
+
+def csv_channel_for_client(client) -> SalesChannel:
+    """The client's CSV upload channel, created on first use."""
+    channel = SalesChannel.objects.filter(client=client, kind=ChannelKind.CSV, is_active=True).order_by("pk").first()
+    return channel or SalesChannel.objects.create(client=client, kind=ChannelKind.CSV, name=f"{client.name} CSV")
+
+
+class IdempotencyConflict(DomainError):
+    status_code = 409
+
+
+@dataclass
+class ApiOrderResult:
+    order: Order
+    replayed: bool
+
+
+def api_order_create(*, user, channel: SalesChannel, data: dict, fingerprint: str, idempotency_key: str = ""
+                     ) -> ApiOrderResult:
+    """Create an order sent by a merchant's system, at most once per Idempotency-Key.
+
+    The same key with the same body returns the order created the first time (replayed); the same key with
+    another body raises IdempotencyConflict (409). An external_id already used on the channel raises
+    IdempotencyConflict too. Raises DomainError for an unusable order.
+    """
+    if idempotency_key:
+        try:
+            with transaction.atomic():
+                key = IdempotencyKey.objects.create(user=user, key=idempotency_key[:255], request_hash=fingerprint)
+                order = _api_order_create(user=user, channel=channel, data=data)
+                key.order = order
+                key.save(update_fields=["order"])
+                return ApiOrderResult(order, False)
+        except IntegrityError:
+            key = IdempotencyKey.objects.filter(user=user, key=idempotency_key[:255]).first()
+            if key is None:
+                raise
+            if key.request_hash != fingerprint:
+                raise IdempotencyConflict(
+                    "This Idempotency-Key was already used with a different request body.") from None
+            if key.order_id is None:
+                raise IdempotencyConflict("A request with this Idempotency-Key is still being processed.") from None
+            return ApiOrderResult(key.order, True)
+    with transaction.atomic():
+        return ApiOrderResult(_api_order_create(user=user, channel=channel, data=data), False)
+
+
+def _api_order_create(*, user, channel: SalesChannel, data: dict) -> Order:
+    fields = dict(data)
+    lines = fields.pop("lines")
+    external_id = fields.pop("external_id", "") or ""
+    if external_id and Order.objects.filter(channel=channel, external_id=external_id, parent__isnull=True).exists():
+        raise IdempotencyConflict(f"Order {external_id} already exists on channel {channel.name}.",
+                                  field="external_id")
+    order_number = fields.pop("order_number")
+    try:
+        with transaction.atomic():
+            return order_create(channel=channel, order_number=order_number, external_id=external_id, lines=lines,
+                                user=user, note="Order received (API)", **fields)
+    except IntegrityError as exc:
+        raise IdempotencyConflict(f"Order {external_id} already exists on channel {channel.name}.",
+                                  field="external_id") from exc
+
+
+# --- unknown SKUs ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def order_line_map_product(*, line: OrderLine, product: Product, user=None) -> OrderLine:
+    """Map a line with an unknown SKU to one of the client's products. Raises DomainError."""
+    order = order_lock(line.order_id)
+    if product.client_id != order.client_id:
+        raise DomainError("That product belongs to another client.", field="product")
+    if order.status not in EDITABLE_STATUSES:
+        raise DomainError(f"Order {order.order_number} is {order.get_status_display().lower()}; its lines can no "
+                          "longer change.")
+    line = OrderLine.objects.select_for_update(of=("self",)).get(pk=line.pk)
+    line.product = product
+    line.save(update_fields=["product", "updated_at"])
+    order_event_add(order=order, user=user, note=f"Line {line.sku or '(empty SKU)'} mapped to product {product.sku}.")
+    return line
+

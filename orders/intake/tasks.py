@@ -1,0 +1,34 @@
+"""Thin Celery tasks of order intake; each takes ids and is safe to run twice."""
+
+from celery import shared_task
+
+from orders.intake import services
+
+
+@shared_task(name="orders.intake.process_webhook_delivery", acks_late=True)
+def webhook_delivery_process_task(delivery_id: int) -> str | None:
+    """Process one stored delivery (a missing or finished one is left alone)."""
+    delivery = services.webhook_delivery_process(delivery_id=delivery_id)
+    return delivery.state if delivery else None
+
+
+@shared_task(name="orders.intake.sweep_webhook_deliveries")
+def webhook_deliveries_sweep_task() -> int:
+    """Process deliveries still pending after the grace period, failed ones that are due, stuck ones."""
+    return services.webhook_deliveries_sweep()
+
+
+@shared_task(name="orders.intake.sync_channels")
+def channels_sync_task() -> int:
+    """Queue a polling sync of every active Shopify and WooCommerce channel that has API credentials."""
+    channel_ids = services.pollable_channel_ids()
+    for channel_id in channel_ids:
+        channel_sync_task.delay(channel_id)
+    return len(channel_ids)
+
+
+@shared_task(name="orders.intake.sync_channel", acks_late=True)
+def channel_sync_task(channel_id: int) -> dict | None:
+    """Fetch the orders a channel's store changed since its cursor and upsert them."""
+    result = services.channel_sync(channel_id=channel_id)
+    return result.as_dict() if result else None

@@ -1,0 +1,12 @@
+"""Row locks for pick lists. Taken before any stock level (inventory.locks), after orders (orders.locks)."""
+
+from shipping.models import PickList
+
+
+def pick_list_lock(pick_list_id: int) -> PickList:
+    """Lock one pick list row and return it fresh. Raises PickList.DoesNotExist. Call inside transaction.atomic.
+
+    Every scan, short pick, completion and sort of a list runs under this lock, so two scanners on the
+    same list (or a double-submitted form) cannot count a unit twice.
+    """
+    return PickList.objects.select_for_update(of=("self",)).select_related("warehouse").get(pk=pick_list_id)

@@ -1,0 +1,99 @@
+"""Reads of pick lists and waves, scoped to the warehouses a staff member works in.
+
+Pick lists mix orders of many clients, so client users see none of them.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Min, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from inventory.access import scope_by_warehouse, user_access
+from orders.choices import OrderStatus
+from orders.models import Order, OrderLine
+from shipping.choices import OPEN_PICK_LIST_STATUSES, PickListStatus
+from shipping.models import PickList, PickListAllocation, PickListLine, PickListOrder, Wave
+
+
+def _staff_scope(qs, user):
+    access = user_access(user)
+    if access.is_client_user or not access.is_staff_member:
+        return qs.none()
+    return scope_by_warehouse(qs, user)
+
+
+def pick_list_list(*, user) -> QuerySet[PickList]:
+    """Pick lists the user may see, with counts for list pages (open first, newest first)."""
+    # Subqueries, not joins: counting orders and summing lines over one join would multiply the sums.
+    orders = (PickListOrder.objects.filter(pick_list=OuterRef("pk")).order_by().values("pick_list")
+              .annotate(n=Count("pk")).values("n"))
+    lines = (PickListLine.objects.filter(pick_list=OuterRef("pk"), quantity__gt=0).order_by().values("pick_list")
+             .annotate(n=Count("pk"), units=Sum("quantity"), picked=Sum("picked_quantity")))
+    qs = PickList.objects.select_related("warehouse", "picker", "wave").annotate(
+        order_count=Coalesce(Subquery(orders), 0),
+        stop_count=Coalesce(Subquery(lines.values("n")), 0),
+        unit_count=Coalesce(Subquery(lines.values("units")), 0),
+        picked_count=Coalesce(Subquery(lines.values("picked")), 0),
+    )
+    return _staff_scope(qs, user)
+
+
+def pick_list_list_with_lines(*, user) -> QuerySet[PickList]:
+    """Pick lists with their stops, links and orders prefetched (detail pages, print, API detail)."""
+    links = PickListAllocation.objects.select_related("list_order__order", "stock_level").order_by(
+        "list_order__tote", "pk")
+    lines = (PickListLine.objects.select_related("location", "product")
+             .prefetch_related(Prefetch("links", queryset=links)).order_by("sequence", "pk"))
+    list_orders = PickListOrder.objects.select_related("order", "order__client").order_by("tote")
+    return pick_list_list(user=user).prefetch_related(
+        Prefetch("lines", queryset=lines), Prefetch("list_orders", queryset=list_orders)
+    )
+
+
+def pick_list_get(*, user, pk: int) -> PickList:
+    """Return one pick list the user may see, with lines. Raises PickList.DoesNotExist otherwise."""
+    return pick_list_list_with_lines(user=user).get(pk=pk)
+
+
+def pick_list_get_by_number(*, user, number: str) -> PickList:
+    """Return the pick list whose barcode was scanned. Raises PickList.DoesNotExist."""
+    return pick_list_list(user=user).get(number__iexact=number.strip())
+
+
+def wave_list(*, user) -> QuerySet[Wave]:
+    qs = Wave.objects.select_related("warehouse").annotate(list_count=Count("pick_lists"))
+    return _staff_scope(qs, user)
+
+
+def wave_get(*, user, pk: int) -> Wave:
+    """Return one wave the user may see. Raises Wave.DoesNotExist otherwise."""
+    return wave_list(user=user).get(pk=pk)
+
+
+def orders_ready_to_pick(*, warehouse_id: int) -> QuerySet[Order]:
+    """Allocated orders of a warehouse that are on no open pick list, oldest first, with their unit count
+    and the walk position of their first stop (to put neighbours on the same cart)."""
+    on_open_list = PickListOrder.objects.filter(is_open=True).values("order_id")
+    units = (OrderLine.objects.filter(order=OuterRef("pk")).order_by().values("order")
+             .annotate(n=Sum("quantity")).values("n"))
+    return (
+        Order.objects.filter(warehouse_id=warehouse_id, status=OrderStatus.ALLOCATED)
+        .exclude(pk__in=on_open_list)
+        .annotate(units=Subquery(units),
+                  first_stop=Min("lines__allocations__stock_level__location__walk_sequence"))
+        .filter(units__gt=0, first_stop__isnull=False)
+        .order_by("received_at", "pk")
+    )
+
+
+def open_pick_list_for_order(*, order_id: int) -> PickList | None:
+    entry = (PickListOrder.objects.filter(order_id=order_id, is_open=True,
+                                          pick_list__status__in=OPEN_PICK_LIST_STATUSES)
+             .select_related("pick_list").first())
+    return entry.pick_list if entry else None
+
+
+def pick_list_status_counts(*, user) -> dict[str, int]:
+    rows = _staff_scope(PickList.objects.all(), user).order_by().values("status").annotate(n=Count("pk"))
+    counts = {row["status"]: row["n"] for row in rows}
+    return {status: counts.get(status, 0) for status in PickListStatus.values}
