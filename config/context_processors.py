@@ -7,6 +7,7 @@ from inventory.choices import Role
 NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Home", "home", frozenset(Role.values)),
     ("Orders", "orders:list", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
+    ("Backorders", "orders:backorders", frozenset({Role.MANAGER, Role.CLIENT})),
     ("Stock", "inventory:stock", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
     ("Inbound", "inventory:inbound_list", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
     ("Counts", "inventory:count_list", frozenset({Role.MANAGER, Role.PICKER, Role.PACKER})),
@@ -31,4 +32,8 @@ def navigation(request):
             continue
         items.append({"label": label, "url": url, "active": request.path.startswith(url) and url != "/"
                       or request.path == url})
+    # Only the most specific match is current: /orders/backorders/ is Backorders, not Orders as well.
+    best = max((len(item["url"]) for item in items if item["active"]), default=0)
+    for item in items:
+        item["active"] = item["active"] and len(item["url"]) == best
     return {"nav_items": items, "access": access}

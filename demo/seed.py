@@ -17,7 +17,7 @@ from django.utils import timezone
 from demo.catalog import BRIGHTLEAF_PRODUCTS, CASCADE_PRODUCTS, CLIENTS, LOT_TRACKED_SKUS, WAREHOUSES, upc_a
 from inventory.access import ensure_role_groups
 from inventory.choices import Role
-from inventory.models import Client, Product, StockMovement
+from inventory.models import Client, Product, StockLevel, StockMovement
 from inventory.services import stock_receive, user_save
 from orders.choices import ChannelKind, ServiceLevel
 from orders.models import Order, SalesChannel
@@ -223,4 +223,66 @@ def seed_demo() -> dict:
     manager = get_user_model().objects.get(username="manager")
     receipts = seed_stock(warehouses, manager)
     orders = seed_orders(clients, manager)
+    orders += seed_routing_demo(clients)
     return {"users": users, "receipts": receipts, "orders": orders}
+
+
+def _available_by_warehouse(product: Product) -> dict[str, int]:
+    units: dict[str, int] = {}
+    for level in StockLevel.objects.filter(product=product, location__kind__in=("pick", "reserve")).select_related(
+            "location__warehouse"):
+        if level.expiry_date is None or level.expiry_date > timezone.localdate():
+            code = level.location.warehouse.code
+            units[code] = units.get(code, 0) + level.available
+    return units
+
+
+def seed_routing_demo(clients: dict[str, Client]) -> int:
+    """Routing rules of the demo merchants, and two orders that show a split and a backorder.
+
+    Cascade Outfitters accepts split shipments; Brightleaf Tea Co. does not. The orders are routed (like
+    every new order) by the Celery task queued when the seed commits.
+    """
+    cascade, brightleaf = clients["CASCADE"], clients["BRIGHTLEAF"]
+    Client.objects.filter(pk=cascade.pk).update(allow_split_shipments=True)
+    Client.objects.filter(pk=brightleaf.pk).update(allow_split_shipments=False)
+    created = 0
+    # A Cascade order from Atlanta that no single warehouse can fill: a SKU Nashville does not stock, and
+    # more of another than Salt Lake City has.
+    channel = SalesChannel.objects.get(client=cascade, kind=ChannelKind.API)
+    if not Order.objects.filter(channel=channel, external_id="DEMO-1005").exists():
+        products = list(Product.objects.filter(client=cascade, is_lot_tracked=False).order_by("sku"))
+        stock = {p.pk: _available_by_warehouse(p) for p in products}
+        slc_only = next((p for p in products if stock[p.pk].get("SLC", 0) > 0 and not stock[p.pk].get("NSH")), None)
+        nsh_more = next((p for p in products if stock[p.pk].get("NSH", 0) > stock[p.pk].get("SLC", 0) > 0), None)
+        if slc_only and nsh_more:
+            order_create(
+                channel=channel, order_number="DEMO-1005", external_id="DEMO-1005",
+                lines=[{"sku": slc_only.sku, "quantity": 1},
+                       {"sku": nsh_more.sku, "quantity": stock[nsh_more.pk]["SLC"] + 1}],
+                customer_name="Jamie Rivera", customer_email="jamie@example.com", ship_name="Jamie Rivera",
+                ship_address1="225 Baker St NW", ship_city="Atlanta", ship_state="GA", ship_postal_code="30313",
+                ship_country="US", requested_service_level=ServiceLevel.STANDARD, placed_at=timezone.now(),
+                actor="demo seed",
+            )
+            created += 1
+    # Two Brightleaf orders waiting for more matcha than there is anywhere: the backorders page.
+    channel = SalesChannel.objects.get(client=brightleaf, kind=ChannelKind.API)
+    matcha = Product.objects.get(client=brightleaf, sku="BL-GRN-MAT-30")
+    for number, name, city, state, zip_code, extra in (
+        ("DEMO-2005", "Morgan Lee", "Chicago", "IL", "60601", 6),
+        ("DEMO-2006", "Alex Rivera", "Denver", "CO", "80202", 4),
+    ):
+        if Order.objects.filter(channel=channel, external_id=number).exists():
+            continue
+        quantity = sum(_available_by_warehouse(matcha).values()) + extra
+        order_create(
+            channel=channel, order_number=number, external_id=number,
+            lines=[{"sku": matcha.sku, "quantity": quantity}],
+            customer_name=name, customer_email=f"{name.split()[0].lower()}@example.com", ship_name=name,
+            ship_address1="100 Main St", ship_city=city, ship_state=state, ship_postal_code=zip_code,
+            ship_country="US", requested_service_level=ServiceLevel.STANDARD, placed_at=timezone.now(),
+            actor="demo seed",
+        )
+        created += 1
+    return created

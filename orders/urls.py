@@ -10,4 +10,6 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.order_cancel_view, name="cancel"),
     path("<int:pk>/hold/", views.order_hold_view, name="hold"),
     path("<int:pk>/release/", views.order_release_view, name="release"),
+    path("<int:pk>/reroute/", views.order_reroute_view, name="reroute"),
+    path("backorders/", views.backorder_list_view, name="backorders"),
 ]

@@ -10,7 +10,8 @@ from config.decorators import role_required
 from inventory.choices import Role
 from orders.forms import OrderFilterForm, ReasonForm
 from orders.models import Order
-from orders.selectors import order_get, order_list
+from orders.routing import can_reroute, order_reroute
+from orders.selectors import backorder_list, order_get, order_list, order_parts, order_reservations
 from orders.services import order_cancel, order_hold, order_release_hold
 
 ORDER_ROLES = (Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER)
@@ -44,7 +45,11 @@ def _get_order_or_404(request, pk: int) -> Order:
 @role_required(*ORDER_ROLES)
 def order_detail_view(request, pk: int):
     order = _get_order_or_404(request, pk)
-    return render(request, "orders/order_detail.html", {"order": order, "reason_form": ReasonForm()})
+    return render(request, "orders/order_detail.html", {
+        "order": order, "reason_form": ReasonForm(),
+        "reservations": order_reservations(order=order), "parts": order_parts(order=order),
+        "can_reroute": can_reroute(order),
+    })
 
 
 @require_POST
@@ -79,3 +84,22 @@ def order_release_view(request, pk: int):
     order_release_hold(order=order, user=request.user)
     messages.success(request, f"Order {order.order_number} released from hold.")
     return redirect("orders:detail", pk=pk)
+
+
+@require_POST
+@login_required
+@role_required(Role.MANAGER)
+def order_reroute_view(request, pk: int):
+    order = _get_order_or_404(request, pk)
+    result = order_reroute(order=order, user=request.user, note=request.POST.get("reason", "").strip())
+    messages.success(request, f"Order {order.order_number} re-routed: {result.note or result.outcome}")
+    return redirect("orders:detail", pk=pk)
+
+
+@login_required
+@role_required(Role.MANAGER, Role.CLIENT)
+def backorder_list_view(request):
+    rows = backorder_list(user=request.user)
+    return render(request, "orders/backorders.html", {
+        "rows": rows, "order_count": len({w.order.pk for row in rows for w in row.orders}),
+    })

@@ -2,13 +2,16 @@ import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from config.permissions import ALL_ROLES
+from inventory.access import user_access
 from inventory.choices import Role
 from orders.api.serializers import OrderActionSerializer, OrderSerializer, SalesChannelSerializer
 from orders.choices import ChannelKind, OrderStatus
 from orders.models import Order, SalesChannel
+from orders.routing import order_reroute
 from orders.selectors import channel_list, order_list_with_details
 from orders.services import order_cancel, order_hold, order_release_hold
 
@@ -71,6 +74,19 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         body = OrderActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         order_hold(order=order, user=request.user, reason=body.validated_data["reason"])
+        return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
+
+    @extend_schema(request=OrderActionSerializer, responses=OrderSerializer)
+    @action(detail=True, methods=["post"])
+    def reroute(self, request, pk=None):
+        """Release the order's reserved stock and route it again (managers; received, allocated or
+        backordered orders). The optional reason goes to the timeline."""
+        if not user_access(request.user).is_manager:
+            raise PermissionDenied("Only managers re-route orders.")
+        order = self.get_object()
+        body = OrderActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        order_reroute(order=order, user=request.user, note=body.validated_data["reason"])
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
 
     @extend_schema(request=None, responses=OrderSerializer)

@@ -1,0 +1,426 @@
+"""Routing: choose the warehouse (or warehouses) that ship an order, reserve its stock, and say why.
+
+order_route is the single entry point; the Celery task orders.tasks.order_route_task calls it for every
+order that reaches `received` (new, released from hold, re-routed), and backorders_allocate calls it for
+backordered orders when stock arrives.
+
+The decision, under the order's lock and the stock's locks (Order, then StockLevel rows in pk order):
+1. Place the ship-to address offline (US ZIP, else US state, else the country abroad); an address that
+   cannot be placed puts the order on hold with the reason.
+2. Candidates: active warehouses, limited to the client's allowed ones when it has any.
+3. Warehouses that can ship every line from available stock win; the client's preferred warehouse among
+   them if it is one, else the nearest by great-circle distance.
+4. Otherwise, when the client allows split shipments, split into the fewest shipments, then the shortest
+   total distance (units no warehouse has go to one backordered part); else backorder the whole order.
+Every decision is written to the order's timeline in plain words.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Sum
+
+from inventory.exceptions import DomainError
+from inventory.locks import stock_levels_for_products_lock
+from inventory.models import StockLevel
+from orders.allocation import (
+    ALLOCATABLE_LOCATION_KINDS,
+    allocatable_stock_levels_lock,
+    allocation_today,
+    lines_allocate_locked,
+    stock_level_is_allocatable,
+)
+from orders.choices import OrderStatus
+from orders.exceptions import InvalidTransition
+from orders.locks import order_lock
+from orders.models import Allocation, Order, OrderEvent, OrderLine
+from orders.services import order_allocations_release, order_event_add, order_hold, order_transition
+from warehouses.geo import Placement, address_place, great_circle_km
+from warehouses.models import Warehouse
+
+ROUTABLE_STATUSES = frozenset({OrderStatus.RECEIVED, OrderStatus.BACKORDERED})
+REROUTABLE_STATUSES = frozenset({OrderStatus.RECEIVED, OrderStatus.ALLOCATED, OrderStatus.BACKORDERED})
+ROUTING_ACTOR = "routing"
+# Beyond this many warehouses the split search looks only at the nearest ones that hold any of the stock.
+SPLIT_SEARCH_WAREHOUSES = 10
+
+
+@dataclass
+class RoutingResult:
+    """What routing did: outcome is allocated, split, backordered, on_hold or unchanged."""
+
+    outcome: str
+    order: Order
+    note: str = ""
+    warehouse: Warehouse | None = None
+    parts: list[Order] = field(default_factory=list)
+
+
+def km(distance: float) -> str:
+    return f"{distance:,.0f} km"
+
+
+def _lines_phrase(count: int) -> str:
+    return f"all {count} lines in stock" if count > 1 else "the line in stock"
+
+
+@dataclass(frozen=True)
+class _Demand:
+    line: OrderLine
+    quantity: int
+
+
+def _shortfalls(demand: dict[int, int], available: dict[int, int], skus: dict[int, str]) -> list[str]:
+    return [f"{skus[p]} needs {need}, has {available.get(p, 0)}"
+            for p, need in demand.items() if available.get(p, 0) < need]
+
+
+def split_plan(
+    *,
+    lines: list[tuple[int, int, int]],
+    available: dict[int, dict[int, int]],
+    distances: dict[int, float],
+) -> list[tuple[int | None, list[tuple[int, int]]]]:
+    """Cut an order into the fewest shipments, then the shortest total distance (pure; nothing is written).
+
+    `lines` are (line id, product id, quantity), `available` maps warehouse id -> product id -> units,
+    `distances` warehouse id -> km. Returns parts as (warehouse id, [(line id, quantity)]), nearest first;
+    units that no warehouse has form a last part with warehouse None (to be backordered). A line stays
+    whole where it can and is divided between warehouses only when no single one of the chosen has it all.
+    """
+    total: dict[int, int] = defaultdict(int)
+    for units in available.values():
+        for product_id, n in units.items():
+            total[product_id] += max(n, 0)
+    # Units nobody has are taken from the last lines of each product first.
+    missing: dict[int, int] = defaultdict(int)
+    for _, product_id, quantity in lines:
+        missing[product_id] += quantity
+    for product_id in missing:
+        missing[product_id] = max(missing[product_id] - total[product_id], 0)
+    shippable: list[tuple[int, int, int]] = []
+    backorder: list[tuple[int, int]] = []
+    for line_id, product_id, quantity in reversed(lines):
+        short = min(missing[product_id], quantity)
+        missing[product_id] -= short
+        if short:
+            backorder.append((line_id, short))
+        if quantity - short:
+            shippable.append((line_id, product_id, quantity - short))
+    shippable.reverse()
+    backorder.reverse()
+    parts: list[tuple[int | None, list[tuple[int, int]]]] = []
+    if shippable:
+        need: dict[int, int] = defaultdict(int)
+        for _, product_id, quantity in shippable:
+            need[product_id] += quantity
+        holding = [w for w in sorted(available, key=lambda w: (distances[w], w))
+                   if any(available[w].get(p, 0) > 0 for p in need)][:SPLIT_SEARCH_WAREHOUSES]
+        chosen: tuple[int, ...] = ()
+        for size in range(1, len(holding) + 1):
+            feasible = [combo for combo in itertools.combinations(holding, size)
+                        if all(sum(available[w].get(p, 0) for w in combo) >= n for p, n in need.items())]
+            if feasible:
+                chosen = min(feasible, key=lambda combo: (sum(distances[w] for w in combo), combo))
+                break
+        if not chosen:  # only possible when the search was cut short; ship nothing rather than guess
+            return [(None, [(line_id, q) for line_id, _, q in lines])]
+        left = {w: dict(available[w]) for w in chosen}
+        by_warehouse: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        nearest_first = sorted(chosen, key=lambda w: (distances[w], w))
+        # Big lines first, so that they find a warehouse with all of them before small ones nibble at it.
+        for line_id, product_id, quantity in sorted(shippable, key=lambda t: (-t[2], t[0])):
+            whole = next((w for w in nearest_first if left[w].get(product_id, 0) >= quantity), None)
+            if whole is not None:
+                by_warehouse[whole].append((line_id, quantity))
+                left[whole][product_id] -= quantity
+                continue
+            remaining = quantity
+            for w in nearest_first:
+                take = min(left[w].get(product_id, 0), remaining)
+                if take > 0:
+                    by_warehouse[w].append((line_id, take))
+                    left[w][product_id] -= take
+                    remaining -= take
+        for w in nearest_first:
+            if by_warehouse[w]:
+                parts.append((w, sorted(by_warehouse[w])))
+    if backorder:
+        parts.append((None, backorder))
+    return parts
+
+
+def _hold(order: Order, reason: str, *, user=None, actor: str) -> RoutingResult:
+    held = order_hold(order=order, reason=reason, user=user, actor=actor)
+    return RoutingResult(outcome="on_hold", order=held, note=reason)
+
+
+def _placement_reason(order: Order) -> str:
+    where = ", ".join(p for p in [f"country '{order.ship_country}'" if order.ship_country else "no country",
+                                  f"state '{order.ship_state}'" if order.ship_state else "no state",
+                                  f"ZIP '{order.ship_postal_code}'" if order.ship_postal_code else "no ZIP"])
+    return (f"Cannot place the ship-to address ({where}), so the nearest warehouse is unknown. "
+            "Correct the address, then release the order.")
+
+
+def _next_part_number(root: Order) -> int:
+    numbers = []
+    prefix = f"{root.order_number}-"
+    for number in Order.objects.filter(parent=root).values_list("order_number", flat=True):
+        suffix = number[len(prefix):] if number.startswith(prefix) else ""
+        if suffix.isdigit():
+            numbers.append(int(suffix))
+    return max(numbers, default=0) + 1
+
+
+# Fields a part never copies from the order it is split from.
+_PART_SKIP = {"id", "order_number", "status", "warehouse", "parent", "hold_reason", "created_at", "updated_at",
+              "received_at"}
+_LINE_SKIP = {"id", "order", "quantity", "created_at", "updated_at"}
+
+
+def _part_create(*, source: Order, root: Order, number: int, note: str, user=None, actor: str) -> Order:
+    values = {f.attname: getattr(source, f.attname) for f in Order._meta.concrete_fields if f.name not in _PART_SKIP}
+    part = Order.objects.create(**values, order_number=f"{root.order_number}-{number}", parent=root,
+                                status=OrderStatus.RECEIVED)
+    # The part waits in queues (backorders, picking) by the customer's order time, not the split's.
+    Order.objects.filter(pk=part.pk).update(received_at=source.received_at)
+    part.received_at = source.received_at
+    OrderEvent.objects.create(order=part, from_status="", to_status=OrderStatus.RECEIVED, note=note,
+                              user=user if getattr(user, "is_authenticated", False) else None, actor=actor[:100])
+    return part
+
+
+def _line_copy(*, line: OrderLine, part: Order, quantity: int) -> OrderLine:
+    values = {f.attname: getattr(line, f.attname) for f in OrderLine._meta.concrete_fields
+              if f.name not in _LINE_SKIP}
+    copy = OrderLine.objects.create(**values, order=part, quantity=quantity)
+    copy.product = line.product
+    return copy
+
+
+@transaction.atomic
+def order_route(*, order: Order, user=None, actor: str = ROUTING_ACTOR) -> RoutingResult:
+    """Route a received or backordered order: reserve its stock in the best warehouse, split it, backorder
+    it, or hold it when its address cannot be placed; write the decision to the timeline.
+
+    A backordered order that still cannot ship stays as it is, without a new timeline entry (outcome
+    "unchanged"). Raises InvalidTransition when the order is in any other status.
+    """
+    locked = order_lock(order.pk)
+    if locked.status not in ROUTABLE_STATUSES:
+        raise InvalidTransition(
+            f"Order {locked.order_number} is {locked.get_status_display().lower()}; only received or "
+            "backordered orders are routed."
+        )
+    was_backordered = locked.status == OrderStatus.BACKORDERED
+    lines = list(locked.lines.select_related("product").order_by("pk"))
+    if unknown := sorted({line.sku for line in lines if line.product_id is None}):
+        return _hold(locked, f"Unknown SKU for {locked.client.name}: {', '.join(unknown)}. Map or create the "
+                     "product, then release the order.", user=user, actor=actor)
+    if not lines:
+        return _hold(locked, "The order has no lines to ship.", user=user, actor=actor)
+
+    # An order backordered after a short pick keeps what it holds: top it up where it is.
+    if was_backordered and locked.warehouse_id and Allocation.objects.filter(line__order=locked).exists():
+        return _top_up(locked, lines, user=user, actor=actor)
+
+    placement = address_place(country=locked.ship_country, state=locked.ship_state,
+                              postal_code=locked.ship_postal_code)
+    if placement is None:
+        return _hold(locked, _placement_reason(locked), user=user, actor=actor)
+    client = locked.client
+    allowed = list(client.allowed_warehouses.all())
+    candidates = [w for w in (allowed or Warehouse.objects.all()) if w.is_active]
+    if not candidates:
+        reason = ("None of the warehouses this client may use is active." if allowed
+                  else "No warehouse is active.")
+        return _hold(locked, reason + " Activate one or change the client's warehouses, then release the order.",
+                     user=user, actor=actor)
+    distances = {w.pk: great_circle_km(placement.latitude, placement.longitude, w.latitude, w.longitude)
+                 for w in candidates}
+    candidates.sort(key=lambda w: (distances[w.pk], w.code))
+    by_id = {w.pk: w for w in candidates}
+
+    levels = allocatable_stock_levels_lock(product_ids={line.product_id for line in lines},
+                                           warehouse_ids=by_id)
+    today = allocation_today()
+    available: dict[int, dict[int, int]] = {w.pk: defaultdict(int) for w in candidates}
+    for level in levels:
+        if stock_level_is_allocatable(level, today=today) and level.available > 0:
+            available[level.location.warehouse_id][level.product_id] += level.available
+    demand: dict[int, int] = defaultdict(int)
+    for line in lines:
+        demand[line.product_id] += line.quantity
+    skus = {line.product_id: line.sku for line in lines}
+    full = [w for w in candidates if all(available[w.pk][p] >= n for p, n in demand.items())]
+    context = _placement_context(placement)
+
+    if full:
+        preferred = client.preferred_warehouse_id
+        chosen = next((w for w in full if w.pk == preferred), full[0])
+        lines_allocate_locked(order=locked, lines=[(line, line.quantity) for line in lines], levels=levels,
+                              warehouse_id=chosen.pk, user=user)
+        why = " (the client's preferred warehouse)" if chosen.pk == preferred and chosen != candidates[0] else ""
+        others = [_other_phrase(w, distances, available, demand, skus) for w in candidates if w != chosen]
+        note = f"Routed to {chosen.code}{why}, {km(distances[chosen.pk])}, {_lines_phrase(len(lines))}"
+        note += "".join(f"; {o}" for o in others) + context
+        routed = order_transition(order=locked, to_status=OrderStatus.ALLOCATED, user=user, actor=actor, note=note,
+                                  extra_fields={"warehouse": chosen})
+        return RoutingResult(outcome="allocated", order=routed, note=note, warehouse=chosen)
+
+    shortages = "; ".join(_other_phrase(w, distances, available, demand, skus) for w in candidates)
+    if client.allow_split_shipments:
+        plan = split_plan(lines=[(line.pk, line.product_id, line.quantity) for line in lines],
+                          available={w: dict(units) for w, units in available.items()}, distances=distances)
+        if any(w is not None for w, _ in plan) and len(plan) > 1:
+            return _split(locked, lines, plan, levels=levels, by_id=by_id, distances=distances,
+                          context=context, shortages=shortages, user=user, actor=actor)
+
+    if was_backordered:
+        return RoutingResult(outcome="unchanged", order=locked)
+    note = f"Backordered: no warehouse can ship every line ({shortages})"
+    if not client.allow_split_shipments and len(candidates) > 1:
+        note += "; the client does not allow split shipments"
+    note += context
+    backordered = order_transition(order=locked, to_status=OrderStatus.BACKORDERED, user=user, actor=actor,
+                                   note=note, extra_fields={"warehouse": None})
+    return RoutingResult(outcome="backordered", order=backordered, note=note)
+
+
+def _placement_context(placement: Placement) -> str:
+    return f" ({placement.warning})" if placement.warning else ""
+
+
+def _other_phrase(w: Warehouse, distances, available, demand, skus) -> str:
+    short = _shortfalls(demand, available[w.pk], skus)
+    phrase = f"{w.code} {km(distances[w.pk])}"
+    return phrase + (f", short: {', '.join(short)}" if short else "")
+
+
+def _split(locked: Order, lines: list[OrderLine], plan, *, levels, by_id, distances, context, shortages,
+           user, actor) -> RoutingResult:
+    root = locked.parent or locked
+    by_line = {line.pk: line for line in lines}
+    first = _next_part_number(root)
+    parts: list[Order] = []
+    summaries: list[str] = []
+    for offset, (warehouse_id, part_lines) in enumerate(plan):
+        number = first + offset
+        label = (f"from {by_id[warehouse_id].code} ({km(distances[warehouse_id])})" if warehouse_id
+                 else "backordered until stock arrives")
+        items = ", ".join(f"{by_line[line_id].sku} × {q}" for line_id, q in part_lines)
+        summaries.append(f"{root.order_number}-{number} {label}: {items}")
+        part = _part_create(source=locked, root=root, number=number, user=user, actor=actor,
+                            note=f"Part {offset + 1} of {len(plan)} of order {locked.order_number}: {items}")
+        copies = [(_line_copy(line=by_line[line_id], part=part, quantity=q), q) for line_id, q in part_lines]
+        if warehouse_id is None:
+            part = order_transition(order=part, to_status=OrderStatus.BACKORDERED, user=user, actor=actor,
+                                    note=f"Backordered: {shortages}")
+        else:
+            lines_allocate_locked(order=part, lines=copies, levels=levels, warehouse_id=warehouse_id, user=user)
+            warehouse = by_id[warehouse_id]
+            part = order_transition(
+                order=part, to_status=OrderStatus.ALLOCATED, user=user, actor=actor,
+                note=f"Routed to {warehouse.code}, {km(distances[warehouse_id])}, {_lines_phrase(len(copies))}",
+                extra_fields={"warehouse": warehouse},
+            )
+        parts.append(part)
+    shipments = sum(1 for w, _ in plan if w is not None)
+    note = (f"Split into {shipments} shipment{'s' if shipments > 1 else ''}"
+            f"{' and a backorder' if plan[-1][0] is None else ''} because no warehouse can ship every line "
+            f"({shortages}): " + "; ".join(summaries) + context)
+    split = order_transition(order=locked, to_status=OrderStatus.SPLIT, user=user, actor=actor, note=note,
+                             extra_fields={"warehouse": None})
+    return RoutingResult(outcome="split", order=split, note=note, parts=parts)
+
+
+def _top_up(locked: Order, lines: list[OrderLine], *, user, actor) -> RoutingResult:
+    done = dict(Allocation.objects.filter(line__order=locked).values("line").annotate(n=Sum("quantity"))
+                .values_list("line", "n"))
+    todo = [(line, line.quantity - done.get(line.pk, 0)) for line in lines if line.quantity > done.get(line.pk, 0)]
+    warehouse = locked.warehouse
+    if todo:
+        levels = allocatable_stock_levels_lock(product_ids={line.product_id for line, _ in todo},
+                                               warehouse_ids=[warehouse.pk])
+        try:
+            lines_allocate_locked(order=locked, lines=todo, levels=levels, warehouse_id=warehouse.pk, user=user)
+        except DomainError:
+            return RoutingResult(outcome="unchanged", order=locked)
+    note = f"Back in stock at {warehouse.code}: " + ", ".join(f"{line.sku} × {q}" for line, q in todo)
+    routed = order_transition(order=locked, to_status=OrderStatus.ALLOCATED, user=user, actor=actor, note=note)
+    return RoutingResult(outcome="allocated", order=routed, note=note, warehouse=warehouse)
+
+
+def can_reroute(order: Order) -> bool:
+    return order.status in REROUTABLE_STATUSES
+
+
+@transaction.atomic
+def order_reroute(*, order: Order, user=None, note: str = "") -> RoutingResult:
+    """Release an order's reserved stock and route it again from scratch (a manager's decision).
+
+    Raises InvalidTransition unless the order is received, allocated or backordered, and DomainError when
+    some of its units were already picked.
+    """
+    locked = order_lock(order.pk)
+    if not can_reroute(locked):
+        raise InvalidTransition(
+            f"Order {locked.order_number} is {locked.get_status_display().lower()} and cannot be re-routed."
+        )
+    held = list(Allocation.objects.filter(line__order=locked).select_related("stock_level__location"))
+    if any(a.stock_level.location.kind not in ALLOCATABLE_LOCATION_KINDS for a in held):
+        raise DomainError(f"Some units of order {locked.order_number} are already picked; it cannot be re-routed.")
+    # Lock every stock row routing may touch before releasing any, so the locks stay in one pk order.
+    stock_levels_for_products_lock(locked.lines.exclude(product=None).values_list("product_id", flat=True))
+    released = order_allocations_release(order=locked, user=user, reason="Re-routed")
+    text = note.strip() or "Re-routed by hand"
+    if released:
+        text += f"; {released} reserved units released"
+    if locked.status != OrderStatus.RECEIVED:
+        order_transition(order=locked, to_status=OrderStatus.RECEIVED, user=user, note=text,
+                         extra_fields={"warehouse": None})
+    else:
+        order_event_add(order=locked, note=text, user=user)
+    return order_route(order=locked, user=user, actor="" if user else ROUTING_ACTOR)
+
+
+def backordered_orders_for_product(product_id: int):
+    """Backordered orders with a line of the product, oldest first."""
+    return (Order.objects.filter(status=OrderStatus.BACKORDERED)
+            .filter(Exists(OrderLine.objects.filter(order=OuterRef("pk"), product_id=product_id)))
+            .order_by("received_at", "pk"))
+
+
+def _allocatable_anywhere(product_id: int) -> int:
+    today = allocation_today()
+    levels = StockLevel.objects.filter(product_id=product_id, location__warehouse__is_active=True,
+                                       location__is_active=True, location__kind__in=("pick", "reserve")
+                                       ).select_related("location")
+    return sum(lv.available for lv in levels if lv.available > 0 and stock_level_is_allocatable(lv, today=today))
+
+
+def backorders_allocate(*, product_id: int, user=None) -> list[RoutingResult]:
+    """Route the backordered orders waiting for a product, oldest first, while any of it is available.
+
+    Each order is routed in its own transaction, so one that fails does not hold back the others.
+    Returns the results of the orders that moved (allocated or split).
+    """
+    moved: list[RoutingResult] = []
+    for order_id in list(backordered_orders_for_product(product_id).values_list("pk", flat=True)):
+        if _allocatable_anywhere(product_id) <= 0:
+            break
+        order = Order.objects.filter(pk=order_id, status=OrderStatus.BACKORDERED).first()
+        if order is None:
+            continue
+        try:
+            result = order_route(order=order, user=user, actor="backorder release")
+        except InvalidTransition:  # another worker moved it meanwhile
+            continue
+        if result.outcome != "unchanged":
+            moved.append(result)
+    return moved

@@ -1,0 +1,39 @@
+"""Thin Celery tasks of the orders app: they take ids, load fresh rows, call one service, and are safe to
+run twice."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from orders.choices import OrderStatus
+from orders.exceptions import InvalidTransition
+from orders.models import Order
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def order_route_task(order_id: int) -> str:
+    """Route an order that is (still) received: load it, and if it is still waiting, route it.
+
+    Issue 9 (rules and holds) inserts "run the rules" between loading and routing. Returns what happened.
+    """
+    from orders.routing import order_route
+
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or order.status != OrderStatus.RECEIVED:
+        return "skipped"
+    try:
+        return order_route(order=order).outcome
+    except InvalidTransition:  # routed by someone else between the check and the lock
+        return "skipped"
+
+
+@shared_task(acks_late=True)
+def backorders_allocate_task(product_id: int) -> int:
+    """Allocate the backordered orders waiting for a product, oldest first. Returns how many moved."""
+    from orders.routing import backorders_allocate
+
+    return len(backorders_allocate(product_id=product_id))

@@ -1,0 +1,86 @@
+"""Real concurrency on PostgreSQL: threads, each with its own connection, routing at the same moment."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+
+from inventory.models import StockLevel
+from orders.choices import OrderStatus
+from orders.models import Allocation, Order
+from orders.routing import order_reroute, order_route
+from tests.conftest import postgres_only
+from tests.factories import ClientFactory, ProductFactory
+from tests.orders.factories import order_with_lines, put_stock, salt_lake_city
+
+pytestmark = [postgres_only, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+SEATTLE = {"ship_city": "Seattle", "ship_state": "WA", "ship_postal_code": "98101", "ship_country": "US"}
+# 25 connections at once leave room for the other developers' test databases on the shared server.
+WORKERS = 25
+
+
+def run_together(jobs):
+    """Run callables on WORKERS threads that all start at the same moment; return the errors raised."""
+    barrier = threading.Barrier(min(WORKERS, len(jobs)))
+    errors: list[BaseException] = []
+
+    def run(chunk):
+        try:
+            barrier.wait(timeout=30)
+            for job in chunk:
+                try:
+                    job()
+                except BaseException as exc:  # noqa: BLE001 - collected and asserted on below
+                    errors.append(exc)
+        finally:
+            connection.close()
+
+    chunks = [jobs[i::WORKERS] for i in range(min(WORKERS, len(jobs)))]
+    with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+        list(pool.map(run, chunks))
+    return errors
+
+
+def test_fifty_orders_for_twenty_units_never_oversell():
+    slc = salt_lake_city()
+    merchant = ClientFactory()
+    sku = ProductFactory(client=merchant)
+    put_stock(sku, 12, warehouse=slc)
+    put_stock(sku, 8, warehouse=slc)
+    orders = [order_with_lines(merchant, [(sku, 1)], **SEATTLE) for _ in range(50)]
+
+    errors = run_together([lambda pk=o.pk: order_route(order=Order(pk=pk)) for o in orders])
+
+    assert errors == []
+    statuses = list(Order.objects.values_list("status", flat=True))
+    assert statuses.count(OrderStatus.ALLOCATED) == 20
+    assert statuses.count(OrderStatus.BACKORDERED) == 30
+    levels = list(StockLevel.objects.filter(product=sku))
+    assert sum(level.allocated for level in levels) == 20
+    assert all(0 <= level.allocated <= level.on_hand for level in levels)
+    assert sum(Allocation.objects.values_list("quantity", flat=True)) == 20
+
+
+def test_orders_sharing_skus_in_opposite_line_order_do_not_deadlock():
+    slc = salt_lake_city()
+    merchant = ClientFactory()
+    first, second = ProductFactory(client=merchant), ProductFactory(client=merchant)
+    for product in (first, second):
+        put_stock(product, 500, warehouse=slc)
+        put_stock(product, 500, warehouse=slc)
+    forward = [order_with_lines(merchant, [(first, 2), (second, 3)], **SEATTLE) for _ in range(20)]
+    backward = [order_with_lines(merchant, [(second, 3), (first, 2)], **SEATTLE) for _ in range(20)]
+    rerouted = [order_with_lines(merchant, [(second, 1), (first, 1)], **SEATTLE) for _ in range(10)]
+    for order in rerouted:
+        order_route(order=order)
+
+    jobs = [lambda pk=o.pk: order_route(order=Order(pk=pk)) for o in forward + backward]
+    jobs += [lambda pk=o.pk: order_reroute(order=Order(pk=pk)) for o in rerouted]
+    errors = run_together(jobs)
+
+    assert errors == []
+    assert set(Order.objects.values_list("status", flat=True)) == {OrderStatus.ALLOCATED}
+    assert sum(StockLevel.objects.filter(product=first).values_list("allocated", flat=True)) == 40 * 2 + 10
+    assert sum(StockLevel.objects.filter(product=second).values_list("allocated", flat=True)) == 40 * 3 + 10
