@@ -3,7 +3,8 @@
 Documents contain customer-supplied text (names, addresses, order notes), so HTML injected there must
 not make the renderer read local files or reach the network (file://, cloud metadata at
 169.254.169.254, any host). The URL fetcher here serves only the app's own static files, found through
-Django's staticfiles finders (or STATIC_ROOT), and refuses everything else.
+Django's staticfiles finders (or STATIC_ROOT), and inline data:image/... URLs (bytes already in the
+document, such as a client's logo), and refuses everything else.
 """
 
 from __future__ import annotations
@@ -67,6 +68,24 @@ def _static_response(url: str):
     return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": mime_type})
 
 
+def _data_image_response(url: str):
+    """An inline image (a client's logo on a packing slip): bytes already in the document, nothing fetched."""
+    import base64
+    import binascii
+
+    from weasyprint.urls import URLFetcherResponse
+
+    header, _, data = url.partition(",")
+    mime_type = header[5:].split(";")[0].lower()
+    if not mime_type.startswith("image/") or not data:
+        raise RefusedURL("Only inline images are allowed as data: URLs.")
+    try:
+        body = base64.b64decode(data, validate=True) if header.lower().endswith(";base64") else unquote(data).encode()
+    except (binascii.Error, ValueError) as exc:
+        raise RefusedURL("Malformed inline image.") from exc
+    return URLFetcherResponse(url, body=body, headers={"Content-Type": mime_type})
+
+
 def static_only_url_fetcher():
     """Return a WeasyPrint URL fetcher that serves the app's static files and refuses every other URL."""
     from weasyprint.urls import URLFetcher
@@ -76,6 +95,8 @@ def static_only_url_fetcher():
             super().__init__(allowed_protocols={"https"}, allow_redirects=False, fail_on_errors=False)
 
         def fetch(self, url, headers=None):
+            if url[:11].lower() == "data:image/":
+                return _data_image_response(url)
             return _static_response(url)
 
     return StaticOnlyURLFetcher()

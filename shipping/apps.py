@@ -12,6 +12,17 @@ def _order_left_picking(sender, order_id: int, from_status: str, to_status: str,
     pick_list_order_drop(order_id=order_id, note=f"Order went {from_status or 'new'} → {to_status}")
 
 
+def _order_cancelled_while_packing(sender, order_id: int, from_status: str, to_status: str, **kwargs) -> None:
+    if to_status != "cancelled":
+        return
+    from shipping.choices import OPEN_SHIPMENT_STATUSES
+    from shipping.models import Shipment
+    from shipping.packing import shipment_cancel
+
+    for shipment in Shipment.objects.filter(order_id=order_id, status__in=OPEN_SHIPMENT_STATUSES):
+        shipment_cancel(shipment=shipment, reason="the order was cancelled")
+
+
 class ShippingConfig(AppConfig):
     name = "shipping"
 
@@ -19,3 +30,4 @@ class ShippingConfig(AppConfig):
         from orders.signals import order_status_changed
 
         order_status_changed.connect(_order_left_picking, dispatch_uid="shipping.order_left_picking")
+        order_status_changed.connect(_order_cancelled_while_packing, dispatch_uid="shipping.order_cancelled_packing")

@@ -11,3 +11,32 @@ class WrongScan(DomainError):
     """The scanned code is not the location or item the picker should be at; nothing was counted."""
 
     status_code = 409
+
+
+
+class InvalidShipmentTransition(DomainError):
+    status_code = 400
+
+
+class PackingError(DomainError):
+    """The pack station cannot do that now (not every unit verified, a box that does not fit...)."""
+
+
+class ItemRefused(DomainError):
+    """A scanned item was refused (wrong item, one too many, unknown barcode) and recorded as a caught mis-pick."""
+
+    status_code = 409
+
+
+class RateCardError(DomainError):
+    """A rate-card CSV file is malformed; the message names the file and line."""
+
+
+class RatingError(DomainError):
+    """No rate can be given (unknown destination, nothing eligible)."""
+
+
+class CarrierError(DomainError):
+    """The carrier refused or failed a request (label, rate)."""
+
+    status_code = 502

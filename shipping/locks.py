@@ -10,3 +10,15 @@ def pick_list_lock(pick_list_id: int) -> PickList:
     same list (or a double-submitted form) cannot count a unit twice.
     """
     return PickList.objects.select_for_update(of=("self",)).select_related("warehouse").get(pk=pick_list_id)
+
+
+def shipment_lock(shipment_id: int):
+    """Lock one shipment row and return it fresh (with its order). Raises Shipment.DoesNotExist.
+
+    Taken after the order and any stock levels (Order → StockLevel → Shipment); every pack-station write
+    runs under it, so a double-submitted scan or confirmation cannot count twice.
+    """
+    from shipping.models import Shipment
+
+    return Shipment.objects.select_for_update(of=("self",)).select_related("order", "order__client",
+                                                                           "warehouse").get(pk=shipment_id)

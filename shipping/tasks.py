@@ -59,3 +59,50 @@ def pick_lists_release_all_task() -> int:
     for warehouse_id in ids:
         pick_lists_release_task.delay(warehouse_id)
     return len(ids)
+
+
+# --- packing and shipping ----------------------------------------------------------------------------------
+
+@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def shipment_documents_render(shipment_id: int) -> None:
+    """Render and store the label PDFs (and ZPL) of every package and the packing slip of a shipment.
+
+    Tolerates a deleted shipment; rendering again replaces the files, so it is safe to run twice."""
+    from shipping.documents import packing_slip_store
+    from shipping.labels import package_label_store
+    from shipping.models import Shipment
+
+    shipment = Shipment.objects.filter(pk=shipment_id).first()
+    if shipment is None:
+        logger.info("shipment %s is gone; no documents", shipment_id)
+        return
+    for package in shipment.packages.filter(tracking_number__gt="").order_by("number"):
+        package_label_store(package=package)
+    packing_slip_store(shipment=shipment)
+
+
+@shared_task(bind=True, ignore_result=True, max_retries=5, default_retry_delay=60)
+def shipment_notify(self, notification_id: int) -> None:
+    """Send one shipment notification (customer email or storefront update), retrying failures with backoff.
+
+    Already-sent notifications are left alone, so it is safe to run twice. Each failure is recorded on the
+    notification (the channel page shows it); after the last retry it stays `failed` for a manager to resend.
+    """
+    from shipping.notifications import NotificationFailed, notification_send
+
+    try:
+        notification_send(notification_id=notification_id, final=self.request.retries >= self.max_retries)
+    except NotificationFailed as exc:
+        raise self.retry(exc=exc, countdown=min(3600, 60 * 2 ** self.request.retries)) from exc
+
+
+@shared_task(ignore_result=True)
+def manifest_pdf_render(manifest_id: int) -> None:
+    """Render and store the PDF of an end-of-day manifest. Tolerates a deleted manifest."""
+    from shipping.documents import manifest_pdf_store
+    from shipping.models import Manifest
+
+    manifest = Manifest.objects.filter(pk=manifest_id).first()
+    if manifest is None:
+        return
+    manifest_pdf_store(manifest=manifest)

@@ -69,3 +69,25 @@ class ShopifyClient(StorefrontClient):
     def get_order(self, order_id: int | str) -> dict:
         """Fetch one order. Raises StorefrontError (404 when it does not exist)."""
         return self.request("GET", self.api_path(f"orders/{order_id}.json")).json()["order"]
+
+    def create_fulfillment(self, order_id: int | str, *, tracking_number: str, tracking_url: str = "",
+                           company: str = "", notify_customer: bool = False) -> dict | None:
+        """Fulfil every open fulfillment order of an order with one tracking number (Fulfillment API).
+
+        Returns the fulfillment, or None when nothing is left open (already fulfilled: a retry is harmless).
+        Raises StorefrontError / StorefrontUnavailable.
+        """
+        response = self.request("GET", self.api_path(f"orders/{order_id}/fulfillment_orders.json"))
+        try:
+            fulfillment_orders = response.json()["fulfillment_orders"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StorefrontError(f"Shopify sent fulfillment orders without 'fulfillment_orders': {exc}") from exc
+        open_ids = [fo["id"] for fo in fulfillment_orders if fo.get("status") in ("open", "in_progress")]
+        if not open_ids:
+            return None
+        body = {"fulfillment": {
+            "line_items_by_fulfillment_order": [{"fulfillment_order_id": fo_id} for fo_id in open_ids],
+            "tracking_info": {"number": tracking_number, "url": tracking_url, "company": company},
+            "notify_customer": notify_customer,
+        }}
+        return self.request("POST", self.api_path("fulfillments.json"), json=body).json().get("fulfillment", {})

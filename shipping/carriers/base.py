@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+
+from shipping.cartonization import billable_weight_lb
+from shipping.tracking_numbers import make_tracking_number
+
+
+@dataclass(frozen=True)
+class PackageSpec:
+    """One package to rate or label: outside dimensions (mm) and gross weight (g)."""
+
+    length_mm: int
+    width_mm: int
+    height_mm: int
+    weight_g: int
+
+    @property
+    def outer(self) -> tuple[int, int, int]:
+        return (self.length_mm, self.width_mm, self.height_mm)
+
+
+@dataclass(frozen=True)
+class Quote:
+    service_id: int
+    zone: int
+    billable_weights_lb: tuple[int, ...]
+    package_prices: tuple[Decimal, ...]  # with surcharges, per package
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.package_prices, Decimal("0"))
+
+
+@dataclass(frozen=True)
+class LabelResult:
+    tracking_number: str
+
+
+class NotServiceable(Exception):
+    """The service cannot take this shipment (too heavy for its card, no zone for the distance)."""
+
+
+class CarrierAdapter(ABC):
+    """What rate shopping and labelling need from a carrier.
+
+    `quote` prices packages with one of the carrier's services between two points and raises NotServiceable
+    when the service cannot take them; `create_label` returns the tracking number the carrier assigned (a live
+    adapter would also return the carrier's own label image). Both may raise shipping.exceptions.CarrierError.
+    Adapters are created per carrier and may cache within one rate-shopping call.
+    """
+
+    def __init__(self, carrier):
+        self.carrier = carrier
+
+    @abstractmethod
+    def quote(self, service, *, packages: list[PackageSpec], distance_miles: float, residential: bool) -> Quote: ...
+
+    @abstractmethod
+    def create_label(self, service, *, package: PackageSpec) -> LabelResult: ...
+
+    # Shared helpers ---------------------------------------------------------------------------------------
+    def billable(self, service, package: PackageSpec) -> int:
+        return billable_weight_lb(package.outer, package.weight_g, service.dim_divisor, service.dim_min_volume_in3)
+
+    def next_serial(self) -> int:
+        """Take the carrier's next package serial under a row lock (never repeats)."""
+        from shipping.models import TrackingSequence
+
+        with transaction.atomic():
+            sequence, _ = TrackingSequence.objects.get_or_create(carrier=self.carrier)
+            sequence = TrackingSequence.objects.select_for_update().get(pk=sequence.pk)
+            value = sequence.next_value
+            TrackingSequence.objects.filter(pk=sequence.pk).update(next_value=F("next_value") + 1)
+        return value
+
+    def local_tracking_number(self, service) -> str:
+        return make_tracking_number(self.carrier.code, account=self.carrier.account_number,
+                                    service_code=service.service_code, serial=self.next_serial())

@@ -1,0 +1,87 @@
+"""Packing slips (one per order, with the client's name and logo) and end-of-day manifests, as PDFs."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+
+from django.core.files.base import ContentFile
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from config.barcodes import code128_svg
+from config.pdf import render_pdf
+from shipping.models import ClientShippingProfile, Manifest, Package, PackageItem, Shipment
+
+LOGO_MAX_BYTES = 512 * 1024
+
+
+def client_logo_data_url(client) -> str:
+    """The client's logo as an inline data: URL (documents never fetch files), or '' when it has none."""
+    profile = ClientShippingProfile.objects.filter(client=client).first()
+    if profile is None or not profile.logo:
+        return ""
+    mime_type = mimetypes.guess_type(profile.logo.name)[0] or ""
+    if mime_type not in {"image/png", "image/jpeg", "image/svg+xml", "image/gif"}:
+        return ""
+    try:
+        with profile.logo.open("rb") as handle:
+            data = handle.read(LOGO_MAX_BYTES + 1)
+    except OSError:
+        return ""
+    if len(data) > LOGO_MAX_BYTES:
+        return ""
+    return f"data:{mime_type};base64,{base64.b64encode(data).decode()}"
+
+
+def packing_slip_html(shipment: Shipment) -> str:
+    shipment = (Shipment.objects.select_related("order", "order__client", "warehouse", "service__carrier")
+                .prefetch_related(Prefetch("packages", queryset=Package.objects.select_related("box_type")
+                                           .prefetch_related(Prefetch("items", queryset=PackageItem.objects
+                                                                      .select_related("product")))))
+                .get(pk=shipment.pk))
+    order = shipment.order
+    profile = ClientShippingProfile.objects.filter(client=order.client).first()
+    return render_to_string("shipping/packing_slip.html", {
+        "shipment": shipment,
+        "order": order,
+        "lines": order.lines.select_related("product").order_by("pk"),
+        "logo": client_logo_data_url(order.client),
+        "message": profile.packing_slip_message if profile else "",
+        "barcode": code128_svg(order.order_number, height_mm=10),
+        "printed_at": timezone.now(),
+    })
+
+
+def packing_slip_pdf(shipment: Shipment) -> bytes:
+    return render_pdf(packing_slip_html(shipment))
+
+
+def packing_slip_store(*, shipment: Shipment) -> Shipment:
+    """Render and store the packing slip PDF of a shipment (replacing an earlier one)."""
+    if shipment.packing_slip_pdf:
+        shipment.packing_slip_pdf.delete(save=False)
+    shipment.packing_slip_pdf.save(f"packing-slip-{shipment.order.order_number.strip('#')}.pdf",
+                                   ContentFile(packing_slip_pdf(shipment)), save=False)
+    shipment.save(update_fields=["packing_slip_pdf", "updated_at"])
+    return shipment
+
+
+def manifest_html(manifest: Manifest) -> str:
+    packages = (manifest.packages.select_related("shipment__order", "shipment__service", "box_type")
+                .order_by("handed_over_at", "pk"))
+    total_weight_g = sum(p.weight_g for p in packages)
+    return render_to_string("shipping/manifest.html", {
+        "manifest": manifest, "packages": packages, "total_weight_kg": total_weight_g / 1000,
+        "printed_at": timezone.now(),
+    })
+
+
+def manifest_pdf_store(*, manifest: Manifest) -> Manifest:
+    if manifest.pdf:
+        manifest.pdf.delete(save=False)
+    manifest.pdf.save(f"manifest-{manifest.carrier.code}-{manifest.warehouse.code}-{manifest.manifest_date}.pdf",
+                      ContentFile(render_pdf(manifest_html(manifest))), save=False)
+    manifest.save(update_fields=["pdf", "updated_at"])
+    return manifest

@@ -1,0 +1,28 @@
+"""Shipping models, one module per feature: add yours as shipping/models/<feature>.py and import it here."""
+
+from shipping.models.boxes import BoxType, ClientShippingProfile
+from shipping.models.carriers import Carrier, CarrierService, RateCardEntry, RateZone, TrackingSequence
+from shipping.models.picking import (
+    PickList,
+    PickListAllocation,
+    PickListLine,
+    PickListOrder,
+    ShortPickRule,
+    Wave,
+)
+from shipping.models.shipments import (
+    Manifest,
+    Package,
+    PackageItem,
+    PackScan,
+    RateQuote,
+    Shipment,
+    ShipmentNotification,
+)
+
+__all__ = [
+    "BoxType", "ClientShippingProfile",
+    "Carrier", "CarrierService", "RateCardEntry", "RateZone", "TrackingSequence",
+    "PickList", "PickListAllocation", "PickListLine", "PickListOrder", "ShortPickRule", "Wave",
+    "Manifest", "Package", "PackageItem", "PackScan", "RateQuote", "Shipment", "ShipmentNotification",
+]

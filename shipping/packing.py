@@ -1,0 +1,474 @@
+"""The pack station and ship confirmation: every write from a picked order to a shipped one.
+
+shipment_start → pack_scan (each unit; wrong or extra items refused and recorded as caught mis-picks) →
+shipment_pack (boxes and weights; the order is `packed`; rate shopping picks the service) →
+shipment_label (tracking numbers; label PDFs and ZPL rendered in Celery) →
+shipment_ship (handed over: stock leaves the ledger, the order is `shipped`, customer and storefront told).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from inventory.choices import MovementKind
+from inventory.models import Product
+from inventory.services import stock_remove
+from orders.choices import ChannelKind, OrderStatus
+from orders.locks import order_lock
+from orders.models import Allocation, Order
+from orders.services import order_event_add, order_transition
+from shipping.carriers import adapter_for
+from shipping.carriers.base import NotServiceable, PackageSpec
+from shipping.cartonization import (
+    Box,
+    CartonizationError,
+    Item,
+    PackedBox,
+    candidate_packings,
+    pack,
+    recommend,
+)
+from shipping.choices import (
+    SHIPMENT_TRANSITIONS,
+    NotificationKind,
+    NotificationStatus,
+    ScanResult,
+    ShipmentStatus,
+)
+from shipping.exceptions import (
+    CarrierError,
+    InvalidShipmentTransition,
+    ItemRefused,
+    PackingError,
+    RatingError,
+)
+from shipping.locks import shipment_lock
+from shipping.models import (
+    BoxType,
+    CarrierService,
+    Package,
+    PackageItem,
+    PackScan,
+    RateQuote,
+    Shipment,
+    ShipmentNotification,
+)
+from shipping.rating import Candidate, RateShopResult, candidates_from_packings, rate_shop
+
+
+def _user_or_none(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+# --- reads the services share --------------------------------------------------------------------------
+
+def box_from_model(box_type: BoxType) -> Box:
+    outer = box_type.outer_dims_mm
+    return Box(key=box_type.code, length=box_type.inner_length_mm, width=box_type.inner_width_mm,
+               height=box_type.inner_height_mm, outer_length=outer[0], outer_width=outer[1], outer_height=outer[2],
+               tare_g=box_type.tare_weight_g, max_weight_g=box_type.max_weight_g, cost=box_type.cost,
+               preferred=box_type.client_id is not None)
+
+
+def box_types_for_order(order: Order):
+    """Active boxes of the order's warehouse with stock: the warehouse's own and this client's packaging."""
+    return (BoxType.objects.filter(warehouse_id=order.warehouse_id, is_active=True, stock_count__gt=0)
+            .filter(Q(client__isnull=True) | Q(client_id=order.client_id)).order_by("pk"))
+
+
+def expected_units(order: Order) -> dict[int, int]:
+    """Units per product the order ships."""
+    counts: Counter[int] = Counter()
+    for product_id, quantity in order.lines.filter(product__isnull=False).values_list("product_id", "quantity"):
+        counts[product_id] += quantity
+    return dict(counts)
+
+
+def verified_units(shipment: Shipment) -> dict[int, int]:
+    return dict(Counter(shipment.scans.filter(result=ScanResult.ACCEPTED).values_list("product_id", flat=True)))
+
+
+def order_items(order: Order, units: dict[int, int] | None = None) -> list[Item]:
+    units = units if units is not None else expected_units(order)
+    products = Product.objects.in_bulk(list(units))
+    items = []
+    for product_id, quantity in sorted(units.items()):
+        p = products[product_id]
+        items += [Item(key=str(p.pk), length=max(p.length_mm, 1), width=max(p.width_mm, 1),
+                       height=max(p.height_mm, 1), weight_g=p.weight_g)] * quantity
+    return items
+
+
+@dataclass
+class PackPlan:
+    """What the pack station shows: the boxes to use (with their items) and the rate compared for them."""
+
+    packages: list[PackedBox]
+    rates: RateShopResult | None
+    warning: str = ""
+
+    @property
+    def chosen(self):
+        return self.rates.chosen if self.rates else None
+
+
+def pack_plan(*, order: Order, deliver_by: datetime.date | None = None) -> PackPlan:
+    """Recommend boxes for an order, choosing box and service together when rates are available.
+
+    Raises PackingError when an item fits no box (or the warehouse has no boxes).
+    """
+    box_types = list(box_types_for_order(order))
+    if not box_types:
+        raise PackingError("This warehouse has no box types in stock; add boxes first.")
+    boxes = [box_from_model(b) for b in box_types]
+    items = order_items(order)
+    if not items:
+        raise PackingError(f"Order {order.order_number} has nothing to pack.")
+    divisors = sorted(set(CarrierService.objects.filter(is_active=True).values_list("dim_divisor", flat=True)))
+    try:
+        packings = candidate_packings(items, boxes, divisors or [Decimal("139")])
+    except CartonizationError as exc:
+        raise PackingError(str(exc)) from exc
+    try:
+        rates = rate_shop(order=order, warehouse=order.warehouse, candidates=candidates_from_packings(packings),
+                          deliver_by=deliver_by)
+    except RatingError as exc:
+        # No rates (no cards loaded, an unknown ZIP): the lowest billable weight still gives a good box.
+        return PackPlan(packages=recommend(items, boxes).packages, rates=None, warning=exc.message)
+    if rates.chosen is None:
+        return PackPlan(packages=recommend(items, boxes).packages, rates=rates, warning=rates.reason)
+    return PackPlan(packages=rates.chosen.candidate.packing, rates=rates)
+
+
+# --- the pack station ----------------------------------------------------------------------------------
+
+def _check_transition(shipment: Shipment, to_status: str) -> None:
+    if to_status not in SHIPMENT_TRANSITIONS.get(shipment.status, frozenset()):
+        raise InvalidShipmentTransition(
+            f"Shipment of order {shipment.order.order_number} is {shipment.get_status_display().lower()}; "
+            f"it cannot become {ShipmentStatus(to_status).label.lower()}.")
+
+
+@transaction.atomic
+def shipment_start(*, order: Order, user=None, station: str = "") -> Shipment:
+    """Open the pack-station shipment of a picked order, or return the one already open.
+
+    Raises PackingError when the order is not picked or has no warehouse.
+    """
+    locked = order_lock(order.pk)
+    existing = Shipment.objects.filter(order=locked, status__in=[ShipmentStatus.PACKING, ShipmentStatus.PACKED,
+                                                                 ShipmentStatus.LABELLED]).first()
+    if existing is not None:
+        return existing
+    if locked.status != OrderStatus.PICKED:
+        raise PackingError(f"Order {locked.order_number} is {locked.get_status_display().lower()}; "
+                           "only picked orders can be packed.")
+    if locked.warehouse_id is None:
+        raise PackingError(f"Order {locked.order_number} has no warehouse.")
+    try:
+        with transaction.atomic():
+            return Shipment.objects.create(order=locked, warehouse_id=locked.warehouse_id, station=station[:40])
+    except IntegrityError:  # another station opened it a moment ago
+        return Shipment.objects.get(order=locked, status=ShipmentStatus.PACKING)
+
+
+def pack_scan(*, shipment: Shipment, barcode: str, user=None) -> PackScan:
+    """Count one scanned unit into the shipment.
+
+    A product not on the order, one unit too many or an unknown barcode is recorded (a caught mis-pick) and
+    then refused with ItemRefused. Raises InvalidShipmentTransition when packing is already confirmed.
+    """
+    code = (barcode or "").strip()
+    if not code:
+        raise PackingError("Scan or type a barcode.", field="barcode")
+    with transaction.atomic():
+        locked = shipment_lock(shipment.pk)
+        if locked.status != ShipmentStatus.PACKING:
+            raise InvalidShipmentTransition(f"Packing of order {locked.order.order_number} is already confirmed.")
+        expected = expected_units(locked.order)
+        on_order = Product.objects.filter(pk__in=list(expected))
+        product = (on_order.filter(barcode=code).first() or on_order.filter(sku__iexact=code).first())
+        if product is None:
+            stranger = Product.objects.filter(client_id=locked.order.client_id).filter(
+                Q(barcode=code) | Q(sku__iexact=code)).first()
+            if stranger is not None:
+                result = ScanResult.WRONG_ITEM
+                message = f"WRONG ITEM: {stranger.sku} ({stranger.name}) is not on order {locked.order.order_number}. " \
+                          "Put it aside for restocking."
+            else:
+                result = ScanResult.UNKNOWN_BARCODE
+                message = f"UNKNOWN BARCODE {code}: no product of {locked.order.client.name} has it."
+            product = stranger
+        else:
+            done = locked.scans.filter(result=ScanResult.ACCEPTED, product=product).count()
+            if done >= expected[product.pk]:
+                result = ScanResult.EXTRA_ITEM
+                message = (f"ONE TOO MANY: the order has {expected[product.pk]} × {product.sku} and all are "
+                           "verified. Take this one out.")
+            else:
+                result = ScanResult.ACCEPTED
+                message = f"{product.sku}: {done + 1} of {expected[product.pk]}"
+        scan = PackScan.objects.create(shipment=locked, barcode=code[:64], product=product, result=result,
+                                       message=message[:255], user=_user_or_none(user))
+    if result != ScanResult.ACCEPTED:
+        raise ItemRefused(message)
+    return scan
+
+
+@dataclass(frozen=True)
+class PackageInput:
+    box_type: BoxType
+    weight_g: int
+    items: dict[int, int]  # product id -> units
+
+
+def _missing_units(shipment: Shipment) -> dict[int, int]:
+    expected = expected_units(shipment.order)
+    verified = verified_units(shipment)
+    return {pid: qty - verified.get(pid, 0) for pid, qty in expected.items() if verified.get(pid, 0) < qty}
+
+
+@transaction.atomic
+def shipment_pack(*, shipment: Shipment, packages: list[PackageInput], user=None,
+                  deliver_by: datetime.date | None = None) -> Shipment:
+    """Confirm the boxes, weights and contents; the order becomes `packed` and rate shopping picks the service.
+
+    Raises PackingError when units are unverified, contents do not match the order, an item does not fit its
+    box, a box is overweight or out of stock; InvalidTransition when the order cannot be packed.
+    """
+    order = order_lock(shipment.order_id)
+    locked = shipment_lock(shipment.pk)
+    _check_transition(locked, ShipmentStatus.PACKED)
+    missing = _missing_units(locked)
+    if missing:
+        skus = dict(Product.objects.filter(pk__in=list(missing)).values_list("pk", "sku"))
+        raise PackingError("Not every unit is verified yet: " + ", ".join(
+            f"{qty} × {skus[pid]}" for pid, qty in missing.items()) + ".")
+    if not packages:
+        raise PackingError("Add at least one package.")
+    expected = expected_units(order)
+    packed_units: Counter[int] = Counter()
+    for package in packages:
+        packed_units.update(package.items)
+    if dict(+packed_units) != expected:
+        raise PackingError("The packages' contents do not match the order's units.")
+    specs = []
+    for number, package in enumerate(packages, start=1):
+        box = package.box_type
+        if box.warehouse_id != order.warehouse_id or (box.client_id and box.client_id != order.client_id):
+            raise PackingError(f"Box {box.code} cannot be used for this order.")
+        if package.weight_g <= 0:
+            raise PackingError(f"Package {number}: enter the weight from the scale.", field="weight")
+        if package.weight_g > box.max_weight_g:
+            raise PackingError(f"Package {number}: {package.weight_g} g is over box {box.code}'s limit of "
+                               f"{box.max_weight_g} g.", field="weight")
+        items = order_items(order, {pid: q for pid, q in package.items.items() if q})
+        if pack(box_from_model(box), items) is None:
+            raise PackingError(f"Package {number}: those items do not fit in box {box.code}.", field="box")
+        outer = box.outer_dims_mm
+        specs.append(PackageSpec(outer[0], outer[1], outer[2], package.weight_g))
+    # Box stock: one row update each; the CheckConstraint refuses going below zero.
+    for box_id, count in Counter(p.box_type.pk for p in packages).items():
+        try:
+            with transaction.atomic():
+                BoxType.objects.filter(pk=box_id).update(stock_count=F("stock_count") - count)
+        except IntegrityError as exc:
+            code = BoxType.objects.get(pk=box_id).code
+            raise PackingError(f"No {code} boxes left in stock; choose another box.", field="box") from exc
+    for number, (package, spec) in enumerate(zip(packages, specs, strict=True), start=1):
+        row = Package.objects.create(shipment=locked, number=number, box_type=package.box_type,
+                                     length_mm=spec.length_mm, width_mm=spec.width_mm, height_mm=spec.height_mm,
+                                     weight_g=package.weight_g)
+        PackageItem.objects.bulk_create(PackageItem(package=row, product_id=pid, quantity=qty)
+                                        for pid, qty in sorted(package.items.items()) if qty)
+    candidate = Candidate(boxes=[p.box_type.code for p in packages], specs=specs,
+                          box_cost=sum((p.box_type.cost for p in packages), Decimal("0")))
+    now = timezone.now()
+    locked.status = ShipmentStatus.PACKED
+    locked.packed_by = _user_or_none(user)
+    locked.packed_at = now
+    locked.box_cost = candidate.box_cost
+    try:
+        result = rate_shop(order=order, warehouse=order.warehouse, candidates=[candidate], deliver_by=deliver_by)
+    except RatingError as exc:
+        result = None
+        locked.rate_reason = f"Not rated: {exc.message} Choose a service before printing the label."
+    if result is not None:
+        _store_rates(locked, result)
+    locked.save(update_fields=["status", "packed_by", "packed_at", "box_cost", "service", "shipping_cost",
+                               "rate_reason", "updated_at"])
+    boxes = ", ".join(candidate.boxes)
+    order_transition(order=order, to_status=OrderStatus.PACKED, user=user,
+                     note=f"Packed in {len(packages)} package(s): {boxes}.")
+    return locked
+
+
+def _store_rates(shipment: Shipment, result: RateShopResult) -> None:
+    shipment.rate_quotes.all().delete()
+    RateQuote.objects.bulk_create(
+        RateQuote(shipment=shipment, service=o.service, boxes=(o.candidate.label if o.candidate else "")[:255],
+                  packages=len(o.candidate.specs) if o.candidate else 0, billable_weight_lb=o.billable_weight_lb,
+                  zone=o.quote.zone if o.quote else 0, shipping_cost=o.shipping_cost, box_cost=o.box_cost,
+                  total=o.total, eligible=o.eligible, note=o.note[:255], chosen=o is result.chosen)
+        for o in result.options
+    )
+    chosen = result.chosen
+    shipment.service = chosen.service if chosen else None
+    shipment.shipping_cost = chosen.shipping_cost if chosen else Decimal("0")
+    shipment.rate_reason = result.reason
+    if chosen:
+        for package, weight, price in zip(shipment.packages.order_by("number"), chosen.quote.billable_weights_lb,
+                                          chosen.quote.package_prices, strict=True):
+            package.billable_weight_lb, package.price = weight, price
+            package.save(update_fields=["billable_weight_lb", "price", "updated_at"])
+
+
+@transaction.atomic
+def shipment_label(*, shipment: Shipment, user=None, service: CarrierService | None = None) -> Shipment:
+    """Buy the label: tracking numbers from the carrier for every package, label PDFs and ZPL rendered
+    after commit. A service given here overrides rate shopping's choice (re-priced).
+
+    Raises PackingError without a service, CarrierError when the carrier refuses.
+    """
+    locked = shipment_lock(shipment.pk)
+    _check_transition(locked, ShipmentStatus.LABELLED)
+    service = service or locked.service
+    if service is None:
+        raise PackingError("Choose a carrier service first.", field="service")
+    packages = list(locked.packages.order_by("number"))
+    adapter = adapter_for(service.carrier)
+    specs = [PackageSpec(p.length_mm, p.width_mm, p.height_mm, p.weight_g) for p in packages]
+    if service.pk != locked.service_id:
+        from shipping.rating import distance_miles
+
+        try:
+            quote = adapter.quote(service, packages=specs,
+                                  distance_miles=distance_miles(locked.warehouse, locked.order.ship_postal_code,
+                                                                locked.order.ship_country or "US"),
+                                  residential=not locked.order.ship_company)
+        except NotServiceable as exc:
+            raise PackingError(f"{service} cannot take this shipment: {exc}", field="service") from exc
+        for package, weight, price in zip(packages, quote.billable_weights_lb, quote.package_prices, strict=True):
+            package.billable_weight_lb, package.price = weight, price
+        locked.rate_reason += f" Service changed by {getattr(user, 'username', 'staff')} to {service}."
+        locked.service, locked.shipping_cost = service, quote.total
+        locked.rate_quotes.update(chosen=False)
+    for package, spec in zip(packages, specs, strict=True):
+        try:
+            label = adapter.create_label(service, package=spec)
+        except CarrierError:
+            raise
+        package.carrier = service.carrier
+        package.tracking_number = label.tracking_number
+        package.save(update_fields=["carrier", "tracking_number", "billable_weight_lb", "price", "updated_at"])
+    locked.status = ShipmentStatus.LABELLED
+    locked.labelled_at = timezone.now()
+    locked.save(update_fields=["status", "labelled_at", "service", "shipping_cost", "rate_reason", "updated_at"])
+    numbers = ", ".join(p.tracking_number for p in packages)
+    order_event_add(order=locked.order, user=user, note=f"Label bought: {service}, tracking {numbers}.")
+    from shipping.tasks import shipment_documents_render
+
+    transaction.on_commit(partial(shipment_documents_render.delay, locked.pk))
+    return locked
+
+
+def shipment_ship(*, shipment: Shipment, user=None) -> Shipment:
+    """Hand the packages over to the carrier: the stock leaves the ledger, the order is `shipped`, and the
+    customer email and storefront update are queued after commit.
+
+    Raises InvalidShipmentTransition unless the label is printed; InsufficientStock if reservations are gone.
+    """
+    with transaction.atomic():
+        # Lock order: Order → StockLevel (in stock_remove) → Shipment, as everywhere else.
+        order = order_lock(shipment.order_id)
+        current = Shipment.objects.get(pk=shipment.pk)
+        _check_transition(current, ShipmentStatus.SHIPPED)
+        numbers = ", ".join(current.packages.order_by("number").values_list("tracking_number", flat=True))
+        allocations = (Allocation.objects.filter(line__order=order).select_related("stock_level")
+                       .order_by("stock_level_id", "pk"))
+        for allocation in allocations:
+            stock_remove(stock_level_id=allocation.stock_level_id, quantity=allocation.quantity,
+                         kind=MovementKind.SHIP, reference=order.order_number,
+                         reason=f"Shipped, tracking {numbers}"[:255], user=user, allocated=True)
+        locked = shipment_lock(shipment.pk)
+        _check_transition(locked, ShipmentStatus.SHIPPED)
+        now = timezone.now()
+        locked.packages.update(handed_over_at=now)
+        locked.status = ShipmentStatus.SHIPPED
+        locked.shipped_at = now
+        locked.save(update_fields=["status", "shipped_at", "updated_at"])
+        service = locked.service
+        order_transition(order=order, to_status=OrderStatus.SHIPPED, user=user,
+                         note=f"Handed over to {service.carrier.name if service else 'the carrier'}: {numbers}.")
+        notifications = _notifications_create(locked, order)
+    from shipping.tasks import shipment_notify
+
+    for notification in notifications:
+        transaction.on_commit(partial(shipment_notify.delay, notification.pk))
+    return locked
+
+
+def _notifications_create(shipment: Shipment, order: Order) -> list[ShipmentNotification]:
+    created = []
+    email_status = NotificationStatus.PENDING if order.customer_email else NotificationStatus.SKIPPED
+    created.append(ShipmentNotification.objects.create(
+        shipment=shipment, channel_id=order.channel_id, kind=NotificationKind.CUSTOMER_EMAIL, status=email_status,
+        last_error="" if order.customer_email else "The order has no customer email."))
+    has_store = order.channel.kind in (ChannelKind.SHOPIFY, ChannelKind.WOOCOMMERCE) and order.external_id
+    created.append(ShipmentNotification.objects.create(
+        shipment=shipment, channel_id=order.channel_id, kind=NotificationKind.STOREFRONT,
+        status=NotificationStatus.PENDING if has_store else NotificationStatus.SKIPPED,
+        last_error="" if has_store else "The channel has no storefront to tell."))
+    return [n for n in created if n.status == NotificationStatus.PENDING]
+
+
+@transaction.atomic
+def shipment_cancel(*, shipment: Shipment, user=None, reason: str = "") -> Shipment:
+    """Cancel an open shipment (the order was cancelled or is repacked). Raises InvalidShipmentTransition."""
+    locked = shipment_lock(shipment.pk)
+    _check_transition(locked, ShipmentStatus.CANCELLED)
+    locked.status = ShipmentStatus.CANCELLED
+    locked.save(update_fields=["status", "updated_at"])
+    if reason:
+        order_event_add(order=locked.order, user=user, note=f"Shipment cancelled: {reason}")
+    return locked
+
+
+def mispick_count(*, since: datetime.datetime | None = None, warehouse_id: int | None = None) -> int:
+    """Caught mis-picks (refused scans) since a moment, optionally at one warehouse."""
+    from shipping.choices import MISPICK_RESULTS
+
+    qs = PackScan.objects.filter(result__in=MISPICK_RESULTS)
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    if warehouse_id is not None:
+        qs = qs.filter(shipment__warehouse_id=warehouse_id)
+    return qs.count()
+
+
+@transaction.atomic
+def manifest_close(*, carrier, warehouse, user=None, manifest_date: datetime.date | None = None):
+    """Close the day for one carrier at one warehouse: every handed-over package not yet on a manifest goes on
+    a new one, whose PDF is rendered after commit. Raises PackingError when there is nothing to list."""
+    from shipping.models import Manifest
+    from shipping.tasks import manifest_pdf_render
+
+    packages = (Package.objects.select_for_update(of=("self",))
+                .filter(carrier=carrier, shipment__warehouse=warehouse, shipment__status=ShipmentStatus.SHIPPED,
+                        manifest__isnull=True).order_by("pk"))
+    ids = list(packages.values_list("pk", flat=True))
+    if not ids:
+        raise PackingError(f"No {carrier.name} packages handed over at {warehouse.code} are waiting for a manifest.")
+    manifest = Manifest.objects.create(carrier=carrier, warehouse=warehouse, closed_by=_user_or_none(user),
+                                       manifest_date=manifest_date or timezone.localdate())
+    Package.objects.filter(pk__in=ids).update(manifest=manifest)
+    transaction.on_commit(partial(manifest_pdf_render.delay, manifest.pk))
+    return manifest
