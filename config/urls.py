@@ -14,6 +14,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz/", views.healthz, name="healthz"),
     path("orders/", include("orders.urls")),
+    path("orders/", include("orders.intake.urls")),
     path("webhooks/", include("orders.intake.webhook_urls")),
     path("stock/", include("inventory.urls")),
     path("reports/", include("reports.urls")),
