@@ -15,6 +15,7 @@ from inventory.api.views import (
 )
 from orders.api.views import OrderViewSet, SalesChannelViewSet
 from reports.api.views import KpiView
+from shipping.api.views import PickListViewSet
 from warehouses.api.views import LocationViewSet, WarehouseViewSet
 
 router = DefaultRouter()
@@ -32,6 +33,7 @@ router.register("inbound", InboundShipmentViewSet, basename="inbound")
 router.register("cycle-counts", CycleCountViewSet, basename="cycle-count")
 router.register("transfers", TransferViewSet, basename="transfer")
 router.register("users", UserViewSet, basename="user")
+router.register("pick-lists", PickListViewSet, basename="pick-list")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

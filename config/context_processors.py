@@ -16,6 +16,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Counts", "inventory:count_list", frozenset({Role.MANAGER, Role.PICKER, Role.PACKER})),
     ("Transfers", "inventory:transfer_list", frozenset({Role.MANAGER})),
     ("Dashboard", "reports:dashboard", frozenset({Role.MANAGER})),
+    ("Picking", "shipping:pick_lists", frozenset({Role.MANAGER, Role.PICKER, Role.PACKER})),
     ("API docs", "api-docs", frozenset({Role.MANAGER, Role.CLIENT})),
     ("Admin", "admin:index", frozenset({Role.MANAGER})),
 ]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("webhooks/", include("orders.intake.webhook_urls")),
     path("stock/", include("inventory.urls")),
     path("reports/", include("reports.urls")),
+    path("picking/", include("shipping.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]
