@@ -138,6 +138,10 @@ CELERY_BEAT_SCHEDULE["holds-release-due"] = {  # hold-until-date holds end on th
     "task": "orders.tasks.holds_release_due_task",
     "schedule": crontab(minute=5),
 }
+CELERY_BEAT_SCHEDULE["stock-digest-daily"] = {
+    "task": "inventory.tasks.stock_digest_send",
+    "schedule": crontab(hour=6, minute=0),
+}
 
 # --- API --------------------------------------------------------------------
 REST_FRAMEWORK = {
