@@ -437,6 +437,7 @@ def seed_returns_demo(clients: dict[str, Client], manager) -> int:
         survey_answer(token=survey_token(survey=survey), rating=rating, problems=problems, comment=comment)
     return len(orders)
 
+
 def seed_pick_lists(manager) -> int:
     """Pick lists ready to print: a batch cart and single lists in Salt Lake City, a wave in Nashville.
 
