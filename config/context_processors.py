@@ -19,7 +19,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Transfers", "inventory:transfer_list", frozenset({Role.MANAGER})),
     ("Dashboard", "reports:dashboard", frozenset({Role.MANAGER})),
     ("Picking", "shipping:pick_lists", frozenset({Role.MANAGER, Role.PICKER, Role.PACKER})),
-    ("Deliveries", "tracking:deliveries", frozenset({Role.MANAGER, Role.CLIENT})),
+    ("Tracking", "tracking:deliveries", frozenset({Role.MANAGER, Role.CLIENT})),
     ("Returns", "returns:list", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
     ("API docs", "api-docs", frozenset({Role.MANAGER, Role.CLIENT})),
     ("Admin", "admin:index", frozenset({Role.MANAGER})),

@@ -162,7 +162,7 @@ def test_manager_sees_tracking_timeline_and_delivery_exceptions(page, live_serve
     assert page.get_by_text("Left at front door").is_visible()
     assert page.get_by_text("Exception: Address problem: apartment number missing").is_visible()
     page.screenshot(path=str(screenshot_dir / "tracking-order-timeline.png"), full_page=True)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Deliveries").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Tracking", exact=True).click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_text("apartment number missing").is_visible()
     page.screenshot(path=str(screenshot_dir / "tracking-deliveries.png"), full_page=True)
