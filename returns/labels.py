@@ -57,9 +57,8 @@ def _buy_label(rma) -> None:
     returns warehouse; sets label_carrier, label_service, label_tracking_number and label_cost. When no carrier
     can take it (no rate cards, a foreign address) the label is the address and RMA barcode only, and the
     timeline says why."""
-    from types import SimpleNamespace
-
     from orders.choices import ServiceLevel
+    from orders.models import Order
     from shipping.carriers import adapter_for
     from shipping.exceptions import CarrierError, RatingError
     from shipping.rating import rate_shop
@@ -70,9 +69,10 @@ def _buy_label(rma) -> None:
         return
     # Distance is symmetric: rate the customer's address against the returns warehouse. The parcel ends at a
     # business address, so no residential surcharge; returns need no speed.
-    trip = SimpleNamespace(client_id=rma.client_id, ship_postal_code=order.ship_postal_code,
-                           ship_country=order.ship_country or "US", ship_company=rma.warehouse.name,
-                           requested_service_level=ServiceLevel.ECONOMY)
+    # An unsaved Order stands for the trip back, so rating sees every field it knows with its default.
+    trip = Order(client_id=rma.client_id, ship_postal_code=order.ship_postal_code,
+                 ship_country=order.ship_country or "US", ship_company=rma.warehouse.name,
+                 requested_service_level=ServiceLevel.ECONOMY)
     try:
         result = rate_shop(order=trip, warehouse=rma.warehouse, candidates=candidates)
     except RatingError as exc:
