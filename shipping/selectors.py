@@ -136,3 +136,15 @@ def sort_state(pick_list: PickList) -> list[dict]:
         rows.append({"entry": entry, "sorted": sum(lk.sorted_quantity for lk in links),
                      "picked": sum(lk.picked_quantity for lk in links)})
     return rows
+
+
+def mispick_list(*, user) -> QuerySet:
+    """Caught mis-picks (pack scans refused as wrong, extra or unknown) the user may see: staff by warehouse."""
+    from shipping.choices import MISPICK_RESULTS
+    from shipping.models import PackScan
+
+    access = user_access(user)
+    if access.is_client_user or not access.is_staff_member:
+        return PackScan.objects.none()
+    qs = PackScan.objects.filter(result__in=MISPICK_RESULTS).select_related("shipment")
+    return scope_by_warehouse(qs, user, field="shipment__warehouse")
