@@ -12,6 +12,7 @@ from inventory.api.views import (
     UserViewSet,
 )
 from orders.api.views import OrderViewSet, SalesChannelViewSet
+from shipping.api.packing_views import BoxTypeViewSet, OrderRatesView, ShipmentViewSet
 from warehouses.api.views import LocationViewSet, WarehouseViewSet
 
 router = DefaultRouter()
@@ -25,11 +26,14 @@ router.register("stock/movements", StockMovementViewSet, basename="stock-movemen
 router.register("stock", StockLevelViewSet, basename="stock")
 router.register("orders", OrderViewSet, basename="order")
 router.register("users", UserViewSet, basename="user")
+router.register("shipments", ShipmentViewSet, basename="shipment")
+router.register("box-types", BoxTypeViewSet, basename="box-type")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("orders/<int:pk>/rates/", OrderRatesView.as_view(), name="order-rates"),
     path("", include(router.urls)),
 ]

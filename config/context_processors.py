@@ -9,6 +9,9 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Orders", "orders:list", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
     ("Backorders", "orders:backorders", frozenset({Role.MANAGER, Role.CLIENT})),
     ("Stock", "inventory:stock", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
+    ("Pack", "packing:station", frozenset({Role.MANAGER, Role.PACKER})),
+    ("Manifests", "packing:manifests", frozenset({Role.MANAGER, Role.PACKER})),
+    ("Mis-picks", "packing:mispicks", frozenset({Role.MANAGER})),
     ("API docs", "api-docs", frozenset({Role.MANAGER, Role.CLIENT})),
     ("Admin", "admin:index", frozenset({Role.MANAGER})),
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("webhooks/", include("orders.intake.webhook_urls")),
     path("stock/", include("inventory.urls")),
+    path("packing/", include("shipping.packing_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]
