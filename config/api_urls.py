@@ -13,6 +13,7 @@ from inventory.api.views import (
 )
 from orders.api.views import OrderViewSet, SalesChannelViewSet
 from shipping.api.packing_views import BoxTypeViewSet, OrderRatesView, ShipmentViewSet
+from shipping.api.views import PickListViewSet
 from warehouses.api.views import LocationViewSet, WarehouseViewSet
 
 router = DefaultRouter()
@@ -26,6 +27,7 @@ router.register("stock/movements", StockMovementViewSet, basename="stock-movemen
 router.register("stock", StockLevelViewSet, basename="stock")
 router.register("orders", OrderViewSet, basename="order")
 router.register("users", UserViewSet, basename="user")
+router.register("pick-lists", PickListViewSet, basename="pick-list")
 router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("box-types", BoxTypeViewSet, basename="box-type")
 

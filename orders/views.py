@@ -1,18 +1,20 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.decorators import role_required
 from inventory.choices import Role
-from orders.forms import OrderFilterForm, ReasonForm
+from orders.choices import OrderStatus
+from orders.filters import OrderFilter
+from orders.forms import ReasonForm
 from orders.models import Order
 from orders.routing import can_reroute, order_reroute
 from orders.selectors import backorder_list, order_get, order_list, order_parts, order_reservations
 from orders.services import order_cancel, order_hold, order_release_hold
+from warehouses.selectors import warehouse_list
 
 ORDER_ROLES = (Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER)
 
@@ -20,18 +22,19 @@ ORDER_ROLES = (Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER)
 @login_required
 @role_required(*ORDER_ROLES)
 def order_list_view(request):
-    form = OrderFilterForm(request.GET or None)
-    orders = order_list(user=request.user).order_by("-received_at", "-pk")
-    if form.is_valid():
-        if q := form.cleaned_data["q"].strip():
-            orders = orders.filter(
-                Q(order_number__icontains=q) | Q(customer_name__icontains=q) | Q(customer_email__icontains=q)
-                | Q(lines__sku__iexact=q)
-            ).distinct()
-        if status := form.cleaned_data["status"]:
-            orders = orders.filter(status=status)
+    filterset = OrderFilter(request.GET or None, queryset=order_list(user=request.user).order_by("-received_at", "-pk"),
+                            request=request)
+    orders = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     page = Paginator(orders, 50).get_page(request.GET.get("page"))
-    return render(request, "orders/order_list.html", {"form": form, "page": page})
+    context = {
+        "filterset": filterset,
+        "form": filterset.form,
+        "page": page,
+        "status_choices": OrderStatus.choices,
+        "selected_statuses": request.GET.getlist("status"),
+        "warehouses": warehouse_list(user=request.user).order_by("code"),
+    }
+    return render(request, "orders/order_list.html", context)
 
 
 def _get_order_or_404(request, pk: int) -> Order:
@@ -44,11 +47,14 @@ def _get_order_or_404(request, pk: int) -> Order:
 @login_required
 @role_required(*ORDER_ROLES)
 def order_detail_view(request, pk: int):
+    from orders.intake.views import order_intake_context
+
     order = _get_order_or_404(request, pk)
     return render(request, "orders/order_detail.html", {
         "order": order, "reason_form": ReasonForm(),
         "reservations": order_reservations(order=order), "parts": order_parts(order=order),
         "can_reroute": can_reroute(order),
+        **order_intake_context(request, order),
     })
 
 

@@ -2,7 +2,10 @@ from rest_framework import serializers
 
 from config.api_fields import ScopedPrimaryKeyRelatedField
 from inventory.selectors import client_list
+from orders.choices import ServiceLevel
+from orders.intake.addresses import country_code, postal_code, subdivision_code
 from orders.models import Order, OrderEvent, OrderLine, SalesChannel
+from orders.selectors import channel_list
 
 
 class SalesChannelSerializer(serializers.ModelSerializer):
@@ -56,3 +59,48 @@ class OrderSerializer(serializers.ModelSerializer):
 
 class OrderActionSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class OrderLineInputSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+    name = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False,
+                                          default="0.00")
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    """An order sent by a merchant's system. Send an `Idempotency-Key` header to make retries safe."""
+
+    channel = ScopedPrimaryKeyRelatedField(scope=channel_list, required=False,
+                                           help_text="Defaults to the client's API channel (client users).")
+    order_number = serializers.CharField(max_length=64)
+    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
+                                        help_text="Your id of the order; unique per channel.")
+    customer_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    customer_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    customer_phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    ship_name = serializers.CharField(max_length=200)
+    ship_company = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    ship_address1 = serializers.CharField(max_length=255)
+    ship_address2 = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    ship_city = serializers.CharField(max_length=100)
+    ship_state = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    ship_postal_code = serializers.CharField(max_length=20)
+    ship_country = serializers.CharField(max_length=60, help_text="ISO 3166-1 alpha-2 code (or country name).")
+    requested_service_level = serializers.ChoiceField(choices=ServiceLevel.choices, default=ServiceLevel.STANDARD)
+    requested_shipping_method = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False, default="USD")
+    total_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False,
+                                           default="0.00")
+    placed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    lines = OrderLineInputSerializer(many=True, allow_empty=False, max_length=500)
+
+    def validate(self, attrs):
+        country = country_code(attrs["ship_country"])
+        if not country:
+            raise serializers.ValidationError({"ship_country": ["Use an ISO 3166-1 alpha-2 code, e.g. US."]})
+        attrs["ship_country"] = country
+        attrs["ship_state"] = subdivision_code(attrs["ship_state"], country)
+        attrs["ship_postal_code"] = postal_code(attrs["ship_postal_code"], country)
+        return attrs

@@ -1,16 +1,25 @@
 import django_filters
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from config.permissions import ALL_ROLES
 from inventory.access import user_access
 from inventory.choices import Role
-from orders.api.serializers import OrderActionSerializer, OrderSerializer, SalesChannelSerializer
-from orders.choices import ChannelKind, OrderStatus
-from orders.models import Order, SalesChannel
+from inventory.models import Client
+from orders.api.serializers import (
+    OrderActionSerializer,
+    OrderCreateSerializer,
+    OrderSerializer,
+    SalesChannelSerializer,
+)
+from orders.choices import ChannelKind
+from orders.filters import OrderFilter
+from orders.intake.services import api_channel_for_client, api_order_create, request_fingerprint
+from orders.models import SalesChannel
 from orders.routing import order_reroute
 from orders.selectors import channel_list, order_list_with_details
 from orders.services import order_cancel, order_hold, order_release_hold
@@ -34,18 +43,9 @@ class SalesChannelViewSet(viewsets.ModelViewSet):
         return channel_list(user=self.request.user).order_by("client_id", "name", "pk")
 
 
-class OrderFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices)
-    warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
-
-    class Meta:
-        model = Order
-        fields = ["client", "channel", "external_id", "order_number"]
-
-
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Orders; `POST` creates one for a merchant (send an Idempotency-Key header to retry safely)."""
+
     serializer_class = OrderSerializer
     filterset_class = OrderFilter
     search_fields = ["order_number", "customer_name", "customer_email", "lines__sku"]
@@ -55,6 +55,38 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def get_queryset(self):
         return order_list_with_details(user=self.request.user).order_by("-received_at", "-pk")
+
+    @extend_schema(
+        request=OrderCreateSerializer,
+        responses={201: OrderSerializer},
+        parameters=[OpenApiParameter(
+            "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+            description="Any unique string (e.g. a UUID). Retrying with the same key and body returns the same "
+                        "order; the same key with a different body is refused with 409.",
+        )],
+    )
+    def create(self, request):
+        """Create an order (its lines by SKU; an unknown SKU puts it on hold)."""
+        body = OrderCreateSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        data["lines"] = [dict(line) for line in data["lines"]]
+        channel = data.pop("channel", None)
+        if channel is None:
+            access = user_access(request.user)
+            if access.client_id is None:
+                raise ValidationError({"channel": ["Give the channel the order belongs to."]})
+            channel = api_channel_for_client(Client.objects.get(pk=access.client_id))
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > 255:
+            raise ValidationError({"Idempotency-Key": ["At most 255 characters."]})
+        result = api_order_create(user=request.user, channel=channel, data=data, idempotency_key=key,
+                                  fingerprint=request_fingerprint(request.data))
+        order = self.get_queryset().get(pk=result.order.pk)
+        headers = {"Location": reverse("order-detail", args=[order.pk])}
+        if result.replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(self.get_serializer(order).data, status=status.HTTP_201_CREATED, headers=headers)
 
     @extend_schema(request=OrderActionSerializer, responses=OrderSerializer)
     @action(detail=True, methods=["post"])

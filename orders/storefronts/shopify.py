@@ -30,8 +30,10 @@ class ShopifyClient(StorefrontClient):
 
     platform = "Shopify"
 
-    def __init__(self, shop_url: str, *, access_token: str, api_version: str | None = None, **kwargs):
+    def __init__(self, shop_url: str, *, access_token: str, api_version: str | None = None,
+                 page_size: int = PAGE_LIMIT, **kwargs):
         super().__init__(shop_url, **kwargs)
+        self.page_size = page_size
         self.access_token = access_token
         self.api_version = api_version or API_VERSION
 
@@ -45,14 +47,14 @@ class ShopifyClient(StorefrontClient):
     def api_path(self, resource: str) -> str:
         return f"admin/api/{self.api_version}/{resource.lstrip('/')}"
 
-    def iter_order_pages(self, *, updated_at_min: datetime | None = None, limit: int = PAGE_LIMIT
+    def iter_order_pages(self, *, updated_at_min: datetime | None = None, limit: int | None = None
                          ) -> Iterator[list[dict]]:
         """Yield pages of orders (any status) updated since `updated_at_min`, oldest change first.
 
         Follows the Link header's rel="next" (cursor pagination with page_info): the next URL carries the
         filters itself and must be requested as it is. Raises StorefrontError / StorefrontUnavailable.
         """
-        params: dict | None = {"status": "any", "limit": limit, "order": "updated_at asc"}
+        params: dict | None = {"status": "any", "limit": limit or self.page_size, "order": "updated_at asc"}
         if updated_at_min is not None:
             params["updated_at_min"] = updated_at_min.isoformat()
         url: str | None = self.api_path("orders.json")

@@ -29,8 +29,10 @@ class WooCommerceClient(StorefrontClient):
 
     platform = "WooCommerce"
 
-    def __init__(self, store_url: str, *, consumer_key: str, consumer_secret: str, **kwargs):
+    def __init__(self, store_url: str, *, consumer_key: str, consumer_secret: str, page_size: int = PAGE_LIMIT,
+                 **kwargs):
         super().__init__(store_url, **kwargs)
+        self.page_size = page_size
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
 
@@ -44,7 +46,7 @@ class WooCommerceClient(StorefrontClient):
     def api_path(self, resource: str) -> str:
         return f"wp-json/wc/v3/{resource.lstrip('/')}"
 
-    def iter_order_pages(self, *, modified_after: datetime | None = None, per_page: int = PAGE_LIMIT
+    def iter_order_pages(self, *, modified_after: datetime | None = None, per_page: int | None = None
                          ) -> Iterator[list[dict]]:
         """Yield pages of orders modified after `modified_after` (UTC), oldest change first.
 
@@ -52,7 +54,7 @@ class WooCommerceClient(StorefrontClient):
         """
         page = 1
         while True:
-            params = {"page": page, "per_page": per_page, "orderby": "modified", "order": "asc",
+            params = {"page": page, "per_page": per_page or self.page_size, "orderby": "modified", "order": "asc",
                       "dates_are_gmt": "true"}
             if modified_after is not None:
                 params["modified_after"] = modified_after.astimezone(UTC).replace(tzinfo=None).isoformat(

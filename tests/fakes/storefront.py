@@ -101,6 +101,7 @@ class RecordedRequest:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
+    raw_query: str = ""
 
     @property
     def json(self):
@@ -126,6 +127,7 @@ class _Failure:
     body: bytes
     method: str
     path_contains: str
+    query_contains: str
 
 
 Handler = Callable[[RecordedRequest, re.Match], Reply]
@@ -201,13 +203,17 @@ class FakeStorefront:
         self.add_route(method, pattern, lambda request, match: Reply(status, body, headers or {}))
 
     def fail_next(self, status: int, *, times: int = 1, headers: dict | None = None, body: bytes | str = b"",
-                  method: str = "", path_contains: str = "") -> None:
-        """Make the next `times` matching requests fail with `status` (e.g. 429 with Retry-After, 500)."""
+                  method: str = "", path_contains: str = "", query_contains: str = "") -> None:
+        """Make the next `times` matching requests fail with `status` (e.g. 429 with Retry-After, 500).
+
+        `query_contains` matches the raw query string, e.g. "page_info" (Shopify) or "page=2" (WooCommerce)
+        to fail only a later page.
+        """
         if isinstance(body, str):
             body = body.encode()
         with self._lock:
             self._failures.append(_Failure(status, times, headers or {}, body or b'{"errors":"injected failure"}',
-                                           method.upper(), path_contains))
+                                           method.upper(), path_contains, query_contains))
 
     def requests_to(self, method: str, path_contains: str = "") -> list[RecordedRequest]:
         with self._lock:
@@ -219,12 +225,13 @@ class FakeStorefront:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         request = RecordedRequest(handler.command, parts.path, parse_qs(parts.query, keep_blank_values=True),
-                                  {k: v for k, v in handler.headers.items()}, body)
+                                  {k: v for k, v in handler.headers.items()}, body, parts.query)
         with self._lock:
             self.requests.append(request)
             failure = next((f for f in self._failures if f.times > 0
                             and (not f.method or f.method == request.method)
-                            and f.path_contains in request.path), None)
+                            and f.path_contains in request.path
+                            and f.query_contains in request.raw_query), None)
             if failure is not None:
                 failure.times -= 1
         if failure is not None:
