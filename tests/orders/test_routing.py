@@ -16,8 +16,8 @@ from tests.orders.factories import nashville, order_with_lines, put_stock, salt_
 
 pytestmark = pytest.mark.django_db
 
-SEATTLE = {"ship_city": "Seattle", "ship_state": "WA", "ship_postal_code": "98101", "ship_country": "US"}
-COLUMBIA = {"ship_city": "Columbia", "ship_state": "SC", "ship_postal_code": "29201", "ship_country": "US"}
+SEATTLE = {"ship_address1": "400 Pine St", "ship_city": "Seattle", "ship_state": "WA", "ship_postal_code": "98101", "ship_country": "US"}
+COLUMBIA = {"ship_address1": "1200 Senate St", "ship_city": "Columbia", "ship_state": "SC", "ship_postal_code": "29201", "ship_country": "US"}
 
 
 @pytest.fixture
