@@ -299,10 +299,17 @@ def package_label_zpl(request, pk: int):
 @login_required
 @role_required(*PACK_ROLES)
 def labels_batch_pdf(request):
-    """Labels of many packages as one PDF, in hand-over order: ?shipments=3,1,2 or ?carrier=UPS (today's)."""
+    """Labels of many packages as one PDF, in hand-over order: ?shipments=3,1,2 (as given), ?wave=7 (a wave's
+    labelled packages, carrier by carrier as the drivers take them) or ?carrier=UPS (labelled, not handed over)."""
     visible = shipment_list(user=request.user)
     packages = Package.objects.filter(shipment__in=visible, tracking_number__gt="").select_related("shipment")
-    if ids := request.GET.get("shipments"):
+    if (wave := request.GET.get("wave", "")).isdigit():
+        from shipping.models import PickListOrder
+
+        orders = PickListOrder.objects.filter(pick_list__wave_id=int(wave)).values("order_id")
+        chosen = list(packages.filter(shipment__order_id__in=orders, shipment__status=ShipmentStatus.LABELLED)
+                      .order_by("carrier__code", "shipment__labelled_at", "shipment_id", "number"))
+    elif ids := request.GET.get("shipments"):
         order = [int(x) for x in ids.split(",") if x.strip().isdigit()][:500]
         rank = {sid: i for i, sid in enumerate(order)}
         chosen = sorted(packages.filter(shipment_id__in=order), key=lambda p: (rank[p.shipment_id], p.number))

@@ -93,3 +93,22 @@ def test_packing_slip_shows_client_logo_lines_and_message(shipment):
     # the logo is inlined (documents fetch nothing) and drawn
     assert 'src="data:image/svg+xml;base64,' in packing_slip_html(shipment)
     assert len(data) > len(without_logo)
+
+
+def test_a_waves_labels_print_carrier_by_carrier(client, packer, shipment, rate_cards):
+    from shipping.models import PickList, PickListOrder, Wave
+    from tests.shipping.helpers import packing_location
+
+    wave = Wave.objects.create(number="W-1", warehouse=shipment.warehouse)
+    pick_list = PickList.objects.create(number="PL-W1", warehouse=shipment.warehouse, kind="wave", wave=wave,
+                                        packing_location=packing_location(shipment.warehouse))
+    PickListOrder.objects.create(pick_list=pick_list, order=shipment.order, tote=1, is_open=False)
+    client.force_login(packer)
+
+    response = client.get(f"/packing/labels.pdf?wave={wave.pk}")
+
+    assert response.status_code == 200
+    pages, text, _ = pdf_text(response.content)
+    assert pages == 1
+    assert shipment.order.order_number in text
+    assert client.get("/packing/labels.pdf?wave=999").status_code == 404
