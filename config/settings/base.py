@@ -170,7 +170,31 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "orders.choices.OrderStatus"},
+    # One stable name per choice set, so that "status" and "kind" fields of different models don't collide.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.choices.OrderStatus",
+        "ChannelKindEnum": "orders.choices.ChannelKind",
+        "ServiceLevelEnum": "orders.choices.ServiceLevel",
+        "PaymentStatusEnum": "orders.choices.PaymentStatus",
+        "DeliverySourceEnum": "orders.choices.DeliverySource",
+        "DeliveryStateEnum": "orders.choices.DeliveryState",
+        "HoldKindEnum": "orders.holds.choices.HoldKind",
+        "LocationKindEnum": "warehouses.choices.LocationKind",
+        "PickListKindEnum": "shipping.choices.PickListKind",
+        "PickListStatusEnum": "shipping.choices.PickListStatus",
+        "ShipmentStatusEnum": "shipping.choices.ShipmentStatus",
+        "ScanResultEnum": "shipping.choices.ScanResult",
+        "NotificationKindEnum": "shipping.choices.NotificationKind",
+        "NotificationStatusEnum": "shipping.choices.NotificationStatus",
+        "MovementKindEnum": "inventory.choices.MovementKind",
+        "RoleEnum": "inventory.choices.Role",
+        "StockStatusEnum": "inventory.choices.StockStatus",
+        "InboundStatusEnum": "inventory.choices.InboundStatus",
+        "DifferenceKindEnum": "inventory.choices.DifferenceKind",
+        "CountStatusEnum": "inventory.choices.CountStatus",
+        "CountLineStatusEnum": "inventory.choices.CountLineStatus",
+        "TransferStatusEnum": "inventory.choices.TransferStatus",
+    },
 }
 
 LOGGING = {

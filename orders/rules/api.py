@@ -122,7 +122,7 @@ class RuleViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         rule_delete(rule=instance)
 
-    @extend_schema(request=TryBodySerializer, responses=TryReportSerializer)
+    @extend_schema(request=TryBodySerializer, responses=TryReportSerializer, operation_id="rules_try_saved")
     @action(detail=True, methods=["post"], url_path="try")
     def try_rule(self, request, pk=None):
         """Show which orders of the last `days` days the rule would have matched and what it would have
@@ -133,7 +133,7 @@ class RuleViewSet(viewsets.ModelViewSet):
         report = rule_try(rule=rule, days=body.validated_data["days"], orders=order_list(user=request.user))
         return Response(TryReportSerializer(report).data)
 
-    @extend_schema(request=DraftTrySerializer, responses=TryReportSerializer)
+    @extend_schema(request=DraftTrySerializer, responses=TryReportSerializer, operation_id="rules_try_draft")
     @action(detail=False, methods=["post"], url_path="try")
     def try_draft(self, request):
         """Try a draft rule (not saved) on the last `days` days of orders. Changes nothing."""
