@@ -412,19 +412,17 @@ def seed_pick_lists(manager) -> int:
     the routing service, so the lists exist as soon as the seed commits whether Celery runs inline or not.
     """
     from orders.choices import OrderStatus
-    from orders.exceptions import InvalidTransition
-    from orders.routing import order_route
     from shipping.exceptions import PickingError
     from shipping.models import PickList
     from shipping.picking import pick_lists_release_due, wave_release
 
     if PickList.objects.exists():
         return 0
+    from orders.tasks import order_route_task
+
     for order in Order.objects.filter(status=OrderStatus.RECEIVED, order_number__startswith="DEMO-").order_by("pk"):
-        try:
-            order_route(order=order, actor="demo seed")
-        except InvalidTransition:
-            continue
+        # The routing task's own steps, inline: rules and hold checks first (a held order is not routed).
+        order_route_task(order.pk)
     released = 0
     for warehouse in Warehouse.objects.order_by("code"):
         try:
