@@ -12,6 +12,7 @@ from inventory.api.views import (
     UserViewSet,
 )
 from orders.api.views import OrderViewSet, SalesChannelViewSet
+from shipping.api.views import PickListViewSet
 from warehouses.api.views import LocationViewSet, WarehouseViewSet
 
 router = DefaultRouter()
@@ -25,6 +26,7 @@ router.register("stock/movements", StockMovementViewSet, basename="stock-movemen
 router.register("stock", StockLevelViewSet, basename="stock")
 router.register("orders", OrderViewSet, basename="order")
 router.register("users", UserViewSet, basename="user")
+router.register("pick-lists", PickListViewSet, basename="pick-list")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),

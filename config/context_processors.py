@@ -12,6 +12,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("CSV import", "intake:csv_upload", frozenset({Role.MANAGER, Role.CLIENT})),
     ("Failed deliveries", "intake:failed_deliveries", frozenset({Role.MANAGER})),
     ("Stock", "inventory:stock", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
+    ("Picking", "shipping:pick_lists", frozenset({Role.MANAGER, Role.PICKER, Role.PACKER})),
     ("API docs", "api-docs", frozenset({Role.MANAGER, Role.CLIENT})),
     ("Admin", "admin:index", frozenset({Role.MANAGER})),
 ]

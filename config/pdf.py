@@ -9,12 +9,16 @@ document, such as a client's logo), and refuses everything else.
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+
+# WeasyPrint logs every layout step at INFO; keep worker and test output for real problems.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 # Documents are rendered with this base URL so that "/static/..." resolves to it. It is never fetched
 # over the network: the fetcher maps it to files on disk. ".invalid" cannot resolve (RFC 2606).

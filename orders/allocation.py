@@ -132,19 +132,31 @@ def line_allocated_quantity(line: OrderLine) -> int:
     return Allocation.objects.filter(line=line).aggregate(n=Sum("quantity"))["n"] or 0
 
 
-def _reserve(*, line: OrderLine, order: Order, plan: list[tuple[StockLevel, int]], user=None) -> list[Reservation]:
-    reservations = []
+def _reserve(
+    *,
+    line: OrderLine,
+    order: Order,
+    plan: list[tuple[StockLevel, int]],
+    user=None,
+    existing: dict[tuple[int, int], Allocation] | None = None,
+) -> list[Reservation]:
+    if existing is None:
+        existing = {(a.line_id, a.stock_level_id): a for a in Allocation.objects.filter(line=line)}
+    reservations, new = [], []
     for level, quantity in plan:
         stock_allocate(stock_level_id=level.pk, quantity=quantity, reference=order.order_number, user=user)
         # Keep the in-memory row in step, so that later lines of the same order see what is left.
         level.allocated += quantity
-        allocation, created = Allocation.objects.get_or_create(
-            line=line, stock_level=level, defaults={"quantity": quantity}
-        )
-        if not created:
+        allocation = existing.get((line.pk, level.pk))
+        if allocation is None:
+            allocation = Allocation(line=line, stock_level=level, quantity=quantity)
+            existing[(line.pk, level.pk)] = allocation
+            new.append(allocation)
+        else:
             Allocation.objects.filter(pk=allocation.pk).update(quantity=F("quantity") + quantity)
-            allocation.refresh_from_db(fields=["quantity"])
+            allocation.quantity += quantity
         reservations.append(Reservation(allocation=allocation, stock_level=level, quantity=quantity))
+    Allocation.objects.bulk_create(new)
     return reservations
 
 
@@ -251,9 +263,11 @@ def lines_allocate_locked(
             "Not enough stock: " + ", ".join(f"{s.sku} needs {s.wanted}, {s.available} available"
                                               for s in shortages),
         )
+    existing = {(a.line_id, a.stock_level_id): a
+                for a in Allocation.objects.filter(line__in=[line for line, _ in plans])}
     reservations: list[Reservation] = []
     for line, plan in plans:
-        reservations.extend(_reserve(line=line, order=order, plan=plan, user=user))
+        reservations.extend(_reserve(line=line, order=order, plan=plan, user=user, existing=existing))
     return reservations
 
 

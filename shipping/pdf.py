@@ -89,11 +89,12 @@ def print_context(pick_list: PickList) -> dict:
 
 
 def pick_lists_html(pick_lists: list[PickList], *, paper: str, for_pdf: bool, title: str = "",
-                    request=None) -> str:
+                    request=None, back_url: str = "", pdf_url: str = "") -> str:
     return render_to_string("shipping/pick_list_print.html", {
         "documents": [print_context(pl) for pl in pick_lists],
         "paper": paper, "paper_css": PAPER_SIZES[paper], "for_pdf": for_pdf,
         "title": title or ", ".join(pl.number for pl in pick_lists), "printed_at": timezone.now(),
+        "back_url": back_url, "pdf_url": pdf_url,
     }, request=request)
 
 

@@ -29,7 +29,7 @@ def pick_list_list(*, user) -> QuerySet[PickList]:
               .annotate(n=Count("pk")).values("n"))
     lines = (PickListLine.objects.filter(pick_list=OuterRef("pk"), quantity__gt=0).order_by().values("pick_list")
              .annotate(n=Count("pk"), units=Sum("quantity"), picked=Sum("picked_quantity")))
-    qs = PickList.objects.select_related("warehouse", "picker", "wave").annotate(
+    qs = PickList.objects.select_related("warehouse", "picker", "wave", "packing_location").annotate(
         order_count=Coalesce(Subquery(orders), 0),
         stop_count=Coalesce(Subquery(lines.values("n")), 0),
         unit_count=Coalesce(Subquery(lines.values("units")), 0),
@@ -97,3 +97,42 @@ def pick_list_status_counts(*, user) -> dict[str, int]:
     rows = _staff_scope(PickList.objects.all(), user).order_by().values("status").annotate(n=Count("pk"))
     counts = {row["status"]: row["n"] for row in rows}
     return {status: counts.get(status, 0) for status in PickListStatus.values}
+
+
+def scanner_state(pick_list: PickList) -> dict:
+    """What the scanner page shows: the current stop and step, its totes, progress and the next stops."""
+    lines = list(pick_list.lines.select_related("location", "product").prefetch_related(
+        Prefetch("links", queryset=PickListAllocation.objects.select_related("list_order__order")
+                 .order_by("list_order__tote", "pk"))).order_by("sequence", "pk"))
+    active = [line for line in lines if line.quantity > 0]
+    todo = [line for line in active if not line.is_done]
+    current = todo[0] if todo else None
+    totes = []
+    if current is not None and pick_list.uses_totes:
+        for link in current.links.all():
+            if link.remaining > 0 and link.list_order.is_open:
+                totes.append({"tote": link.list_order.tote, "order": link.list_order.order.order_number,
+                              "remaining": link.remaining, "picked": link.picked_quantity})
+    stop_number = len(active) - len(todo) + 1 if current else len(active)
+    return {
+        "current": current,
+        "step": None if current is None else ("item" if current.location_confirmed_at else "location"),
+        "totes": totes,
+        "stop_number": stop_number,
+        "stop_count": len(active),
+        "units_picked": sum(line.picked_quantity for line in active),
+        "units_total": sum(line.quantity - line.short_quantity for line in active),
+        "upcoming": todo[1:4],
+        "done": current is None,
+    }
+
+
+def sort_state(pick_list: PickList) -> list[dict]:
+    """Per order on a batch or wave list: tote, sorted and picked units, outcome."""
+    rows = []
+    entries = pick_list.list_orders.select_related("order").prefetch_related("links").order_by("tote")
+    for entry in entries:
+        links = list(entry.links.all())
+        rows.append({"entry": entry, "sorted": sum(lk.sorted_quantity for lk in links),
+                     "picked": sum(lk.picked_quantity for lk in links)})
+    return rows

@@ -1,0 +1,335 @@
+"""Picking pages: the manager's release page, list details, printing, the scanner and the sort page.
+
+Every write goes through shipping.picking; domain errors become messages (or, on the scanner, a loud
+refusal in the page), never a 500.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from config.decorators import role_required
+from inventory.access import user_access
+from inventory.choices import Role
+from inventory.exceptions import DomainError
+from orders.selectors import order_list
+from shipping.choices import OPEN_PICK_LIST_STATUSES, PickListStatus
+from shipping.exceptions import WrongScan
+from shipping.forms import ReleaseForm, ScanForm, ShortForm
+from shipping.models import PickList, Wave
+from shipping.pdf import paper_for, pick_list_pdf_store, pick_lists_for_print, pick_lists_html, wave_pdf_store
+from shipping.picking import (
+    pick_list_cancel,
+    pick_list_complete,
+    pick_list_line_short,
+    pick_list_release_batch,
+    pick_list_release_single,
+    pick_list_scan,
+    pick_list_sort_scan,
+    pick_list_start,
+    wave_release,
+)
+from shipping.selectors import (
+    pick_list_get,
+    pick_list_get_by_number,
+    pick_list_list,
+    scanner_state,
+    sort_state,
+    wave_get,
+)
+from warehouses.selectors import warehouse_list
+
+FLOOR_ROLES = (Role.MANAGER, Role.PICKER, Role.PACKER)
+PICKING_ROLES = (Role.MANAGER, Role.PICKER)
+
+
+def refused_goes_to(url_name: str):
+    """A POST view whose refusal (DomainError) becomes a message on a page, not a 405 on the POST URL."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                return redirect(url_name, *([kwargs["pk"]] if "pk" in kwargs else []))
+
+        return wrapper
+
+    return decorator
+
+
+def _pick_list_or_404(request, pk: int) -> PickList:
+    try:
+        return pick_list_get(user=request.user, pk=pk)
+    except PickList.DoesNotExist as exc:
+        raise Http404("No such pick list.") from exc
+
+
+def _wave_or_404(request, pk: int) -> Wave:
+    try:
+        return wave_get(user=request.user, pk=pk)
+    except Wave.DoesNotExist as exc:
+        raise Http404("No such wave.") from exc
+
+
+@login_required
+@role_required(*FLOOR_ROLES)
+def pick_list_index(request):
+    """Open pick lists first; managers also get the release forms."""
+    access = user_access(request.user)
+    lists = pick_list_list(user=request.user)
+    status = request.GET.get("status", "open")
+    if status == "open":
+        lists = lists.filter(status__in=OPEN_PICK_LIST_STATUSES)
+    elif status in PickListStatus.values:
+        lists = lists.filter(status=status)
+    lists = lists.order_by("status", "-created_at", "-pk")[:100]
+    release_form = (ReleaseForm(warehouses=warehouse_list(user=request.user), auto_id=False)
+                    if access.is_manager else None)
+    return render(request, "shipping/pick_list_index.html", {
+        "pick_lists": lists, "status": status, "statuses": PickListStatus.choices, "release_form": release_form,
+    })
+
+
+@require_POST
+@login_required
+@role_required(Role.MANAGER)
+@refused_goes_to("shipping:pick_lists")
+def pick_list_release_view(request):
+    form = ReleaseForm(request.POST, warehouses=warehouse_list(user=request.user))
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label or field.title() if field in form.fields else ''} "
+                                    f"{' '.join(errors)}".strip())
+        return redirect("shipping:pick_lists")
+    data = form.cleaned_data
+    kind = data["kind"]
+    if kind == "single":
+        order = order_list(user=request.user).filter(order_number=data["order_number"].strip()).first()
+        if order is None:
+            messages.error(request, f"No order {data['order_number']} that you may see.")
+            return redirect("shipping:pick_lists")
+        pick_list = pick_list_release_single(order=order, user=request.user)
+        messages.success(request, f"Released {pick_list.number} for order {order.order_number}.")
+        return redirect("shipping:detail", pk=pick_list.pk)
+    if kind == "batch":
+        pick_list = pick_list_release_batch(warehouse=data["warehouse"], user=request.user,
+                                            cart_size=data["cart_size"], max_units=data["max_units"])
+        messages.success(request, f"Released batch {pick_list.number} with {pick_list.list_orders.count()} orders.")
+        return redirect("shipping:detail", pk=pick_list.pk)
+    wave = wave_release(warehouse=data["warehouse"], user=request.user, service_level=data["service_level"],
+                        cutoff_at=data["cutoff_at"], cart_size=data["cart_size"], split=data["split"] or "cart")
+    messages.success(request, f"Released wave {wave.number} as {wave.pick_lists.count()} pick lists.")
+    return redirect("shipping:wave", pk=wave.pk)
+
+
+@require_POST
+@login_required
+@role_required(*PICKING_ROLES)
+def pick_list_open_view(request):
+    """The picker scans a printed list's barcode: open it (started lists go straight to the scanner)."""
+    form = ScanForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Scan the barcode at the top of the pick list.")
+        return redirect("shipping:pick_lists")
+    try:
+        pick_list = pick_list_get_by_number(user=request.user, number=form.cleaned_data["code"])
+    except PickList.DoesNotExist:
+        messages.error(request, f"No pick list {form.cleaned_data['code']} here.")
+        return redirect("shipping:pick_lists")
+    if pick_list.status == PickListStatus.PICKING:
+        return redirect("shipping:scan", pk=pick_list.pk)
+    if pick_list.status == PickListStatus.SORTING:
+        return redirect("shipping:sort", pk=pick_list.pk)
+    return redirect("shipping:detail", pk=pick_list.pk)
+
+
+@login_required
+@role_required(*FLOOR_ROLES)
+def pick_list_detail(request, pk: int):
+    pick_list = _pick_list_or_404(request, pk)
+    return render(request, "shipping/pick_list_detail.html", {
+        "pick_list": pick_list, "lines": [ln for ln in pick_list.lines.all() if ln.quantity > 0],
+        "list_orders": pick_list.list_orders.all(), "access": user_access(request.user),
+    })
+
+
+@login_required
+@role_required(*FLOOR_ROLES)
+def pick_list_print(request, pk: int):
+    """The list as paper: the browser's print dialog prints this page (no navigation, @page counters)."""
+    pick_list = _pick_list_or_404(request, pk)
+    paper = paper_for(pick_list.warehouse, request.GET.get("paper"))
+    return HttpResponse(pick_lists_html(
+        pick_lists_for_print([pick_list.pk]), paper=paper, for_pdf=False, request=request,
+        back_url=reverse("shipping:detail", args=[pk]), pdf_url=reverse("shipping:pdf", args=[pk]),
+    ))
+
+
+@login_required
+@role_required(*FLOOR_ROLES)
+def pick_list_pdf(request, pk: int):
+    """Download the stored PDF, rendering it first when missing, outdated or on another paper size."""
+    pick_list = _pick_list_or_404(request, pk)
+    paper = request.GET.get("paper")
+    stale = not pick_list.pdf or not pick_list.pdf_rendered_at or pick_list.pdf_rendered_at < pick_list.updated_at
+    if stale or paper:
+        pick_list = pick_list_pdf_store(pick_list=pick_list, paper=paper)
+    return FileResponse(pick_list.pdf.open("rb"), as_attachment=False, filename=f"{pick_list.number}.pdf",
+                        content_type="application/pdf")
+
+
+@login_required
+@role_required(*FLOOR_ROLES)
+def wave_detail(request, pk: int):
+    wave = _wave_or_404(request, pk)
+    lists = pick_list_list(user=request.user).filter(wave=wave).order_by("pk")
+    return render(request, "shipping/wave_detail.html", {"wave": wave, "pick_lists": lists})
+
+
+@login_required
+@role_required(*FLOOR_ROLES)
+def wave_print(request, pk: int):
+    wave = _wave_or_404(request, pk)
+    paper = paper_for(wave.warehouse, request.GET.get("paper"))
+    ids = list(wave.pick_lists.order_by("pk").values_list("pk", flat=True))
+    return HttpResponse(pick_lists_html(
+        pick_lists_for_print(ids), paper=paper, for_pdf=False, title=f"Wave {wave.number}", request=request,
+        back_url=reverse("shipping:wave", args=[pk]), pdf_url=reverse("shipping:wave_pdf", args=[pk]),
+    ))
+
+
+@login_required
+@role_required(*FLOOR_ROLES)
+def wave_pdf(request, pk: int):
+    """One PDF with every list of the wave (rendered by the release task; again here if missing)."""
+    wave = _wave_or_404(request, pk)
+    if not wave.pdf or request.GET.get("paper"):
+        wave = wave_pdf_store(wave=Wave.objects.get(pk=wave.pk), paper=request.GET.get("paper"))
+    return FileResponse(wave.pdf.open("rb"), filename=f"{wave.number}.pdf", content_type="application/pdf")
+
+
+@require_POST
+@login_required
+@role_required(Role.MANAGER)
+@refused_goes_to("shipping:detail")
+def pick_list_cancel_view(request, pk: int):
+    pick_list = _pick_list_or_404(request, pk)
+    pick_list_cancel(pick_list=pick_list, user=request.user)
+    messages.success(request, f"{pick_list.number} cancelled; its orders can be released again.")
+    return redirect("shipping:detail", pk=pk)
+
+
+@require_POST
+@login_required
+@role_required(*PICKING_ROLES)
+@refused_goes_to("shipping:detail")
+def pick_list_start_view(request, pk: int):
+    pick_list = _pick_list_or_404(request, pk)
+    pick_list_start(pick_list=pick_list, user=request.user)
+    return redirect("shipping:scan", pk=pk)
+
+
+def _scanner(request, pick_list: PickList, feedback: dict | None = None, status: int = 200):
+    pick_list.refresh_from_db()
+    context = {"pick_list": pick_list, "state": scanner_state(pick_list), "feedback": feedback}
+    template = "shipping/_scanner.html" if request.htmx else "shipping/scanner.html"
+    return render(request, template, context, status=status)
+
+
+@login_required
+@role_required(*PICKING_ROLES)
+def pick_list_scan_view(request, pk: int):
+    """The phone-sized scanner page: scan the location, then the item, stop by stop."""
+    pick_list = _pick_list_or_404(request, pk)
+    if request.method != "POST":
+        if pick_list.status == PickListStatus.SORTING:
+            return redirect("shipping:sort", pk=pk)
+        return _scanner(request, pick_list)
+    form = ScanForm(request.POST)
+    if not form.is_valid():
+        return _scanner(request, pick_list, {"ok": False, "title": "Nothing scanned",
+                                             "message": "Scan the barcode into the field."})
+    try:
+        result = pick_list_scan(pick_list=pick_list, code=form.cleaned_data["code"], user=request.user)
+    except WrongScan as exc:
+        return _scanner(request, pick_list, {"ok": False, "title": exc.message.split(":")[0],
+                                             "message": exc.message})
+    except DomainError as exc:
+        return _scanner(request, pick_list, {"ok": False, "title": "Not now", "message": exc.message})
+    title = "Location OK" if result.kind == "location" else ("Stop done" if result.line_done else "Picked")
+    return _scanner(request, pick_list, {"ok": True, "title": title, "message": result.message,
+                                         "totes": [p.tote for p in result.placed] if pick_list.uses_totes else []})
+
+
+@require_POST
+@login_required
+@role_required(*PICKING_ROLES)
+def pick_list_short_view(request, pk: int):
+    pick_list = _pick_list_or_404(request, pk)
+    form = ShortForm(request.POST)
+    if not form.is_valid():
+        return _scanner(request, pick_list, {"ok": False, "title": "Short pick",
+                                             "message": "Say how many you found (0 or more)."})
+    try:
+        outcomes = pick_list_line_short(pick_list=pick_list, line_id=form.cleaned_data["line"],
+                                        found=form.cleaned_data["found"] or 0, user=request.user)
+    except DomainError as exc:
+        return _scanner(request, pick_list, {"ok": False, "title": "Short pick refused", "message": exc.message})
+    parts = []
+    for o in outcomes:
+        if o.reallocated == o.missing:
+            parts.append(f"{o.order_number}: {o.missing} missing, new stop added at {', '.join(o.new_stops)}")
+        else:
+            parts.append(f"{o.order_number}: {o.missing} missing, no stock elsewhere: order {o.order_status}"
+                         " (manager informed)")
+    return _scanner(request, pick_list, {"ok": True, "warn": True, "title": "Short pick recorded",
+                                         "message": "; ".join(parts) + "."})
+
+
+@require_POST
+@login_required
+@role_required(*PICKING_ROLES)
+@refused_goes_to("shipping:scan")
+def pick_list_complete_view(request, pk: int):
+    pick_list = _pick_list_or_404(request, pk)
+    done = pick_list_complete(pick_list=pick_list, user=request.user)
+    if done.status == PickListStatus.SORTING:
+        messages.success(request, f"{done.number} picked: now sort the cart into orders.")
+        return redirect("shipping:sort", pk=pk)
+    messages.success(request, f"{done.number} complete: the order is picked and ready for packing.")
+    return redirect("shipping:detail", pk=pk)
+
+
+@login_required
+@role_required(*FLOOR_ROLES)
+def pick_list_sort_view(request, pk: int):
+    """Sorting a batch or wave cart: scan an item, the page says which tote and order it belongs to."""
+    pick_list = _pick_list_or_404(request, pk)
+    feedback = None
+    if request.method == "POST":
+        if not user_access(request.user).has_any(*FLOOR_ROLES):
+            raise PermissionDenied
+        form = ScanForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise WrongScan("Nothing was scanned.")
+            result = pick_list_sort_scan(pick_list=pick_list, code=form.cleaned_data["code"], user=request.user)
+            feedback = {"ok": True, "title": f"Tote {result.tote}", "message": result.message,
+                        "tote": result.tote, "order_done": result.order_done}
+        except DomainError as exc:
+            feedback = {"ok": False, "title": exc.message.split(":")[0], "message": exc.message}
+    pick_list.refresh_from_db()
+    context = {"pick_list": pick_list, "rows": sort_state(pick_list), "feedback": feedback}
+    template = "shipping/_sorter.html" if request.htmx else "shipping/sorter.html"
+    return render(request, template, context)
