@@ -3,15 +3,18 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from config.auth_api import ObtainTokenView
+from inventory.api.control_views import CycleCountViewSet, InboundShipmentViewSet, TransferViewSet
 from inventory.api.views import (
     ClientViewSet,
     ProductViewSet,
     StockAdjustmentViewSet,
+    StockLevelBinViewSet,
     StockLevelViewSet,
     StockMovementViewSet,
     UserViewSet,
 )
 from orders.api.views import OrderViewSet, SalesChannelViewSet
+from reports.api.views import KpiView
 from shipping.api.views import PickListViewSet
 from warehouses.api.views import LocationViewSet, WarehouseViewSet
 
@@ -23,8 +26,12 @@ router.register("locations", LocationViewSet, basename="location")
 router.register("products", ProductViewSet, basename="product")
 router.register("stock/adjustments", StockAdjustmentViewSet, basename="stock-adjustment")
 router.register("stock/movements", StockMovementViewSet, basename="stock-movement")
+router.register("stock/levels", StockLevelBinViewSet, basename="stock-level")
 router.register("stock", StockLevelViewSet, basename="stock")
 router.register("orders", OrderViewSet, basename="order")
+router.register("inbound", InboundShipmentViewSet, basename="inbound")
+router.register("cycle-counts", CycleCountViewSet, basename="cycle-count")
+router.register("transfers", TransferViewSet, basename="transfer")
 router.register("users", UserViewSet, basename="user")
 router.register("pick-lists", PickListViewSet, basename="pick-list")
 
@@ -33,5 +40,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("reports/kpis/", KpiView.as_view(), name="report-kpis"),
     path("", include(router.urls)),
 ]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("orders/", include("orders.intake.urls")),
     path("webhooks/", include("orders.intake.webhook_urls")),
     path("stock/", include("inventory.urls")),
+    path("reports/", include("reports.urls")),
     path("picking/", include("shipping.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

@@ -224,6 +224,7 @@ def seed_demo() -> dict:
     receipts = seed_stock(warehouses, manager)
     orders = seed_orders(clients, manager)
     orders += seed_routing_demo(clients)
+    seed_pick_lists(manager)
     return {"users": users, "receipts": receipts, "orders": orders}
 
 
@@ -286,3 +287,35 @@ def seed_routing_demo(clients: dict[str, Client]) -> int:
         )
         created += 1
     return created
+
+
+def seed_pick_lists(manager) -> int:
+    """Pick lists ready to print: a batch cart and single lists in Salt Lake City, a wave in Nashville.
+
+    Runs once (when no pick list exists yet). Demo orders still waiting to be routed are routed here, through
+    the routing service, so the lists exist as soon as the seed commits whether Celery runs inline or not.
+    """
+    from orders.choices import OrderStatus
+    from orders.exceptions import InvalidTransition
+    from orders.routing import order_route
+    from shipping.exceptions import PickingError
+    from shipping.models import PickList
+    from shipping.picking import pick_lists_release_due, wave_release
+
+    if PickList.objects.exists():
+        return 0
+    for order in Order.objects.filter(status=OrderStatus.RECEIVED, order_number__startswith="DEMO-").order_by("pk"):
+        try:
+            order_route(order=order, actor="demo seed")
+        except InvalidTransition:
+            continue
+    released = 0
+    for warehouse in Warehouse.objects.order_by("code"):
+        try:
+            if warehouse.code == "NSH":
+                released += wave_release(warehouse=warehouse, user=manager, cart_size=4).pick_lists.count()
+            else:
+                released += len(pick_lists_release_due(warehouse=warehouse, cart_size=4, max_units=4))
+        except PickingError:
+            continue  # nothing allocated there
+    return released

@@ -28,3 +28,66 @@ ROLE_GROUP_NAMES: dict[str, str] = {
     Role.MANAGER: "Manager",
     Role.CLIENT: "Client",
 }
+
+
+class StockStatus(models.TextChoices):
+    """How one product stands in one warehouse; see inventory.figures for the rules."""
+
+    STOCKOUT = "stockout", "Stock-out"
+    UNDER = "under", "Under reorder point"
+    HEALTHY = "healthy", "Healthy"
+    OVER = "over", "Overstocked"
+    DEAD = "dead", "Dead stock"
+
+
+class InboundStatus(models.TextChoices):
+    EXPECTED = "expected", "Expected"
+    RECEIVING = "receiving", "Receiving"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+INBOUND_TRANSITIONS: dict[str, frozenset[str]] = {
+    InboundStatus.EXPECTED: frozenset({InboundStatus.RECEIVING, InboundStatus.CLOSED, InboundStatus.CANCELLED}),
+    InboundStatus.RECEIVING: frozenset({InboundStatus.CLOSED}),
+    InboundStatus.CLOSED: frozenset(),
+    InboundStatus.CANCELLED: frozenset(),
+}
+# Inbound units still to come count as "inbound" on the stock page while the shipment is in one of these.
+INBOUND_OPEN_STATUSES = frozenset({InboundStatus.EXPECTED, InboundStatus.RECEIVING})
+
+
+class DifferenceKind(models.TextChoices):
+    OVER = "over", "Over (more than expected)"
+    SHORT = "short", "Short (fewer than expected)"
+    DAMAGED = "damaged", "Damaged"
+    UNEXPECTED = "unexpected", "Unexpected SKU"
+
+
+class CountStatus(models.TextChoices):
+    OPEN = "open", "Counting"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    CLOSED = "closed", "Closed"
+
+
+class CountLineStatus(models.TextChoices):
+    PENDING = "pending", "To count"
+    NEEDS_APPROVAL = "needs_approval", "Needs approval"
+    ADJUSTED = "adjusted", "Adjusted"
+    MATCHED = "matched", "Matched"
+    REJECTED = "rejected", "Rejected (recount)"
+
+
+class TransferStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_TRANSIT = "in_transit", "In transit"
+    RECEIVED = "received", "Received"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+TRANSFER_TRANSITIONS: dict[str, frozenset[str]] = {
+    TransferStatus.DRAFT: frozenset({TransferStatus.IN_TRANSIT, TransferStatus.RECEIVED, TransferStatus.CANCELLED}),
+    TransferStatus.IN_TRANSIT: frozenset({TransferStatus.RECEIVED}),
+    TransferStatus.RECEIVED: frozenset(),
+    TransferStatus.CANCELLED: frozenset(),
+}

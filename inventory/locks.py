@@ -20,3 +20,11 @@ def stock_levels_for_products_lock(product_ids: Iterable[int], **filters) -> lis
         .select_related("location")
         .order_by("pk")
     )
+
+
+def row_lock(model, pk: int):
+    """Lock one row of a stock-control document (ASN, count, transfer) before its lines and stock levels.
+
+    Raises model.DoesNotExist when it is gone. Call inside transaction.atomic.
+    """
+    return model.objects.select_for_update(of=("self",)).get(pk=pk)

@@ -1,9 +1,20 @@
+from decimal import Decimal
+
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
-from inventory.choices import MovementKind
+from inventory.choices import (
+    INBOUND_OPEN_STATUSES,
+    INBOUND_TRANSITIONS,
+    CountLineStatus,
+    CountStatus,
+    DifferenceKind,
+    InboundStatus,
+    MovementKind,
+    TransferStatus,
+)
 from warehouses.models import Location, TimeStamped, Warehouse
 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 currency code, e.g. USD.")
@@ -131,3 +142,227 @@ class UserProfile(TimeStamped):
 
     def __str__(self) -> str:
         return f"Profile of {self.user}"
+
+
+# --- Stock control (issue 8): receiving, reorder settings, cycle counts, transfers -------------------------
+
+
+class InboundShipment(TimeStamped):
+    """An advance shipping notice (ASN): what a client says is on its way to one warehouse."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="inbound_shipments")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="inbound_shipments")
+    reference = models.CharField(max_length=64, help_text="The client's ASN or PO number.")
+    carrier = models.CharField(max_length=100, blank=True)
+    expected_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=InboundStatus.choices, default=InboundStatus.EXPECTED,
+                              db_index=True)
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "reference"], name="inbound_reference_unique_per_client"),
+        ]
+
+    def __str__(self) -> str:
+        return f"ASN {self.reference}"
+
+    @property
+    def ledger_reference(self) -> str:
+        return f"ASN-{self.pk}"
+
+    @property
+    def can_receive(self) -> bool:
+        return self.status in INBOUND_OPEN_STATUSES
+
+    @property
+    def can_close(self) -> bool:
+        return InboundStatus.CLOSED in INBOUND_TRANSITIONS.get(self.status, frozenset())
+
+
+class InboundLine(TimeStamped):
+    shipment = models.ForeignKey(InboundShipment, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="inbound_lines")
+    expected_quantity = models.PositiveIntegerField(default=0, help_text="0 for a SKU that arrived unannounced.")
+    received_quantity = models.PositiveIntegerField(default=0, help_text="Good units taken into stock.")
+    damaged_quantity = models.PositiveIntegerField(default=0, help_text="Units set aside as damaged.")
+
+    class Meta:
+        ordering = ["shipment", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "product"], name="inbound_line_unique_product"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expected_quantity} × {self.product_id}"
+
+    @property
+    def outstanding(self) -> int:
+        return max(self.expected_quantity - self.received_quantity - self.damaged_quantity, 0)
+
+
+class ReceiptDifference(TimeStamped):
+    """A difference between an ASN and what arrived, reported to the client."""
+
+    shipment = models.ForeignKey(InboundShipment, on_delete=models.CASCADE, related_name="differences")
+    line = models.ForeignKey(InboundLine, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="differences")
+    kind = models.CharField(max_length=20, choices=DifferenceKind.choices)
+    code = models.CharField(max_length=64, blank=True, help_text="SKU or barcode as scanned.")
+    quantity = models.PositiveIntegerField()
+    note = models.CharField(max_length=255, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+
+    class Meta:
+        ordering = ["shipment", "id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="difference_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.quantity} {self.code}"
+
+
+class ReorderSetting(TimeStamped):
+    """When and how much to reorder one product for one warehouse (set by a manager or from a suggestion)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reorder_settings")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="reorder_settings")
+    reorder_point = models.PositiveIntegerField(help_text="Reorder when available + inbound falls to this.")
+    reorder_quantity = models.PositiveIntegerField(help_text="How many to order each time.")
+    lead_time_days = models.PositiveIntegerField(default=14, validators=[MinValueValidator(1)])
+    service_level = models.DecimalField(
+        max_digits=4, decimal_places=3, default=Decimal("0.950"),
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("0.999"))],
+        help_text="Chance of not running out during the lead time (sets the safety stock).",
+    )
+    is_suggested = models.BooleanField(default=False, help_text="Last set from the velocity suggestion.")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["product", "warehouse"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "warehouse"], name="reorder_setting_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reorder {self.product_id}@{self.warehouse_id} at {self.reorder_point}"
+
+
+class CycleCount(TimeStamped):
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="cycle_counts")
+    status = models.CharField(max_length=20, choices=CountStatus.choices, default=CountStatus.OPEN, db_index=True)
+    basis = models.CharField(max_length=100, help_text="How the lines were chosen, e.g. 'ABC class A'.")
+    approval_threshold = models.PositiveIntegerField(
+        default=5, help_text="Variances of more units than this wait for a manager's approval.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Count {self.pk} ({self.basis})"
+
+    @property
+    def ledger_reference(self) -> str:
+        return f"COUNT-{self.pk}"
+
+
+class CycleCountLine(TimeStamped):
+    count = models.ForeignKey(CycleCount, on_delete=models.CASCADE, related_name="lines")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    lot_number = models.CharField(max_length=64, blank=True, default="")
+    expected_quantity = models.IntegerField(null=True, blank=True, help_text="On hand when counted.")
+    counted_quantity = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=CountLineStatus.choices, default=CountLineStatus.PENDING)
+    counted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    counted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["count", "location__walk_sequence", "location__code", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["count", "location", "product", "lot_number"], name="count_line_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}@{self.location_id}"
+
+    @property
+    def variance(self) -> int | None:
+        if self.counted_quantity is None or self.expected_quantity is None:
+            return None
+        return self.counted_quantity - self.expected_quantity
+
+
+class Transfer(TimeStamped):
+    """Stock moved between warehouses (through the destination's virtual TRANSIT location) or locations."""
+
+    from_warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="transfers_out")
+    to_warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="transfers_in")
+    status = models.CharField(max_length=20, choices=TransferStatus.choices, default=TransferStatus.DRAFT,
+                              db_index=True)
+    note = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Transfer {self.pk} {self.from_warehouse_id}→{self.to_warehouse_id}"
+
+    @property
+    def ledger_reference(self) -> str:
+        return f"TRF-{self.pk}"
+
+    @property
+    def is_between_warehouses(self) -> bool:
+        return self.from_warehouse_id != self.to_warehouse_id
+
+
+class TransferLine(TimeStamped):
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    from_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    to_location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                    help_text="Empty: the putaway suggestion decides on arrival.")
+    lot_number = models.CharField(max_length=64, blank=True, default="")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["transfer", "id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="transfer_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_id}"
+
+
+class StockDigestDelivery(models.Model):
+    """One daily stock digest sent to one address; makes the digest task safe to run twice a day."""
+
+    digest_date = models.DateField()
+    recipient = models.EmailField()
+    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    lines = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-digest_date", "recipient"]
+        constraints = [
+            models.UniqueConstraint(fields=["digest_date", "recipient"], name="stock_digest_once_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest {self.digest_date} to {self.recipient}"

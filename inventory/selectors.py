@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from inventory.access import scope_by_client, user_access
-from inventory.models import Client, Product, StockLevel, StockMovement
+from inventory.models import (
+    Client,
+    CycleCount,
+    CycleCountLine,
+    InboundLine,
+    InboundShipment,
+    Product,
+    ReceiptDifference,
+    ReorderSetting,
+    StockLevel,
+    StockMovement,
+    Transfer,
+    TransferLine,
+)
 
 
 def client_list(*, user) -> QuerySet[Client]:
@@ -35,3 +48,82 @@ def stock_level_list(*, user) -> QuerySet[StockLevel]:
 def stock_movement_list(*, user) -> QuerySet[StockMovement]:
     qs = StockMovement.objects.select_related("product", "from_location", "to_location", "user")
     return scope_by_client(qs, user, field="product__client")
+
+
+# --- Stock control (issue 8) --------------------------------------------------------------------------------
+
+
+def stock_figure_page(*, user, filters, page: int = 1, per_page: int = 50):
+    """Return one page of stock figures per product and warehouse (inventory.figures), scoped to the user."""
+    from inventory.figures import StockFigurePage, stock_figures_page
+
+    access = user_access(user)
+    if not access.roles:
+        return StockFigurePage(rows=[], total=0)
+    return stock_figures_page(access=access, filters=filters, limit=per_page, offset=(page - 1) * per_page)
+
+
+def stock_figure_iter(*, user, filters):
+    """Yield every stock figures row the user may see (for CSV export)."""
+    from inventory.figures import stock_figures_iter
+
+    access = user_access(user)
+    if not access.roles:
+        return iter(())
+    return stock_figures_iter(access=access, filters=filters)
+
+
+def _warehouse_scoped(qs, user, field: str):
+    from inventory.access import scope_by_warehouse
+
+    return scope_by_warehouse(qs, user, field=field)
+
+
+def inbound_shipment_list(*, user) -> QuerySet[InboundShipment]:
+    qs = InboundShipment.objects.select_related("client", "warehouse")
+    return _warehouse_scoped(scope_by_client(qs, user), user, "warehouse")
+
+
+def inbound_shipment_get(*, user, pk: int) -> InboundShipment:
+    """Return one ASN the user may see with its lines. Raises InboundShipment.DoesNotExist otherwise."""
+    return inbound_shipment_list(user=user).prefetch_related(
+        Prefetch("lines", queryset=InboundLine.objects.select_related("product").order_by("pk")),
+        Prefetch("differences", queryset=ReceiptDifference.objects.order_by("pk")),
+    ).get(pk=pk)
+
+
+def reorder_setting_list(*, user) -> QuerySet[ReorderSetting]:
+    qs = ReorderSetting.objects.select_related("product", "product__client", "warehouse")
+    return _warehouse_scoped(scope_by_client(qs, user, field="product__client"), user, "warehouse")
+
+
+def cycle_count_list(*, user) -> QuerySet[CycleCount]:
+    """Counts are warehouse work: staff see those of their warehouses, client users none."""
+    access = user_access(user)
+    if not access.is_staff_member:
+        return CycleCount.objects.none()
+    qs = CycleCount.objects.select_related("warehouse", "created_by")
+    return _warehouse_scoped(qs, user, "warehouse")
+
+
+def cycle_count_get(*, user, pk: int) -> CycleCount:
+    return cycle_count_list(user=user).prefetch_related(
+        Prefetch("lines", queryset=CycleCountLine.objects.select_related("product", "location", "counted_by"))
+    ).get(pk=pk)
+
+
+def transfer_list(*, user) -> QuerySet[Transfer]:
+    access = user_access(user)
+    if not access.is_staff_member:
+        return Transfer.objects.none()
+    qs = Transfer.objects.select_related("from_warehouse", "to_warehouse", "created_by")
+    if access.warehouse_ids is not None:
+        qs = qs.filter(Q(from_warehouse_id__in=access.warehouse_ids) | Q(to_warehouse_id__in=access.warehouse_ids))
+    return qs
+
+
+def transfer_get(*, user, pk: int) -> Transfer:
+    return transfer_list(user=user).prefetch_related(
+        Prefetch("lines", queryset=TransferLine.objects.select_related("product", "from_location", "to_location")
+                 .order_by("pk"))
+    ).get(pk=pk)

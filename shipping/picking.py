@@ -36,7 +36,7 @@ from orders.choices import OrderStatus
 from orders.locks import orders_lock
 from orders.models import Allocation, Order
 from orders.reservations import allocation_reduce, allocation_relocate, packing_stock_level_id
-from orders.services import order_allocations_release, order_hold, order_transition
+from orders.services import order_hold, order_transition
 from shipping.choices import (
     OPEN_PICK_LIST_STATUSES,
     PICK_LIST_TRANSITIONS,
@@ -584,21 +584,28 @@ def _drop_list_order(list_order: PickListOrder, note: str,
 
 
 def _order_fail(pick_list: PickList, list_order: PickListOrder, note: str, user) -> str:
-    """An order cannot be completed after a short pick: backorder it or hold it (client rule), releasing
-    its reservations; units it already has in its tote stay in the packing area, unreserved."""
+    """An order cannot be completed after a short pick: backorder it (default) or hold it (client rule).
+
+    Backordered, it keeps what it holds: the units already picked stay reserved for it in the packing
+    area and its other reservations stay on the shelves, so routing only tops up the shortfall when stock
+    arrives. On hold, every reservation is released (orders.services.order_hold) and the units already
+    picked wait, unreserved, in the packing area to go back on the shelf.
+    """
     order = list_order.order
     picked = sum(link.picked_quantity for link in list_order.links.all())
-    if picked:
-        note += (f". {picked} unit(s) already picked into tote {list_order.tote} are left unreserved at "
-                 f"{pick_list.packing_location.code}: put them back on the shelf")
     rule = ShortPickRule.objects.filter(client_id=order.client_id).first()
     action = rule.action if rule else ShortPickAction.BACKORDER
     if action == ShortPickAction.HOLD:
+        if picked:
+            note += (f". {picked} unit(s) already picked into tote {list_order.tote} are left unreserved at "
+                     f"{pick_list.packing_location.code}: put them back on the shelf")
         _drop_list_order(list_order, note, PickListOrder.Outcome.ON_HOLD)
         order_hold(order=order, reason=note, user=user)
         return OrderStatus.ON_HOLD
+    if picked:
+        note += (f". {picked} unit(s) already picked stay reserved for it at {pick_list.packing_location.code}"
+                 + (f" (tote {list_order.tote})" if pick_list.uses_totes else ""))
     _drop_list_order(list_order, note, PickListOrder.Outcome.BACKORDERED)
-    order_allocations_release(order=order, user=user, reason=f"Backordered after short pick on {pick_list.number}")
     order_transition(order=order.pk, to_status=OrderStatus.BACKORDERED, user=user, note=note)
     return OrderStatus.BACKORDERED
 
@@ -704,6 +711,9 @@ def pick_list_order_drop(*, order_id: int, note: str) -> int:
     """Take an order off its open pick list after it left allocated/picking elsewhere (cancelled, held,
     re-routed). Idempotent; returns how many list entries were closed."""
     closed = 0
+    status = Order.objects.filter(pk=order_id).values_list("status", flat=True).first()
+    if status in (OrderStatus.ALLOCATED, OrderStatus.PICKING, OrderStatus.PICKED):
+        return 0  # a late signal (e.g. "received" sent after commit) about an order that is fine now
     entries = list(PickListOrder.objects.filter(order_id=order_id, is_open=True).values_list("pk", "pick_list_id"))
     for entry_id, pick_list_id in entries:
         locked = pick_list_lock(pick_list_id)

@@ -240,6 +240,14 @@ def pick_list_start_view(request, pk: int):
     return redirect("shipping:scan", pk=pk)
 
 
+def _refusal(message: str) -> dict:
+    # "WRONG ITEM: 0123 is not ..." shows as a big "WRONG ITEM" over the explanation.
+    head, sep, rest = message.partition(": ")
+    if sep and head.isupper():
+        return {"ok": False, "title": head, "message": rest}
+    return {"ok": False, "title": "Refused", "message": message}
+
+
 def _scanner(request, pick_list: PickList, feedback: dict | None = None, status: int = 200):
     pick_list.refresh_from_db()
     context = {"pick_list": pick_list, "state": scanner_state(pick_list), "feedback": feedback}
@@ -263,8 +271,7 @@ def pick_list_scan_view(request, pk: int):
     try:
         result = pick_list_scan(pick_list=pick_list, code=form.cleaned_data["code"], user=request.user)
     except WrongScan as exc:
-        return _scanner(request, pick_list, {"ok": False, "title": exc.message.split(":")[0],
-                                             "message": exc.message})
+        return _scanner(request, pick_list, _refusal(exc.message))
     except DomainError as exc:
         return _scanner(request, pick_list, {"ok": False, "title": "Not now", "message": exc.message})
     title = "Location OK" if result.kind == "location" else ("Stop done" if result.line_done else "Picked")
@@ -328,7 +335,7 @@ def pick_list_sort_view(request, pk: int):
             feedback = {"ok": True, "title": f"Tote {result.tote}", "message": result.message,
                         "tote": result.tote, "order_done": result.order_done}
         except DomainError as exc:
-            feedback = {"ok": False, "title": exc.message.split(":")[0], "message": exc.message}
+            feedback = _refusal(exc.message)
     pick_list.refresh_from_db()
     context = {"pick_list": pick_list, "rows": sort_state(pick_list), "feedback": feedback}
     template = "shipping/_sorter.html" if request.htmx else "shipping/sorter.html"

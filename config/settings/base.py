@@ -134,6 +134,10 @@ CELERY_BEAT_SCHEDULE["intake-sync-channels"] = {
 }
 INTAKE_WEBHOOK_MAX_BYTES = env.int("INTAKE_WEBHOOK_MAX_BYTES", default=2 * 1024 * 1024)
 _ = crontab  # apps add crontab-based entries to CELERY_BEAT_SCHEDULE below
+CELERY_BEAT_SCHEDULE["stock-digest-daily"] = {
+    "task": "inventory.tasks.stock_digest_send",
+    "schedule": crontab(hour=6, minute=0),
+}
 
 # --- API --------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,10 +1,13 @@
 import django_filters
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from config.permissions import ALL_ROLES
+from inventory.api.control_serializers import StockFigureSerializer
 from inventory.api.serializers import (
     ClientSerializer,
     ProductSerializer,
@@ -13,9 +16,16 @@ from inventory.api.serializers import (
     StockMovementSerializer,
     UserSerializer,
 )
-from inventory.choices import MovementKind, Role
+from inventory.choices import MovementKind, Role, StockStatus
+from inventory.filters import ORDERING_CHOICES, StockFigureFilterForm
 from inventory.models import Product, StockLevel, StockMovement
-from inventory.selectors import client_list, product_list, stock_level_list, stock_movement_list
+from inventory.selectors import (
+    client_list,
+    product_list,
+    stock_figure_page,
+    stock_level_list,
+    stock_movement_list,
+)
 from inventory.services import stock_adjust, user_save
 
 User = get_user_model()
@@ -66,6 +76,70 @@ class StockLevelFilter(django_filters.FilterSet):
 
 
 class StockLevelViewSet(viewsets.ReadOnlyModelViewSet):
+    """Stock per product and warehouse with its figures (list), or one stock level by id (detail).
+
+    The list is computed in one SQL statement (inventory.figures): on hand, allocated, available, inbound,
+    30-day sales, days of cover, reorder point and quantity and status; filter by client, warehouse (code),
+    status, sku, q/search; order by any of `ordering`'s keys ('-' for descending). Per-bin rows are at
+    /api/v1/stock/levels/.
+    """
+
+    serializer_class = StockLevelSerializer
+    read_roles = ALL_ROLES
+
+    def get_queryset(self):
+        return stock_level_list(user=self.request.user).order_by("product__sku", "location__code", "pk")
+
+    def filter_queryset(self, queryset):
+        return queryset  # the list is not a queryset; retrieve looks up by id in the scoped queryset
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("client", int), OpenApiParameter("warehouse", str, description="Warehouse code"),
+            OpenApiParameter("status", str, enum=StockStatus.values), OpenApiParameter("sku", str),
+            OpenApiParameter("q", str, description="SKU or product name contains"),
+            OpenApiParameter("search", str, description="Same as q"),
+            OpenApiParameter("ordering", str, enum=[key for key, _ in ORDERING_CHOICES]),
+            OpenApiParameter("page", int),
+        ],
+        responses={200: StockFigureSerializer(many=True)},
+    )
+    def list(self, request, *args, **kwargs):
+        params = request.query_params.copy()
+        if params.get("search") and not params.get("q"):
+            params["q"] = params["search"]
+        form = StockFigureFilterForm(params)
+        if not form.is_valid():
+            raise ValidationError({k: list(v) for k, v in form.errors.items()})
+        try:
+            number = int(params.get("page", 1))
+        except ValueError as exc:
+            raise ValidationError({"page": ["A page number is a whole number."]}) from exc
+        if number < 1:
+            raise ValidationError({"page": ["Pages start at 1."]})
+        per_page = api_settings.PAGE_SIZE
+        result = stock_figure_page(user=request.user, filters=form.to_filters(), page=number, per_page=per_page)
+
+        def link(n):
+            return request.build_absolute_uri(f"?{_with_page(request, n)}")
+
+        return Response({
+            "count": result.total,
+            "next": link(number + 1) if number * per_page < result.total else None,
+            "previous": link(number - 1) if number > 1 else None,
+            "results": StockFigureSerializer(result.rows, many=True).data,
+        })
+
+
+def _with_page(request, number: int) -> str:
+    query = request.query_params.copy()
+    query["page"] = str(number)
+    return query.urlencode()
+
+
+class StockLevelBinViewSet(viewsets.ReadOnlyModelViewSet):
+    """Stock per product, location and lot (the bins)."""
+
     serializer_class = StockLevelSerializer
     filterset_class = StockLevelFilter
     search_fields = ["product__sku", "product__name", "location__code"]

@@ -333,10 +333,13 @@ def test_short_pick_with_stock_elsewhere_adds_a_stop_and_keeps_the_order(floor, 
 
 def test_short_pick_without_stock_backorders_the_order_and_says_why(floor, merchant, picker):
     a = _p(merchant, "SKU-A")
-    order = allocated_order(floor["PACK-01"].warehouse, [(a, floor["A-01-01-A"], 2)])
+    order = allocated_order(floor["PACK-01"].warehouse, [(a, floor["A-01-01-A"], 3)])
     pick_list = pick_list_start(pick_list=pick_list_release_single(order=order), user=picker)
     line = pick_list.lines.get()
 
+    # one unit scanned, one more found when reporting, one missing
+    pick_list_scan(pick_list=pick_list, code="A-01-01-A", user=picker)
+    pick_list_scan(pick_list=pick_list, code=a.barcode, user=picker)
     outcomes = pick_list_line_short(pick_list=pick_list, line_id=line.pk, user=picker, found=1)
 
     order.refresh_from_db()
@@ -345,17 +348,39 @@ def test_short_pick_without_stock_backorders_the_order_and_says_why(floor, merch
     note = order.events.last().note
     assert "1 × SKU-A not found at A-01-01-A" in note
     assert "no more stock" in note
-    assert "put them back" in note
-    assert not Allocation.objects.filter(line__order=order).exists()
+    assert "2 unit(s) already picked stay reserved for it at PACK-01" in note
     entry = pick_list.list_orders.get()
     assert not entry.is_open
     assert entry.outcome == PickListOrder.Outcome.BACKORDERED
-    # the one unit found sits unreserved in the packing area, in the ledger
+    # it keeps the two units it has, reserved in the packing area, so routing tops up only one
     packing = StockLevel.objects.get(product=a, location=floor["PACK-01"])
-    assert (packing.on_hand, packing.allocated) == (1, 0)
+    assert (packing.on_hand, packing.allocated) == (2, 2)
+    assert [(al.stock_level_id, al.quantity) for al in Allocation.objects.filter(line__order=order)] == [
+        (packing.pk, 2)]
+    short = StockMovement.objects.get(kind=MovementKind.SHORT_PICK)
+    assert (short.quantity, short.reference) == (1, pick_list.number)
     pick_list_complete(pick_list=pick_list, user=picker)
     pick_list.refresh_from_db()
     assert pick_list.status == PickListStatus.COMPLETED
+
+
+def test_backordered_order_picks_only_what_is_left_after_a_top_up(floor, merchant, picker):
+    from orders.routing import order_route
+
+    a, b = _p(merchant, "SKU-A"), _p(merchant, "SKU-B")
+    warehouse = floor["PACK-01"].warehouse
+    order = allocated_order(warehouse, [(a, floor["A-01-01-A"], 1), (b, floor["A-02-01-A"], 1)])
+    pick_list = pick_list_start(pick_list=pick_list_release_single(order=order), user=picker)
+    pick_list_scan(pick_list=pick_list, code="A-01-01-A", user=picker)
+    pick_list_scan(pick_list=pick_list, code=a.barcode, user=picker)
+    pick_list_line_short(pick_list=pick_list, line_id=pick_list.lines.get(product=b).pk, user=picker)
+    put_stock(b, floor["A-03-03-A"], 4)  # stock arrives
+    order.refresh_from_db()
+
+    order_route(order=order)  # routing tops it up (the backorder sweep does this on arrival)
+    again = pick_list_release_single(order=order)
+
+    assert [(ln.location.code, ln.quantity) for ln in again.lines.all()] == [("A-03-03-A", 1)]
 
 
 def test_short_pick_puts_the_order_on_hold_when_the_client_says_so(floor, merchant, picker):
@@ -436,3 +461,17 @@ def test_cancelled_order_is_taken_off_its_open_list(floor, merchant, manager, pi
     pick_list_start(pick_list=pick_list, user=picker)
     _walk(pick_list, picker)
     assert StockLevel.objects.get(product=a, location=floor["PACK-01"]).on_hand == 1
+
+
+def test_a_late_status_signal_does_not_take_a_healthy_order_off_its_list(floor, merchant):
+    from orders.models import Order
+    from orders.signals import order_status_changed
+
+    a = _p(merchant, "SKU-A")
+    order = allocated_order(floor["PACK-01"].warehouse, [(a, floor["A-01-01-A"], 1)])
+    pick_list = pick_list_release_single(order=order)
+
+    # order_create announces "received" after its commit, when routing may already have allocated it
+    order_status_changed.send(sender=Order, order_id=order.pk, from_status="", to_status="received")
+
+    assert pick_list.list_orders.get().is_open

@@ -1,0 +1,28 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from inventory.choices import Role
+from inventory.selectors import client_list
+from reports.forms import KpiFilterForm
+from reports.kpis import kpis_compute
+from warehouses.selectors import warehouse_list
+
+
+class KpiView(APIView):
+    """The dashboard's KPIs for a period (date_from, date_to: ISO dates), optionally one warehouse or client."""
+
+    read_roles = frozenset({Role.MANAGER})
+
+    @extend_schema(parameters=[
+        OpenApiParameter("date_from", str, description="ISO date; default 13 days before date_to"),
+        OpenApiParameter("date_to", str, description="ISO date; default today"),
+        OpenApiParameter("warehouse", int), OpenApiParameter("client", int),
+    ], responses={200: dict})
+    def get(self, request):
+        form = KpiFilterForm(request.query_params, warehouses=warehouse_list(user=request.user),
+                             clients=client_list(user=request.user))
+        if not form.is_valid():
+            raise ValidationError({k: list(v) for k, v in form.errors.items()})
+        return Response(kpis_compute(user=request.user, filters=form.to_filters()).as_dict())

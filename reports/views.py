@@ -1,0 +1,61 @@
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from config.decorators import role_required
+from inventory.choices import Role
+from inventory.selectors import client_list
+from reports.charts import bar_chart
+from reports.forms import KpiFilterForm
+from reports.kpis import AGE_BUCKETS, KpiFilters, kpis_compute
+from reports.rebalance import rebalance_suggestions
+from warehouses.selectors import warehouse_list
+
+CYCLE_BUCKETS = [("< 4 h", 0, 4), ("4–8 h", 4, 8), ("8–24 h", 8, 24), ("1–2 d", 24, 48), ("2–3 d", 48, 72),
+                 ("> 3 d", 72, None)]
+
+
+def _cycle_histogram(hours: list[float]) -> list[int]:
+    return [sum(1 for h in hours if h >= low and (high is None or h < high)) for _label, low, high in CYCLE_BUCKETS]
+
+
+@login_required
+@role_required(Role.MANAGER)
+def dashboard_view(request):
+    """The manager's dashboard: flow, backlog, speed and quality over a chosen period, as charts."""
+    form = KpiFilterForm(request.GET or None, warehouses=warehouse_list(user=request.user),
+                         clients=client_list(user=request.user))
+    today = timezone.localdate()
+    filters = KpiFilters(date_from=today - datetime.timedelta(days=13), date_to=today)
+    if form.is_bound:
+        if form.is_valid():
+            filters = form.to_filters()
+        else:
+            messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    kpis = kpis_compute(user=request.user, filters=filters)
+    day_labels = [d.strftime("%m-%d") for d, _ in kpis.received_per_day]
+    charts = {
+        "flow": bar_chart(categories=day_labels, title="Orders received and shipped per day", series={
+            "Received": [n for _, n in kpis.received_per_day], "Shipped": [n for _, n in kpis.shipped_per_day]}),
+        "backlog": bar_chart(categories=[b["label"] for b in kpis.backlog], stacked=True,
+                             title="Open orders by status and age", series={
+                                 label: [b["buckets"][i] for b in kpis.backlog]
+                                 for i, (label, _low, _high) in enumerate(AGE_BUCKETS)}),
+        "cycle": bar_chart(categories=[b[0] for b in CYCLE_BUCKETS], title="Cycle time, received → shipped",
+                           series={"Orders": _cycle_histogram(kpis.cycle_hours)}),
+    }
+    return render(request, "reports/dashboard.html", {
+        "form": form, "kpis": kpis, "filters": filters,
+        "charts": {name: mark_safe(svg) for name, svg in charts.items()},  # noqa: S308 - escaped in charts.py
+        "backlog_total": sum(b["total"] for b in kpis.backlog),
+    })
+
+
+@login_required
+@role_required(Role.MANAGER)
+def rebalance_view(request):
+    return render(request, "reports/rebalance.html", {"suggestions": rebalance_suggestions(user=request.user)})
