@@ -14,6 +14,8 @@ from inventory.api.views import (
     UserViewSet,
 )
 from orders.api.views import OrderViewSet, SalesChannelViewSet
+from orders.holds.api import HoldViewSet
+from orders.rules.api import RuleViewSet
 from reports.api.views import KpiView
 from shipping.api.views import PickListViewSet
 from warehouses.api.views import LocationViewSet, WarehouseViewSet
@@ -33,6 +35,8 @@ router.register("inbound", InboundShipmentViewSet, basename="inbound")
 router.register("cycle-counts", CycleCountViewSet, basename="cycle-count")
 router.register("transfers", TransferViewSet, basename="transfer")
 router.register("users", UserViewSet, basename="user")
+router.register("rules", RuleViewSet, basename="rule")
+router.register("holds", HoldViewSet, basename="hold")
 router.register("pick-lists", PickListViewSet, basename="pick-list")
 
 urlpatterns = [

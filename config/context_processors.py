@@ -8,6 +8,8 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Home", "home", frozenset(Role.values)),
     ("Orders", "orders:list", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
     ("Backorders", "orders:backorders", frozenset({Role.MANAGER, Role.CLIENT})),
+    ("Holds", "holds:list", frozenset({Role.MANAGER, Role.CLIENT})),
+    ("Rules", "rules:list", frozenset({Role.MANAGER})),
     ("Channels", "intake:channels", frozenset({Role.MANAGER, Role.CLIENT})),
     ("CSV import", "intake:csv_upload", frozenset({Role.MANAGER, Role.CLIENT})),
     ("Failed deliveries", "intake:failed_deliveries", frozenset({Role.MANAGER})),

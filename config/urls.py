@@ -13,6 +13,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz/", views.healthz, name="healthz"),
+    path("orders/rules/", include("orders.rules.urls")),
+    path("orders/holds/", include("orders.holds.urls")),
     path("orders/", include("orders.urls")),
     path("orders/", include("orders.intake.urls")),
     path("webhooks/", include("orders.intake.webhook_urls")),

@@ -214,6 +214,63 @@ def seed_orders(clients: dict[str, Client], manager) -> int:
     return created
 
 
+DEMO_RULES = [
+    # name, client code, position, active, conditions, actions
+    ("Alaska and Hawaii ship from Salt Lake City", None, 10, True,
+     [{"field": "ship_state", "op": "in", "value": ["AK", "HI"]}],
+     [{"type": "set_warehouse", "value": "SLC"}, {"type": "add_tags", "value": ["noncontiguous"]}]),
+    ("Big Cascade orders go first", "CASCADE", 20, True,
+     [{"field": "order_total", "op": "gte", "value": "300"}],
+     [{"type": "set_priority", "value": "high"}, {"type": "add_tags", "value": ["vip"]}]),
+    ("Tea sampler with every first order", "BRIGHTLEAF", 30, True,
+     [{"field": "first_order", "op": "is", "value": True}],
+     [{"type": "add_insert", "value": {"sku": "BL-SMP-DSC-8", "quantity": 1}}]),
+    ("Review orders over $1,000 (draft)", None, 40, False,
+     [{"field": "order_total", "op": "gt", "value": "1000"}],
+     [{"type": "hold", "value": "Orders over $1,000 are reviewed before they ship"}]),
+]
+
+
+def seed_rules_and_holds(clients: dict[str, Client], manager) -> int:
+    """A few rules (three on, one draft) and orders on hold for each reason the holds page shows."""
+    from orders.rules.models import Rule
+    from orders.rules.services import rule_create
+    from orders.services import order_hold
+
+    created = 0
+    for name, client_code, position, active, conditions, actions in DEMO_RULES:
+        if Rule.objects.filter(name=name).exists():
+            continue
+        rule_create(user=manager, name=name, client=clients.get(client_code) if client_code else None,
+                    position=position, is_active=active, conditions=conditions, actions=actions)
+        created += 1
+    cascade_api = SalesChannel.objects.get(client=clients["CASCADE"], kind=ChannelKind.API)
+    bright_shop = SalesChannel.objects.get(client=clients["BRIGHTLEAF"], kind=ChannelKind.SHOPIFY)
+    held = [
+        # channel, number, ship-to (name, street, city, state, zip), lines, extra fields
+        (cascade_api, "DEMO-1101", ("Pat Lee", "9 Ocean Ave", "Beverly Hills", "NY", "90210"),
+         [("CO-HL-400", 1)], {}),  # ZIP in CA, not NY: address hold
+        (bright_shop, "DEMO-2101", ("Lou Grant", "12 Elm St", "Burlington", "VT", "05401"),
+         [("BL-GRN-MAT-30", 1)], {"payment_status": "pending"}),  # payment hold
+        (cascade_api, "DEMO-1102", ("Quinn Shaw", "PO Box 88", "Anchorage", "AK", "99501"),
+         [("CO-TNT-2P", 1)], {"total_price": Decimal("389.00"), "billing_country": "GB"}),  # fraud review
+    ]
+    for channel, number, (name, street, city, state, zip_code), lines, extra in held:
+        if Order.objects.filter(channel=channel, external_id=number).exists():
+            continue
+        order_create(
+            channel=channel, order_number=number, external_id=number,
+            lines=[{"sku": sku, "quantity": qty} for sku, qty in lines],
+            customer_name=name, customer_email=f"{name.split()[0].lower()}@example.com", ship_name=name,
+            ship_address1=street, ship_city=city, ship_state=state, ship_postal_code=zip_code, ship_country="US",
+            placed_at=timezone.now(), actor="demo seed", **extra,
+        )
+    manual = Order.objects.filter(order_number="DEMO-1003", status="received").first()
+    if manual is not None and not manual.holds.exists():
+        order_hold(order=manual, reason="Customer asked us to wait for a second parcel", user=manager)
+    return created
+
+
 @transaction.atomic
 def seed_demo() -> dict:
     """Create or complete the demo data set; returns what it did and the demo logins."""
@@ -224,8 +281,9 @@ def seed_demo() -> dict:
     receipts = seed_stock(warehouses, manager)
     orders = seed_orders(clients, manager)
     orders += seed_routing_demo(clients)
+    rules = seed_rules_and_holds(clients, manager)
     seed_pick_lists(manager)
-    return {"users": users, "receipts": receipts, "orders": orders}
+    return {"users": users, "receipts": receipts, "orders": orders, "rules": rules}
 
 
 def _available_by_warehouse(product: Product) -> dict[str, int]:

@@ -56,6 +56,33 @@ OPEN_STATUSES = frozenset(
 EDITABLE_STATUSES = frozenset({S.RECEIVED, S.ALLOCATED, S.BACKORDERED, S.ON_HOLD})
 
 
+class PaymentStatus(models.TextChoices):
+    """The storefront's payment state of an order; empty for channels without payments (CSV, API)."""
+
+    NOT_APPLICABLE = "", "Not applicable"
+    PENDING = "pending", "Pending"
+    AUTHORIZED = "authorized", "Authorized"
+    PARTIALLY_PAID = "partially_paid", "Partially paid"
+    PAID = "paid", "Paid"
+    PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+    REFUNDED = "refunded", "Refunded"
+    VOIDED = "voided", "Voided"
+
+
+# Storefront payment states that let an order ship; any other puts a storefront order on a payment hold.
+# Authorized counts as paid: merchants who capture on fulfilment would otherwise never ship.
+PAYMENT_CLEARED_STATUSES = frozenset({
+    PaymentStatus.NOT_APPLICABLE, PaymentStatus.AUTHORIZED, PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED,
+})
+
+
+class OrderPriority(models.IntegerChoices):
+    LOW = 10, "Low"
+    NORMAL = 20, "Normal"
+    HIGH = 30, "High"
+    URGENT = 40, "Urgent"
+
+
 class DeliverySource(models.TextChoices):
     WEBHOOK = "webhook", "Webhook"
     POLL = "poll", "Polling sync"

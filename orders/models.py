@@ -10,7 +10,9 @@ from orders.choices import (
     ChannelKind,
     DeliverySource,
     DeliveryState,
+    OrderPriority,
     OrderStatus,
+    PaymentStatus,
     ServiceLevel,
 )
 from warehouses.models import TimeStamped, Warehouse
@@ -69,6 +71,25 @@ class Order(TimeStamped):
     )
     placed_at = models.DateTimeField(null=True, blank=True, help_text="When the customer ordered.")
     received_at = models.DateTimeField(auto_now_add=True, help_text="When Dockhand received it.")
+    # Facts that rules and holds look at (orders.rules, orders.holds); intake fills them when the storefront
+    # sends them.
+    tags = models.JSONField(default=list, blank=True, help_text="Lower-case labels, from the storefront or rules.")
+    customer_note = models.TextField(blank=True, help_text="The customer's or storefront's note on the order.")
+    payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices, blank=True, default="")
+    billing_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2.")
+    priority = models.PositiveSmallIntegerField(choices=OrderPriority.choices, default=OrderPriority.NORMAL)
+    hold_until_date = models.DateField(null=True, blank=True, help_text="Held until this date (inclusive start).")
+    # Decisions of rules, honoured by routing (warehouses) and shipping (carrier, service, box).
+    forced_warehouse = models.ForeignKey(
+        Warehouse, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Routing must ship from this warehouse.",
+    )
+    allowed_warehouses = models.ManyToManyField(
+        Warehouse, blank=True, related_name="+", help_text="Routing may only use these; empty means any.",
+    )
+    carrier_code = models.CharField(max_length=40, blank=True)
+    service_code = models.CharField(max_length=40, blank=True)
+    box_type_code = models.CharField(max_length=40, blank=True, help_text="Packaging the packer must use.")
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -114,6 +135,7 @@ class OrderLine(TimeStamped):
     external_line_id = models.CharField(max_length=100, blank=True)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     unit_price = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    is_insert = models.BooleanField(default=False, help_text="Added by a rule (a flyer or sample), not ordered.")
 
     class Meta:
         ordering = ["order", "id"]
@@ -266,3 +288,8 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# Rules and holds live in their own modules; importing them here registers their models with the app.
+from orders.holds.models import Hold  # noqa: E402, F401
+from orders.rules.models import Rule  # noqa: E402, F401

@@ -154,8 +154,8 @@ def split_plan(
     return parts
 
 
-def _hold(order: Order, reason: str, *, user=None, actor: str) -> RoutingResult:
-    held = order_hold(order=order, reason=reason, user=user, actor=actor)
+def _hold(order: Order, reason: str, *, user=None, actor: str, kind: str = "manual") -> RoutingResult:
+    held = order_hold(order=order, reason=reason, user=user, actor=actor, kind=kind)
     return RoutingResult(outcome="on_hold", order=held, note=reason)
 
 
@@ -221,7 +221,7 @@ def order_route(*, order: Order, user=None, actor: str = ROUTING_ACTOR) -> Routi
     lines = list(locked.lines.select_related("product").order_by("pk"))
     if unknown := sorted({line.sku for line in lines if line.product_id is None}):
         return _hold(locked, f"Unknown SKU for {locked.client.name}: {', '.join(unknown)}. Map or create the "
-                     "product, then release the order.", user=user, actor=actor)
+                     "product, then release the order.", user=user, actor=actor, kind="unknown_sku")
     if not lines:
         return _hold(locked, "The order has no lines to ship.", user=user, actor=actor)
 
@@ -232,11 +232,22 @@ def order_route(*, order: Order, user=None, actor: str = ROUTING_ACTOR) -> Routi
     placement = address_place(country=locked.ship_country, state=locked.ship_state,
                               postal_code=locked.ship_postal_code)
     if placement is None:
-        return _hold(locked, _placement_reason(locked), user=user, actor=actor)
+        return _hold(locked, _placement_reason(locked), user=user, actor=actor, kind="address")
     client = locked.client
     allowed = list(client.allowed_warehouses.all())
     candidates = [w for w in (allowed or Warehouse.objects.all()) if w.is_active]
+    # Rules (orders.rules) may limit the warehouses further or force one.
+    rule_codes = sorted(w.code for w in locked.allowed_warehouses.all())
+    if rule_codes:
+        candidates = [w for w in candidates if w.code in rule_codes]
+    if locked.forced_warehouse_id:
+        candidates = [w for w in candidates if w.pk == locked.forced_warehouse_id]
     if not candidates:
+        if locked.forced_warehouse_id or rule_codes:
+            wanted = locked.forced_warehouse.code if locked.forced_warehouse_id else ", ".join(rule_codes)
+            reason = (f"A rule requires warehouse {wanted}, which is not active or not one this client may use. "
+                      "Change the rule or the client's warehouses, then release the order.")
+            return _hold(locked, reason, user=user, actor=actor, kind="rule")
         reason = ("None of the warehouses this client may use is active." if allowed
                   else "No warehouse is active.")
         return _hold(locked, reason + " Activate one or change the client's warehouses, then release the order.",
@@ -266,6 +277,8 @@ def order_route(*, order: Order, user=None, actor: str = ROUTING_ACTOR) -> Routi
         lines_allocate_locked(order=locked, lines=[(line, line.quantity) for line in lines], levels=levels,
                               warehouse_id=chosen.pk, user=user)
         why = " (the client's preferred warehouse)" if chosen.pk == preferred and chosen != candidates[0] else ""
+        if locked.forced_warehouse_id:
+            why = " (a rule requires it)"
         others = [_other_phrase(w, distances, available, demand, skus) for w in candidates if w != chosen]
         note = f"Routed to {chosen.code}{why}, {km(distances[chosen.pk])}, {_lines_phrase(len(lines))}"
         note += "".join(f"; {o}" for o in others) + context

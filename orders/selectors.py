@@ -15,7 +15,7 @@ from orders.models import Allocation, Order, OrderEvent, OrderLine, SalesChannel
 
 def order_list(*, user) -> QuerySet[Order]:
     """Orders the user may see: a client user its client's; staff limited to warehouses only theirs."""
-    qs = Order.objects.select_related("client", "channel", "warehouse")
+    qs = Order.objects.select_related("client", "channel", "warehouse", "forced_warehouse")
     qs = scope_by_client(qs, user)
     access = user_access(user)
     if access.warehouse_ids is not None and access.client_id is None:
@@ -27,6 +27,7 @@ def order_list_with_details(*, user) -> QuerySet[Order]:
     return order_list(user=user).prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.select_related("product")),
         Prefetch("events", queryset=OrderEvent.objects.select_related("user")),
+        "allowed_warehouses",
     )
 
 

@@ -122,23 +122,31 @@ def order_cancel(*, order: Order, user=None, reason: str = "", actor: str = "") 
 
 
 @transaction.atomic
-def order_hold(*, order: Order, reason: str, user=None, actor: str = "") -> Order:
+def order_hold(
+    *,
+    order: Order,
+    reason: str,
+    user=None,
+    actor: str = "",
+    kind: str | None = None,
+    rule=None,
+    until_date=None,
+) -> Order:
     """Put an order on hold with a reason shown to managers, releasing any stock it held.
 
-    Raises InvalidTransition when the order cannot be held now, DomainError for an empty reason.
+    Records a Hold (orders.holds): `kind` defaults to manual, or client for a client user. Holding an order
+    that is already on hold adds the hold. Raises InvalidTransition when the order cannot be held now,
+    DomainError for an empty reason.
     """
     from inventory.exceptions import DomainError
+    from orders.holds.services import hold_kind_for_user, hold_place
 
     if not reason.strip():
         raise DomainError("A hold needs a reason.", field="reason")
-    locked = order_lock(order.pk)
-    if not locked.can_transition_to(OrderStatus.ON_HOLD):
-        raise InvalidTransition(f"Order {locked.order_number} cannot be put on hold while {locked.status}.")
-    order_allocations_release(order=locked, user=user, reason="Order put on hold")
-    return order_transition(
-        order=order, to_status=OrderStatus.ON_HOLD, user=user, note=reason, actor=actor,
-        extra_fields={"hold_reason": reason, "warehouse": None},
-    )
+    hold_place(order=order.pk, kind=kind or hold_kind_for_user(user), reason=reason, user=user, actor=actor,
+               rule=rule, until_date=until_date)
+    order.refresh_from_db()
+    return order
 
 
 def unknown_sku_reason(client, skus) -> str:
@@ -165,24 +173,27 @@ def order_lines_match_products(*, order: Order) -> list[str]:
 
 @transaction.atomic
 def order_release_hold(*, order: Order, user=None, note: str = "Released from hold", actor: str = "") -> Order:
-    """Release a held order back to received, so that it is routed again.
+    """Release every hold of an order and move it back to received, so that it is processed and routed
+    again. Lines with an unknown SKU are matched again first.
 
-    Lines with an unknown SKU are matched again first. Raises DomainError while a SKU is still unknown,
-    InvalidTransition when the order is not on hold.
+    Raises DomainError while a SKU is still unknown, InvalidTransition when the order is not on hold.
     """
     from inventory.exceptions import DomainError
+    from orders.holds.services import holds_close_all
 
     locked = order_lock(order.pk)
-    if locked.status == OrderStatus.ON_HOLD:
-        unknown = order_lines_match_products(order=locked)
-        if unknown:
-            raise DomainError(
-                f"Order {locked.order_number} still has SKUs {locked.client.name} does not have: "
-                f"{', '.join(sorted(set(unknown)))}. Map or create the products first."
-            )
+    if locked.status != OrderStatus.ON_HOLD:
+        raise InvalidTransition(f"Order {locked.order_number} is not on hold.")
+    unknown = order_lines_match_products(order=locked)
+    if unknown:
+        raise DomainError(
+            f"Order {locked.order_number} still has SKUs {locked.client.name} does not have: "
+            f"{', '.join(sorted(set(unknown)))}. Map or create the products first."
+        )
+    holds_close_all(order=locked, user=user, note=note, actor=actor)
     return order_transition(
         order=order, to_status=OrderStatus.RECEIVED, user=user, note=note, actor=actor,
-        extra_fields={"hold_reason": ""},
+        extra_fields={"hold_reason": "", "hold_until_date": None},
     )
 
 
@@ -235,6 +246,7 @@ def order_create(
     if unknown:
         order_hold(
             order=order,
+            kind="unknown_sku",
             reason=unknown_sku_reason(channel.client, unknown),
             user=user,
             actor=actor,

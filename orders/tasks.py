@@ -18,13 +18,18 @@ logger = logging.getLogger(__name__)
 def order_route_task(order_id: int) -> str:
     """Route an order that is (still) received: load it, and if it is still waiting, route it.
 
-    Issue 9 (rules and holds) inserts "run the rules" between loading and routing. Returns what happened.
+    First the active rules and the address, payment and fraud checks (orders.processing): a held order is
+    not routed. Returns what happened.
     """
+    from orders.processing import order_prepare_for_routing
     from orders.routing import order_route
 
     order = Order.objects.filter(pk=order_id).first()
     if order is None or order.status != OrderStatus.RECEIVED:
         return "skipped"
+    if not order_prepare_for_routing(order_id=order_id):
+        return "held"
+    order.refresh_from_db()
     try:
         return order_route(order=order).outcome
     except InvalidTransition:  # routed by someone else between the check and the lock
@@ -37,3 +42,11 @@ def backorders_allocate_task(product_id: int) -> int:
     from orders.routing import backorders_allocate
 
     return len(backorders_allocate(product_id=product_id))
+
+
+@shared_task(acks_late=True)
+def holds_release_due_task() -> int:
+    """Release the hold-until-date holds whose date has come (beat: hourly). Returns how many."""
+    from orders.holds.services import holds_release_due
+
+    return holds_release_due()

@@ -10,10 +10,11 @@ from inventory.choices import Role
 from orders.choices import OrderStatus
 from orders.filters import OrderFilter
 from orders.forms import ReasonForm
+from orders.holds.services import order_holds_release
 from orders.models import Order
 from orders.routing import can_reroute, order_reroute
 from orders.selectors import backorder_list, order_get, order_list, order_parts, order_reservations
-from orders.services import order_cancel, order_hold, order_release_hold
+from orders.services import order_cancel, order_hold
 from warehouses.selectors import warehouse_list
 
 ORDER_ROLES = (Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER)
@@ -50,10 +51,11 @@ def order_detail_view(request, pk: int):
     from orders.intake.views import order_intake_context
 
     order = _get_order_or_404(request, pk)
+    holds = list(order.holds.select_related("created_by", "released_by", "rule").order_by("-created_at", "-pk"))
     return render(request, "orders/order_detail.html", {
         "order": order, "reason_form": ReasonForm(),
         "reservations": order_reservations(order=order), "parts": order_parts(order=order),
-        "can_reroute": can_reroute(order),
+        "can_reroute": can_reroute(order), "holds": holds,
         **order_intake_context(request, order),
     })
 
@@ -87,8 +89,11 @@ def order_hold_view(request, pk: int):
 @role_required(Role.MANAGER, Role.CLIENT)
 def order_release_view(request, pk: int):
     order = _get_order_or_404(request, pk)
-    order_release_hold(order=order, user=request.user)
-    messages.success(request, f"Order {order.order_number} released from hold.")
+    order_holds_release(order=order, user=request.user)
+    if order.status == "on_hold":
+        messages.success(request, f"Your holds on order {order.order_number} are released; other holds remain.")
+    else:
+        messages.success(request, f"Order {order.order_number} released from hold.")
     return redirect("orders:detail", pk=pk)
 
 

@@ -134,6 +134,10 @@ CELERY_BEAT_SCHEDULE["intake-sync-channels"] = {
 }
 INTAKE_WEBHOOK_MAX_BYTES = env.int("INTAKE_WEBHOOK_MAX_BYTES", default=2 * 1024 * 1024)
 _ = crontab  # apps add crontab-based entries to CELERY_BEAT_SCHEDULE below
+CELERY_BEAT_SCHEDULE["holds-release-due"] = {  # hold-until-date holds end on their date
+    "task": "orders.tasks.holds_release_due_task",
+    "schedule": crontab(minute=5),
+}
 CELERY_BEAT_SCHEDULE["stock-digest-daily"] = {
     "task": "inventory.tasks.stock_digest_send",
     "schedule": crontab(hour=6, minute=0),
@@ -166,7 +170,31 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "orders.choices.OrderStatus"},
+    # One stable name per choice set, so that "status" and "kind" fields of different models don't collide.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.choices.OrderStatus",
+        "ChannelKindEnum": "orders.choices.ChannelKind",
+        "ServiceLevelEnum": "orders.choices.ServiceLevel",
+        "PaymentStatusEnum": "orders.choices.PaymentStatus",
+        "DeliverySourceEnum": "orders.choices.DeliverySource",
+        "DeliveryStateEnum": "orders.choices.DeliveryState",
+        "HoldKindEnum": "orders.holds.choices.HoldKind",
+        "LocationKindEnum": "warehouses.choices.LocationKind",
+        "PickListKindEnum": "shipping.choices.PickListKind",
+        "PickListStatusEnum": "shipping.choices.PickListStatus",
+        "ShipmentStatusEnum": "shipping.choices.ShipmentStatus",
+        "ScanResultEnum": "shipping.choices.ScanResult",
+        "NotificationKindEnum": "shipping.choices.NotificationKind",
+        "NotificationStatusEnum": "shipping.choices.NotificationStatus",
+        "MovementKindEnum": "inventory.choices.MovementKind",
+        "RoleEnum": "inventory.choices.Role",
+        "StockStatusEnum": "inventory.choices.StockStatus",
+        "InboundStatusEnum": "inventory.choices.InboundStatus",
+        "DifferenceKindEnum": "inventory.choices.DifferenceKind",
+        "CountStatusEnum": "inventory.choices.CountStatus",
+        "CountLineStatusEnum": "inventory.choices.CountLineStatus",
+        "TransferStatusEnum": "inventory.choices.TransferStatus",
+    },
 }
 
 LOGGING = {

@@ -28,7 +28,7 @@ class SalesChannelSerializer(serializers.ModelSerializer):
 class OrderLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = OrderLine
-        fields = ["id", "sku", "name", "product", "quantity", "unit_price"]
+        fields = ["id", "sku", "name", "product", "quantity", "unit_price", "is_insert"]
 
 
 class OrderEventSerializer(serializers.ModelSerializer):
@@ -44,6 +44,8 @@ class OrderSerializer(serializers.ModelSerializer):
     channel_kind = serializers.CharField(source="channel.kind", read_only=True)
     lines = OrderLineSerializer(many=True, read_only=True)
     events = OrderEventSerializer(many=True, read_only=True)
+    forced_warehouse = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    allowed_warehouses = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 
     class Meta:
         model = Order
@@ -53,6 +55,9 @@ class OrderSerializer(serializers.ModelSerializer):
             "ship_company", "ship_address1", "ship_address2", "ship_city", "ship_state", "ship_postal_code",
             "ship_country", "requested_service_level", "requested_shipping_method", "currency", "total_price",
             "placed_at", "received_at", "lines", "events",
+            # rules and holds (issue 9)
+            "tags", "customer_note", "payment_status", "billing_country", "priority", "hold_until_date", "forced_warehouse",
+            "allowed_warehouses", "carrier_code", "service_code", "box_type_code",
         ]
         read_only_fields = fields
 

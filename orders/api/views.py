@@ -18,11 +18,12 @@ from orders.api.serializers import (
 )
 from orders.choices import ChannelKind
 from orders.filters import OrderFilter
+from orders.holds.services import order_holds_release
 from orders.intake.services import api_channel_for_client, api_order_create, request_fingerprint
 from orders.models import SalesChannel
 from orders.routing import order_reroute
 from orders.selectors import channel_list, order_list_with_details
-from orders.services import order_cancel, order_hold, order_release_hold
+from orders.services import order_cancel, order_hold
 
 
 class SalesChannelFilter(django_filters.FilterSet):
@@ -124,7 +125,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=None, responses=OrderSerializer)
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
-        """Release a held order so that it is routed again."""
+        """Release the order's holds (a client user: the holds it asked for), so that it is routed again."""
         order = self.get_object()
-        order_release_hold(order=order, user=request.user)
+        order_holds_release(order=order, user=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)

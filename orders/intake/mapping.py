@@ -104,6 +104,28 @@ def _address_fields(*, name, company, address1, address2, city, state, postcode,
     }
 
 
+# Shopify's financial_status to Dockhand's PaymentStatus (orders.choices); anything else: not applicable.
+SHOPIFY_PAYMENT = {"pending": "pending", "authorized": "authorized", "partially_paid": "partially_paid",
+                   "paid": "paid", "partially_refunded": "partially_refunded", "refunded": "refunded",
+                   "voided": "voided", "expired": "voided", "unpaid": "pending"}
+
+
+def _tags(value) -> list[str]:
+    """Storefront tags ('Wholesale, VIP' or a list) as Dockhand's lower-case list, for rules."""
+    items = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else []
+    tags = []
+    for item in items:
+        tag = _text(item, 40).lower()
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tags[:50]
+
+
+def _country(address: dict) -> str:
+    code = _text(address.get("country_code") or address.get("country"), 2).upper()
+    return code if len(code) == 2 and code.isalpha() else ""
+
+
 def _require_object(payload) -> dict:
     if not isinstance(payload, dict):
         raise PayloadError("The order payload is not a JSON object.")
@@ -168,6 +190,11 @@ def shopify_order(payload) -> IntakeOrder:
             "currency": _text(order.get("currency"), 3).upper() or "USD",
             "total_price": to_decimal(order.get("total_price")),
             "placed_at": parse_datetime(order.get("created_at")),
+            # facts for rules and holds (orders.rules, orders.holds)
+            "tags": _tags(order.get("tags")),
+            "customer_note": _text(order.get("note"), 5000),
+            "payment_status": SHOPIFY_PAYMENT.get(_text(order.get("financial_status"), 40).lower(), ""),
+            "billing_country": _country(billing),
         },
     )
 
@@ -228,6 +255,10 @@ def woocommerce_order(payload) -> IntakeOrder:
             "currency": _text(order.get("currency"), 3).upper() or "USD",
             "total_price": to_decimal(order.get("total")),
             "placed_at": parse_datetime(order.get("date_created_gmt")),
+            # facts for rules and holds; only "processing" orders are fulfilled, and those are paid (or COD)
+            "customer_note": _text(order.get("customer_note"), 5000),
+            "payment_status": "paid" if order.get("date_paid_gmt") or order.get("date_paid") else "",
+            "billing_country": _country(billing),
         },
     )
 

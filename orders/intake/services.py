@@ -71,7 +71,7 @@ SYNC_FIRST_LOOKBACK = timedelta(days=7)
 ORDER_UPDATE_FIELDS = (
     "customer_name", "customer_email", "customer_phone", "ship_name", "ship_company", "ship_address1",
     "ship_address2", "ship_city", "ship_state", "ship_postal_code", "ship_country", "requested_shipping_method",
-    "requested_service_level", "currency", "total_price",
+    "requested_service_level", "currency", "total_price", "tags", "customer_note", "billing_country",
 )
 ROUTING_FIELDS = frozenset({"ship_address1", "ship_address2", "ship_city", "ship_state", "ship_postal_code",
                             "ship_country", "requested_service_level"})
@@ -132,8 +132,15 @@ def order_update_from_storefront(*, order: Order, intake: IntakeOrder, actor: st
     current = [(line.sku, line.quantity, line.unit_price) for line in locked.lines.order_by("pk")]
     wanted = [(line.sku, line.quantity, line.unit_price) for line in intake.lines]
     lines_changed = current != wanted and bool(wanted)
+    payment_changed = ("payment_status" in intake.fields
+                and intake.fields["payment_status"] != locked.payment_status)
+    if payment_changed:
+        from orders.holds.services import order_payment_status_set
+
+        order_payment_status_set(order=locked, payment_status=intake.fields["payment_status"], actor=actor)
+        locked.refresh_from_db()
     if not changed and not lines_changed:
-        return "unchanged"
+        return "updated" if payment_changed else "unchanged"
     for name in changed:
         setattr(locked, name, intake.fields[name])
     if changed:
@@ -154,6 +161,13 @@ def order_update_from_storefront(*, order: Order, intake: IntakeOrder, actor: st
             lines_changed or ROUTING_FIELDS & set(changed)):
         order_transition(order=locked, to_status=OrderStatus.RECEIVED, actor=actor,
                          note="Routed again after the storefront change", extra_fields={"warehouse": None})
+    else:
+        # An edited order meets the rules again (a received one is processed by the routing task anyway).
+        from orders.rules.services import order_rules_apply
+
+        locked.refresh_from_db()
+        if locked.status != OrderStatus.RECEIVED:
+            order_rules_apply(order=locked.pk, timeline_when_unchanged=False)
     return "updated"
 
 

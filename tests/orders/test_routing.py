@@ -16,8 +16,8 @@ from tests.orders.factories import nashville, order_with_lines, put_stock, salt_
 
 pytestmark = pytest.mark.django_db
 
-SEATTLE = {"ship_city": "Seattle", "ship_state": "WA", "ship_postal_code": "98101", "ship_country": "US"}
-COLUMBIA = {"ship_city": "Columbia", "ship_state": "SC", "ship_postal_code": "29201", "ship_country": "US"}
+SEATTLE = {"ship_address1": "400 Pine St", "ship_city": "Seattle", "ship_state": "WA", "ship_postal_code": "98101", "ship_country": "US"}
+COLUMBIA = {"ship_address1": "1200 Senate St", "ship_city": "Columbia", "ship_state": "SC", "ship_postal_code": "29201", "ship_country": "US"}
 
 
 @pytest.fixture
@@ -350,3 +350,61 @@ def test_reroute_is_refused_for_a_picking_order_and_for_non_managers(client, ten
     assert "cannot be re-routed" in refused.json()["detail"]
     own = order_with_lines(client_user_a.profile.client, [(ProductFactory(client=client_user_a.profile.client), 1)])
     assert api_for(client_user_a).post(reverse("order-reroute", args=[own.pk]), {}, format="json").status_code == 403
+
+
+def test_a_backordered_part_that_splits_again_numbers_its_parts_under_the_original(client, slc, nsh, tent, lamp):
+    client.allow_split_shipments = True
+    client.save()
+    order = order_with_lines(client, [(tent, 1), (lamp, 1)], order_number="1003", **COLUMBIA)
+    order_route(order=order)
+    assert order.events.last().to_status == OrderStatus.BACKORDERED  # nothing anywhere: backordered whole
+    put_stock(tent, 1, warehouse=slc)
+    put_stock(lamp, 1, warehouse=nsh)
+
+    result = order_route(order=Order.objects.get(pk=order.pk))
+
+    assert result.outcome == "split"
+    assert sorted(Order.objects.filter(parent=order).values_list("order_number", "warehouse__code")) == [
+        ("1003-1", "NSH"), ("1003-2", "SLC")]
+
+
+def test_a_backordered_part_is_allocated_when_its_stock_arrives(client, slc, nsh, tent, lamp,
+                                                                 django_capture_on_commit_callbacks):
+    client.allow_split_shipments = True
+    client.save()
+    put_stock(tent, 1, warehouse=slc)
+    order = order_with_lines(client, [(tent, 1), (lamp, 2)], order_number="1004", **COLUMBIA)
+    order_route(order=order)
+    waiting = Order.objects.get(order_number="1004-2")
+    assert waiting.status == OrderStatus.BACKORDERED
+
+    with django_capture_on_commit_callbacks(execute=True):
+        put_stock(lamp, 5, warehouse=nsh)
+
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.warehouse.code) == (OrderStatus.ALLOCATED, "NSH")
+    assert Order.objects.filter(parent=order).count() == 2
+
+
+def test_an_order_backordered_after_a_short_pick_keeps_its_warehouse_and_is_topped_up(
+        client, slc, nsh, tent, lamp, django_capture_on_commit_callbacks):
+    from orders.allocation import order_line_allocations_release
+    from orders.services import order_transition
+
+    put_stock(tent, 5, warehouse=slc)
+    shelf = put_stock(lamp, 1, warehouse=slc)
+    put_stock(lamp, 9, warehouse=nsh)
+    order = order_with_lines(client, [(tent, 2), (lamp, 1)], **SEATTLE)
+    order_route(order=order)
+    # The picker found no lamp: the floor released that line's reservation and backordered the order.
+    order_line_allocations_release(line=order.lines.get(product=lamp))
+    stock_adjust(product=lamp, location=shelf, quantity=-1, reason="Not found on short pick")
+    order_transition(order=order, to_status=OrderStatus.BACKORDERED, note="Short pick")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        stock_adjust(product=lamp, location=shelf, quantity=1, reason="Found behind the shelf")
+
+    order.refresh_from_db()
+    assert (order.status, order.warehouse.code) == (OrderStatus.ALLOCATED, "SLC")
+    assert allocated_in(order) == {"SLC": 3}
+    assert order.events.last().note == "Back in stock at SLC: CO-HL-400 × 1"

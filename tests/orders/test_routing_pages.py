@@ -120,3 +120,19 @@ def test_backorder_page_shows_a_client_user_only_its_own(client, warehouses):
 
     assert "MINE-1" in page
     assert "THEIRS-1" not in page
+
+
+def test_client_routing_rules_are_set_over_the_api(manager_api, warehouses):
+    slc, nsh = warehouses
+    merchant = ClientFactory()
+    url = reverse("client-detail", args=[merchant.pk])
+
+    ok = manager_api.patch(url, {"allow_split_shipments": True, "allowed_warehouses": [slc.pk, nsh.pk],
+                                 "preferred_warehouse": nsh.pk}, format="json")
+    refused = manager_api.patch(url, {"allowed_warehouses": [slc.pk]}, format="json")
+
+    assert ok.status_code == 200, ok.content
+    assert (ok.json()["allow_split_shipments"], sorted(ok.json()["allowed_warehouses"]),
+            ok.json()["preferred_warehouse"]) == (True, sorted([slc.pk, nsh.pk]), nsh.pk)
+    assert refused.status_code == 400
+    assert "preferred_warehouse" in refused.json()

@@ -1,0 +1,111 @@
+"""The automatic hold checks run on every order before routing: address, payment and fraud signals.
+
+Each check only reads; orders.holds.services places the holds. Thresholds come from settings
+(DOCKHAND_FRAUD_*, DOCKHAND_PO_BOX_REFUSING_CARRIERS) with the defaults below.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from orders.choices import PAYMENT_CLEARED_STATUSES, ChannelKind, PaymentStatus
+from orders.models import Order
+from warehouses.geo import normalise_us_zip, us_zip_info
+
+STOREFRONT_CHANNEL_KINDS = frozenset({ChannelKind.SHOPIFY, ChannelKind.WOOCOMMERCE})
+
+_BASE = ("ship_name", "ship_address1", "ship_city")
+# Fields an address needs to be deliverable, per destination country (others: name, street and city).
+REQUIRED_ADDRESS_FIELDS: dict[str, tuple[str, ...]] = {
+    "US": (*_BASE, "ship_state", "ship_postal_code"),
+    "CA": (*_BASE, "ship_state", "ship_postal_code"),
+    "AU": (*_BASE, "ship_state", "ship_postal_code"),
+    "MX": (*_BASE, "ship_state", "ship_postal_code"),
+    "GB": (*_BASE, "ship_postal_code"),
+    "DE": (*_BASE, "ship_postal_code"),
+    "FR": (*_BASE, "ship_postal_code"),
+    "NL": (*_BASE, "ship_postal_code"),
+}
+FIELD_LABELS = {
+    "ship_name": "recipient name", "ship_address1": "street address", "ship_city": "city",
+    "ship_state": "state", "ship_postal_code": "postal code", "ship_country": "country",
+}
+PO_BOX_RE = re.compile(r"\b(p\.?\s*o\.?\s*box|post\s+office\s+box|pobox|p\.?\s*o\.?\s*b\.?\s+\d)", re.IGNORECASE)
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def address_problems(order: Order) -> list[str]:
+    """Return what is wrong with the ship-to address, checked offline (empty when it looks deliverable)."""
+    country = (order.ship_country or "").strip().upper()
+    if not country:
+        return ["The destination country is missing."]
+    problems = []
+    missing = [FIELD_LABELS[f] for f in REQUIRED_ADDRESS_FIELDS.get(country, _BASE)
+               if not (getattr(order, f) or "").strip()]
+    if missing:
+        problems.append(f"Missing {', '.join(missing)}.")
+    if country == "US" and order.ship_postal_code.strip():
+        zip5 = normalise_us_zip(order.ship_postal_code)
+        info = us_zip_info(zip5) if zip5 else None
+        if not zip5:
+            problems.append(f"“{order.ship_postal_code}” is not a US ZIP code.")
+        elif info is None:
+            problems.append(f"ZIP {zip5} does not exist.")
+        elif order.ship_state.strip() and info["state"].upper() != order.ship_state.strip().upper():
+            problems.append(f"ZIP {zip5} is in {info['state']}, not {order.ship_state.strip().upper()}.")
+    refusing = {c.lower() for c in _setting("DOCKHAND_PO_BOX_REFUSING_CARRIERS", ("ups", "fedex", "dhl"))}
+    if order.carrier_code and order.carrier_code.lower() in refusing and any(
+            PO_BOX_RE.search(line or "") for line in (order.ship_address1, order.ship_address2)):
+        problems.append(f"Carrier {order.carrier_code} does not deliver to PO boxes.")
+    return problems
+
+
+def payment_problem(order: Order) -> str:
+    """Return why a storefront order may not ship yet for want of payment ('' when it may)."""
+    if order.channel.kind not in STOREFRONT_CHANNEL_KINDS or order.payment_status in PAYMENT_CLEARED_STATUSES:
+        return ""
+    label = PaymentStatus(order.payment_status).label.lower() if order.payment_status in PaymentStatus.values \
+        else order.payment_status
+    return f"Not paid at the storefront ({label}); the order waits until it is paid."
+
+
+def _address_key(order: Order) -> tuple[str, str]:
+    street = re.sub(r"[^a-z0-9]", "", (order.ship_address1 or "").lower())
+    return street, "".join((order.ship_postal_code or "").split()).upper()
+
+
+def fraud_signals(order: Order, *, total: Decimal, first_order: bool) -> list[str]:
+    """Return the fraud signals of an order: countries that differ, a large first order, an address that
+    many different customers ordered to in a short time."""
+    signals = []
+    billing, shipping = (order.billing_country or "").upper(), (order.ship_country or "").upper()
+    if billing and shipping and billing != shipping:
+        signals.append(f"Billing country {billing} differs from shipping country {shipping}.")
+    limit = Decimal(str(_setting("DOCKHAND_FRAUD_FIRST_ORDER_LIMIT", "1000")))
+    if first_order and total > limit:
+        signals.append(f"First order of this customer, over {limit} ({total} {order.currency}).")
+    customers = int(_setting("DOCKHAND_FRAUD_ADDRESS_CUSTOMERS", 3))
+    hours = int(_setting("DOCKHAND_FRAUD_ADDRESS_WINDOW_HOURS", 24))
+    street, postal = _address_key(order)
+    if street and postal:
+        since = (order.received_at or timezone.now()) - datetime.timedelta(hours=hours)
+        recent = (
+            Order.objects.filter(received_at__gte=since, received_at__lte=order.received_at or timezone.now(),
+                                 ship_postal_code=order.ship_postal_code, parent__isnull=True)
+            .annotate(email_l=Lower("customer_email"))
+            .values_list("ship_address1", "email_l", "customer_name")
+        )
+        who = {email or name.lower() for addr1, email, name in recent
+               if re.sub(r"[^a-z0-9]", "", (addr1 or "").lower()) == street}
+        if len(who) >= customers:
+            signals.append(f"{len(who)} different customers ordered to this address in {hours} hours.")
+    return signals

@@ -1,0 +1,255 @@
+"""Writes to holds: placing one, releasing one, releasing the due hold-until-date holds, fixing an address.
+
+An order is on hold while it has at least one open Hold; placing the first moves it to on_hold (giving back
+any stock it held), releasing the last moves it back to received, which runs rules, checks and routing again.
+Order.hold_reason always shows the open holds' reasons.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from inventory.access import user_access
+from inventory.exceptions import DomainError
+from orders.choices import EDITABLE_STATUSES, PAYMENT_CLEARED_STATUSES, OrderStatus
+from orders.exceptions import InvalidTransition, OrderNotEditable
+from orders.holds.choices import CLIENT_RELEASABLE_KINDS, HoldKind
+from orders.holds.models import Hold
+from orders.locks import order_lock
+from orders.models import Order
+
+
+def _user_or_none(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _hold_reason_text(order: Order) -> str:
+    holds = list(Hold.objects.filter(order=order, released_at__isnull=True).order_by("created_at", "pk"))
+    if len(holds) == 1:
+        return holds[0].reason
+    return " · ".join(f"{h.get_kind_display()}: {h.reason}" for h in holds)
+
+
+def hold_kind_for_user(user) -> str:
+    """The kind of a hold a person puts on by hand: a client user's is a client request."""
+    return HoldKind.CLIENT if user_access(user).is_client_user else HoldKind.MANUAL
+
+
+@transaction.atomic
+def hold_place(
+    *,
+    order: Order | int,
+    kind: str,
+    reason: str,
+    user=None,
+    actor: str = "",
+    rule=None,
+    until_date: datetime.date | None = None,
+) -> Hold:
+    """Put a hold on an order; the first open hold moves it to on_hold and releases its reserved stock.
+
+    Idempotent per kind (and rule): an open hold of the same kind is returned unchanged. Raises DomainError
+    for an empty reason or a missing until-date, InvalidTransition when the order can no longer be held.
+    """
+    from orders.services import order_allocations_release, order_event_add, order_transition
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("A hold needs a reason.", field="reason")
+    if kind not in HoldKind.values:
+        raise DomainError(f"Unknown hold kind {kind}.", field="kind")
+    if kind == HoldKind.UNTIL_DATE and until_date is None:
+        raise DomainError("A hold until a date needs the date.", field="until_date")
+    locked = order_lock(order if isinstance(order, int) else order.pk)
+    existing = Hold.objects.filter(order=locked, kind=kind, rule=rule, released_at__isnull=True).first()
+    if existing is not None:
+        return existing
+    if locked.status != OrderStatus.ON_HOLD and not locked.can_transition_to(OrderStatus.ON_HOLD):
+        raise InvalidTransition(
+            f"Order {locked.order_number} cannot be put on hold while {locked.get_status_display().lower()}.")
+    hold = Hold.objects.create(order=locked, kind=kind, reason=reason[:2000], rule=rule, until_date=until_date,
+                               created_by=_user_or_none(user), actor=actor[:100])
+    extra = {"hold_reason": _hold_reason_text(locked)}
+    if until_date is not None:
+        extra["hold_until_date"] = until_date
+    label = HoldKind(kind).label
+    if locked.status == OrderStatus.ON_HOLD:
+        for name, value in extra.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=[*extra, "updated_at"])
+        order_event_add(order=locked, note=f"Also held ({label}): {reason}", user=user, actor=actor)
+    else:
+        order_allocations_release(order=locked, user=user, reason="Order put on hold")
+        extra["warehouse"] = None
+        note = reason if kind == HoldKind.MANUAL else f"{label} hold: {reason}"
+        order_transition(order=locked.pk, to_status=OrderStatus.ON_HOLD, user=user, note=note, actor=actor,
+                         extra_fields=extra)
+    if not isinstance(order, int):
+        order.refresh_from_db()
+    return hold
+
+
+def _check_may_release(hold: Hold, user) -> None:
+    access = user_access(user) if user is not None else None
+    if access is not None and access.is_client_user:
+        if hold.order.client_id != access.client_id:
+            raise DomainError("No such hold.")
+        if hold.kind not in CLIENT_RELEASABLE_KINDS:
+            raise DomainError(
+                f"A {hold.get_kind_display().lower()} hold is released by the warehouse, not by the client.")
+
+
+@transaction.atomic
+def hold_release(*, hold: Hold | int, user=None, note: str = "", actor: str = "") -> Hold:
+    """Release one hold; when it was the order's last open hold the order goes back to received (and is
+    processed again). Raises DomainError when it is already released or the user may not release it."""
+    from orders.services import order_event_add, order_transition
+
+    hold_id = hold if isinstance(hold, int) else hold.pk
+    order_id = Hold.objects.values_list("order_id", flat=True).get(pk=hold_id)
+    locked = order_lock(order_id)
+    fresh = Hold.objects.select_related("order").get(pk=hold_id)
+    _check_may_release(fresh, user)
+    if fresh.released_at is not None:
+        raise DomainError(f"This {fresh.get_kind_display().lower()} hold was already released.")
+    if fresh.kind == HoldKind.UNKNOWN_SKU:
+        from orders.services import order_lines_match_products
+
+        if unknown := order_lines_match_products(order=locked):
+            raise DomainError(f"Order {locked.order_number} still has SKUs {locked.client.name} does not have: "
+                              f"{', '.join(sorted(set(unknown)))}. Map or create the products first.")
+    fresh.released_at = timezone.now()
+    fresh.released_by = _user_or_none(user)
+    fresh.release_note = (note or "")[:255]
+    fresh.save(update_fields=["released_at", "released_by", "release_note", "updated_at"])
+    remaining = Hold.objects.filter(order=locked, released_at__isnull=True).exists()
+    extra = {"hold_reason": _hold_reason_text(locked)}
+    if fresh.kind == HoldKind.UNTIL_DATE:
+        extra["hold_until_date"] = None
+    text = f"{fresh.get_kind_display()} hold released" + (f": {note}" if note else "")
+    if remaining or locked.status != OrderStatus.ON_HOLD:
+        for name, value in extra.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=[*extra, "updated_at"])
+        order_event_add(order=locked, note=text + (" (other holds remain)" if remaining else ""), user=user,
+                        actor=actor)
+    else:
+        order_transition(order=locked.pk, to_status=OrderStatus.RECEIVED, user=user, note=text, actor=actor,
+                         extra_fields=extra)
+    return fresh
+
+
+@transaction.atomic
+def order_holds_release(*, order: Order, user=None, note: str = "", actor: str = "") -> list[Hold]:
+    """Release every open hold of an order the user may release. Raises DomainError when there is none."""
+    holds = list(Hold.objects.filter(order=order, released_at__isnull=True).order_by("pk"))
+    access = user_access(user) if user is not None else None
+    if access is not None and access.is_client_user:
+        holds = [h for h in holds if h.kind in CLIENT_RELEASABLE_KINDS]
+    if not holds:
+        raise DomainError(f"Order {order.order_number} has no hold you can release.")
+    released = [hold_release(hold=h.pk, user=user, note=note, actor=actor) for h in holds]
+    order.refresh_from_db()
+    return released
+
+
+@transaction.atomic
+def holds_close_all(*, order: Order, user=None, note: str = "", actor: str = "") -> int:
+    """Mark every open hold of an order released (the caller moves the order out of on_hold)."""
+    return Hold.objects.filter(order=order, released_at__isnull=True).update(
+        released_at=timezone.now(), released_by=_user_or_none(user), release_note=(note or "")[:255],
+        updated_at=timezone.now(),
+    )
+
+
+def holds_release_due(*, today: datetime.date | None = None) -> int:
+    """Release every open hold-until-date hold whose date has come. Safe to run twice. Returns how many."""
+    today = today or timezone.localdate()
+    released = 0
+    due = Hold.objects.filter(kind=HoldKind.UNTIL_DATE, released_at__isnull=True, until_date__lte=today)
+    for hold_id in due.order_by("pk").values_list("pk", flat=True):
+        try:
+            hold_release(hold=hold_id, note=f"the date has come ({today})", actor="hold-until-date task")
+        except DomainError:
+            continue  # released meanwhile
+        released += 1
+    return released
+
+
+@transaction.atomic
+def order_payment_status_set(*, order: Order, payment_status: str, actor: str = "storefront") -> Order:
+    """Record the storefront's payment status; once the order is paid its payment hold is released."""
+    locked = order_lock(order.pk)
+    if locked.payment_status != payment_status:
+        locked.payment_status = payment_status
+        locked.save(update_fields=["payment_status", "updated_at"])
+    if payment_status in PAYMENT_CLEARED_STATUSES:
+        for hold in Hold.objects.filter(order=locked, kind=HoldKind.PAYMENT, released_at__isnull=True):
+            hold_release(hold=hold.pk, note=f"payment is now {payment_status or 'not needed'}", actor=actor)
+    order.refresh_from_db()
+    return order
+
+
+ADDRESS_FIELDS = ("ship_name", "ship_company", "ship_address1", "ship_address2", "ship_city", "ship_state",
+                  "ship_postal_code", "ship_country")
+
+
+@transaction.atomic
+def order_address_update(*, order: Order, user=None, actor: str = "", **fields) -> Order:
+    """Correct an order's ship-to address before it is picked, noting the change on the timeline.
+
+    Raises OrderNotEditable once picking started, DomainError for an unknown field.
+    """
+    from orders.services import order_event_add
+
+    unknown = set(fields) - set(ADDRESS_FIELDS)
+    if unknown:
+        raise DomainError(f"Not an address field: {', '.join(sorted(unknown))}.")
+    locked = order_lock(order.pk)
+    if locked.status not in EDITABLE_STATUSES:
+        raise OrderNotEditable(f"Order {locked.order_number} is {locked.get_status_display().lower()}; "
+                               "its address can no longer change.")
+    changed = []
+    for name, value in fields.items():
+        value = (value or "").strip()
+        if name in ("ship_country", "ship_state"):
+            value = value.upper()
+        if getattr(locked, name) != value:
+            changed.append(f"{name.removeprefix('ship_')}: “{getattr(locked, name)}” → “{value}”")
+            setattr(locked, name, value)
+    if changed:
+        locked.save(update_fields=[*fields, "updated_at"])
+        order_event_add(order=locked, note="Address corrected — " + "; ".join(changed), user=user, actor=actor)
+    order.refresh_from_db()
+    return order
+
+
+@transaction.atomic
+def order_automatic_holds_place(*, order: Order | int, actor: str = "hold checks") -> list[Hold]:
+    """Run the address, payment and fraud checks on a received order and hold it for each that fails.
+
+    A check whose hold a person released before is not repeated (the release was an override).
+    Returns the holds placed; orders no longer received are left alone.
+    """
+    from orders.holds.checks import address_problems, fraud_signals, payment_problem
+    from orders.rules.engine import facts_for_orders, orders_for_rules
+
+    order_id = order if isinstance(order, int) else order.pk
+    locked = order_lock(order_id)
+    if locked.status != OrderStatus.RECEIVED:
+        return []
+    facts = facts_for_orders(orders_for_rules(Order.objects.filter(pk=order_id)))[0]
+    fresh = facts.order
+    found = [
+        (HoldKind.ADDRESS, address_problems(fresh)),
+        (HoldKind.PAYMENT, [p] if (p := payment_problem(fresh)) else []),
+        (HoldKind.FRAUD, fraud_signals(fresh, total=facts.order_total, first_order=facts.first_order)),
+    ]
+    placed = []
+    for kind, problems in found:
+        if problems and not facts.released_hold(kind, None):
+            placed.append(hold_place(order=order_id, kind=kind, reason=" ".join(problems), actor=actor))
+    return placed

@@ -1,0 +1,155 @@
+"""/api/v1/rules/: managers write rules, try them on past orders and re-run them on open orders."""
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from config.api_fields import ScopedPrimaryKeyRelatedField
+from inventory.choices import Role
+from inventory.selectors import client_list
+from orders.rules.models import Rule
+from orders.rules.schema import action_text, condition_text
+from orders.rules.selectors import rule_list
+from orders.rules.services import (
+    MAX_TRY_DAYS,
+    RULE_FIELDS,
+    RerunReport,
+    TryReport,
+    rule_create,
+    rule_delete,
+    rule_try,
+    rule_update,
+    rule_validate,
+    rules_rerun,
+)
+from orders.selectors import order_list
+
+MANAGERS = frozenset({Role.MANAGER})
+
+
+class RuleSerializer(serializers.ModelSerializer):
+    client = ScopedPrimaryKeyRelatedField(scope=client_list, allow_null=True, required=False)
+    conditions = serializers.JSONField(required=False, help_text='List of {"field", "op", "value"}.')
+    actions = serializers.JSONField(help_text='List of {"type", "value"}.')
+    conditions_text = serializers.SerializerMethodField()
+    actions_text = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Rule
+        fields = ["id", "name", "description", "client", "position", "is_active", "stop_processing", "conditions",
+                  "actions", "conditions_text", "actions_text", "match_count", "last_matched_at", "created_at",
+                  "updated_at"]
+        read_only_fields = ["match_count", "last_matched_at", "created_at", "updated_at"]
+
+    def get_conditions_text(self, rule) -> list[str]:
+        return [condition_text(c) for c in rule.conditions or [] if isinstance(c, dict)]
+
+    def get_actions_text(self, rule) -> list[str]:
+        return [action_text(a) for a in rule.actions or [] if isinstance(a, dict)]
+
+
+class TryBodySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=MAX_TRY_DAYS, default=30)
+
+
+class DraftTrySerializer(TryBodySerializer):
+    rule = RuleSerializer(help_text="A draft rule, not saved.")
+
+
+class RerunBodySerializer(serializers.Serializer):
+    client = ScopedPrimaryKeyRelatedField(scope=client_list, allow_null=True, required=False, default=None)
+
+
+class TryMatchSerializer(serializers.Serializer):
+    order_id = serializers.IntegerField(source="order.pk")
+    order_number = serializers.CharField(source="order.order_number")
+    status = serializers.CharField(source="order.status")
+    received_at = serializers.DateTimeField(source="order.received_at")
+    changes = serializers.ListField(child=serializers.CharField())
+    notes = serializers.ListField(child=serializers.CharField())
+
+
+class TryReportSerializer(serializers.Serializer):
+    days = serializers.IntegerField()
+    since = serializers.DateTimeField()
+    examined = serializers.IntegerField()
+    matched = serializers.SerializerMethodField()
+    changing = serializers.IntegerField()
+    capped = serializers.BooleanField()
+    matches = TryMatchSerializer(many=True)
+
+    def get_matched(self, report: TryReport) -> int:
+        return len(report.matches)
+
+
+class RerunReportSerializer(serializers.Serializer):
+    examined = serializers.IntegerField()
+    matched = serializers.IntegerField()
+    changed = serializers.IntegerField()
+    held = serializers.IntegerField()
+    rerouted = serializers.IntegerField()
+    order_numbers = serializers.ListField(child=serializers.CharField())
+
+
+class RuleFilter(django_filters.FilterSet):
+    class Meta:
+        model = Rule
+        fields = ["client", "is_active"]
+
+
+class RuleViewSet(viewsets.ModelViewSet):
+    """Automation rules, run in ascending position on every order before routing (drafts until active)."""
+
+    serializer_class = RuleSerializer
+    filterset_class = RuleFilter
+    search_fields = ["name", "description"]
+    ordering_fields = ["position", "name", "match_count"]
+    read_roles = MANAGERS
+    write_roles = MANAGERS
+
+    def get_queryset(self):
+        return rule_list(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = rule_create(user=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = rule_update(rule=serializer.instance, user=self.request.user,
+                                          **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        rule_delete(rule=instance)
+
+    @extend_schema(request=TryBodySerializer, responses=TryReportSerializer, operation_id="rules_try_saved")
+    @action(detail=True, methods=["post"], url_path="try")
+    def try_rule(self, request, pk=None):
+        """Show which orders of the last `days` days the rule would have matched and what it would have
+        changed. Changes nothing."""
+        rule = self.get_object()
+        body = TryBodySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        report = rule_try(rule=rule, days=body.validated_data["days"], orders=order_list(user=request.user))
+        return Response(TryReportSerializer(report).data)
+
+    @extend_schema(request=DraftTrySerializer, responses=TryReportSerializer, operation_id="rules_try_draft")
+    @action(detail=False, methods=["post"], url_path="try")
+    def try_draft(self, request):
+        """Try a draft rule (not saved) on the last `days` days of orders. Changes nothing."""
+        body = DraftTrySerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        data = {k: v for k, v in body.validated_data["rule"].items() if k in RULE_FIELDS}
+        draft = Rule(**data)
+        rule_validate(draft)
+        report = rule_try(rule=draft, days=body.validated_data["days"], orders=order_list(user=request.user))
+        return Response(TryReportSerializer(report).data)
+
+    @extend_schema(request=RerunBodySerializer, responses=RerunReportSerializer)
+    @action(detail=False, methods=["post"])
+    def rerun(self, request):
+        """Run the active rules again on every open order not yet being picked (optionally one client's)."""
+        body = RerunBodySerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        report: RerunReport = rules_rerun(user=request.user, client=body.validated_data["client"])
+        return Response(RerunReportSerializer(report).data, status=status.HTTP_200_OK)

@@ -1,0 +1,19 @@
+"""Reads of rules: managers see every rule, nobody else any."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from inventory.access import user_access
+from orders.rules.models import Rule
+
+
+def rule_list(*, user) -> QuerySet[Rule]:
+    """Rules in the order they run, for managers; an empty queryset for everyone else."""
+    qs = Rule.objects.select_related("client", "created_by", "updated_by").order_by("position", "pk")
+    return qs if user_access(user).is_manager else qs.none()
+
+
+def rule_get(*, user, pk: int) -> Rule:
+    """Return one rule the user may see. Raises Rule.DoesNotExist."""
+    return rule_list(user=user).get(pk=pk)

@@ -1,0 +1,264 @@
+"""Writes of rules: saving them (validated), applying them to an order, trying them, re-running them.
+
+`order_rules_apply` is the only place where rules change orders; the dry-run (`rule_try`) evaluates the
+same engine without writing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from inventory.exceptions import DomainError
+from inventory.models import Product
+from orders.choices import OrderStatus
+from orders.holds.services import hold_place
+from orders.locks import order_lock
+from orders.models import Order, OrderLine
+from orders.rules.engine import Evaluation, facts_for_orders, orders_for_rules, rules_evaluate
+from orders.rules.models import Rule
+from orders.rules.schema import RuleDefinitionError, rule_definition_clean
+from orders.services import order_allocations_release, order_event_add, order_transition
+from warehouses.models import Warehouse
+
+RULE_FIELDS = ("name", "description", "client", "position", "is_active", "stop_processing", "conditions",
+               "actions")
+# Orders whose rules may still be re-run: not yet being picked.
+RERUN_STATUSES = (OrderStatus.RECEIVED, OrderStatus.ALLOCATED, OrderStatus.BACKORDERED, OrderStatus.ON_HOLD)
+MAX_TRY_DAYS = 365
+MAX_TRY_ORDERS = 5000
+
+
+def _user_or_none(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def rule_validate(rule: Rule) -> None:
+    """Check a rule in place (name, conditions, actions). Raises ValidationError with field messages."""
+    if not (rule.name or "").strip():
+        raise ValidationError({"name": ["A rule needs a name."]})
+    try:
+        rule.conditions, rule.actions = rule_definition_clean(
+            conditions=rule.conditions, actions=rule.actions, client=rule.client)
+    except RuleDefinitionError as exc:
+        raise ValidationError(exc.errors) from exc
+
+
+@transaction.atomic
+def rule_create(*, user=None, **data) -> Rule:
+    """Create a rule (a draft unless is_active is given). Raises ValidationError with field messages."""
+    unknown = set(data) - set(RULE_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["Unknown field."] for name in unknown})
+    rule = Rule(**data, created_by=_user_or_none(user), updated_by=_user_or_none(user))
+    rule.name = (rule.name or "").strip()
+    rule_validate(rule)
+    rule.save()
+    return rule
+
+
+@transaction.atomic
+def rule_update(*, rule: Rule, user=None, **data) -> Rule:
+    """Change a rule; conditions and actions are checked again. Raises ValidationError with field messages."""
+    unknown = set(data) - set(RULE_FIELDS)
+    if unknown:
+        raise ValidationError({name: ["Unknown field."] for name in unknown})
+    locked = Rule.objects.select_for_update().get(pk=rule.pk)
+    for name, value in data.items():
+        setattr(locked, name, value)
+    locked.name = (locked.name or "").strip()
+    locked.updated_by = _user_or_none(user)
+    rule_validate(locked)
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def rule_set_active(*, rule: Rule, is_active: bool, user=None) -> Rule:
+    """Switch a rule on or off (re-checking it, since warehouses or SKUs may have gone since it was saved)."""
+    return rule_update(rule=rule, user=user, is_active=is_active)
+
+
+def rule_delete(*, rule: Rule) -> None:
+    """Delete a rule; the holds it placed stay, without their rule."""
+    rule.delete()
+
+
+def rules_active() -> list[Rule]:
+    return list(Rule.objects.filter(is_active=True).select_related("client").order_by("position", "pk"))
+
+
+# --- applying --------------------------------------------------------------------------------------------
+
+@dataclass
+class ApplyResult:
+    evaluation: Evaluation | None
+    held: bool = False
+    rerouted: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.evaluation and self.evaluation.changed)
+
+
+def _write(evaluation: Evaluation, *, user, timeline_when_unchanged: bool) -> bool:
+    """Write what the evaluation planned onto the (locked) order; returns True when a hold was placed."""
+    order = evaluation.facts.order
+    before, after = evaluation.before, evaluation.after
+    update_fields = []
+    for attr in ("carrier_code", "service_code", "box_type_code", "tags", "priority"):
+        if getattr(before, attr) != getattr(after, attr):
+            setattr(order, attr, getattr(after, attr))
+            update_fields.append(attr)
+    warehouses = {w.code: w for w in Warehouse.objects.filter(
+        code__in=[after.forced_warehouse, *after.allowed_warehouses])}
+    if before.forced_warehouse != after.forced_warehouse:
+        order.forced_warehouse = warehouses.get(after.forced_warehouse)
+        update_fields.append("forced_warehouse")
+    if update_fields:
+        order.save(update_fields=[*update_fields, "updated_at"])
+    if before.allowed_warehouses != after.allowed_warehouses:
+        order.allowed_warehouses.set([warehouses[c] for c in after.allowed_warehouses if c in warehouses])
+    for insert in after.inserts:
+        product = Product.objects.filter(client_id=order.client_id, sku=insert.sku).first()
+        if product is None:
+            continue  # the SKU was deleted since the rule was saved; the timeline still names the rule
+        OrderLine.objects.create(order=order, product=product, sku=product.sku, name=product.name,
+                                 quantity=insert.quantity, unit_price=0, is_insert=True)
+    now = timezone.now()
+    for outcome in evaluation.outcomes:
+        if outcome.changes or outcome.notes or timeline_when_unchanged:
+            order_event_add(order=order, note=f"Rule “{outcome.rule.name}” matched: {outcome.summary}",
+                            user=user, actor=f"rule #{outcome.rule.pk}")
+        Rule.objects.filter(pk=outcome.rule.pk).update(match_count=F("match_count") + 1, last_matched_at=now)
+    held = False
+    for planned in after.holds:
+        hold_place(order=order.pk, kind=planned.kind, reason=planned.reason, user=user,
+                   actor=f"rule #{planned.rule.pk}", rule=planned.rule, until_date=planned.until_date)
+        held = True
+    return held
+
+
+def _warehouse_excluded(order: Order) -> bool:
+    if order.warehouse_id is None:
+        return False
+    if order.forced_warehouse_id and order.forced_warehouse_id != order.warehouse_id:
+        return True
+    allowed = {w.pk for w in order.allowed_warehouses.all()}
+    return bool(allowed) and order.warehouse_id not in allowed
+
+
+@transaction.atomic
+def order_rules_apply(*, order: Order | int, user=None, rules: list[Rule] | None = None,
+                      timeline_when_unchanged: bool = True) -> ApplyResult:
+    """Run the active rules, in order, on one open order and write what they change.
+
+    Each matching rule is written to the timeline with its changes. An allocated order whose warehouse a
+    rule now excludes gives its stock back and goes back to received, to be routed again. Orders already
+    being picked are left alone.
+    """
+    order_id = order if isinstance(order, int) else order.pk
+    locked = order_lock(order_id)
+    if locked.status not in RERUN_STATUSES:
+        return ApplyResult(evaluation=None)
+    fresh = orders_for_rules(Order.objects.filter(pk=order_id)).get()
+    evaluation = rules_evaluate(rules if rules is not None else rules_active(), facts_for_orders([fresh])[0])
+    if not evaluation.matched:
+        return ApplyResult(evaluation=evaluation)
+    held = _write(evaluation, user=user, timeline_when_unchanged=timeline_when_unchanged)
+    result = ApplyResult(evaluation=evaluation, held=held)
+    fresh = Order.objects.prefetch_related("allowed_warehouses").get(pk=order_id)
+    if fresh.status in (OrderStatus.ALLOCATED, OrderStatus.BACKORDERED) and _warehouse_excluded(fresh):
+        order_allocations_release(order=fresh, user=user, reason="Re-routed by a rule")
+        order_transition(order=fresh.pk, to_status=OrderStatus.RECEIVED, user=user,
+                         note="A rule changed the warehouse: routing again", actor="rules",
+                         extra_fields={"warehouse": None})
+        result.rerouted = True
+    if not isinstance(order, int):
+        order.refresh_from_db()
+    return result
+
+
+@dataclass
+class RerunReport:
+    examined: int = 0
+    matched: int = 0
+    changed: int = 0
+    held: int = 0
+    rerouted: int = 0
+    order_numbers: list[str] = field(default_factory=list)
+
+
+def rules_rerun(*, user=None, client=None) -> RerunReport:
+    """Run the active rules again on every open order not yet being picked (optionally of one client).
+
+    Each order is its own transaction; only rules that change something are written to the timeline.
+    """
+    report = RerunReport()
+    rules = rules_active()
+    qs = Order.objects.filter(status__in=RERUN_STATUSES)
+    if client is not None:
+        qs = qs.filter(client=client)
+    for order_id in qs.order_by("pk").values_list("pk", flat=True):
+        result = order_rules_apply(order=order_id, user=user, rules=rules, timeline_when_unchanged=False)
+        report.examined += 1
+        if result.evaluation is None or not result.evaluation.matched:
+            continue
+        report.matched += 1
+        if result.changed:
+            report.changed += 1
+            report.order_numbers.append(result.evaluation.facts.order.order_number)
+        report.held += int(result.held)
+        report.rerouted += int(result.rerouted)
+    return report
+
+
+# --- trying ----------------------------------------------------------------------------------------------
+
+@dataclass
+class TryMatch:
+    order: Order
+    changes: list[str]
+    notes: list[str]
+
+
+@dataclass
+class TryReport:
+    days: int
+    since: datetime.datetime
+    examined: int
+    matches: list[TryMatch]
+    capped: bool = False
+
+    @property
+    def changing(self) -> int:
+        return sum(1 for m in self.matches if m.changes)
+
+
+def rule_try(*, rule: Rule, days: int, orders) -> TryReport:
+    """Evaluate one rule (saved or draft, active or not) on the orders received in the last `days` days,
+    among `orders` (a queryset already scoped to the user), and report what it would change. Writes nothing.
+
+    Raises DomainError for a number of days outside 1..365.
+    """
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_TRY_DAYS:
+        raise DomainError(f"Try a rule on 1 to {MAX_TRY_DAYS} days of orders.", field="days")
+    since = timezone.now() - datetime.timedelta(days=days)
+    qs = orders.filter(received_at__gte=since, parent__isnull=True)
+    if rule.client_id is not None:
+        qs = qs.filter(client_id=rule.client_id)
+    ids = list(qs.order_by("-received_at", "-pk").values_list("pk", flat=True)[:MAX_TRY_ORDERS + 1])
+    capped = len(ids) > MAX_TRY_ORDERS
+    ids = ids[:MAX_TRY_ORDERS]
+    loaded = orders_for_rules(Order.objects.filter(pk__in=ids)).order_by("-received_at", "-pk")
+    matches = []
+    for facts in facts_for_orders(loaded):
+        evaluation = rules_evaluate([rule], facts)
+        for outcome in evaluation.outcomes:
+            matches.append(TryMatch(order=facts.order, changes=outcome.changes, notes=outcome.notes))
+    return TryReport(days=days, since=since, examined=len(ids), matches=matches, capped=capped)

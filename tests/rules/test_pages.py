@@ -1,0 +1,185 @@
+"""The rule pages and the holds page, through Django's test client."""
+
+import pytest
+from django.urls import reverse
+
+from orders.holds.models import Hold
+from orders.holds.services import hold_place
+from orders.rules.models import Rule
+from tests.factories import OrderFactory, ProductFactory, make_user
+from tests.rules.factories import HoldFactory, RuleFactory, order_with_lines
+
+pytestmark = pytest.mark.django_db
+
+
+def rows(conditions=(), actions=()):
+    data = {"cond-TOTAL_FORMS": str(len(conditions)), "cond-INITIAL_FORMS": "0",
+            "act-TOTAL_FORMS": str(len(actions)), "act-INITIAL_FORMS": "0"}
+    for i, (field, op, value) in enumerate(conditions):
+        data.update({f"cond-{i}-field": field, f"cond-{i}-op": op, f"cond-{i}-value": value})
+    for i, (kind, value) in enumerate(actions):
+        data.update({f"act-{i}-type": kind, f"act-{i}-value": value})
+    return data
+
+
+def test_manager_writes_a_rule_on_the_page(client, manager, client_a):
+    ProductFactory(client=client_a, sku="FLYER-01")
+    client.force_login(manager)
+
+    response = client.post(reverse("rules:create"), {
+        "name": "Flyer for big orders", "client": client_a.pk, "position": "10", "description": "",
+        **rows([("order_total", "gte", "100"), ("", "in", "")], [("add_insert", "FLYER-01 x 2"), ("", "")]),
+    })
+
+    rule = Rule.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("rules:try", args=[rule.pk])
+    assert (rule.is_active, rule.conditions, rule.actions) == (False, [
+        {"field": "order_total", "op": "gte", "value": "100.00"}], [
+        {"type": "add_insert", "value": {"sku": "FLYER-01", "quantity": 2}}])
+
+
+def test_invalid_rule_shows_errors_on_the_page(client, manager):
+    client.force_login(manager)
+
+    response = client.post(reverse("rules:create"), {
+        "name": "Broken", "position": "10", **rows([("order_total", "gt", "many")], [("hold", "")]),
+    })
+
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Condition 1 (Order total): &#x27;many&#x27; is not a number." in text
+    assert "Action 1 (Put on hold): a hold needs a reason." in text
+    assert 'value="many"' in text  # what the manager typed stays in the box
+    assert not Rule.objects.exists()
+
+
+def test_editing_shows_saved_values(client, manager):
+    rule = RuleFactory(conditions=[{"field": "ship_state", "op": "in", "value": ["AK", "HI"]}],
+                       actions=[{"type": "hold_until", "value": {"days": 2}}])
+    client.force_login(manager)
+
+    text = client.get(reverse("rules:edit", args=[rule.pk])).content.decode()
+
+    assert 'value="AK, HI"' in text
+    assert 'value="2"' in text
+
+
+def test_try_page_and_switch(client, manager, client_a):
+    order_with_lines(client=client_a, ship_state="AK", order_number="AK-9")
+    rule = RuleFactory(is_active=False, conditions=[{"field": "ship_state", "op": "in", "value": ["AK"]}])
+    client.force_login(manager)
+
+    text = client.get(reverse("rules:try", args=[rule.pk]), {"days": 7}).content.decode()
+    assert "Would have matched 1 of 1 order received in the last 7 days" in text
+    assert "AK-9" in text
+    assert "tags + ruled" in text
+
+    client.post(reverse("rules:switch", args=[rule.pk]))
+    rule.refresh_from_db()
+    assert rule.is_active
+
+
+def test_rule_list_and_rerun(client, manager, django_assert_max_num_queries):
+    for _ in range(4):
+        RuleFactory()
+    order = order_with_lines()
+    client.force_login(manager)
+
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("rules:list"))
+    assert response.status_code == 200
+    rerun = client.post(reverse("rules:rerun"), follow=True)
+
+    order.refresh_from_db()
+    assert order.tags == ["ruled"]
+    assert "Active rules re-run on 1 open orders: 1 matched, 1 changed" in rerun.content.decode()
+
+
+def test_rule_pages_are_for_managers(client, client_user_a):
+    client.force_login(client_user_a)
+    assert client.get(reverse("rules:list")).status_code == 403
+    assert client.get(reverse("rules:create")).status_code == 403
+
+
+def test_holds_page_counts_by_reason_and_releases(client, manager, django_assert_max_num_queries):
+    for kind in ("fraud", "fraud", "payment", "manual"):
+        HoldFactory(kind=kind)
+    client.force_login(manager)
+
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("holds:list"))
+    counts = {k: n for k, _, n in response.context["counts"]}
+    assert (counts["fraud"], counts["payment"], counts["manual"], counts["address"]) == (2, 1, 1, 0)
+
+    fraud_only = client.get(reverse("holds:list"), {"kind": "fraud"})
+    assert len(fraud_only.context["page"]) == 2
+
+    hold = Hold.objects.filter(kind="payment").get()
+    client.post(reverse("holds:release", args=[hold.pk]), {"note": "paid by phone"})
+    hold.refresh_from_db()
+    assert (hold.released_by, hold.release_note) == (manager, "paid by phone")
+    released = client.get(reverse("holds:list"), {"state": "released"})
+    assert [h.pk for h in released.context["page"]] == [hold.pk]
+
+
+def test_client_user_sees_and_releases_only_its_own_holds(client, client_a, client_user_a):
+    mine = HoldFactory(order__channel__client=client_a, kind="client")
+    warehouse_hold = HoldFactory(order=mine.order, kind="fraud")
+    HoldFactory(kind="client")  # another client's
+    client.force_login(client_user_a)
+
+    page = client.get(reverse("holds:list"))
+    assert {h.pk for h in page.context["page"]} == {mine.pk, warehouse_hold.pk}
+    assert "by the warehouse" in page.content.decode()
+
+    refused = client.post(reverse("holds:release", args=[warehouse_hold.pk]), follow=True,
+                          HTTP_REFERER=reverse("holds:list"))
+    assert "released by the warehouse, not by the client" in refused.content.decode()
+    client.post(reverse("holds:release", args=[mine.pk]))
+    mine.refresh_from_db()
+    warehouse_hold.refresh_from_db()
+    assert (mine.is_open, warehouse_hold.is_open) == (False, True)
+
+
+def test_address_correction_page(client, manager):
+    order = OrderFactory(ship_state="NC")
+    hold = hold_place(order=order, kind="address", reason="ZIP 29201 is in SC, not NC.")
+    client.force_login(manager)
+    url = reverse("holds:address", args=[hold.pk])
+    form = {"ship_name": "Avery", "ship_address1": "1200 Senate St", "ship_city": "Columbia",
+            "ship_postal_code": "29201", "ship_country": "US"}
+
+    still_bad = client.post(url, {**form, "ship_state": "NC"})
+    assert "ZIP 29201 is in SC, not NC." in still_bad.content.decode()
+    hold.refresh_from_db()
+    assert hold.is_open
+
+    fixed = client.post(url, {**form, "ship_state": "SC"})
+    assert fixed.status_code == 302
+    hold.refresh_from_db()
+    order.refresh_from_db()
+    assert (hold.is_open, order.status, order.ship_state) == (False, "received", "SC")
+
+
+def test_order_page_shows_holds_and_rule_decisions(client, manager):
+    order = order_with_lines(carrier_code="freightco", tags=["wholesale"])
+    hold_place(order=order, kind="fraud", reason="Billing country NG differs")
+    client.force_login(manager)
+
+    text = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+
+    assert "Carrier: freightco" in text
+    assert "wholesale" in text
+    assert "Billing country NG differs" in text
+
+
+def test_navigation_shows_rules_to_managers_only(client, manager):
+    client.force_login(manager)
+    nav = {i["label"]: i for i in client.get(reverse("rules:list")).context["nav_items"]}
+    assert nav["Rules"]["active"]
+    assert not nav["Orders"]["active"]
+    client.force_login(make_user("client"))
+    labels = [i["label"] for i in client.get(reverse("holds:list")).context["nav_items"]]
+    assert "Holds" in labels
+    assert "Rules" not in labels
