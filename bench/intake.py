@@ -1,6 +1,6 @@
 """Order intake benchmark: N signed Shopify webhooks through the real HTTP path, then processed.
 
-    .venv/bin/python bench/intake.py            # N=300 on a throw-away SQLite database
+    .venv/bin/python bench/intake.py            # N=200 on a throw-away SQLite database
     BENCH_INTAKE_ORDERS=1000 DATABASE_URL=postgres://.../dh_bench .venv/bin/python bench/intake.py
 
 Three figures, all in one run on the same machine and database:
@@ -52,7 +52,7 @@ from orders.intake.simulator import webhooks  # noqa: E402
 from orders.intake.tasks import webhook_delivery_process_task  # noqa: E402
 from orders.models import Order, OrderEvent, OrderLine, SalesChannel, WebhookDelivery  # noqa: E402
 
-N = int(os.environ.get("BENCH_INTAKE_ORDERS", "300"))
+N = int(os.environ.get("BENCH_INTAKE_ORDERS", "200"))
 
 
 def setup():

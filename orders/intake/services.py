@@ -46,6 +46,7 @@ from orders.services import (
     order_create,
     order_event_add,
     order_hold,
+    order_release_hold,
     order_transition,
     unknown_sku_reason,
 )
@@ -157,6 +158,10 @@ def order_update_from_storefront(*, order: Order, intake: IntakeOrder, actor: st
     order_event_add(order=locked, actor=actor, note=f"Updated from the storefront: {', '.join(what)}.")
     if unknown and locked.status != OrderStatus.ON_HOLD:
         order_hold(order=locked, reason=unknown_sku_reason(locked.client, unknown), actor=actor)
+    elif not unknown and locked.status == OrderStatus.ON_HOLD and locked.hold_reason.startswith("Unknown SKU"):
+        # the storefront fixed the SKUs it was held for; other holds stay for a person to release
+        order_release_hold(order=locked, actor=actor, note="Released: every SKU is known after the storefront "
+                                                           "change")
     elif locked.status in (OrderStatus.ALLOCATED, OrderStatus.BACKORDERED) and (
             lines_changed or ROUTING_FIELDS & set(changed)):
         order_transition(order=locked, to_status=OrderStatus.RECEIVED, actor=actor,
