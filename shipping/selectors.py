@@ -136,3 +136,11 @@ def sort_state(pick_list: PickList) -> list[dict]:
         rows.append({"entry": entry, "sorted": sum(lk.sorted_quantity for lk in links),
                      "picked": sum(lk.picked_quantity for lk in links)})
     return rows
+
+
+def pick_exceptions(*, user, limit: int = 15) -> QuerySet[PickListOrder]:
+    """Orders that left a pick list after a short pick (backordered or held), newest first, for managers."""
+    lists = pick_list_list(user=user).values("pk")
+    return (PickListOrder.objects.filter(pick_list__in=lists, outcome__in=[PickListOrder.Outcome.BACKORDERED,
+                                                                         PickListOrder.Outcome.ON_HOLD])
+            .select_related("order", "pick_list").order_by("-closed_at", "-pk")[:limit])

@@ -38,6 +38,7 @@ from shipping.picking import (
     wave_release,
 )
 from shipping.selectors import (
+    pick_exceptions,
     pick_list_get,
     pick_list_get_by_number,
     pick_list_list,
@@ -98,6 +99,7 @@ def pick_list_index(request):
                     if access.is_manager else None)
     return render(request, "shipping/pick_list_index.html", {
         "pick_lists": lists, "status": status, "statuses": PickListStatus.choices, "release_form": release_form,
+        "exceptions": pick_exceptions(user=request.user) if access.is_manager else [],
     })
 
 

@@ -182,3 +182,31 @@ def test_scanning_a_list_barcode_opens_it(client, picker, floor, warehouse, item
     assert response.url == reverse("shipping:detail", args=[pick_list.pk])
     missing = client.post(reverse("shipping:open"), {"code": "PL-NOPE"}, follow=True)
     assert "No pick list PL-NOPE" in missing.content.decode()
+
+
+def test_manager_sees_why_a_short_pick_stopped_an_order(client, manager, picker, floor, warehouse, item):
+    from shipping.picking import pick_list_line_short
+
+    order = allocated_order(warehouse, [(item, floor["A-01-01-A"], 1)], order_number="SHORT-1")
+    pick_list = pick_list_start(pick_list=pick_list_release_single(order=order), user=picker)
+    pick_list_line_short(pick_list=pick_list, line_id=pick_list.lines.get().pk, user=picker)
+    client.force_login(manager)
+
+    body = client.get(reverse("shipping:pick_lists")).content.decode()
+
+    assert "Short picks that stopped an order" in body
+    assert "SHORT-1" in body
+    assert "not found at A-01-01-A" in body
+
+
+def test_admin_shows_pick_lists_read_only_and_short_pick_rules(client, floor, warehouse, item):
+    from django.contrib.auth import get_user_model
+
+    pick_list = pick_list_release_single(order=allocated_order(warehouse, [(item, floor["A-01-01-A"], 1)]))
+    admin_user = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw-for-tests-123")
+    client.force_login(admin_user)
+
+    assert client.get(reverse("admin:shipping_picklist_changelist")).status_code == 200
+    assert client.get(reverse("admin:shipping_picklist_change", args=[pick_list.pk])).status_code == 200
+    assert client.get(reverse("admin:shipping_picklist_add")).status_code == 403
+    assert client.get(reverse("admin:shipping_shortpickrule_add")).status_code == 200
