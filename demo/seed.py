@@ -283,6 +283,7 @@ def seed_demo() -> dict:
     orders += seed_routing_demo(clients)
     rules = seed_rules_and_holds(clients, manager)
     seed_pick_lists(manager)
+    seed_stock_control_demo(clients, manager)
     return {"users": users, "receipts": receipts, "orders": orders, "rules": rules}
 
 
@@ -347,6 +348,62 @@ def seed_routing_demo(clients: dict[str, Client]) -> int:
     return created
 
 
+STOCK_DEMO_ASN = "DEMO-ASN-1"
+
+
+def seed_stock_control_demo(clients: dict[str, Client], manager) -> dict:
+    """Stock control's demo (issue 8): a month of sales, reorder settings, an ASN to receive, a count to approve.
+
+    Sales are real SHIP ledger rows dated today (velocity counts the last 30 days), taken from SKUs no demo
+    order uses. Idempotent: skipped once the demo ASN exists.
+    """
+    from inventory.choices import MovementKind
+    from inventory.counting import cycle_count_create, cycle_count_record, cycle_count_submit
+    from inventory.models import InboundShipment
+    from inventory.receiving import inbound_create
+    from inventory.reorder import reorder_setting_save
+    from inventory.services import stock_remove
+    from orders.models import OrderLine
+
+    cascade = clients["CASCADE"]
+    if InboundShipment.objects.filter(client=cascade, reference=STOCK_DEMO_ASN).exists():
+        return {}
+    slc = Warehouse.objects.get(code="SLC")
+    ordered = set(OrderLine.objects.values_list("sku", flat=True))
+    levels = list(
+        StockLevel.objects.filter(product__client=cascade, product__is_lot_tracked=False, location__warehouse=slc,
+                                  location__kind=LocationKind.PICK, allocated=0, on_hand__gte=12)
+        .exclude(product__sku__in=ordered).select_related("product").order_by("product__sku")[:8]
+    )
+    rng = random.Random(826)
+    for i, level in enumerate(levels):
+        sold = level.on_hand - (2 + i) if i < 3 else rng.randint(2, level.on_hand // 3)
+        stock_remove(stock_level_id=level.pk, quantity=sold, kind=MovementKind.SHIP, reference="DEMO-SALES",
+                     reason="Demo: the month's sales", user=manager)
+        # The first three are now short of their reorder point; the last is far overstocked for its sales.
+        point, quantity = (40, 60) if i < 3 else ((1, 2) if i == len(levels) - 1 else (5, 80))
+        reorder_setting_save(product=level.product, warehouse=slc, reorder_point=point, reorder_quantity=quantity,
+                             user=manager)
+    if len(levels) >= 5:
+        inbound_create(client=cascade, warehouse=slc, reference=STOCK_DEMO_ASN, user=manager,
+                       expected_date=timezone.localdate() + datetime.timedelta(days=2), carrier="Freight",
+                       # the first low SKU's refill is on its way (inbound lifts it out of "under")
+                       lines=[{"product": lv.product, "quantity": 48} for lv in (levels[0], *levels[3:5])])
+    counted = list(StockLevel.objects.filter(location__warehouse=slc, location__kind=LocationKind.RESERVE,
+                                             on_hand__gt=0, allocated=0).order_by("location__walk_sequence")[:2])
+    if len(counted) == 2:
+        count = cycle_count_create(warehouse=slc, user=manager, location_ids=[lv.location_id for lv in counted],
+                                   approval_threshold=5)
+        surplus_line = count.lines.filter(location_id=counted[1].location_id).order_by("pk").first()
+        for line in count.lines.order_by("pk"):
+            level = StockLevel.objects.get(product_id=line.product_id, location_id=line.location_id,
+                                           lot_number=line.lot_number)
+            # every bin matches but one, where the counter found 8 more than the system knew of
+            cycle_count_record(line=line, counted_quantity=level.on_hand + (8 if line.pk == surplus_line.pk else 0),
+                               user=manager)
+        cycle_count_submit(count=count, user=manager)
+    return {"sales_skus": len(levels)}
+
 def seed_pick_lists(manager) -> int:
     """Pick lists ready to print: a batch cart and single lists in Salt Lake City, a wave in Nashville.
 
@@ -354,19 +411,17 @@ def seed_pick_lists(manager) -> int:
     the routing service, so the lists exist as soon as the seed commits whether Celery runs inline or not.
     """
     from orders.choices import OrderStatus
-    from orders.exceptions import InvalidTransition
-    from orders.routing import order_route
     from shipping.exceptions import PickingError
     from shipping.models import PickList
     from shipping.picking import pick_lists_release_due, wave_release
 
     if PickList.objects.exists():
         return 0
+    from orders.tasks import order_route_task
+
     for order in Order.objects.filter(status=OrderStatus.RECEIVED, order_number__startswith="DEMO-").order_by("pk"):
-        try:
-            order_route(order=order, actor="demo seed")
-        except InvalidTransition:
-            continue
+        # The routing task's own steps, inline: rules and hold checks first (a held order is not routed).
+        order_route_task(order.pk)
     released = 0
     for warehouse in Warehouse.objects.order_by("code"):
         try:

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from inventory.choices import INBOUND_OPEN_STATUSES, MovementKind, StockStatus
@@ -81,6 +81,9 @@ class StockFigureFilters:
     sku: str = ""
     product_id: int | None = None
     ordering: str = "sku"  # a key of ORDERINGS, '-' in front for descending
+    # Internal: limit every aggregate to these products and warehouses (the page-first plan).
+    product_ids: tuple[int, ...] = ()
+    warehouse_ids: tuple[int, ...] = ()
 
 
 @dataclass
@@ -161,6 +164,12 @@ def _scope_clauses(*, access_client_id, access_warehouse_ids, filters: StockFigu
     if filters.product_id is not None:
         clauses.append(f"{product_alias}.id = %s")
         params.append(filters.product_id)
+    if filters.product_ids:
+        clauses.append(f"{product_alias}.id IN ({', '.join(['%s'] * len(filters.product_ids))})")
+        params.extend(filters.product_ids)
+    if filters.warehouse_ids:
+        clauses.append(f"{warehouse_column} IN ({', '.join(['%s'] * len(filters.warehouse_ids))})")
+        params.extend(filters.warehouse_ids)
     if filters.sku:
         clauses.append(f"{product_alias}.sku = %s")
         params.append(filters.sku)
@@ -188,6 +197,9 @@ def figures_sql(*, access, filters: StockFigureFilters, now: datetime.datetime |
         return _scope_clauses(access_client_id=client_id, access_warehouse_ids=warehouse_ids, filters=filters,
                               product_alias=product_alias, warehouse_column=warehouse_column)
 
+    # On PostgreSQL each grouped CTE is computed once and hash-joined; inlined, the planner may choose a
+    # nested loop over a million groups when it hopes to stop early for the LIMIT.
+    mat = "MATERIALIZED " if connection.vendor == "postgresql" else ""
     sl, loc, p, m = _table(StockLevel), _table(Location), _table(Product), _table(StockMovement)
     il, ish, rs = _table(InboundLine), _table(InboundShipment), _table(ReorderSetting)
     cl, wh = _table(Client), _table(Warehouse)
@@ -196,7 +208,7 @@ def figures_sql(*, access, filters: StockFigureFilters, now: datetime.datetime |
     lv_where, lv_params = scope("p", "loc.warehouse_id")
     params += [LocationKind.TRANSIT, *lv_params]
     lv = f"""
-      lv AS (
+      lv AS {mat}(
         SELECT sl.product_id, loc.warehouse_id, SUM(sl.on_hand) AS on_hand, SUM(sl.allocated) AS allocated,
                MIN(sl.created_at) AS first_at
         FROM {sl} sl JOIN {loc} loc ON loc.id = sl.location_id JOIN {p} p ON p.id = sl.product_id
@@ -207,7 +219,7 @@ def figures_sql(*, access, filters: StockFigureFilters, now: datetime.datetime |
     sa_where, sa_params = scope("p", "loc.warehouse_id")
     params += [_dt(since_30), MovementKind.SHIP, _dt(since_90), *sa_params]
     sales = f"""
-      sales AS (
+      sales AS {mat}(
         SELECT m.product_id, loc.warehouse_id,
                SUM(CASE WHEN m.created_at >= %s THEN m.quantity ELSE 0 END) AS sold_30,
                SUM(m.quantity) AS sold_90
@@ -221,7 +233,7 @@ def figures_sql(*, access, filters: StockFigureFilters, now: datetime.datetime |
     open_statuses = sorted(INBOUND_OPEN_STATUSES)
     params += [*open_statuses, *in_params, LocationKind.TRANSIT, *tr_params]
     inbound = f"""
-      inb AS (
+      inb AS {mat}(
         SELECT product_id, warehouse_id, SUM(qty) AS qty FROM (
           SELECT il.product_id, s.warehouse_id,
                  il.expected_quantity - il.received_quantity - il.damaged_quantity AS qty
@@ -308,14 +320,70 @@ def _row_to_figure(columns: list[str], row) -> StockFigure:
     )
 
 
+# Orderings that need no figure: the page's rows can be chosen before anything is aggregated.
+PAGE_FIRST_ORDERINGS = {"sku": "p.sku", "warehouse": "w.code", "client": "c.name"}
+
+
+def _run(sql: str, params: list) -> tuple[list[str], list]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.description is None:
+            return [], []
+        return [col[0] for col in cursor.description], cursor.fetchall()
+
+
+def _pairs_page(*, access, filters: StockFigureFilters, limit: int, offset: int) -> tuple[list, int]:
+    """Choose one page of (product, warehouse) pairs in SKU/warehouse/client order, and count them all."""
+    client_id = access.client_id
+    warehouse_ids = access.warehouse_ids if access.client_id is None else None
+    where, params = _scope_clauses(access_client_id=client_id, access_warehouse_ids=warehouse_ids, filters=filters,
+                                   product_alias="p", warehouse_column="loc.warehouse_id")
+    sl, loc, p, wh, cl = _table(StockLevel), _table(Location), _table(Product), _table(Warehouse), _table(Client)
+    outer_where, outer_params = _scope_clauses(access_client_id=client_id, access_warehouse_ids=warehouse_ids,
+                                               filters=filters, product_alias="p", warehouse_column="w.id")
+    key = filters.ordering.lstrip("-")
+    direction = "DESC" if filters.ordering.startswith("-") else "ASC"
+    # Walk products × warehouses in the wanted order and stop at the page's end: no aggregation at all.
+    _cols, rows = _run(
+        f"SELECT p.id, w.id FROM {p} p CROSS JOIN {wh} w JOIN {cl} c ON c.id = p.client_id "
+        f"WHERE EXISTS (SELECT 1 FROM {sl} sl JOIN {loc} loc ON loc.id = sl.location_id "
+        f"WHERE sl.product_id = p.id AND loc.warehouse_id = w.id AND loc.kind <> %s){_where(outer_where)} "
+        f"ORDER BY {PAGE_FIRST_ORDERINGS[key]} {direction}, p.sku ASC, w.code ASC LIMIT %s OFFSET %s",
+        [LocationKind.TRANSIT, *outer_params, limit, offset])
+    _cols, count = _run(
+        f"SELECT COUNT(*) FROM (SELECT DISTINCT sl.product_id, loc.warehouse_id FROM {sl} sl "
+        f"JOIN {loc} loc ON loc.id = sl.location_id JOIN {p} p ON p.id = sl.product_id "
+        f"WHERE loc.kind <> %s{_where(where)}) x", [LocationKind.TRANSIT, *params])
+    return [tuple(row) for row in rows], int(count[0][0])
+
+
 def stock_figures_page(*, access, filters: StockFigureFilters, limit: int, offset: int,
                        now: datetime.datetime | None = None) -> StockFigurePage:
-    """Return one page of figures and the total row count, in a single query."""
+    """Return one page of figures and the total row count in a fixed number of queries.
+
+    Ordered by SKU, warehouse or client without a status filter, the page's pairs are chosen first
+    (index order, no aggregation) and the figures computed for those 50 only: three queries. Filtered by
+    status or ordered by a figure, every row's figures must be known: one query over everything.
+    """
+    if not filters.status and filters.ordering.lstrip("-") in PAGE_FIRST_ORDERINGS:
+        pairs, total = _pairs_page(access=access, filters=filters, limit=limit, offset=offset)
+        if not pairs:
+            return StockFigurePage(rows=[], total=total)
+        narrowed = replace(filters, product_ids=tuple(sorted({p for p, _ in pairs})),
+                           warehouse_ids=tuple(sorted({w for _, w in pairs})))
+        sql, params = figures_sql(access=access, filters=narrowed, now=now)
+        columns, rows = _run(sql, [*params, len(pairs) * len(narrowed.warehouse_ids), 0])
+        by_pair = {(fig.product_id, fig.warehouse_id): fig for fig in (_row_to_figure(columns, r) for r in rows)}
+        return StockFigurePage(rows=[by_pair[pair] for pair in pairs if pair in by_pair], total=total)
     sql, params = figures_sql(access=access, filters=filters, now=now)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, limit, offset])
-        columns = [col[0] for col in cursor.description]
-        rows = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        # Grouped CTEs carry no statistics, so the planner guesses a few thousand rows and picks nested
+        # loops over what are a million; hash joins are right at every size here.
+        with transaction.atomic():
+            _run("SET LOCAL enable_nestloop = off", [])
+            columns, rows = _run(sql, [*params, limit, offset])
+    else:
+        columns, rows = _run(sql, [*params, limit, offset])
     total = int(rows[0][columns.index("total_count")]) if rows else 0
     if not rows and offset:
         total = stock_figures_page(access=access, filters=filters, limit=1, offset=0, now=now).total
@@ -327,9 +395,12 @@ def stock_figures_iter(*, access, filters: StockFigureFilters, now: datetime.dat
     """Yield every figures row through a server-side cursor (PostgreSQL), for streaming exports."""
     sql, params = figures_sql(access=access, filters=filters, now=now, paginate=False)
     connection.ensure_connection()
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, params)
-        columns = [col[0] for col in cursor.description]
-        while rows := cursor.fetchmany(chunk_size):
-            for row in rows:
-                yield _row_to_figure(columns, row)
+    with transaction.atomic():  # read-only; keeps the server-side cursor and the planner setting together
+        if connection.vendor == "postgresql":
+            _run("SET LOCAL enable_nestloop = off", [])
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            columns = [col[0] for col in cursor.description]
+            while rows := cursor.fetchmany(chunk_size):
+                for row in rows:
+                    yield _row_to_figure(columns, row)

@@ -36,6 +36,8 @@ def bar_chart(*, categories: list[str], series: dict[str, list[float]], title: s
     totals = ([sum(series[name][i] for name in names) for i in range(len(categories))] if stacked
               else [max((series[name][i] for name in names), default=0) for i in range(len(categories))])
     y_max = _nice_max(max(totals, default=0))
+    if all(float(v).is_integer() for values in series.values() for v in values):
+        y_max = max(y_max, 4)  # counts: whole-number gridlines
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
              f'xmlns="http://www.w3.org/2000/svg">', f"<title>{escape(title)}</title>",
              f'<text x="{left}" y="16" font-size="13" font-weight="700" fill="#1b1f24">{escape(title)}</text>']

@@ -2,8 +2,8 @@
 
 What the data supports now: orders received and shipped per day (the order timeline's SHIPPED events),
 backlog by status and age, cycle time received → shipped (median, 90th percentile) and on-time shipping
-against the ship cut-off. Pick accuracy needs packing's mis-pick records (issue 6) and return rate and
-survey rating need returns (issue 7): they read "no data yet" until those selectors exist.
+against the ship cut-off, and pick errors per 1,000 lines (mis-picks caught at packing). Wrong-item
+returns, return rate and survey rating need returns (issue 7): they read "no data yet" until it lands.
 """
 
 from __future__ import annotations
@@ -66,6 +66,8 @@ class Kpis:
     pick_accuracy: float | None = None
     return_rate: float | None = None
     survey_rating: float | None = None
+    mispicks: int = 0
+    lines_shipped: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -79,7 +81,8 @@ class Kpis:
                         for b in self.backlog],
             "cycle_time_hours": {"median": _round(self.cycle_hours_median), "p90": _round(self.cycle_hours_p90)},
             "on_time_rate": _round(self.on_time_rate, 4), "ship_cutoff_hour": ship_cutoff_hour(),
-            "pick_accuracy_per_1000_lines": _round(self.pick_accuracy), "return_rate": _round(self.return_rate, 4),
+            "pick_errors_per_1000_lines": _round(self.pick_accuracy), "mispicks_caught": self.mispicks,
+            "lines_shipped": self.lines_shipped, "return_rate": _round(self.return_rate, 4),
             "survey_rating": _round(self.survey_rating), "no_data_yet": self.unavailable,
         }
 
@@ -177,10 +180,28 @@ def kpis_compute(*, user, filters: KpiFilters, now: datetime.datetime | None = N
 
 
 def _add_quality_kpis(kpis: Kpis, *, user, filters: KpiFilters) -> None:
-    """Pick accuracy, return rate and survey rating, once packing and returns provide their selectors."""
+    """Pick accuracy from packing's caught mis-picks; return rate and survey rating once returns exist."""
+    from shipping.selectors import mispick_list
+
     kpis.unavailable = {
-        "pick_accuracy": "No data yet: mis-picks are recorded by packing (issue 6) and wrong-item returns by "
-                         "returns (issue 7).",
         "return_rate": "No data yet: returns arrive with issue 7.",
         "survey_rating": "No data yet: post-delivery surveys arrive with issue 7.",
     }
+    lines = (_scoped_orders(user, filters)
+             .annotate(shipped_at=Min("events__created_at", filter=Q(events__to_status=OrderStatus.SHIPPED)))
+             .filter(shipped_at__gte=filters.start_at, shipped_at__lt=filters.end_at)
+             .aggregate(n=Count("lines", distinct=True))["n"] or 0)
+    mispicks = mispick_list(user=user).filter(created_at__gte=filters.start_at, created_at__lt=filters.end_at)
+    if filters.warehouse_id is not None:
+        mispicks = mispicks.filter(shipment__warehouse_id=filters.warehouse_id)
+    if filters.client_id is not None:
+        mispicks = mispicks.filter(shipment__order__client_id=filters.client_id)
+    caught = mispicks.count()
+    kpis.mispicks = caught
+    kpis.lines_shipped = lines
+    if lines:
+        kpis.pick_accuracy = caught * 1000 / lines
+    else:
+        kpis.unavailable["pick_accuracy"] = "No order lines shipped in this period."
+    kpis.unavailable["wrong_item_returns"] = ("Wrong-item returns are not counted yet (returns arrive with "
+                                              "issue 7); pick errors are the mis-picks caught at packing.")

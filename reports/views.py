@@ -27,9 +27,10 @@ def _cycle_histogram(hours: list[float]) -> list[int]:
 @role_required(Role.MANAGER)
 def dashboard_view(request):
     """The manager's dashboard: flow, backlog, speed and quality over a chosen period, as charts."""
-    form = KpiFilterForm(request.GET or None, warehouses=warehouse_list(user=request.user),
-                         clients=client_list(user=request.user))
     today = timezone.localdate()
+    form = KpiFilterForm(request.GET or None, warehouses=warehouse_list(user=request.user),
+                         clients=client_list(user=request.user),
+                         initial={"date_from": today - datetime.timedelta(days=13), "date_to": today})
     filters = KpiFilters(date_from=today - datetime.timedelta(days=13), date_to=today)
     if form.is_bound:
         if form.is_valid():
@@ -41,11 +42,12 @@ def dashboard_view(request):
     charts = {
         "flow": bar_chart(categories=day_labels, title="Orders received and shipped per day", series={
             "Received": [n for _, n in kpis.received_per_day], "Shipped": [n for _, n in kpis.shipped_per_day]}),
-        "backlog": bar_chart(categories=[b["label"] for b in kpis.backlog], stacked=True,
+        "backlog": bar_chart(categories=[b["label"] for b in kpis.backlog], stacked=True, width=480, height=250,
                              title="Open orders by status and age", series={
                                  label: [b["buckets"][i] for b in kpis.backlog]
                                  for i, (label, _low, _high) in enumerate(AGE_BUCKETS)}),
         "cycle": bar_chart(categories=[b[0] for b in CYCLE_BUCKETS], title="Cycle time, received → shipped",
+                           width=480, height=250,
                            series={"Orders": _cycle_histogram(kpis.cycle_hours)}),
     }
     return render(request, "reports/dashboard.html", {

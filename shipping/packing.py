@@ -126,6 +126,11 @@ def pack_plan(*, order: Order, deliver_by: datetime.date | None = None) -> PackP
     Raises PackingError when an item fits no box (or the warehouse has no boxes).
     """
     box_types = list(box_types_for_order(order))
+    if order.box_type_code:  # a rule (orders.rules) chose the packaging
+        box_types = [b for b in box_types if b.code.lower() == order.box_type_code.lower()]
+        if not box_types:
+            raise PackingError(f"A rule requires box type {order.box_type_code}, which this warehouse does not "
+                               "have in stock for this client; add it or change the rule.")
     if not box_types:
         raise PackingError("This warehouse has no box types in stock; add boxes first.")
     boxes = [box_from_model(b) for b in box_types]

@@ -167,6 +167,10 @@ def rate_shop(
             continue
         if allowed and service.carrier_id not in allowed:
             best.eligible, best.note = False, f"{service.carrier.name} is not allowed by the client's rules."
+        elif order.carrier_code and service.carrier.code.lower() != order.carrier_code.lower():
+            best.eligible, best.note = False, f"A rule requires carrier {order.carrier_code}."
+        elif order.service_code and service.code.lower() != order.service_code.lower():
+            best.eligible, best.note = False, f"A rule requires service {order.service_code}."
         elif max_days is not None and service.transit_days > max_days:
             wanted = f"by {deliver_by:%Y-%m-%d}" if deliver_by else ServiceLevel(level).label.lower()
             best.eligible = False

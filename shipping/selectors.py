@@ -144,3 +144,15 @@ def pick_exceptions(*, user, limit: int = 15) -> QuerySet[PickListOrder]:
     return (PickListOrder.objects.filter(pick_list__in=lists, outcome__in=[PickListOrder.Outcome.BACKORDERED,
                                                                          PickListOrder.Outcome.ON_HOLD])
             .select_related("order", "pick_list").order_by("-closed_at", "-pk")[:limit])
+
+
+def mispick_list(*, user) -> QuerySet:
+    """Caught mis-picks (pack scans refused as wrong, extra or unknown) the user may see: staff by warehouse."""
+    from shipping.choices import MISPICK_RESULTS
+    from shipping.models import PackScan
+
+    access = user_access(user)
+    if access.is_client_user or not access.is_staff_member:
+        return PackScan.objects.none()
+    qs = PackScan.objects.filter(result__in=MISPICK_RESULTS).select_related("shipment")
+    return scope_by_warehouse(qs, user, field="shipment__warehouse")

@@ -184,29 +184,55 @@ def _stock_rows(n, warehouses):
                 ship(product, location, 1)
 
 
+PAGE_PLANS = [{}, {"ordering": "-warehouse"}, {"ordering": "-velocity"}, {"status": "healthy"}]
+
+
 def test_stock_page_query_count_does_not_grow_with_data(client, manager, slc):
     nsh = WarehouseFactory(code="NSH")
     client.force_login(manager)
     _stock_rows(2, [slc])
-    with CaptureQueriesContext(connection) as small:
-        assert client.get(reverse("inventory:stock"), {"status": ""}).status_code == 200
+    small = []
+    for params in PAGE_PLANS:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("inventory:stock"), params).status_code == 200
+        small.append(len(ctx))
 
     _stock_rows(40, [slc, nsh])
     ClientFactory.create_batch(3)
-    with CaptureQueriesContext(connection) as large:
-        response = client.get(reverse("inventory:stock"), {"ordering": "-velocity"})
+    for params, expected in zip(PAGE_PLANS, small, strict=True):
+        with CaptureQueriesContext(connection) as large:
+            response = client.get(reverse("inventory:stock"), params)
 
-    assert response.status_code == 200
-    assert len(response.context["rows"]) == 50
-    assert len(large) == len(small), [q["sql"][:120] for q in large.captured_queries]
+        assert response.status_code == 200
+        assert len(response.context["rows"]) == 50
+        assert len(large) == expected, (params, [q["sql"][:120] for q in large.captured_queries])
+
+
+def test_page_first_plan_and_full_plan_agree(manager, slc, monkeypatch):
+    from inventory import figures
+
+    _stock_rows(12, [slc, WarehouseFactory(code="NSH")])
+    access = user_access(manager)
+
+    first = stock_figures_page(access=access, filters=StockFigureFilters(ordering="sku"), limit=7, offset=7)
+    monkeypatch.setattr(figures, "PAGE_FIRST_ORDERINGS", {})  # force the one-statement plan
+    full = stock_figures_page(access=access, filters=StockFigureFilters(ordering="sku"), limit=100, offset=0).rows
+
+    assert first.total == 24
+    assert [(r.sku, r.warehouse_code, r.available, r.sold_30, r.status) for r in first.rows] == [
+        (r.sku, r.warehouse_code, r.available, r.sold_30, r.status) for r in full[7:14]]
 
 
 def test_stock_api_query_count_does_not_grow_with_data(manager_api, slc, django_assert_num_queries):
     _stock_rows(2, [slc])
     with CaptureQueriesContext(connection) as small:
+        assert manager_api.get(reverse("stock-list"), {"status": "healthy"}).status_code == 200
+    with CaptureQueriesContext(connection) as small_by_sku:
         assert manager_api.get(reverse("stock-list")).status_code == 200
     _stock_rows(60, [slc, WarehouseFactory(code="NSH")])
 
+    with django_assert_num_queries(len(small_by_sku)):
+        assert manager_api.get(reverse("stock-list"), {"page": 2}).status_code == 200
     with django_assert_num_queries(len(small)):
         body = manager_api.get(reverse("stock-list"), {"status": "healthy"}).json()
 

@@ -66,8 +66,8 @@ def test_kpis_on_known_data(manager, known_orders):
     backlog = {row["status"]: row["buckets"] for row in kpis.backlog}
     assert backlog[OrderStatus.ALLOCATED] == [0, 1, 0, 0]
     assert backlog[OrderStatus.RECEIVED] == [1, 0, 0, 0]
-    assert kpis.pick_accuracy is None
-    assert "issue 6" in kpis.unavailable["pick_accuracy"]
+    assert kpis.pick_accuracy is None  # the known orders have no lines
+    assert "No order lines shipped" in kpis.unavailable["pick_accuracy"]
 
 
 def test_kpis_scope_by_warehouse(manager, known_orders):
@@ -146,3 +146,22 @@ def test_non_manager_cannot_open_rebalancing(client):
     client.force_login(make_user(Role.PICKER))
 
     assert client.get(reverse("reports:rebalance")).status_code == 403
+
+
+def test_pick_errors_per_thousand_lines_come_from_mispicks_caught_at_packing(manager, known_orders):
+    from shipping.choices import ScanResult
+    from shipping.models import PackScan, Shipment
+
+    d1, _d2, d3 = known_orders["days"]
+    shipped = Order.objects.filter(status=OrderStatus.SHIPPED).order_by("pk")
+    for order in shipped:
+        for _ in range(4):
+            OrderLineFactory(order=order)  # 3 orders × 4 lines = 12 lines shipped
+    shipment = Shipment.objects.create(order=shipped[0], warehouse=known_orders["warehouse"])
+    PackScan.objects.create(shipment=shipment, barcode="X", result=ScanResult.WRONG_ITEM)
+    PackScan.objects.create(shipment=shipment, barcode="Y", result=ScanResult.ACCEPTED)
+
+    kpis = kpis_compute(user=manager, filters=KpiFilters(date_from=d3, date_to=known_orders["today"]))
+
+    assert (kpis.mispicks, kpis.lines_shipped) == (1, 12)
+    assert kpis.pick_accuracy == pytest.approx(1000 / 12)
