@@ -18,6 +18,7 @@ from orders.holds.api import HoldViewSet
 from orders.rules.api import RuleViewSet
 from reports.api.views import KpiView
 from returns.api.views import ReturnPolicyViewSet, ReturnViewSet
+from shipping.api.packing_views import BoxTypeViewSet, OrderRatesView, ShipmentViewSet
 from shipping.api.views import PickListViewSet
 from warehouses.api.views import LocationViewSet, WarehouseViewSet
 
@@ -39,6 +40,8 @@ router.register("users", UserViewSet, basename="user")
 router.register("rules", RuleViewSet, basename="rule")
 router.register("holds", HoldViewSet, basename="hold")
 router.register("pick-lists", PickListViewSet, basename="pick-list")
+router.register("shipments", ShipmentViewSet, basename="shipment")
+router.register("box-types", BoxTypeViewSet, basename="box-type")
 router.register("return-policies", ReturnPolicyViewSet, basename="return-policy")
 router.register("returns", ReturnViewSet, basename="return")
 
@@ -48,5 +51,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("reports/kpis/", KpiView.as_view(), name="report-kpis"),
+    path("orders/<int:pk>/rates/", OrderRatesView.as_view(), name="order-rates"),
     path("", include(router.urls)),
 ]
