@@ -17,6 +17,7 @@ from orders.api.views import OrderViewSet, SalesChannelViewSet
 from orders.holds.api import HoldViewSet
 from orders.rules.api import RuleViewSet
 from reports.api.views import KpiView
+from shipping.api.packing_views import BoxTypeViewSet, OrderRatesView, ShipmentViewSet
 from shipping.api.views import PickListViewSet
 from warehouses.api.views import LocationViewSet, WarehouseViewSet
 
@@ -38,6 +39,8 @@ router.register("users", UserViewSet, basename="user")
 router.register("rules", RuleViewSet, basename="rule")
 router.register("holds", HoldViewSet, basename="hold")
 router.register("pick-lists", PickListViewSet, basename="pick-list")
+router.register("shipments", ShipmentViewSet, basename="shipment")
+router.register("box-types", BoxTypeViewSet, basename="box-type")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
@@ -45,5 +48,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("reports/kpis/", KpiView.as_view(), name="report-kpis"),
+    path("orders/<int:pk>/rates/", OrderRatesView.as_view(), name="order-rates"),
     path("", include(router.urls)),
 ]

@@ -16,6 +16,9 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Stock", "inventory:stock", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
     ("Dashboard", "reports:dashboard", frozenset({Role.MANAGER})),
     ("Picking", "shipping:pick_lists", frozenset({Role.MANAGER, Role.PICKER, Role.PACKER})),
+    ("Pack", "packing:station", frozenset({Role.MANAGER, Role.PACKER})),
+    ("Manifests", "packing:manifests", frozenset({Role.MANAGER, Role.PACKER})),
+    ("Mis-picks", "packing:mispicks", frozenset({Role.MANAGER})),
     ("API docs", "api-docs", frozenset({Role.MANAGER, Role.CLIENT})),
     ("Admin", "admin:index", frozenset({Role.MANAGER})),
 ]

@@ -21,6 +21,7 @@ urlpatterns = [
     path("stock/", include("inventory.urls")),
     path("reports/", include("reports.urls")),
     path("picking/", include("shipping.urls")),
+    path("packing/", include("shipping.packing_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]

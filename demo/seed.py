@@ -284,7 +284,8 @@ def seed_demo() -> dict:
     rules = seed_rules_and_holds(clients, manager)
     seed_pick_lists(manager)
     seed_stock_control_demo(clients, manager)
-    return {"users": users, "receipts": receipts, "orders": orders, "rules": rules}
+    ready_to_pack = seed_packing_demo(clients)
+    return {"users": users, "receipts": receipts, "orders": orders, "rules": rules, "ready_to_pack": ready_to_pack}
 
 
 def _available_by_warehouse(product: Product) -> dict[str, int]:
@@ -432,3 +433,110 @@ def seed_pick_lists(manager) -> int:
         except PickingError:
             continue  # nothing allocated there
     return released
+
+
+# Box sizes of the demo warehouses: common US corrugated sizes (inside, inches), plus Brightleaf's own mailer.
+DEMO_BOXES = [
+    # code, name, inner L × W × H (in), tare g, max g, cost
+    ("S-8x6x4", "Small 8×6×4", (8, 6, 4), 140, 9_000, "0.42"),
+    ("S-10x8x6", "Small 10×8×6", (10, 8, 6), 220, 15_000, "0.58"),
+    ("M-12x10x8", "Medium 12×10×8", (12, 10, 8), 330, 20_000, "0.79"),
+    ("M-16x12x8", "Medium 16×12×8", (16, 12, 8), 450, 25_000, "0.98"),
+    ("L-20x16x12", "Large 20×16×12", (20, 16, 12), 720, 30_000, "1.45"),
+    ("L-24x18x18", "Large 24×18×18", (24, 18, 18), 1_050, 32_000, "2.10"),
+]
+BRIGHTLEAF_MAILER = ("BL-MAILER", "Brightleaf branded mailer 12×9×4", (12, 9, 4), 160, 5_000, "1.20")
+
+BRIGHTLEAF_LOGO_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" width="64" height="64">'
+    '<circle cx="32" cy="32" r="30" fill="#2f6b3a"/>'
+    '<path d="M18 42c4-16 16-24 30-26-2 14-10 26-26 30l-4-4z" fill="#a8d08d"/>'
+    '<path d="M20 44L40 24" stroke="#2f6b3a" stroke-width="2"/></svg>'
+)
+
+# Orders left picked, their units in the packing area: the pack station has work when the demo starts.
+DEMO_PACK_ORDERS = [
+    ("DEMO-3001", "CASCADE", "Noah Park", "1501 4th Ave", "Seattle", "WA", "98101", ServiceLevel.STANDARD,
+     [("CO-HL-400", 1), ("CO-BNE-WL", 2)]),
+    ("DEMO-3002", "CASCADE", "Emma Wilson", "800 SW Broadway", "Portland", "OR", "97205", ServiceLevel.EXPEDITED,
+     [("CO-PK-28", 1), ("CO-BTL-1L", 1)]),
+    ("DEMO-3003", "BRIGHTLEAF", "Liam Garcia", "200 N Spring St", "Los Angeles", "CA", "90012",
+     ServiceLevel.STANDARD, [("BL-WHK-BMB", 1), ("BL-CUP-PRC-2", 1)]),
+]
+
+
+def _inch_box(warehouse, code, name, dims_in, tare, max_g, cost, client=None) -> None:
+    from shipping.models import BoxType
+
+    length, width, height = (round(d * 25.4) for d in dims_in)
+    BoxType.objects.update_or_create(
+        warehouse=warehouse, code=code,
+        defaults={"name": name, "client": client, "inner_length_mm": length, "inner_width_mm": width,
+                  "inner_height_mm": height, "wall_mm": 4, "tare_weight_g": tare, "max_weight_g": max_g,
+                  "cost": Decimal(cost), "is_active": True},
+    )
+    BoxType.objects.filter(warehouse=warehouse, code=code, stock_count__lt=50).update(stock_count=200)
+
+
+def seed_packing_demo(clients: dict[str, Client]) -> int:
+    """Boxes, carriers and rate cards, and a few orders picked and waiting at the pack station.
+
+    The orders go through the real services: routed (stock reserved at Salt Lake City), released as single
+    pick lists and picked by the demo picker, so their units sit reserved in the packing area.
+    Returns how many orders it left ready to pack.
+    """
+    from shipping.models import Carrier, ClientShippingProfile
+    from shipping.picking import (
+        pick_list_complete,
+        pick_list_current_line,
+        pick_list_line_confirm,
+        pick_list_release_single,
+        pick_list_start,
+    )
+    from shipping.rate_cards import rate_cards_load_directory
+
+    if not Carrier.objects.exists():
+        rate_cards_load_directory()
+    for warehouse in Warehouse.objects.all():
+        for code, name, dims, tare, max_g, cost in DEMO_BOXES:
+            _inch_box(warehouse, code, name, dims, tare, max_g, cost)
+        code, name, dims, tare, max_g, cost = BRIGHTLEAF_MAILER
+        _inch_box(warehouse, code, name, dims, tare, max_g, cost, client=clients["BRIGHTLEAF"])
+    profile, _ = ClientShippingProfile.objects.get_or_create(
+        client=clients["BRIGHTLEAF"], defaults={"packing_slip_message": "Steep, sip, and breathe. — Brightleaf"})
+    if not profile.preferred_carrier_id:
+        profile.preferred_carrier = Carrier.objects.filter(code="USPS").first()
+        profile.save(update_fields=["preferred_carrier", "updated_at"])
+    if not profile.logo:
+        from django.core.files.base import ContentFile
+
+        profile.logo.save("brightleaf.svg", ContentFile(BRIGHTLEAF_LOGO_SVG.encode()), save=True)
+
+    from orders.routing import order_route
+
+    picker = get_user_model().objects.get(username="picker")
+    ready = 0
+    for number, client_code, name, address1, city, state, zip_code, service, lines in DEMO_PACK_ORDERS:
+        client = clients[client_code]
+        channel = SalesChannel.objects.get(client=client, kind=ChannelKind.API)
+        if Order.objects.filter(channel=channel, external_id=number).exists():
+            continue
+        order = order_create(
+            channel=channel, order_number=number, external_id=number,
+            lines=[{"sku": sku, "quantity": qty} for sku, qty in lines],
+            customer_name=name, customer_email=f"{name.split()[0].lower()}@example.com", ship_name=name,
+            ship_address1=address1, ship_city=city, ship_state=state, ship_postal_code=zip_code,
+            ship_country="US", requested_service_level=service, placed_at=timezone.now(), actor="demo seed",
+        )
+        order_route(order=order, actor="demo seed")
+        order.refresh_from_db()
+        if order.status != "allocated":
+            continue
+        pick_list = pick_list_start(pick_list=pick_list_release_single(order=order, user=picker), user=picker)
+        while (line := pick_list_current_line(pick_list)) is not None:
+            pick_list_line_confirm(pick_list=pick_list, line_id=line.pk, location_code=line.location.code,
+                                   item_code=line.product.barcode, quantity=line.remaining, user=picker)
+        pick_list_complete(pick_list=pick_list, user=picker)
+        order.refresh_from_db()
+        ready += order.status == "picked"
+    return ready

@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from orders.models import Allocation, Order, OrderEvent, OrderLine, SalesChannel
+from orders.models import (
+    Allocation,
+    Order,
+    OrderEvent,
+    OrderLine,
+    SalesChannel,
+    StorefrontOrder,
+    WebhookDelivery,
+)
 
 
 @admin.register(SalesChannel)
@@ -51,3 +59,29 @@ class AllocationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """Read-only: deliveries are the intake's record of what the stores sent; retry from the failed page."""
+
+    list_display = ["pk", "channel", "topic", "state", "attempts", "external_id", "received_at"]
+    list_filter = ["state", "source", "channel"]
+    search_fields = ["external_id", "delivery_id", "event_id"]
+    list_select_related = ["channel", "channel__client"]
+    date_hierarchy = "received_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StorefrontOrder)
+class StorefrontOrderAdmin(admin.ModelAdmin):
+    list_display = ["channel", "external_id", "order", "source_updated_at", "source_status", "found_by_sync"]
+    list_filter = ["found_by_sync", "channel"]
+    search_fields = ["external_id"]
+    list_select_related = ["channel", "channel__client", "order"]
+    raw_id_fields = ["order"]

@@ -1,6 +1,21 @@
 from django.contrib import admin
 
-from shipping.models import PickList, PickListLine, PickListOrder, ShortPickRule, Wave
+from shipping.models import (
+    BoxType,
+    Carrier,
+    CarrierService,
+    ClientShippingProfile,
+    Manifest,
+    Package,
+    PackScan,
+    PickList,
+    PickListLine,
+    PickListOrder,
+    Shipment,
+    ShipmentNotification,
+    ShortPickRule,
+    Wave,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -59,3 +74,74 @@ class ShortPickRuleAdmin(admin.ModelAdmin):
 
     list_display = ["client", "action"]
     list_filter = ["action"]
+
+
+
+
+@admin.register(BoxType)
+class BoxTypeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "warehouse", "client", "inner_length_mm", "inner_width_mm", "inner_height_mm",
+                    "cost", "stock_count", "is_active"]
+    list_filter = ["warehouse", "client", "is_active"]
+    search_fields = ["code", "name"]
+    list_select_related = ["warehouse", "client"]
+
+
+@admin.register(ClientShippingProfile)
+class ClientShippingProfileAdmin(admin.ModelAdmin):
+    list_display = ["client", "preferred_carrier", "preferred_tolerance"]
+    filter_horizontal = ["allowed_carriers"]
+
+
+class CarrierServiceInline(admin.TabularInline):
+    model = CarrierService
+    extra = 0
+
+
+@admin.register(Carrier)
+class CarrierAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "adapter", "is_active"]
+    inlines = [CarrierServiceInline]
+
+
+class PackageInline(admin.TabularInline):
+    model = Package
+    extra = 0
+    fields = ["number", "box_type", "weight_g", "billable_weight_lb", "price", "carrier", "tracking_number"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(admin.ModelAdmin):
+    list_display = ["pk", "order", "warehouse", "status", "service", "shipping_cost", "shipped_at"]
+    list_filter = ["status", "warehouse", "service__carrier"]
+    search_fields = ["order__order_number", "packages__tracking_number"]
+    list_select_related = ["order", "warehouse", "service", "service__carrier"]
+    raw_id_fields = ["order"]
+    inlines = [PackageInline]
+
+
+@admin.register(PackScan)
+class PackScanAdmin(admin.ModelAdmin):
+    """Caught mis-picks are the scans whose result is not 'accepted'."""
+
+    list_display = ["created_at", "shipment", "barcode", "result", "user"]
+    list_filter = ["result", "shipment__warehouse"]
+    date_hierarchy = "created_at"
+    list_select_related = ["shipment", "user"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Manifest)
+class ManifestAdmin(admin.ModelAdmin):
+    list_display = ["manifest_date", "carrier", "warehouse", "closed_by"]
+    list_filter = ["carrier", "warehouse"]
+
+
+@admin.register(ShipmentNotification)
+class ShipmentNotificationAdmin(admin.ModelAdmin):
+    list_display = ["shipment", "channel", "kind", "status", "attempts", "sent_at"]
+    list_filter = ["kind", "status", "channel"]

@@ -255,7 +255,51 @@ def pack(box: Box, items: Sequence[Item]) -> PackedBox | None:
         result = _pack_sequence(box, sorted(items, key=key), partial=False, across=across, layered=layered)
         if result is not None:
             return PackedBox(box=box, placements=result[0])
+    if len(items) <= EXACT_SEARCH_MAX_ITEMS:
+        placements = _exact_search(box, list(items))
+        if placements is not None:
+            return PackedBox(box=box, placements=placements)
     return None
+
+
+# Small orders (most e-commerce orders) that the heuristics cannot fit get a complete search over item order,
+# rotation and extreme-point position, within a node budget so that a hopeless box costs milliseconds.
+EXACT_SEARCH_MAX_ITEMS = 5
+EXACT_SEARCH_NODES = 1_500
+
+
+def _exact_search(box: Box, items: list[Item]) -> list[Placement] | None:
+    rotations = {i.dims: sorted(set(permutations(i.dims))) for i in items}
+    nodes = 0
+
+    def search(remaining: tuple[Item, ...], placed: list[Placement], points: frozenset) -> list[Placement] | None:
+        nonlocal nodes
+        if not remaining:
+            return placed
+        tried = set()
+        for index, item in enumerate(remaining):
+            if item.dims in tried:  # identical items are interchangeable
+                continue
+            tried.add(item.dims)
+            rest = remaining[:index] + remaining[index + 1:]
+            for dx, dy, dz in rotations[item.dims]:
+                for px, py, pz in sorted(points, key=lambda p: (p[2], p[1], p[0])):
+                    nodes += 1
+                    if nodes > EXACT_SEARCH_NODES:
+                        return None
+                    x2, y2, z2 = px + dx, py + dy, pz + dz
+                    if x2 > box.length or y2 > box.width or z2 > box.height:
+                        continue
+                    if any(px < b.x + b.dx and b.x < x2 and py < b.y + b.dy and b.y < y2 and pz < b.z + b.dz
+                           and b.z < z2 for b in placed):
+                        continue
+                    found = search(rest, [*placed, Placement(item, px, py, pz, dx, dy, dz)],
+                                   (points - {(px, py, pz)}) | {(x2, py, pz), (px, y2, pz), (px, py, z2)})
+                    if found is not None:
+                        return found
+        return None
+
+    return search(tuple(items), [], frozenset({(0, 0, 0)}))
 
 
 def pack_partial(box: Box, items: Sequence[Item]) -> tuple[PackedBox, list[Item]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db.models import Prefetch
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from config.barcodes import code128_svg
 from config.pdf import render_pdf
+from shipping.cartonization import GRAMS_PER_LB
 from shipping.models import ClientShippingProfile, Manifest, Package, PackageItem, Shipment
 
 LOGO_MAX_BYTES = 512 * 1024
@@ -71,9 +73,13 @@ def packing_slip_store(*, shipment: Shipment) -> Shipment:
 def manifest_html(manifest: Manifest) -> str:
     packages = (manifest.packages.select_related("shipment__order", "shipment__service", "box_type")
                 .order_by("handed_over_at", "pk"))
+    packages = list(packages)
+    for package in packages:
+        package.weight_lb = (Decimal(package.weight_g) / Decimal(str(GRAMS_PER_LB))).quantize(Decimal("0.1"))
     total_weight_g = sum(p.weight_g for p in packages)
     return render_to_string("shipping/manifest.html", {
         "manifest": manifest, "packages": packages, "total_weight_kg": total_weight_g / 1000,
+        "total_weight_lb": (Decimal(total_weight_g) / Decimal(str(GRAMS_PER_LB))).quantize(Decimal("0.1")),
         "printed_at": timezone.now(),
     })
 

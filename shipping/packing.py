@@ -120,11 +120,14 @@ class PackPlan:
         return self.rates.chosen if self.rates else None
 
 
-def pack_plan(*, order: Order, deliver_by: datetime.date | None = None) -> PackPlan:
+def pack_plan(*, order: Order, deliver_by: datetime.date | None = None, strict: bool = False) -> PackPlan:
     """Recommend boxes for an order, choosing box and service together when rates are available.
 
-    Raises PackingError when an item fits no box (or the warehouse has no boxes).
+    Raises PackingError when an item fits no box (or the warehouse has no boxes); with strict=True also
+    RatingError when no rate can be given (the pack station instead falls back to the lowest billable weight).
     """
+    if order.warehouse_id is None:
+        raise PackingError(f"Order {order.order_number} has no warehouse yet; it is rated once it is routed.")
     box_types = list(box_types_for_order(order))
     if order.box_type_code:  # a rule (orders.rules) chose the packaging
         box_types = [b for b in box_types if b.code.lower() == order.box_type_code.lower()]
@@ -146,6 +149,8 @@ def pack_plan(*, order: Order, deliver_by: datetime.date | None = None) -> PackP
         rates = rate_shop(order=order, warehouse=order.warehouse, candidates=candidates_from_packings(packings),
                           deliver_by=deliver_by)
     except RatingError as exc:
+        if strict:
+            raise
         # No rates (no cards loaded, an unknown ZIP): the lowest billable weight still gives a good box.
         return PackPlan(packages=recommend(items, boxes).packages, rates=None, warning=exc.message)
     if rates.chosen is None:

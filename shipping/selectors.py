@@ -156,3 +156,85 @@ def mispick_list(*, user) -> QuerySet:
         return PackScan.objects.none()
     qs = PackScan.objects.filter(result__in=MISPICK_RESULTS).select_related("shipment")
     return scope_by_warehouse(qs, user, field="shipment__warehouse")
+
+# --- packing and shipping ----------------------------------------------------------------------------------
+
+def shipment_list(*, user) -> QuerySet:
+    """Shipments the user may see: a client user its client's, staff those of their warehouses."""
+    from inventory.access import scope_by_client
+    from shipping.models import Shipment
+
+    qs = Shipment.objects.select_related("order", "order__client", "warehouse", "service", "service__carrier")
+    qs = scope_by_client(qs, user, field="order__client")
+    access = user_access(user)
+    if access.warehouse_ids is not None and access.client_id is None:
+        qs = qs.filter(warehouse_id__in=access.warehouse_ids)
+    return qs
+
+
+def shipment_list_with_details(*, user) -> QuerySet:
+    from shipping.models import Package, PackageItem, RateQuote
+
+    packages = Package.objects.select_related("box_type", "carrier").prefetch_related(
+        Prefetch("items", queryset=PackageItem.objects.select_related("product")))
+    return shipment_list(user=user).prefetch_related(
+        Prefetch("packages", queryset=packages),
+        Prefetch("rate_quotes", queryset=RateQuote.objects.select_related("service", "service__carrier")),
+    )
+
+
+def shipment_get(*, user, pk: int):
+    """Return one shipment the user may see. Raises Shipment.DoesNotExist otherwise."""
+    return shipment_list_with_details(user=user).get(pk=pk)
+
+
+def orders_ready_to_pack(*, user) -> QuerySet[Order]:
+    """Picked orders in the user's warehouses that no pack station has open yet, oldest first."""
+    from shipping.choices import OPEN_SHIPMENT_STATUSES
+
+    qs = Order.objects.filter(status=OrderStatus.PICKED).select_related("client", "warehouse")
+    qs = _staff_scope(qs, user).exclude(shipments__status__in=OPEN_SHIPMENT_STATUSES)
+    return qs.order_by("received_at", "pk")
+
+
+def box_type_list(*, user) -> QuerySet:
+    """Box types: staff see their warehouses' boxes, a client user only its own packaging."""
+    from shipping.models import BoxType
+
+    qs = BoxType.objects.select_related("warehouse", "client")
+    access = user_access(user)
+    if not access.roles:
+        return qs.none()
+    if access.client_id is not None:
+        return qs.filter(client_id=access.client_id)
+    return scope_by_warehouse(qs, user)
+
+
+def mispick_summary(*, user, since) -> dict:
+    """Caught mis-picks (refused pack-station scans) since a moment: total, by kind, by packer, by product."""
+    from shipping.choices import MISPICK_RESULTS
+    from shipping.models import PackScan
+
+    qs = PackScan.objects.filter(result__in=MISPICK_RESULTS, created_at__gte=since)
+    access = user_access(user)
+    if access.warehouse_ids is not None and access.client_id is None:
+        qs = qs.filter(shipment__warehouse_id__in=access.warehouse_ids)
+    if access.client_id is not None:
+        qs = qs.filter(shipment__order__client_id=access.client_id)
+    return {
+        "total": qs.count(),
+        "by_kind": list(qs.order_by().values("result").annotate(n=Count("pk")).order_by("-n")),
+        "by_packer": list(qs.order_by().values("user__username").annotate(n=Count("pk")).order_by("-n")[:20]),
+        "by_product": list(qs.filter(product__isnull=False).order_by().values("product__sku", "product__name")
+                           .annotate(n=Count("pk")).order_by("-n")[:20]),
+        "recent": list(qs.select_related("shipment__order", "user", "product").order_by("-created_at")[:30]),
+    }
+
+
+def notification_list(*, user) -> QuerySet:
+    """Customer emails and storefront updates of shipped orders, scoped like their orders."""
+    from inventory.access import scope_by_client
+    from shipping.models import ShipmentNotification
+
+    qs = ShipmentNotification.objects.select_related("shipment__order", "channel", "channel__client")
+    return scope_by_client(qs, user, field="channel__client")

@@ -46,6 +46,7 @@ from orders.services import (
     order_create,
     order_event_add,
     order_hold,
+    order_release_hold,
     order_transition,
     unknown_sku_reason,
 )
@@ -157,6 +158,10 @@ def order_update_from_storefront(*, order: Order, intake: IntakeOrder, actor: st
     order_event_add(order=locked, actor=actor, note=f"Updated from the storefront: {', '.join(what)}.")
     if unknown and locked.status != OrderStatus.ON_HOLD:
         order_hold(order=locked, reason=unknown_sku_reason(locked.client, unknown), actor=actor)
+    elif not unknown and locked.status == OrderStatus.ON_HOLD and locked.hold_reason.startswith("Unknown SKU"):
+        # the storefront fixed the SKUs it was held for; other holds stay for a person to release
+        order_release_hold(order=locked, actor=actor, note="Released: every SKU is known after the storefront "
+                                                           "change")
     elif locked.status in (OrderStatus.ALLOCATED, OrderStatus.BACKORDERED) and (
             lines_changed or ROUTING_FIELDS & set(changed)):
         order_transition(order=locked, to_status=OrderStatus.RECEIVED, actor=actor,
@@ -299,52 +304,54 @@ def _delivery_finish(delivery: WebhookDelivery, *, state: str, order: Order | No
     delivery.last_error = note[:2000]
     delivery.processed_at = timezone.now()
     delivery.next_attempt_at = None
-    delivery.save(update_fields=["state", "order", "last_error", "processed_at", "next_attempt_at", "updated_at"])
+    delivery.save(update_fields=["state", "order", "last_error", "processed_at", "next_attempt_at", "attempts",
+                                 "external_id", "updated_at"])
 
 
-def _delivery_fail(delivery: WebhookDelivery, *, error: str, retry: bool) -> None:
-    delivery.state = DeliveryState.FAILED
-    delivery.last_error = error[:2000]
-    if retry and delivery.attempts < MAX_ATTEMPTS:
-        delay = RETRY_DELAYS[min(delivery.attempts, len(RETRY_DELAYS)) - 1]
-        delivery.next_attempt_at = timezone.now() + delay
-    else:
-        delivery.next_attempt_at = None  # a manager retries it from the failed-deliveries page
-    delivery.save(update_fields=["state", "last_error", "next_attempt_at", "updated_at"])
+def _delivery_fail(delivery_id: int, *, error: str, retry: bool) -> None:
+    """Record a failed attempt (in its own transaction: the attempt's own was rolled back)."""
+    attempts = (WebhookDelivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first() or 0) + 1
+    next_attempt_at = None  # without one, a manager retries it from the failed-deliveries page
+    if retry and attempts < MAX_ATTEMPTS:
+        next_attempt_at = timezone.now() + RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+    WebhookDelivery.objects.filter(pk=delivery_id).update(
+        state=DeliveryState.FAILED, attempts=attempts, last_error=error[:2000], next_attempt_at=next_attempt_at,
+        updated_at=timezone.now())
 
 
 def webhook_delivery_process(*, delivery_id: int) -> WebhookDelivery | None:
     """Process one stored delivery: map it and apply the order. Safe to call twice or concurrently.
 
-    Claims the row (pending or failed → processing) with one UPDATE, so only one caller processes it. Any
-    error leaves the delivery `failed` with the error text and, unless the payload itself is unusable, a
-    next attempt time for the sweep. Returns the delivery, or None when it does not exist.
+    Claims the pending or failed row with SELECT ... FOR UPDATE SKIP LOCKED and applies the order and the
+    delivery's new state in the same transaction, so a delivery is applied once and a crash leaves it as it
+    was. Any error leaves it `failed` with the error text and, unless the payload itself is unusable, a next
+    attempt time for the sweep. Returns the delivery, or None when it does not exist.
     """
-    claimed = WebhookDelivery.objects.filter(pk=delivery_id, state__in=DELIVERY_RETRYABLE_STATES).update(
-        state=DeliveryState.PROCESSING, attempts=F("attempts") + 1, updated_at=timezone.now())
-    delivery = WebhookDelivery.objects.select_related("channel", "channel__client").filter(pk=delivery_id).first()
-    if not claimed or delivery is None:
-        return delivery
     try:
-        intake = intake_from_delivery(delivery)
-        if intake is None:
-            _delivery_finish(delivery, state=DeliveryState.IGNORED, note=f"Topic “{delivery.topic}” is not an "
-                                                                         "order topic Dockhand handles.")
-            return delivery
-        if not delivery.external_id:
-            delivery.external_id = intake.external_id[:100]
-            delivery.save(update_fields=["external_id"])
-        result = storefront_order_apply(channel=delivery.channel, intake=intake, source=delivery.source)
+        with transaction.atomic():
+            delivery = (WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+                        .select_related("channel", "channel__client")
+                        .filter(pk=delivery_id, state__in=DELIVERY_RETRYABLE_STATES).first())
+            if delivery is not None:
+                delivery.attempts += 1
+                intake = intake_from_delivery(delivery)
+                if intake is None:
+                    _delivery_finish(delivery, state=DeliveryState.IGNORED,
+                                     note=f"Topic “{delivery.topic}” is not an order topic Dockhand handles.")
+                else:
+                    delivery.external_id = delivery.external_id or intake.external_id[:100]
+                    result = storefront_order_apply(channel=delivery.channel, intake=intake, source=delivery.source)
+                    _delivery_finish(delivery, state=OUTCOME_STATE[result.outcome], order=result.order,
+                                     note=result.note)
+                return delivery
     except PayloadError as exc:
-        _delivery_fail(delivery, error=str(exc), retry=False)
+        _delivery_fail(delivery_id, error=str(exc), retry=False)
     except DomainError as exc:
-        _delivery_fail(delivery, error=exc.message, retry=False)
+        _delivery_fail(delivery_id, error=exc.message, retry=False)
     except Exception as exc:
         logger.exception("Processing delivery %s failed", delivery_id)
-        _delivery_fail(delivery, error=f"{type(exc).__name__}: {exc}", retry=True)
-    else:
-        _delivery_finish(delivery, state=OUTCOME_STATE[result.outcome], order=result.order, note=result.note)
-    return delivery
+        _delivery_fail(delivery_id, error=f"{type(exc).__name__}: {exc}", retry=True)
+    return WebhookDelivery.objects.select_related("channel", "order").filter(pk=delivery_id).first()
 
 
 def webhook_deliveries_sweep(*, now: datetime | None = None, pending_grace: timedelta = PENDING_GRACE,

@@ -50,7 +50,8 @@ class CarrierService(TimeStamped):
         ]
 
     def __str__(self) -> str:
-        return f"{self.carrier.code} {self.name}"
+        carrier = self.carrier.name
+        return self.name if self.name.upper().startswith((carrier.upper(), self.carrier.code)) else f"{carrier} {self.name}"
 
 
 class RateZone(models.Model):

@@ -15,12 +15,14 @@ FIXTURE_SKUS = ("IPOD2008GREEN", "IPOD2008RED", "IPOD2008BLACK", "Bar3")
 
 def shopify_channel(client=None, **kwargs):
     extra = {"client": client} if client else {}
-    return SalesChannelFactory(kind=ChannelKind.SHOPIFY, webhook_secret=SECRET, name="Shop", **extra, **kwargs)
+    kwargs.setdefault("name", "Shop")
+    return SalesChannelFactory(kind=ChannelKind.SHOPIFY, webhook_secret=SECRET, **extra, **kwargs)
 
 
 def woo_channel(client=None, **kwargs):
     extra = {"client": client} if client else {}
-    return SalesChannelFactory(kind=ChannelKind.WOOCOMMERCE, webhook_secret=SECRET, name="Woo", **extra, **kwargs)
+    kwargs.setdefault("name", "Woo")
+    return SalesChannelFactory(kind=ChannelKind.WOOCOMMERCE, webhook_secret=SECRET, **extra, **kwargs)
 
 
 def products_for(client, skus=FIXTURE_SKUS):

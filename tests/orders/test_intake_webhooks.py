@@ -268,6 +268,35 @@ def test_unknown_sku_holds_the_order_until_the_product_exists(deliver, channel, 
     assert all(line.product_id for line in order.lines.all())
 
 
+def test_storefront_fixing_the_sku_releases_the_unknown_sku_hold(deliver, channel):
+    deliver(channel, shopify_order(88, updated_at="2026-11-20T10:00:00-05:00", lines=[("TYPO-SKU", 1, "1")]))
+    assert Order.objects.get().status == OrderStatus.ON_HOLD
+
+    deliver(channel, shopify_order(88, updated_at="2026-11-20T10:30:00-05:00", lines=[("IPOD2008RED", 1, "1")]),
+            topic="orders/updated")
+
+    order = Order.objects.get()
+    assert not order.hold_reason.startswith("Unknown SKU")  # routing may hold it again, for its own reason
+    assert order.events.filter(note__startswith="Released: every SKU is known", from_status=OrderStatus.ON_HOLD,
+                               to_status=OrderStatus.RECEIVED).exists()
+
+
+def test_a_managers_hold_is_not_released_by_a_storefront_update(deliver, channel, manager):
+    from orders.services import order_hold
+
+    deliver(channel, shopify_order(89, updated_at="2026-11-20T10:00:00-05:00", lines=[("IPOD2008RED", 1, "1")]))
+    order = Order.objects.get()
+    if order.status != OrderStatus.ON_HOLD:
+        order_hold(order=order, reason="Fraud check", user=manager)
+
+    deliver(channel, shopify_order(89, updated_at="2026-11-20T10:30:00-05:00", lines=[("IPOD2008RED", 2, "1")]),
+            topic="orders/updated")
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.ON_HOLD
+    assert order.lines.get().quantity == 2
+
+
 def test_empty_and_null_skus_hold_the_order(deliver, channel):
     payload = shopify_order(85, lines=[("", 1, "1")])
     payload["line_items"].append({**payload["line_items"][0], "id": 2, "sku": None})

@@ -1,6 +1,5 @@
 import pytest
 from django.core import mail
-from django.core.management import call_command
 
 from inventory.choices import MovementKind
 from inventory.models import StockLevel, StockMovement
@@ -28,11 +27,6 @@ from tests.shipping.helpers import make_picked_order
 from tests.shipping.packing_factories import BoxTypeFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def rate_cards():
-    call_command("load_rate_cards", stdout=open("/dev/null", "w"))
 
 
 @pytest.fixture

@@ -53,8 +53,7 @@ def test_a_manager_replaces_one_carriers_rates():
         ({"prices.csv": "x"}, "Unknown rate-card file"),
     ],
 )
-def test_bad_rate_card_files_are_refused_with_the_line(files, message):
-    call_command("load_rate_cards", stdout=open("/dev/null", "w"))
+def test_bad_rate_card_files_are_refused_with_the_line(rate_cards, files, message):
     before = RateCardEntry.objects.count()
 
     with pytest.raises(RateCardError, match=message):

@@ -2,7 +2,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 
 from orders.choices import ServiceLevel
 from shipping.cartonization import Box, Item, candidate_packings
@@ -19,11 +18,6 @@ BOXES = [
     Box("M", 350, 300, 250, 358, 308, 258, tare_g=300, cost=Decimal("0.95")),
 ]
 ITEMS = [Item("a", 200, 150, 100, 900), Item("b", 150, 100, 80, 400)]
-
-
-@pytest.fixture
-def rate_cards():
-    call_command("load_rate_cards", stdout=open("/dev/null", "w"))
 
 
 @pytest.fixture

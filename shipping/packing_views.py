@@ -1,0 +1,462 @@
+"""Pages of the pack station, labels, manifests, rate cards, caught mis-picks and storefront updates."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from config.decorators import role_required
+from inventory.choices import Role
+from orders.models import Order
+from orders.selectors import order_list
+from shipping.cartonization import GRAMS_PER_LB
+from shipping.choices import NotificationStatus, ShipmentStatus
+from shipping.documents import packing_slip_pdf
+from shipping.exceptions import ItemRefused, PackingError
+from shipping.labels import label_pdf, label_zpl, labels_pdf
+from shipping.models import Carrier, CarrierService, Package, Shipment, ShipmentNotification
+from shipping.packing import (
+    PackageInput,
+    box_types_for_order,
+    expected_units,
+    manifest_close,
+    pack_plan,
+    pack_scan,
+    shipment_label,
+    shipment_pack,
+    shipment_ship,
+    shipment_start,
+    verified_units,
+)
+from shipping.rate_cards import FILES, rate_cards_load
+from shipping.selectors import (
+    box_type_list,
+    mispick_summary,
+    notification_list,
+    orders_ready_to_pack,
+    shipment_get,
+    shipment_list,
+)
+
+PACK_ROLES = (Role.PACKER, Role.MANAGER)
+REFUSAL_KEY = "pack_refusal_{}"
+
+
+def _shipment_or_404(request, pk: int) -> Shipment:
+    try:
+        return shipment_get(user=request.user, pk=pk)
+    except Shipment.DoesNotExist as exc:
+        raise Http404("No such shipment.") from exc
+
+
+def _find_orders(request, code: str) -> list[Order]:
+    """Orders a scanned code names: an order number, a pick list (its picked orders) or a tote (LIST-T3)."""
+    from shipping.models import PickList, PickListOrder
+
+    visible = order_list(user=request.user)
+    code = code.strip()
+    found = list(visible.filter(Q(order_number__iexact=code) | Q(order_number__iexact=f"#{code}")
+                                | Q(external_id=code))[:5])
+    if found:
+        return found
+    tote = None
+    number = code
+    for separator in ("-T", "/"):
+        head, sep, tail = code.upper().rpartition(separator)
+        if sep and tail.isdigit():
+            number, tote = head, int(tail)
+            break
+    pick_list = PickList.objects.filter(number__iexact=number).first()
+    if pick_list is None:
+        return []
+    entries = PickListOrder.objects.filter(pick_list=pick_list)
+    if tote is not None:
+        entries = entries.filter(tote=tote)
+    return list(visible.filter(pk__in=entries.values("order_id")))
+
+
+@login_required
+@role_required(*PACK_ROLES)
+def pack_station(request):
+    """Scan a tote, pick list or order; lists what is ready to pack and what is on the benches."""
+    station = request.session.get("pack_station", "")
+    matches: list[Order] = []
+    code = ""
+    if request.method == "POST":
+        code = request.POST.get("code", "").strip()
+        station = request.POST.get("station", station).strip()[:40]
+        request.session["pack_station"] = station
+        if not code:
+            messages.error(request, "Scan a tote, pick list or order number.")
+            return redirect("packing:station")
+        matches = _find_orders(request, code)
+        if not matches:
+            messages.error(request, f"Nothing to pack found for “{code}”.")
+            return redirect("packing:station")
+        if len(matches) == 1:
+            shipment = shipment_start(order=matches[0], user=request.user, station=station)
+            return redirect("packing:shipment", pk=shipment.pk)
+    open_shipments = (shipment_list(user=request.user).filter(status__in=[ShipmentStatus.PACKING,
+                                                                         ShipmentStatus.PACKED,
+                                                                         ShipmentStatus.LABELLED])
+                      .order_by("created_at")[:50])
+    return render(request, "shipping/pack_station.html", {
+        "ready": orders_ready_to_pack(user=request.user)[:50], "open_shipments": open_shipments,
+        "matches": matches, "code": code, "station": station,
+    })
+
+
+@require_POST
+@login_required
+@role_required(*PACK_ROLES)
+def pack_order(request, order_pk: int):
+    try:
+        order = order_list(user=request.user).get(pk=order_pk)
+    except Order.DoesNotExist as exc:
+        raise Http404("No such order.") from exc
+    shipment = shipment_start(order=order, user=request.user, station=request.session.get("pack_station", ""))
+    return redirect("packing:shipment", pk=shipment.pk)
+
+
+def _lines(shipment: Shipment) -> tuple[list[dict], bool]:
+    expected = expected_units(shipment.order)
+    verified = verified_units(shipment)
+    lines = []
+    for line in shipment.order.lines.select_related("product").order_by("pk"):
+        if line.product_id is None:
+            continue
+        done = min(verified.get(line.product_id, 0), expected[line.product_id])
+        verified[line.product_id] = verified.get(line.product_id, 0) - done
+        lines.append({"line": line, "product": line.product, "expected": line.quantity, "verified": done})
+    complete = all(row["verified"] >= row["expected"] for row in lines)
+    return lines, complete
+
+
+@login_required
+@role_required(*PACK_ROLES, Role.CLIENT)
+def shipment_detail(request, pk: int):
+    shipment = _shipment_or_404(request, pk)
+    lines, complete = _lines(shipment)
+    context = {"shipment": shipment, "order": shipment.order, "lines": lines, "complete": complete,
+               "refusal": request.session.pop(REFUSAL_KEY.format(pk), None),
+               "scans": shipment.scans.select_related("product", "user").order_by("-created_at")[:8]}
+    if shipment.status == ShipmentStatus.PACKING and complete:
+        plan = pack_plan(order=shipment.order)
+        box_types = list(box_types_for_order(shipment.order))
+        by_code = {b.code: b for b in box_types}
+        context["plan"] = plan
+        context["box_types"] = box_types
+        context["plan_packages"] = [{
+            "number": i,
+            "box": by_code.get(p.box.key),
+            "weight_lb": (Decimal(p.gross_weight_g) / Decimal(str(GRAMS_PER_LB))).quantize(Decimal("0.01")),
+            "items": _items_summary(p.items),
+            "items_field": ",".join(f"{pid}:{qty}" for pid, qty in _items_summary(p.items, ids=True)),
+        } for i, p in enumerate(plan.packages, start=1)]
+    if shipment.status == ShipmentStatus.PACKED:
+        context["services"] = CarrierService.objects.filter(is_active=True, carrier__is_active=True).select_related(
+            "carrier").order_by("carrier__code", "transit_days")
+    if shipment.status in (ShipmentStatus.SHIPPED,):
+        context["notifications"] = shipment.notifications.order_by("kind")
+    return render(request, "shipping/pack_shipment.html", context)
+
+
+def _items_summary(items, ids: bool = False):
+    from collections import Counter
+
+    from inventory.models import Product
+
+    counts = Counter(int(i.key) for i in items)
+    if ids:
+        return sorted(counts.items())
+    products = Product.objects.in_bulk(list(counts))
+    return [(products[pid], qty) for pid, qty in sorted(counts.items())]
+
+
+@require_POST
+@login_required
+@role_required(*PACK_ROLES)
+def shipment_scan(request, pk: int):
+    shipment = _shipment_or_404(request, pk)
+    try:
+        scan = pack_scan(shipment=shipment, barcode=request.POST.get("barcode", ""), user=request.user)
+    except ItemRefused as exc:
+        request.session[REFUSAL_KEY.format(pk)] = exc.message
+        return redirect("packing:shipment", pk=pk)
+    messages.success(request, scan.message)
+    return redirect("packing:shipment", pk=pk)
+
+
+def _parse_packages(request, shipment: Shipment) -> list[PackageInput]:
+    boxes = {str(b.pk): b for b in box_types_for_order(shipment.order)}
+    count = int(request.POST.get("package_count") or 0)
+    if not 1 <= count <= 50:
+        raise PackingError("No packages given.")
+    packages = []
+    for n in range(1, count + 1):
+        box = boxes.get(request.POST.get(f"box_{n}", ""))
+        if box is None:
+            raise PackingError(f"Package {n}: choose a box.", field="box")
+        try:
+            weight_lb = Decimal(request.POST.get(f"weight_{n}", "").strip())
+        except InvalidOperation as exc:
+            raise PackingError(f"Package {n}: enter the weight in pounds, e.g. 2.4.", field="weight") from exc
+        if not weight_lb.is_finite() or weight_lb <= 0 or weight_lb > 500:
+            raise PackingError(f"Package {n}: the weight must be between 0 and 500 lb.", field="weight")
+        items: dict[int, int] = {}
+        for part in request.POST.get(f"items_{n}", "").split(","):
+            pid, _, qty = part.partition(":")
+            if pid.strip().isdigit() and qty.strip().isdigit():
+                items[int(pid)] = items.get(int(pid), 0) + int(qty)
+        grams = int((weight_lb * Decimal(str(GRAMS_PER_LB))).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+        packages.append(PackageInput(box_type=box, weight_g=grams, items=items))
+    return packages
+
+
+@require_POST
+@login_required
+@role_required(*PACK_ROLES)
+def shipment_confirm(request, pk: int):
+    shipment = _shipment_or_404(request, pk)
+    shipment_pack(shipment=shipment, packages=_parse_packages(request, shipment), user=request.user)
+    messages.success(request, f"Order {shipment.order.order_number} is packed.")
+    return redirect("packing:shipment", pk=pk)
+
+
+@require_POST
+@login_required
+@role_required(*PACK_ROLES)
+def shipment_buy_label(request, pk: int):
+    shipment = _shipment_or_404(request, pk)
+    service = None
+    if request.POST.get("service"):
+        service = CarrierService.objects.filter(pk=request.POST["service"], is_active=True).first()
+        if service is None:
+            raise PackingError("Choose one of the listed services.", field="service")
+    shipment_label(shipment=shipment, user=request.user, service=service)
+    messages.success(request, "Label bought. Print it and stick it on the package.")
+    return redirect("packing:shipment", pk=pk)
+
+
+@require_POST
+@login_required
+@role_required(*PACK_ROLES)
+def shipment_hand_over(request, pk: int):
+    shipment = _shipment_or_404(request, pk)
+    shipment_ship(shipment=shipment, user=request.user)
+    messages.success(request, f"Order {shipment.order.order_number} handed over and shipped.")
+    return redirect("packing:station")
+
+
+def _pdf_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _package_or_404(request, pk: int) -> Package:
+    package = Package.objects.select_related("shipment").filter(pk=pk).first()
+    if package is None or not shipment_list(user=request.user).filter(pk=package.shipment_id).exists():
+        raise Http404("No such package.")
+    if not package.tracking_number:
+        raise Http404("This package has no label yet.")
+    return package
+
+
+@login_required
+@role_required(*PACK_ROLES, Role.CLIENT)
+def package_label_pdf(request, pk: int):
+    """The stored label when rendered, else rendered now (a reprint is the same file)."""
+    package = _package_or_404(request, pk)
+    if package.label_pdf:
+        try:
+            with package.label_pdf.open("rb") as handle:
+                return _pdf_response(handle.read(), f"label-{package.tracking_number}.pdf")
+        except OSError:
+            pass
+    return _pdf_response(label_pdf(package), f"label-{package.tracking_number}.pdf")
+
+
+@login_required
+@role_required(*PACK_ROLES, Role.CLIENT)
+def package_label_zpl(request, pk: int):
+    package = _package_or_404(request, pk)
+    response = HttpResponse(package.label_zpl or label_zpl(package), content_type="application/zpl; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="label-{package.tracking_number}.zpl"'
+    return response
+
+
+@login_required
+@role_required(*PACK_ROLES)
+def labels_batch_pdf(request):
+    """Labels of many packages as one PDF, in hand-over order: ?shipments=3,1,2 (as given), ?wave=7 (a wave's
+    labelled packages, carrier by carrier as the drivers take them) or ?carrier=UPS (labelled, not handed over)."""
+    visible = shipment_list(user=request.user)
+    packages = Package.objects.filter(shipment__in=visible, tracking_number__gt="").select_related("shipment")
+    if (wave := request.GET.get("wave", "")).isdigit():
+        from shipping.models import PickListOrder
+
+        orders = PickListOrder.objects.filter(pick_list__wave_id=int(wave)).values("order_id")
+        chosen = list(packages.filter(shipment__order_id__in=orders, shipment__status=ShipmentStatus.LABELLED)
+                      .order_by("carrier__code", "shipment__labelled_at", "shipment_id", "number"))
+    elif ids := request.GET.get("shipments"):
+        order = [int(x) for x in ids.split(",") if x.strip().isdigit()][:500]
+        rank = {sid: i for i, sid in enumerate(order)}
+        chosen = sorted(packages.filter(shipment_id__in=order), key=lambda p: (rank[p.shipment_id], p.number))
+    else:
+        carrier = request.GET.get("carrier", "")
+        chosen = list(packages.filter(carrier__code=carrier, shipment__status=ShipmentStatus.LABELLED)
+                      .order_by("shipment__labelled_at", "shipment_id", "number"))
+    if not chosen:
+        raise Http404("No labels to print.")
+    return _pdf_response(labels_pdf(chosen), "labels.pdf")
+
+
+@login_required
+@role_required(*PACK_ROLES, Role.CLIENT)
+def shipment_packing_slip(request, pk: int):
+    shipment = _shipment_or_404(request, pk)
+    if shipment.packing_slip_pdf:
+        try:
+            with shipment.packing_slip_pdf.open("rb") as handle:
+                return _pdf_response(handle.read(), f"packing-slip-{shipment.pk}.pdf")
+        except OSError:
+            pass
+    return _pdf_response(packing_slip_pdf(shipment), f"packing-slip-{shipment.pk}.pdf")
+
+
+@login_required
+@role_required(*PACK_ROLES)
+def manifest_list(request):
+    from shipping.models import Manifest
+    from warehouses.selectors import warehouse_list
+
+    warehouses = warehouse_list(user=request.user)
+    if request.method == "POST":
+        carrier = Carrier.objects.filter(pk=request.POST.get("carrier") or 0).first()
+        warehouse = warehouses.filter(pk=request.POST.get("warehouse") or 0).first()
+        if carrier is None or warehouse is None:
+            messages.error(request, "Choose a carrier and a warehouse.")
+            return redirect("packing:manifests")
+        manifest = manifest_close(carrier=carrier, warehouse=warehouse, user=request.user)
+        messages.success(request, f"Manifest closed with {manifest.packages.count()} package(s).")
+        return redirect("packing:manifests")
+    waiting = (Package.objects.filter(shipment__status=ShipmentStatus.SHIPPED, manifest__isnull=True,
+                                      shipment__warehouse__in=warehouses)
+               .values("carrier__name", "shipment__warehouse__code").annotate(n=Count("pk")).order_by())
+    manifests = (Manifest.objects.filter(warehouse__in=warehouses).select_related("carrier", "warehouse")
+                 .annotate(n=Count("packages")).order_by("-manifest_date", "-pk")[:60])
+    return render(request, "shipping/manifests.html", {
+        "manifests": manifests, "waiting": waiting, "carriers": Carrier.objects.filter(is_active=True),
+        "warehouses": warehouses,
+    })
+
+
+@login_required
+@role_required(*PACK_ROLES)
+def manifest_pdf(request, pk: int):
+    from shipping.documents import manifest_html
+    from shipping.models import Manifest
+    from warehouses.selectors import warehouse_list
+
+    manifest = Manifest.objects.filter(pk=pk, warehouse__in=warehouse_list(user=request.user)).first()
+    if manifest is None:
+        raise Http404("No such manifest.")
+    if manifest.pdf:
+        with manifest.pdf.open("rb") as handle:
+            return _pdf_response(handle.read(), f"manifest-{pk}.pdf")
+    from config.pdf import render_pdf
+
+    return _pdf_response(render_pdf(manifest_html(manifest)), f"manifest-{pk}.pdf")
+
+
+@login_required
+@role_required(Role.MANAGER, Role.PACKER)
+def box_types_view(request):
+    boxes = box_type_list(user=request.user).order_by("warehouse__code", "client__name", "inner_length_mm")
+    return render(request, "shipping/box_types.html", {"boxes": boxes})
+
+
+@login_required
+@role_required(Role.MANAGER)
+def rate_cards_view(request):
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        name = request.POST.get("kind", "")
+        if upload is None or name not in FILES:
+            messages.error(request, "Choose which file it is and a CSV file to upload.")
+            return redirect("packing:rate_cards")
+        if upload.size > 5 * 1024 * 1024:
+            messages.error(request, "That file is too large for a rate card (5 MB at most).")
+            return redirect("packing:rate_cards")
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            messages.error(request, "The file is not UTF-8 text; export it as CSV (UTF-8).")
+            return redirect("packing:rate_cards")
+        counts = rate_cards_load(files={name: text})
+        messages.success(request, f"{name} loaded: {counts[name]} rows.")
+        return redirect("packing:rate_cards")
+    services = (CarrierService.objects.select_related("carrier").annotate(n_rates=Count("rates"))
+                .order_by("carrier__code", "transit_days", "code"))
+    return render(request, "shipping/rate_cards.html", {"services": services, "files": FILES})
+
+
+@login_required
+@role_required(Role.MANAGER)
+def mispicks_view(request):
+    try:
+        days = max(1, min(365, int(request.GET.get("days", 30))))
+    except ValueError:
+        days = 30
+    since = timezone.now() - datetime.timedelta(days=days)
+    return render(request, "shipping/mispicks.html", {"summary": mispick_summary(user=request.user, since=since),
+                                                      "days": days})
+
+
+@login_required
+@role_required(Role.MANAGER, Role.CLIENT)
+def notifications_view(request):
+    qs = notification_list(user=request.user).order_by("-created_at", "-pk")
+    channel = request.GET.get("channel", "")
+    if channel.isdigit():
+        qs = qs.filter(channel_id=int(channel))
+    if request.GET.get("failed"):
+        qs = qs.filter(status__in=[NotificationStatus.FAILED, NotificationStatus.RETRYING])
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "shipping/notifications.html", {"page": page, "channel": channel})
+
+
+@require_POST
+@login_required
+@role_required(Role.MANAGER)
+def notification_resend_view(request, pk: int):
+    from shipping.notifications import notification_resend
+
+    notification = notification_list(user=request.user).filter(pk=pk).first()
+    if notification is None:
+        raise Http404("No such notification.")
+    notification_resend(notification=notification)
+    notification.refresh_from_db()
+    messages.success(request, f"{notification.get_kind_display()}: {notification.get_status_display().lower()}.")
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                require_https=request.is_secure()):
+        return redirect(back)
+    return redirect("packing:notifications")
+
+
+def channel_notifications(channel_id: int, limit: int = 10):
+    """Recent shipment notifications of a channel, for the channel page."""
+    return (ShipmentNotification.objects.filter(channel_id=channel_id).select_related("shipment__order")
+            .order_by("-created_at")[:limit])

@@ -1,0 +1,158 @@
+import pytest
+
+from orders.choices import OrderStatus
+from shipping.choices import ScanResult, ShipmentStatus
+from shipping.models import PackScan, Shipment
+from tests.factories import ProductFactory
+from tests.shipping.helpers import make_picked_order
+from tests.shipping.packing_factories import BoxTypeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order(rate_cards):
+    order = make_picked_order()
+    BoxTypeFactory(warehouse=order.warehouse, code="S", inner_length_mm=250, inner_width_mm=200,
+                   inner_height_mm=150)
+    return order
+
+
+def test_packer_scans_an_order_through_the_pages(client, packer, order, django_capture_on_commit_callbacks):
+    client.force_login(packer)
+
+    # scan the order number at the station
+    response = client.post("/packing/", {"code": order.order_number, "station": "P1"})
+    shipment = Shipment.objects.get(order=order)
+    assert response.status_code == 302
+    assert response.url == f"/packing/{shipment.pk}/"
+
+    # a wrong item is refused loudly
+    ProductFactory(client=order.client, sku="WRONG-1", barcode="555")
+    client.post(f"/packing/{shipment.pk}/scan/", {"barcode": "555"})
+    page = client.get(f"/packing/{shipment.pk}/").content.decode()
+    assert 'data-testid="refusal"' in page
+    assert "WRONG ITEM: WRONG-1" in page
+    assert PackScan.objects.filter(result=ScanResult.WRONG_ITEM).count() == 1
+
+    # every unit scanned: the recommended box and the rates appear
+    for line in order.lines.select_related("product"):
+        for _ in range(line.quantity):
+            client.post(f"/packing/{shipment.pk}/scan/", {"barcode": line.product.barcode})
+    page = client.get(f"/packing/{shipment.pk}/").content.decode()
+    assert "Recommended box" in page
+    assert "recommended</option>" in page
+    assert "Rates compared" in page
+
+    # confirm with the box and the scale's weight
+    box = order.warehouse.box_types.get(code="S")
+    items = ",".join(f"{line.product_id}:{line.quantity}" for line in order.lines.all())
+    response = client.post(f"/packing/{shipment.pk}/confirm/", {
+        "package_count": 1, "box_1": box.pk, "weight_1": "2.35", "items_1": items})
+    assert response.status_code == 302
+    shipment.refresh_from_db()
+    assert shipment.status == ShipmentStatus.PACKED
+    assert shipment.packages.get().weight_g == 1066
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/packing/{shipment.pk}/label/", {"service": shipment.service_id})
+    package = shipment.packages.get()
+    label = client.get(f"/packing/packages/{package.pk}/label.pdf")
+    assert label.status_code == 200
+    assert label["Content-Type"] == "application/pdf"
+    zpl = client.get(f"/packing/packages/{package.pk}/label.zpl").content.decode()
+    assert zpl.startswith("^XA")
+    assert package.tracking_number in zpl
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/packing/{shipment.pk}/ship/")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SHIPPED
+
+
+@pytest.mark.parametrize("weight", ["", "abc", "-1", "0", "9999", "NaN"])
+def test_bad_weight_is_a_page_message_not_an_error(client, packer, order, weight):
+    client.force_login(packer)
+    client.post("/packing/", {"code": order.order_number})
+    shipment = Shipment.objects.get(order=order)
+    for line in order.lines.select_related("product"):
+        for _ in range(line.quantity):
+            client.post(f"/packing/{shipment.pk}/scan/", {"barcode": line.product.barcode})
+    box = order.warehouse.box_types.get(code="S")
+    response = client.post(f"/packing/{shipment.pk}/confirm/", {
+        "package_count": 1, "box_1": box.pk, "weight_1": weight, "items_1": "1:1"},
+        HTTP_REFERER=f"/packing/{shipment.pk}/", follow=True)
+    assert response.status_code == 200
+    assert b"message-error" in response.content
+    shipment.refresh_from_db()
+    assert shipment.status == ShipmentStatus.PACKING
+
+
+def test_unknown_code_at_the_station_says_so(client, packer, order):
+    client.force_login(packer)
+    response = client.post("/packing/", {"code": "NOPE-123"}, follow=True)
+    assert "Nothing to pack found" in response.content.decode()
+
+
+def test_pickers_and_clients_cannot_use_the_pack_station(client, picker, client_user_a, order):
+    client.force_login(picker)
+    assert client.get("/packing/").status_code == 403
+    client.force_login(client_user_a)
+    assert client.get("/packing/").status_code == 403
+
+
+def test_packer_of_another_warehouse_cannot_open_the_shipment(client, order):
+    from inventory.choices import Role
+    from tests.factories import WarehouseFactory, make_user
+
+    other = make_user(Role.PACKER, warehouses=[WarehouseFactory(code="NSH")])
+    shipment = Shipment.objects.create(order=order, warehouse=order.warehouse)
+    client.force_login(other)
+    assert client.get(f"/packing/{shipment.pk}/").status_code == 404
+
+
+def test_station_lists_ready_orders_without_n_plus_one(client, packer, order, django_assert_max_num_queries):
+    for _ in range(3):
+        make_picked_order(warehouse=order.warehouse)
+    client.force_login(packer)
+    with django_assert_max_num_queries(15):
+        response = client.get("/packing/")
+    assert response.status_code == 200
+    assert order.order_number in response.content.decode()
+
+
+def test_manager_pages_render(client, manager, order):
+    client.force_login(manager)
+    for url in ["/packing/boxes/", "/packing/rate-cards/", "/packing/mispicks/", "/packing/manifests/",
+                "/packing/notifications/"]:
+        assert client.get(url).status_code == 200, url
+
+
+def test_manager_uploads_a_rate_card_and_a_bad_one_is_refused(client, manager, order):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from shipping.models import CarrierService
+
+    client.force_login(manager)
+    good = SimpleUploadedFile("rates.csv", b"carrier,service,weight_lb,zone_8\nUSPS,GA,1,4.10\n", "text/csv")
+    response = client.post("/packing/rate-cards/", {"kind": "rates.csv", "file": good}, follow=True)
+    assert "rates.csv loaded: 1 rows" in response.content.decode()
+    assert CarrierService.objects.get(carrier__code="USPS", code="GA").rates.count() == 1
+
+    bad = SimpleUploadedFile("rates.csv", b"carrier,service,weight_lb,zone_8\nUSPS,GA,x,4.10\n", "text/csv")
+    response = client.post("/packing/rate-cards/", {"kind": "rates.csv", "file": bad},
+                           HTTP_REFERER="/packing/rate-cards/", follow=True)
+    assert "line 2" in response.content.decode()
+    assert CarrierService.objects.get(carrier__code="USPS", code="GA").rates.count() == 1
+
+
+def test_mispick_page_counts_caught_mispicks(client, manager, order):
+    from shipping.packing import pack_scan, shipment_start
+
+    shipment = shipment_start(order=order)
+    for code in ["x1", "x2"]:
+        with pytest.raises(Exception, match="UNKNOWN"):
+            pack_scan(shipment=shipment, barcode=code)
+    client.force_login(manager)
+    page = client.get("/packing/mispicks/").content.decode()
+    assert 'data-testid="mispick-total">2<' in page
