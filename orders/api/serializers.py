@@ -100,6 +100,23 @@ class OrderCreateSerializer(serializers.Serializer):
                                            default="0.00")
     placed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     lines = OrderLineInputSerializer(many=True, allow_empty=False, max_length=500)
+    # facts for rules and holds (orders.rules, orders.holds)
+    tags = serializers.ListField(child=serializers.CharField(max_length=40), required=False, max_length=50,
+                                 default=list, help_text="Labels that rules can test, e.g. wholesale.")
+    customer_note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    billing_country = serializers.CharField(max_length=60, required=False, allow_blank=True, default="",
+                                            help_text="ISO 3166-1 alpha-2 code; fraud review compares it.")
+
+    def validate_tags(self, value):
+        return list(dict.fromkeys(t.strip().lower() for t in value if t.strip()))
+
+    def validate_billing_country(self, value):
+        if not value.strip():
+            return ""
+        code = country_code(value)
+        if not code:
+            raise serializers.ValidationError("Use an ISO 3166-1 alpha-2 code, e.g. US.")
+        return code
 
     def validate(self, attrs):
         country = country_code(attrs["ship_country"])

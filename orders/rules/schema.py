@@ -241,9 +241,12 @@ def _parse_condition_value(spec: FieldSpec, raw, ctx: _Context):
         ids = []
         for item in _as_list(raw):
             try:
-                ids.append(int(item))
+                channel_id = int(item)
             except ValueError as exc:
                 raise _Bad(f"'{item}' is not a channel id") from exc
+            if not 1 <= channel_id < 2**53:
+                raise _Bad(f"'{item}' is not a channel id")
+            ids.append(channel_id)
         found = ctx.channels(ids)
         missing = [str(i) for i in ids if i not in found]
         if missing:

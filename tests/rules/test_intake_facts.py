@@ -85,3 +85,28 @@ def test_an_edited_allocated_order_meets_the_rules_again(client_a):
 
     order.refresh_from_db()
     assert (order.status, order.priority) == ("allocated", 40)
+
+
+@pytest.mark.django_db
+def test_api_orders_carry_tags_note_and_billing_country(api_for, client_a):
+    from django.urls import reverse
+
+    from inventory.choices import Role
+    from tests.factories import ProductFactory, make_user
+
+    ProductFactory(client=client_a, sku="TEE-M")
+    merchant = make_user(Role.CLIENT, client=client_a)
+    body = {"order_number": "API-9", "ship_name": "Ana Lima", "ship_address1": "1 Main St", "ship_city": "Boston",
+            "ship_state": "MA", "ship_postal_code": "02134", "ship_country": "US",
+            "lines": [{"sku": "TEE-M", "quantity": 1}], "tags": ["Wholesale", "wholesale", " B2B "],
+            "customer_note": "Dock 4", "billing_country": "ca"}
+
+    response = api_for(merchant).post(reverse("order-list"), body, format="json")
+    bad = api_for(merchant).post(reverse("order-list"), {**body, "order_number": "API-10",
+                                                         "billing_country": "Atlantis"}, format="json")
+
+    assert response.status_code == 201, response.json()
+    data = response.json()
+    assert (data["tags"], data["customer_note"], data["billing_country"]) == (["wholesale", "b2b"], "Dock 4", "CA")
+    assert bad.status_code == 400
+    assert "billing_country" in bad.json()
