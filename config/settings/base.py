@@ -208,6 +208,12 @@ SPECTACULAR_SETTINGS = {
         "CountStatusEnum": "inventory.choices.CountStatus",
         "CountLineStatusEnum": "inventory.choices.CountLineStatus",
         "TransferStatusEnum": "inventory.choices.TransferStatus",
+        "ReturnStatusEnum": "returns.choices.ReturnStatus",
+        "ReturnReasonEnum": "returns.choices.ReturnReason",
+        "ReturnSourceEnum": "returns.choices.ReturnSource",
+        "ReturnResolutionEnum": "returns.choices.Resolution",
+        "DispositionEnum": "returns.choices.Disposition",
+        "RefundStatusEnum": "returns.choices.RefundStatus",
     },
 }
 
