@@ -22,9 +22,10 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pgbench_db import ensure_database  # noqa: E402  (bench/ is sys.path[0])
 
 BENCH_URL = os.environ.get("DOCKHAND_BENCH_STOCK_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dh_bench_stock")
 SKUS = int(os.environ.get("BENCH_SKUS", "100000"))
@@ -35,22 +36,6 @@ CLIENTS = 10
 LOCATIONS_PER_WAREHOUSE = 500
 
 
-def ensure_database() -> str | None:
-    """Create the bench database if needed; return why it cannot run, or None."""
-    try:
-        import psycopg
-    except ImportError:
-        return "psycopg is not installed"
-    parts = urlsplit(BENCH_URL)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-                conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as exc:
-        return f"PostgreSQL not available at {parts.hostname}:{parts.port or 5432} ({exc.__class__.__name__})"
-    return None
 
 
 def setup_django() -> None:
@@ -176,7 +161,7 @@ def loaded() -> bool:
 
 
 def main() -> int:
-    reason = ensure_database()
+    reason = ensure_database(BENCH_URL)
     if reason:
         print(f"SKIP stock page bench: {reason}")
         return 0

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import email.utils
+import hashlib
+import hmac
 import logging
 import random
 import time
@@ -133,3 +136,16 @@ class StorefrontClient:
         raise StorefrontUnavailable(
             f"{self.platform} did not answer {method} {url} after {self.retry.attempts} attempts ({last_problem})."
         )
+
+
+def webhook_signature(body: bytes, secret: str) -> str:
+    """Shopify's X-Shopify-Hmac-Sha256 and WooCommerce's X-WC-Webhook-Signature alike: base64 of HMAC-SHA256
+    of the raw body keyed with the channel's secret."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def webhook_signature_valid(body: bytes, secret: str, header: str | None) -> bool:
+    """Compare a webhook's signature header with the expected one in constant time."""
+    if not secret or not header:
+        return False
+    return hmac.compare_digest(webhook_signature(body, secret).encode(), header.strip().encode())

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from collections.abc import Iterator
 from datetime import datetime
 
-from orders.storefronts.base import StorefrontClient, StorefrontError
+from orders.storefronts.base import (  # noqa: F401  (signatures re-exported: X-Shopify-Hmac-Sha256 is the same HMAC)
+    StorefrontClient,
+    StorefrontError,
+    webhook_signature,
+    webhook_signature_valid,
+)
 
 API_VERSION = "2024-10"
 PAGE_LIMIT = 250  # Shopify's maximum page size
 
 
-def webhook_signature(body: bytes, secret: str) -> str:
-    """X-Shopify-Hmac-Sha256 of a body: base64 of HMAC-SHA256 keyed with the app's secret."""
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-
-
-def webhook_signature_valid(body: bytes, secret: str, header: str | None) -> bool:
-    if not secret or not header:
-        return False
-    return hmac.compare_digest(webhook_signature(body, secret).encode(), header.strip().encode())
 
 
 class ShopifyClient(StorefrontClient):

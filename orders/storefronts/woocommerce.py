@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from orders.storefronts.base import StorefrontClient, StorefrontError
+from orders.storefronts.base import (  # noqa: F401  (signatures re-exported: X-WC-Webhook-Signature is the same HMAC)
+    StorefrontClient,
+    StorefrontError,
+    webhook_signature,
+    webhook_signature_valid,
+)
 
 PAGE_LIMIT = 100  # WooCommerce's maximum per_page
 
 
-def webhook_signature(body: bytes, secret: str) -> str:
-    """X-WC-Webhook-Signature of a body: base64 of HMAC-SHA256 keyed with the webhook's secret."""
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-
-
-def webhook_signature_valid(body: bytes, secret: str, header: str | None) -> bool:
-    if not secret or not header:
-        return False
-    return hmac.compare_digest(webhook_signature(body, secret).encode(), header.strip().encode())
 
 
 class WooCommerceClient(StorefrontClient):
