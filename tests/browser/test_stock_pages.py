@@ -9,6 +9,7 @@ from inventory.reorder import reorder_setting_save
 from orders.choices import OrderStatus
 from orders.models import Order, OrderEvent
 from returns.models import ReturnAuthorization
+from tests.browser.nav import nav_click
 from tests.factories import (
     LocationFactory,
     OrderFactory,
@@ -72,7 +73,7 @@ def test_manager_filters_stock_to_under_exports_csv_and_opens_dashboard(page, li
     _returns_and_surveys(_stock_and_orders())
     login(page, manager.username)
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Stock", exact=True).click()
+    nav_click(page, "Stock", "Stock levels")
     page.select_option("#id_status", "under")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_load_state("networkidle")
@@ -89,8 +90,7 @@ def test_manager_filters_stock_to_under_exports_csv_and_opens_dashboard(page, li
     assert sorted(r["sku"] for r in exported) == ["SOCK-LOW", "TENT-LOW"]
     assert {r["status"] for r in exported} == {"under"}
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
-    page.wait_for_load_state("networkidle")
+    nav_click(page, "Reports", "Dashboard")
 
     assert page.locator("h1").inner_text() == "Operations dashboard"
     assert page.locator("svg.chart").count() == 5
