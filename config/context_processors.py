@@ -1,47 +1,147 @@
+"""The main navigation: sections with dropdowns for managers and client users, direct links for the floor.
+
+Managers have too many pages for one row of links, so theirs are grouped in the order of the fulfilment cycle
+(orders in, the floor ships them, stock, returns, then the read-only reports and the set-up pages). Pickers and
+packers get a handful of direct links to the pages they work in, with big tap targets. A page is "current" in the
+link whose URL is the longest prefix of the request path, and its section is current with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 from django.urls import NoReverseMatch, reverse
 
 from inventory.access import user_access
 from inventory.choices import Role
 
-# (label, url name, roles that see it); later issues append their pages here.
-NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
-    ("Home", "home", frozenset(Role.values)),
-    ("Orders", "orders:list", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
-    ("Backorders", "orders:backorders", frozenset({Role.MANAGER, Role.CLIENT})),
-    ("Holds", "holds:list", frozenset({Role.MANAGER, Role.CLIENT})),
-    ("Rules", "rules:list", frozenset({Role.MANAGER})),
-    ("Channels", "intake:channels", frozenset({Role.MANAGER, Role.CLIENT})),
-    ("CSV import", "intake:csv_upload", frozenset({Role.MANAGER, Role.CLIENT})),
-    ("Failed deliveries", "intake:failed_deliveries", frozenset({Role.MANAGER})),
-    ("Stock", "inventory:stock", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
-    ("Dashboard", "reports:dashboard", frozenset({Role.MANAGER})),
-    ("Picking", "shipping:pick_lists", frozenset({Role.MANAGER, Role.PICKER, Role.PACKER})),
-    ("Pack", "packing:station", frozenset({Role.MANAGER, Role.PACKER})),
-    ("Manifests", "packing:manifests", frozenset({Role.MANAGER, Role.PACKER})),
-    ("Mis-picks", "packing:mispicks", frozenset({Role.MANAGER})),
-    ("Tracking", "tracking:deliveries", frozenset({Role.MANAGER, Role.CLIENT})),
-    ("Returns", "returns:list", frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})),
-    ("API docs", "api-docs", frozenset({Role.MANAGER, Role.CLIENT})),
-    ("Admin", "admin:index", frozenset({Role.MANAGER})),
+M, C, PI, PA = Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url_name: str
+    roles: frozenset[str]
+    # Further URL names whose paths count as this link's pages when marking the current one.
+    also: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+    current: bool = False
+    is_section = False
+
+
+@dataclass(frozen=True)
+class NavSection:
+    label: str
+    links: tuple[NavLink, ...]
+    current: bool = False
+    is_section = True
+
+
+def _link(label: str, url_name: str, *roles: str, also: tuple[str, ...] = ()) -> Link:
+    return Link(label, url_name, frozenset(roles), also)
+
+
+# Managers and client users: (section, links). A section left with one link for a user becomes that direct link.
+SECTIONS: list[tuple[str, list[Link]]] = [
+    ("Orders", [
+        _link("All orders", "orders:list", M, C),
+        _link("Backorders", "orders:backorders", M, C),
+        _link("Holds", "holds:list", M, C),
+        _link("Rules", "rules:list", M),
+        _link("Channels", "intake:channels", M, C),
+        _link("CSV import", "intake:csv_upload", M, C),
+        _link("Failed deliveries", "intake:failed_deliveries", M),
+    ]),
+    ("Shipping", [
+        _link("Pick lists", "shipping:pick_lists", M),
+        _link("Pack station", "packing:station", M),
+        _link("Manifests", "packing:manifests", M),
+        _link("Tracking", "tracking:deliveries", M, C),
+        _link("Customer emails", "packing:notifications", M, C),
+    ]),
+    ("Stock", [
+        _link("Stock levels", "inventory:stock", M, C),
+        _link("Inbound (ASNs)", "inventory:inbound_list", M, C),
+        _link("Cycle counts", "inventory:count_list", M),
+        _link("Transfers", "inventory:transfer_list", M),
+    ]),
+    ("Returns", [
+        _link("All returns", "returns:list", M, C),
+        _link("Open a return", "returns:create", M, C),
+        _link("Returns desk", "returns:desk", M),
+        _link("Survey cases", "returns:cases", M, C),
+    ]),
+    ("Reports", [
+        _link("Dashboard", "reports:dashboard", M),
+        _link("Turnover", "inventory:turnover", M, C),
+        _link("Rebalancing", "reports:rebalance", M),
+        _link("Returns analytics", "returns:analytics", M, C),
+        _link("Mis-picks", "packing:mispicks", M),
+    ]),
+    ("Admin", [
+        _link("Box types", "packing:boxes", M),
+        _link("Rate cards", "packing:rate_cards", M),
+        _link("API docs", "api-docs", M, C),
+        _link("Site admin", "admin:index", M),
+    ]),
 ]
+
+# Pickers and packers: what they work in, as direct links. The rest of their pages are one click further on
+# (stock control from the Stock page's tabs, all returns from the returns desk).
+FLOOR_LINKS: list[Link] = [
+    _link("Pick lists", "shipping:pick_lists", PI, PA),
+    _link("Pack station", "packing:station", PA),
+    _link("Manifests", "packing:manifests", PA),
+    _link("Orders", "orders:list", PI, PA),
+    _link("Stock", "inventory:stock", PI, PA),
+    _link("Returns desk", "returns:desk", PI, PA, also=("returns:list",)),
+]
+
+
+def _path(url_name: str) -> str | None:
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:
+        return None
+
+
+def _visible(link: Link, roles: frozenset[str], user) -> bool:
+    if not roles & link.roles or _path(link.url_name) is None:
+        return False
+    return link.url_name != "admin:index" or user.is_staff
+
+
+def _match_length(link: Link, path: str) -> int:
+    """Return how long a prefix of the path this link's URLs are (0: none); "/" matches only itself."""
+    lengths = [0]
+    for url in filter(None, map(_path, (link.url_name, *link.also))):
+        if path == url or (url != "/" and path.startswith(url)):
+            lengths.append(len(url))
+    return max(lengths)
 
 
 def navigation(request):
     access = user_access(request.user)
-    items = []
-    for label, url_name, roles in NAVIGATION:
-        if not access.roles & roles:
-            continue
-        if url_name == "admin:index" and not request.user.is_staff:
-            continue
-        try:
-            url = reverse(url_name)
-        except NoReverseMatch:
-            continue
-        items.append({"label": label, "url": url, "active": request.path.startswith(url) and url != "/"
-                      or request.path == url})
-    # Only the most specific match is current: /orders/backorders/ is Backorders, not Orders as well.
-    best = max((len(item["url"]) for item in items if item["active"]), default=0)
-    for item in items:
-        item["active"] = item["active"] and len(item["url"]) == best
+    user, path = request.user, request.path
+    if access.roles & {M, C}:
+        groups = [(label, [link for link in links if _visible(link, access.roles, user)]) for label, links in SECTIONS]
+    else:
+        groups = [("", [link for link in FLOOR_LINKS if _visible(link, access.roles, user)])]
+    matches = {link: _match_length(link, path) for _, links in groups for link in links}
+    best = max(matches.values(), default=0)
+
+    items: list[NavLink | NavSection] = []
+    for label, links in groups:
+        nav_links = [NavLink(link.label, _path(link.url_name), current=best > 0 and matches[link] == best)
+                     for link in links]
+        if not label or len(nav_links) == 1:
+            items.extend(nav_links)
+        elif nav_links:
+            items.append(NavSection(label, tuple(nav_links), current=any(n.current for n in nav_links)))
     return {"nav_items": items, "access": access}

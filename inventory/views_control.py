@@ -42,6 +42,31 @@ def _errors(form) -> str:
     return "; ".join(f"{'' if k == '__all__' else k + ': '}{' '.join(v)}" for k, v in form.errors.items())
 
 
+def _list_with_plan_form(request, *, form_class, plan, rows, template: str, what: str):
+    """A list page whose form lets a manager plan a new one (a count, a transfer).
+
+    `plan(data)` turns the valid form's data into the new object and returns the redirect to it, or None
+    after saying in a message why it did not; a DomainError it raises is shown as a message too.
+    """
+    access = user_access(request.user)
+    form = form_class(request.POST or None, warehouses=warehouse_list(user=request.user))
+    if request.method == "POST":
+        if not access.is_manager:
+            raise Http404(f"Only managers plan {what}.")
+        if form.is_valid():
+            try:
+                response = plan(form.cleaned_data)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                if response is not None:
+                    return response
+        else:
+            messages.error(request, _errors(form))
+    page = Paginator(rows.order_by("-created_at", "-pk"), 50).get_page(request.GET.get("page"))
+    return render(request, template, {"page": page, "form": form, "is_manager": access.is_manager})
+
+
 # --- Receiving ---------------------------------------------------------------------------------------------
 
 def _lines_from_text(text: str) -> list[dict]:
@@ -155,34 +180,21 @@ def inbound_close_view(request, pk: int):
 @login_required
 @role_required(*STAFF)
 def count_list_view(request):
-    access = user_access(request.user)
-    form = CycleCountCreateForm(request.POST or None, warehouses=warehouse_list(user=request.user))
-    if request.method == "POST":
-        if not access.is_manager:
-            raise Http404("Only managers plan counts.")
-        if form.is_valid():
-            data = form.cleaned_data
-            codes = [c.strip() for c in data["locations"].split(",") if c.strip()]
-            location_ids = list(location_list(user=request.user).filter(warehouse=data["warehouse"], code__in=codes)
-                                .values_list("pk", flat=True))
-            if codes and len(location_ids) != len(set(codes)):
-                messages.error(request, f"Some of those locations are not in {data['warehouse'].code}.")
-            else:
-                try:
-                    count = cycle_count_create(warehouse=data["warehouse"], user=request.user,
-                                               abc_class=data["abc_class"], location_ids=location_ids or None,
-                                               approval_threshold=data["approval_threshold"])
-                except DomainError as exc:
-                    messages.error(request, exc.message)
-                else:
-                    messages.success(request, f"Count {count.pk} created with {count.lines.count()} bin(s).")
-                    return redirect("inventory:count_detail", pk=count.pk)
-        else:
-            messages.error(request, _errors(form))
-    counts = cycle_count_list(user=request.user).order_by("-created_at", "-pk")
-    page = Paginator(counts, 50).get_page(request.GET.get("page"))
-    return render(request, "inventory/count_list.html", {"page": page, "form": form,
-                                                         "is_manager": access.is_manager})
+    def plan(data):
+        codes = [c.strip() for c in data["locations"].split(",") if c.strip()]
+        location_ids = list(location_list(user=request.user).filter(warehouse=data["warehouse"], code__in=codes)
+                            .values_list("pk", flat=True))
+        if codes and len(location_ids) != len(set(codes)):
+            messages.error(request, f"Some of those locations are not in {data['warehouse'].code}.")
+            return None
+        count = cycle_count_create(warehouse=data["warehouse"], user=request.user, abc_class=data["abc_class"],
+                                   location_ids=location_ids or None, approval_threshold=data["approval_threshold"])
+        messages.success(request, f"Count {count.pk} created with {count.lines.count()} bin(s).")
+        return redirect("inventory:count_detail", pk=count.pk)
+
+    return _list_with_plan_form(request, form_class=CycleCountCreateForm, plan=plan,
+                                rows=cycle_count_list(user=request.user), template="inventory/count_list.html",
+                                what="counts")
 
 
 def _count_or_404(request, pk) -> CycleCount:
@@ -275,28 +287,15 @@ def _transfer_lines(request, text: str, from_warehouse, to_warehouse) -> list[di
 @login_required
 @role_required(*STAFF)
 def transfer_list_view(request):
-    access = user_access(request.user)
-    form = TransferForm(request.POST or None, warehouses=warehouse_list(user=request.user))
-    if request.method == "POST":
-        if not access.is_manager:
-            raise Http404("Only managers plan transfers.")
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                lines = _transfer_lines(request, data["lines_text"], data["from_warehouse"], data["to_warehouse"])
-                transfer = transfer_create(from_warehouse=data["from_warehouse"], to_warehouse=data["to_warehouse"],
-                                           lines=lines, user=request.user, note=data["note"])
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, f"Transfer {transfer.pk} planned.")
-                return redirect("inventory:transfer_detail", pk=transfer.pk)
-        else:
-            messages.error(request, _errors(form))
-    page = Paginator(transfer_list(user=request.user).order_by("-created_at", "-pk"), 50).get_page(
-        request.GET.get("page"))
-    return render(request, "inventory/transfer_list.html", {"page": page, "form": form,
-                                                            "is_manager": access.is_manager})
+    def plan(data):
+        lines = _transfer_lines(request, data["lines_text"], data["from_warehouse"], data["to_warehouse"])
+        transfer = transfer_create(from_warehouse=data["from_warehouse"], to_warehouse=data["to_warehouse"],
+                                   lines=lines, user=request.user, note=data["note"])
+        messages.success(request, f"Transfer {transfer.pk} planned.")
+        return redirect("inventory:transfer_detail", pk=transfer.pk)
+
+    return _list_with_plan_form(request, form_class=TransferForm, plan=plan, rows=transfer_list(user=request.user),
+                                template="inventory/transfer_list.html", what="transfers")
 
 
 def _transfer_or_404(request, pk) -> Transfer:

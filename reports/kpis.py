@@ -1,9 +1,22 @@
 """The manager's KPIs over a period, per warehouse and client, read only through the apps' selectors.
 
-What the data supports now: orders received and shipped per day (the order timeline's SHIPPED events),
-backlog by status and age, cycle time received → shipped (median, 90th percentile) and on-time shipping
-against the ship cut-off, and pick errors per 1,000 lines (mis-picks caught at packing). Wrong-item
-returns, return rate and survey rating need returns (issue 7): they read "no data yet" until it lands.
+Flow and speed: orders received and shipped per day (the order timeline's SHIPPED events), backlog by status
+and age, cycle time received → shipped (median, 90th percentile) and on-time shipping against the ship
+cut-off.
+
+Quality, over the same period and scope (a return or survey counts for the warehouse that shipped the order
+and the order's client; tenancy follows the orders the user may see):
+
+- pick accuracy, two figures per 1,000 order lines shipped in the period: mis-picks caught at packing
+  (shipping's refused pack scans) and wrong-item returns (return lines with the reason "Wrong item sent" on
+  returns opened in the period; missing-item returns are not counted here);
+- return rate: returns opened in the period (rejected requests left out) ÷ orders shipped in the period.
+  A flow ratio, not a cohort: a return counts on the day it is opened, whenever its order shipped. The
+  returns analytics page (returns/analytics.py) instead follows the orders received in its period;
+- survey rating: the average 1–5 rating of the post-delivery surveys answered in the period, with the number
+  of answers, and per 7-day week from the first day of the period for the trend chart.
+
+A figure that cannot be computed (nothing shipped, no answers) is None, with the reason in `unavailable`.
 """
 
 from __future__ import annotations
@@ -14,7 +27,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, Sum
 from django.db.models.functions import TruncDate
 
 from orders.choices import OPEN_STATUSES, OrderStatus
@@ -63,11 +76,21 @@ class Kpis:
     shipped_count: int
     received_count: int
     unavailable: dict[str, str] = field(default_factory=dict)
-    pick_accuracy: float | None = None
-    return_rate: float | None = None
+    pick_accuracy: float | None = None  # mis-picks caught at packing per 1,000 lines shipped
+    return_rate: float | None = None  # a fraction, like on_time_rate
     survey_rating: float | None = None
     mispicks: int = 0
     lines_shipped: int = 0
+    wrong_item_returns: int = 0  # return lines
+    wrong_item_rate: float | None = None  # per 1,000 lines shipped
+    returns_opened: int = 0
+    returns_per_day: list[tuple[datetime.date, int, int]] = field(default_factory=list)  # day, returns, wrong item
+    survey_responses: int = 0
+    survey_per_week: list[dict] = field(default_factory=list)  # date_from, date_to, responses, rating
+
+    @property
+    def return_rate_percent(self) -> float | None:
+        return None if self.return_rate is None else self.return_rate * 100
 
     def as_dict(self) -> dict:
         return {
@@ -82,8 +105,17 @@ class Kpis:
             "cycle_time_hours": {"median": _round(self.cycle_hours_median), "p90": _round(self.cycle_hours_p90)},
             "on_time_rate": _round(self.on_time_rate, 4), "ship_cutoff_hour": ship_cutoff_hour(),
             "pick_errors_per_1000_lines": _round(self.pick_accuracy), "mispicks_caught": self.mispicks,
-            "lines_shipped": self.lines_shipped, "return_rate": _round(self.return_rate, 4),
-            "survey_rating": _round(self.survey_rating), "no_data_yet": self.unavailable,
+            "lines_shipped": self.lines_shipped,
+            "wrong_item_returns_per_1000_lines": _round(self.wrong_item_rate),
+            "wrong_item_returns": self.wrong_item_returns,
+            "returns_opened": self.returns_opened, "return_rate": _round(self.return_rate, 4),
+            "returns_per_day": [{"date": d.isoformat(), "returns": n, "with_wrong_item": wrong}
+                                for d, n, wrong in self.returns_per_day],
+            "survey_rating": _round(self.survey_rating, 2), "survey_responses": self.survey_responses,
+            "survey_rating_per_week": [
+                {"date_from": w["date_from"].isoformat(), "date_to": w["date_to"].isoformat(),
+                 "responses": w["responses"], "rating": _round(w["rating"], 2)} for w in self.survey_per_week],
+            "no_data_yet": self.unavailable,
         }
 
 
@@ -180,13 +212,11 @@ def kpis_compute(*, user, filters: KpiFilters, now: datetime.datetime | None = N
 
 
 def _add_quality_kpis(kpis: Kpis, *, user, filters: KpiFilters) -> None:
-    """Pick accuracy from packing's caught mis-picks; return rate and survey rating once returns exist."""
+    """Pick accuracy (caught mis-picks, wrong-item returns), return rate and survey rating of the period."""
+    from returns.choices import ReturnReason
+    from returns.selectors import return_list_opened, survey_list_answered
     from shipping.selectors import mispick_list
 
-    kpis.unavailable = {
-        "return_rate": "No data yet: returns arrive with issue 7.",
-        "survey_rating": "No data yet: post-delivery surveys arrive with issue 7.",
-    }
     lines = (_scoped_orders(user, filters)
              .annotate(shipped_at=Min("events__created_at", filter=Q(events__to_status=OrderStatus.SHIPPED)))
              .filter(shipped_at__gte=filters.start_at, shipped_at__lt=filters.end_at)
@@ -196,12 +226,49 @@ def _add_quality_kpis(kpis: Kpis, *, user, filters: KpiFilters) -> None:
         mispicks = mispicks.filter(shipment__warehouse_id=filters.warehouse_id)
     if filters.client_id is not None:
         mispicks = mispicks.filter(shipment__order__client_id=filters.client_id)
-    caught = mispicks.count()
-    kpis.mispicks = caught
+    kpis.mispicks = mispicks.count()
     kpis.lines_shipped = lines
+
+    scope = {"user": user, "start_at": filters.start_at, "end_at": filters.end_at,
+             "warehouse_id": filters.warehouse_id, "client_id": filters.client_id}
+    wrong = Q(lines__reason=ReturnReason.WRONG_ITEM)
+    returns_by_day = {
+        row["day"]: row for row in return_list_opened(**scope)
+        .annotate(day=TruncDate("created_at", tzinfo=datetime.UTC)).values("day")
+        .annotate(returns=Count("pk", distinct=True), with_wrong=Count("pk", distinct=True, filter=wrong),
+                  wrong_lines=Count("lines", distinct=True, filter=wrong))
+    }
+    kpis.returns_per_day = [(d, returns_by_day[d]["returns"], returns_by_day[d]["with_wrong"])
+                            if d in returns_by_day else (d, 0, 0) for d in filters.days]
+    kpis.returns_opened = sum(row["returns"] for row in returns_by_day.values())
+    kpis.wrong_item_returns = sum(row["wrong_lines"] for row in returns_by_day.values())
+
     if lines:
-        kpis.pick_accuracy = caught * 1000 / lines
+        kpis.pick_accuracy = kpis.mispicks * 1000 / lines
+        kpis.wrong_item_rate = kpis.wrong_item_returns * 1000 / lines
     else:
         kpis.unavailable["pick_accuracy"] = "No order lines shipped in this period."
-    kpis.unavailable["wrong_item_returns"] = ("Wrong-item returns are not counted yet (returns arrive with "
-                                              "issue 7); pick errors are the mis-picks caught at packing.")
+        kpis.unavailable["wrong_item_returns"] = "No order lines shipped in this period."
+    if kpis.shipped_count:
+        kpis.return_rate = kpis.returns_opened / kpis.shipped_count
+    else:
+        kpis.unavailable["return_rate"] = "No orders shipped in this period" + (
+            f" ({kpis.returns_opened} returns opened)." if kpis.returns_opened else ".")
+
+    answers_by_day = {
+        row["day"]: (row["n"], row["total"]) for row in survey_list_answered(**scope)
+        .annotate(day=TruncDate("answered_at", tzinfo=datetime.UTC)).values("day")
+        .annotate(n=Count("pk"), total=Sum("rating"))
+    }
+    responses = sum(n for n, _total in answers_by_day.values())
+    kpis.survey_responses = responses
+    if responses:
+        kpis.survey_rating = sum(total for _n, total in answers_by_day.values()) / responses
+    else:
+        kpis.unavailable["survey_rating"] = "No survey answers in this period."
+    for start in filters.days[::7]:
+        end = min(start + datetime.timedelta(days=6), filters.date_to)
+        days = [d for d in answers_by_day if start <= d <= end]
+        n = sum(answers_by_day[d][0] for d in days)
+        kpis.survey_per_week.append({"date_from": start, "date_to": end, "responses": n,
+                                     "rating": sum(answers_by_day[d][1] for d in days) / n if n else None})

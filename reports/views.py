@@ -32,9 +32,11 @@ def dashboard_view(request):
                          clients=client_list(user=request.user),
                          initial={"date_from": today - datetime.timedelta(days=13), "date_to": today})
     filters = KpiFilters(date_from=today - datetime.timedelta(days=13), date_to=today)
+    scope = {}
     if form.is_bound:
         if form.is_valid():
             filters = form.to_filters()
+            scope = {"warehouse": form.cleaned_data.get("warehouse"), "client": form.cleaned_data.get("client")}
         else:
             messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     kpis = kpis_compute(user=request.user, filters=filters)
@@ -49,11 +51,21 @@ def dashboard_view(request):
         "cycle": bar_chart(categories=[b[0] for b in CYCLE_BUCKETS], title="Cycle time, received → shipped",
                            width=480, height=250,
                            series={"Orders": _cycle_histogram(kpis.cycle_hours)}),
+        "returns": bar_chart(categories=day_labels, stacked=True, width=480, height=250,
+                             title="Returns opened per day", series={
+                                 "Other returns": [n - wrong for _, n, wrong in kpis.returns_per_day],
+                                 "With a wrong item": [wrong for _, _n, wrong in kpis.returns_per_day]}),
+        "survey": bar_chart(categories=[w["date_from"].strftime("%m-%d") for w in kpis.survey_per_week],
+                            title="Survey rating per week (1–5)", width=480, height=250, y_max=5, y_ticks=5,
+                            value_labels=True, value_format=".1f",
+                            series={"Average rating": [w["rating"] for w in kpis.survey_per_week]},
+                            notes=[f"{w['responses']} answer{'' if w['responses'] == 1 else 's'}"
+                                   for w in kpis.survey_per_week]),
     }
     return render(request, "reports/dashboard.html", {
         "form": form, "kpis": kpis, "filters": filters,
         "charts": {name: mark_safe(svg) for name, svg in charts.items()},  # noqa: S308 - escaped in charts.py
-        "backlog_total": sum(b["total"] for b in kpis.backlog),
+        "backlog_total": sum(b["total"] for b in kpis.backlog), **scope,
     })
 
 

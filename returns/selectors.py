@@ -9,6 +9,7 @@ from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from inventory.access import scope_by_client, user_access
 from orders.choices import OrderStatus
 from orders.models import Order, OrderEvent
+from orders.selectors import order_list
 from returns.choices import CLAIMING_STATUSES, ReturnStatus
 from returns.models import (
     FeedbackCase,
@@ -117,8 +118,64 @@ def order_returns(*, order: Order) -> QuerySet[ReturnAuthorization]:
 
 
 def survey_list(*, user) -> QuerySet[FeedbackSurvey]:
+    """Surveys the user may see: a client user its client's; staff limited to some warehouses those of their orders."""
     qs = FeedbackSurvey.objects.select_related("order", "order__client", "order__warehouse")
-    return scope_by_client(qs, user, field="order__client")
+    qs = scope_by_client(qs, user, field="order__client")
+    access = user_access(user)
+    if access.warehouse_ids is not None and access.client_id is None:
+        qs = qs.filter(order__warehouse_id__in=access.warehouse_ids)
+    return qs
+
+
+def _shipping_orders(*, user, warehouse_id: int | None, client_id: int | None) -> QuerySet[Order]:
+    orders = order_list(user=user)
+    if warehouse_id is not None:
+        orders = orders.filter(warehouse_id=warehouse_id)
+    if client_id is not None:
+        orders = orders.filter(client_id=client_id)
+    return orders.values("pk")
+
+
+def return_list_opened(
+    *,
+    user,
+    start_at: datetime.datetime,
+    end_at: datetime.datetime,
+    warehouse_id: int | None = None,
+    client_id: int | None = None,
+) -> QuerySet[ReturnAuthorization]:
+    """Return the returns opened in [start_at, end_at), rejected requests left out, on orders the user may see.
+
+    For figures set beside shipments (the manager's dashboard): `warehouse_id` is the warehouse that shipped
+    the order, not the one the parcel goes back to, and tenancy follows the order (a client user its
+    client's, staff limited to some warehouses the orders those warehouses shipped).
+    """
+    return (
+        ReturnAuthorization.objects.filter(
+            order__in=_shipping_orders(user=user, warehouse_id=warehouse_id, client_id=client_id),
+            created_at__gte=start_at, created_at__lt=end_at,
+        )
+        .exclude(status=ReturnStatus.REJECTED)
+        .order_by()
+    )
+
+
+def survey_list_answered(
+    *,
+    user,
+    start_at: datetime.datetime,
+    end_at: datetime.datetime,
+    warehouse_id: int | None = None,
+    client_id: int | None = None,
+) -> QuerySet[FeedbackSurvey]:
+    """Return the surveys answered with a rating in [start_at, end_at) on orders the user may see.
+
+    `warehouse_id` and `client_id` are the order's, as in return_list_opened.
+    """
+    return FeedbackSurvey.objects.filter(
+        order__in=_shipping_orders(user=user, warehouse_id=warehouse_id, client_id=client_id),
+        answered_at__gte=start_at, answered_at__lt=end_at, rating__isnull=False,
+    ).order_by()
 
 
 def case_list(*, user) -> QuerySet[FeedbackCase]:

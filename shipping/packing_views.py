@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -264,6 +265,17 @@ def _pdf_response(data: bytes, filename: str) -> HttpResponse:
     return response
 
 
+def _stored_or_rendered_pdf(stored, render, filename: str) -> HttpResponse:
+    """The stored file when there is one and it can be read, else the document rendered now (the same)."""
+    if stored:
+        try:
+            with stored.open("rb") as handle:
+                return _pdf_response(handle.read(), filename)
+        except OSError:
+            pass
+    return _pdf_response(render(), filename)
+
+
 def _package_or_404(request, pk: int) -> Package:
     package = Package.objects.select_related("shipment").filter(pk=pk).first()
     if package is None or not shipment_list(user=request.user).filter(pk=package.shipment_id).exists():
@@ -278,13 +290,8 @@ def _package_or_404(request, pk: int) -> Package:
 def package_label_pdf(request, pk: int):
     """The stored label when rendered, else rendered now (a reprint is the same file)."""
     package = _package_or_404(request, pk)
-    if package.label_pdf:
-        try:
-            with package.label_pdf.open("rb") as handle:
-                return _pdf_response(handle.read(), f"label-{package.tracking_number}.pdf")
-        except OSError:
-            pass
-    return _pdf_response(label_pdf(package), f"label-{package.tracking_number}.pdf")
+    return _stored_or_rendered_pdf(package.label_pdf, partial(label_pdf, package),
+                                   f"label-{package.tracking_number}.pdf")
 
 
 @login_required
@@ -326,13 +333,8 @@ def labels_batch_pdf(request):
 @role_required(*PACK_ROLES, Role.CLIENT)
 def shipment_packing_slip(request, pk: int):
     shipment = _shipment_or_404(request, pk)
-    if shipment.packing_slip_pdf:
-        try:
-            with shipment.packing_slip_pdf.open("rb") as handle:
-                return _pdf_response(handle.read(), f"packing-slip-{shipment.pk}.pdf")
-        except OSError:
-            pass
-    return _pdf_response(packing_slip_pdf(shipment), f"packing-slip-{shipment.pk}.pdf")
+    return _stored_or_rendered_pdf(shipment.packing_slip_pdf, partial(packing_slip_pdf, shipment),
+                                   f"packing-slip-{shipment.pk}.pdf")
 
 
 @login_required

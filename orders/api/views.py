@@ -57,6 +57,14 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self):
         return order_list_with_details(user=self.request.user).order_by("-received_at", "-pk")
 
+    def _respond(self, order):
+        return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
+
+    def _reason(self) -> str:
+        body = OrderActionSerializer(data=self.request.data)
+        body.is_valid(raise_exception=True)
+        return body.validated_data["reason"]
+
     @extend_schema(
         request=OrderCreateSerializer,
         responses={201: OrderSerializer},
@@ -94,20 +102,16 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def cancel(self, request, pk=None):
         """Cancel the order (before it ships), releasing reserved stock."""
         order = self.get_object()
-        body = OrderActionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        order_cancel(order=order, user=request.user, reason=body.validated_data["reason"])
-        return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
+        order_cancel(order=order, user=request.user, reason=self._reason())
+        return self._respond(order)
 
     @extend_schema(request=OrderActionSerializer, responses=OrderSerializer)
     @action(detail=True, methods=["post"])
     def hold(self, request, pk=None):
         """Put the order on hold with a reason (required)."""
         order = self.get_object()
-        body = OrderActionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        order_hold(order=order, user=request.user, reason=body.validated_data["reason"])
-        return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
+        order_hold(order=order, user=request.user, reason=self._reason())
+        return self._respond(order)
 
     @extend_schema(request=OrderActionSerializer, responses=OrderSerializer)
     @action(detail=True, methods=["post"])
@@ -117,10 +121,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if not user_access(request.user).is_manager:
             raise PermissionDenied("Only managers re-route orders.")
         order = self.get_object()
-        body = OrderActionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        order_reroute(order=order, user=request.user, note=body.validated_data["reason"])
-        return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
+        order_reroute(order=order, user=request.user, note=self._reason())
+        return self._respond(order)
 
     @extend_schema(request=None, responses=OrderSerializer)
     @action(detail=True, methods=["post"])
@@ -128,4 +130,4 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         """Release the order's holds (a client user: the holds it asked for), so that it is routed again."""
         order = self.get_object()
         order_holds_release(order=order, user=request.user)
-        return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
+        return self._respond(order)

@@ -11,7 +11,12 @@ from warehouses.selectors import warehouse_list
 
 
 class KpiView(APIView):
-    """The dashboard's KPIs for a period (date_from, date_to: ISO dates), optionally one warehouse or client."""
+    """The dashboard's KPIs for a period (date_from, date_to: ISO dates), optionally one warehouse or client.
+
+    Rates (on_time_rate, return_rate) are fractions; pick_errors_per_1000_lines (caught at packing) and
+    wrong_item_returns_per_1000_lines are per 1,000 order lines shipped; survey_rating is the 1–5 average.
+    A figure that cannot be computed is null, with the reason under no_data_yet.
+    """
 
     read_roles = frozenset({Role.MANAGER})
 

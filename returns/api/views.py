@@ -33,7 +33,9 @@ from returns.services import (
 )
 from warehouses.selectors import location_list
 
+DECIDE_ROLES = frozenset({Role.MANAGER, Role.CLIENT})
 DESK_ROLES = frozenset({Role.MANAGER, Role.PICKER, Role.PACKER})
+MANAGERS = frozenset({Role.MANAGER})
 
 
 class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -53,17 +55,34 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     def _respond(self, rma, code=status.HTTP_200_OK):
         return Response(self.get_serializer(self.get_queryset().get(pk=rma.pk)).data, status=code)
 
-    def _require(self, *roles):
+    def _require(self, roles):
         if not user_access(self.request.user).has_any(*roles):
             self.permission_denied(self.request, message="Your role does not allow this.")
+
+    def _body(self, serializer_class) -> dict:
+        body = serializer_class(data=self.request.data, context={"request": self.request})
+        body.is_valid(raise_exception=True)
+        return body.validated_data
+
+    def _rma(self, roles):
+        """Check the role first, then load the return (404 when the user may not see it)."""
+        self._require(roles)
+        return self.get_object()
+
+    def _act(self, service, *, roles, body=None, **from_body):
+        """One action on a return: check the role, load the return, validate the body, call `service` and
+        answer with the return as it is now. `from_body` names, per service keyword, the body field it takes
+        (`note="reason"` passes the body's reason as the note)."""
+        rma = self._rma(roles)
+        data = self._body(body) if body else {}
+        service(rma=rma, user=self.request.user, **{name: data[field] for name, field in from_body.items()})
+        return self._respond(rma)
 
     @extend_schema(request=ReturnCreateSerializer, responses={201: ReturnSerializer})
     def create(self, request, *args, **kwargs):
         """Open a return of a shipped order: items (order line ids), quantities and a reason each."""
-        self._require(Role.MANAGER, Role.CLIENT)
-        body = ReturnCreateSerializer(data=request.data, context={"request": request})
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        self._require(DECIDE_ROLES)
+        data = self._body(ReturnCreateSerializer)
         access = user_access(request.user)
         if data["ignore_window"] and not access.is_manager:
             raise DomainError("Only managers may accept a return outside the window.", field="ignore_window")
@@ -81,42 +100,26 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     @action(detail=True, methods=["post"])
     def authorise(self, request, pk=None):
         """Authorise a requested return; the customer gets the label by email."""
-        self._require(Role.MANAGER, Role.CLIENT)
-        rma = self.get_object()
-        return_authorise(rma=rma, user=request.user)
-        return self._respond(rma)
+        return self._act(return_authorise, roles=DECIDE_ROLES)
 
     @extend_schema(request=ReturnReasonSerializer, responses=ReturnSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         """Reject a requested return with a reason (required)."""
-        self._require(Role.MANAGER, Role.CLIENT)
-        rma = self.get_object()
-        body = ReturnReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return_reject(rma=rma, reason=body.validated_data["reason"], user=request.user)
-        return self._respond(rma)
+        return self._act(return_reject, roles=DECIDE_ROLES, body=ReturnReasonSerializer, reason="reason")
 
     @extend_schema(request=ReturnReasonSerializer, responses=ReturnSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         """Close a return without refund (cancelled, or nothing refundable)."""
-        self._require(Role.MANAGER, Role.CLIENT)
-        rma = self.get_object()
-        body = ReturnReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return_close(rma=rma, note=body.validated_data["reason"], user=request.user)
-        return self._respond(rma)
+        return self._act(return_close, roles=DECIDE_ROLES, body=ReturnReasonSerializer, note="reason")
 
     @extend_schema(request=ReturnReceiveSerializer, responses=ReturnSerializer)
     @action(detail=True, methods=["post"])
     def receive(self, request, pk=None):
         """Returns desk: scan units of one product with their disposition (restock needs a location id)."""
-        self._require(*DESK_ROLES)
-        rma = self.get_object()
-        body = ReturnReceiveSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        rma = self._rma(DESK_ROLES)
+        data = self._body(ReturnReceiveSerializer)
         location = None
         if data.get("location"):
             location = location_list(user=request.user).filter(pk=data["location"]).first()
@@ -130,19 +133,13 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     @action(detail=True, methods=["post"], url_path="finish-inspection")
     def finish_inspection(self, request, pk=None):
         """Finish receiving: units not scanned are recorded missing; exchanges get their order."""
-        self._require(*DESK_ROLES)
-        rma = self.get_object()
-        return_inspection_finish(rma=rma, user=request.user)
-        return self._respond(rma)
+        return self._act(return_inspection_finish, roles=DESK_ROLES)
 
     @extend_schema(request=None, responses=ReturnSerializer)
     @action(detail=True, methods=["post"])
     def refund(self, request, pk=None):
         """Compute, record and send the refund of an inspected return (managers)."""
-        self._require(Role.MANAGER)
-        rma = self.get_object()
-        return_refund(rma=rma, user=request.user)
-        return self._respond(rma)
+        return self._act(return_refund, roles=MANAGERS)
 
 
 class ReturnPolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,

@@ -14,7 +14,7 @@ def test_manager_logs_in_and_sees_home(page, live_server, login, screenshot_dir)
 
     assert page.locator("h1").inner_text() == "Operations overview"
     assert page.get_by_role("link", name="#1042").is_visible()
-    assert page.get_by_role("navigation", name="Main").get_by_role("link", name="Stock").is_visible()
+    assert page.get_by_role("navigation", name="Main").locator("summary", has_text="Stock").is_visible()
     page.screenshot(path=str(screenshot_dir / "home-manager.png"), full_page=True)
 
 

@@ -2,6 +2,7 @@ import pytest
 
 from inventory.choices import Role
 from orders.intake.csv_import import CSV_COLUMNS
+from tests.browser.nav import nav_click
 from tests.factories import ClientFactory, ProductFactory, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,7 +32,7 @@ def test_manager_uploads_a_csv_and_sees_the_orders(page, live_server, login, scr
     login(page, manager.username)
 
     # a sheet with bad rows: the report, and nothing imported
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="CSV import").click()
+    nav_click(page, "Orders", "CSV import")
     page.select_option("#id_client", label="Cascade Outfitters")
     page.set_input_files("#id_file", str(bad))
     page.get_by_role("button", name="Upload and import").click()
@@ -80,12 +81,12 @@ def test_channel_page_and_failed_deliveries(page, live_server, login, screenshot
                                    last_error="OperationalError: could not connect to server")
     login(page, make_user(Role.MANAGER).username)
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Channels").click()
+    nav_click(page, "Orders", "Channels")
     page.get_by_role("link", name="Cascade Shopify").click()
     assert f"/webhooks/shopify/{channel.pk}/" in page.locator("code.webhook-url").inner_text()
     assert "Polling found 2 order(s)" in page.content()
     page.screenshot(path=str(screenshot_dir / "intake-channel.png"), full_page=True)
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Failed deliveries").click()
+    nav_click(page, "Orders", "Failed deliveries")
     assert "could not connect to server" in page.content()
     page.screenshot(path=str(screenshot_dir / "intake-failed-deliveries.png"), full_page=True)

@@ -6,6 +6,7 @@ from inventory.choices import Role
 from inventory.models import StockMovement
 from returns.choices import ReturnStatus
 from returns.models import ReturnAuthorization
+from tests.browser.nav import nav_click
 from tests.factories import make_user
 from tests.returns.factories import delivered_order, make_setup, open_return
 
@@ -88,15 +89,14 @@ def test_manager_reviews_returns_by_reason(page, live_server, login, screenshot_
     manager = make_user(Role.MANAGER)
     login(page, manager.username)
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Returns").click()
-    page.wait_for_load_state("networkidle")
+    nav_click(page, "Returns", "All returns")
     page.select_option("#id_reason", "damaged")
     page.click("form.filters button[type=submit]")
     page.wait_for_load_state("networkidle")
     rows = page.locator("table tbody tr")
     assert rows.count() == 2
     page.screenshot(path=str(screenshot_dir / "returns-manager-list-damaged.png"), full_page=True)
-    page.click("text=Analytics")
+    page.locator("main").get_by_role("link", name="Analytics", exact=True).click()
     page.wait_for_load_state("networkidle")
 
     table = page.locator("table.reasons-table")
@@ -162,7 +162,6 @@ def test_manager_sees_tracking_timeline_and_delivery_exceptions(page, live_serve
     assert page.get_by_text("Left at front door").is_visible()
     assert page.get_by_text("Exception: Address problem: apartment number missing").is_visible()
     page.screenshot(path=str(screenshot_dir / "tracking-order-timeline.png"), full_page=True)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Tracking", exact=True).click()
-    page.wait_for_load_state("networkidle")
+    nav_click(page, "Shipping", "Tracking")
     assert page.get_by_text("apartment number missing").is_visible()
     page.screenshot(path=str(screenshot_dir / "tracking-deliveries.png"), full_page=True)

@@ -2,6 +2,7 @@ import pytest
 
 from inventory.choices import Role
 from orders.routing import order_route
+from tests.browser.nav import nav_click
 from tests.factories import ClientFactory, ProductFactory, make_user
 from tests.orders.factories import nashville, order_with_lines, put_stock, salt_lake_city
 
@@ -34,6 +35,6 @@ def test_manager_sees_split_parts_reservations_and_backorders(page, live_server,
     assert "L2601" in reserved
     page.screenshot(path=str(screenshot_dir / "routing-part-reservations.png"), full_page=True)
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Backorders").click()
+    nav_click(page, "Orders", "Backorders")
     assert "CO-STV-TI" in page.locator("main").inner_text()
     page.screenshot(path=str(screenshot_dir / "routing-backorders.png"), full_page=True)

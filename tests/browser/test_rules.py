@@ -10,6 +10,7 @@ from orders.holds.services import hold_place
 from orders.models import Order
 from orders.rules.models import Rule
 from orders.services import order_create
+from tests.browser.nav import nav_click
 from tests.factories import ProductFactory, SalesChannelFactory, make_user
 from tests.rules.factories import order_with_lines, stock_for
 
@@ -25,7 +26,7 @@ def test_manager_writes_tries_and_switches_on_a_rule(page, live_server, login, s
     login(page, manager.username)
 
     # writes the rule
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Rules").click()
+    nav_click(page, "Orders", "Rules")
     page.get_by_role("link", name="New rule").click()
     page.fill("#id_name", "Alaska by FedEx")
     page.fill("#id_position", "10")
@@ -79,7 +80,7 @@ def test_manager_releases_holds_from_the_holds_page(page, live_server, login, sc
         hold_place(order=order, kind=kind, reason=reason, actor="hold checks")
     login(page, manager.username)
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Holds").click()
+    nav_click(page, "Orders", "Holds")
     assert page.locator('.tile[data-kind="fraud"] .n').inner_text() == "2"
     assert page.locator("#holds tbody tr").count() == 4
     page.screenshot(path=str(screenshot_dir / "holds-page.png"), full_page=True)

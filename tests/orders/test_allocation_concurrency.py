@@ -1,15 +1,12 @@
 """Real concurrency on PostgreSQL: threads, each with its own connection, routing at the same moment."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection
 
 from inventory.models import StockLevel
 from orders.choices import OrderStatus
 from orders.models import Allocation, Order
 from orders.routing import order_reroute, order_route
+from tests.concurrency import run_together
 from tests.conftest import postgres_only
 from tests.factories import ClientFactory, ProductFactory
 from tests.orders.factories import order_with_lines, put_stock, salt_lake_city
@@ -21,28 +18,6 @@ SEATTLE = {"ship_city": "Seattle", "ship_state": "WA", "ship_postal_code": "9810
 WORKERS = 25
 
 
-def run_together(jobs):
-    """Run callables on WORKERS threads that all start at the same moment; return the errors raised."""
-    barrier = threading.Barrier(min(WORKERS, len(jobs)))
-    errors: list[BaseException] = []
-
-    def run(chunk):
-        try:
-            barrier.wait(timeout=30)
-            for job in chunk:
-                try:
-                    job()
-                except BaseException as exc:  # noqa: BLE001 - collected and asserted on below
-                    errors.append(exc)
-        finally:
-            connection.close()
-
-    chunks = [jobs[i::WORKERS] for i in range(min(WORKERS, len(jobs)))]
-    with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
-        list(pool.map(run, chunks))
-    return errors
-
-
 def test_fifty_orders_for_twenty_units_never_oversell():
     slc = salt_lake_city()
     merchant = ClientFactory()
@@ -51,7 +26,8 @@ def test_fifty_orders_for_twenty_units_never_oversell():
     put_stock(sku, 8, warehouse=slc)
     orders = [order_with_lines(merchant, [(sku, 1)], **SEATTLE) for _ in range(50)]
 
-    errors = run_together([lambda pk=o.pk: order_route(order=Order(pk=pk)) for o in orders])
+    jobs = [lambda pk=o.pk: order_route(order=Order(pk=pk)) for o in orders]
+    _, errors = run_together(jobs, threads=WORKERS)
 
     assert errors == []
     statuses = list(Order.objects.values_list("status", flat=True))
@@ -78,7 +54,7 @@ def test_orders_sharing_skus_in_opposite_line_order_do_not_deadlock():
 
     jobs = [lambda pk=o.pk: order_route(order=Order(pk=pk)) for o in forward + backward]
     jobs += [lambda pk=o.pk: order_reroute(order=Order(pk=pk)) for o in rerouted]
-    errors = run_together(jobs)
+    _, errors = run_together(jobs, threads=WORKERS)
 
     assert errors == []
     assert set(Order.objects.values_list("status", flat=True)) == {OrderStatus.ALLOCATED}

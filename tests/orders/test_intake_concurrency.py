@@ -1,42 +1,19 @@
 """Two deliveries of one storefront order processed at the same moment give one order (PostgreSQL only)."""
 
 import json
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
 
 from orders.choices import DeliveryState
 from orders.intake.services import webhook_delivery_process, webhook_delivery_store
 from orders.models import Order, WebhookDelivery
+from tests.concurrency import run_together
 from tests.conftest import postgres_only
 from tests.factories import ClientFactory
 from tests.fakes.storefront import shopify_order, woocommerce_order
 from tests.orders.intake_helpers import products_for, shopify_channel, woo_channel
 
 pytestmark = [postgres_only, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*targets):
-    barrier = threading.Barrier(len(targets))
-    errors = []
-
-    def run(target):
-        try:
-            barrier.wait(5)
-            target()
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert not errors, errors
 
 
 @pytest.mark.parametrize("rounds", [3])
@@ -50,8 +27,9 @@ def test_two_deliveries_of_one_order_processed_at_once_give_one_order(rounds):
                                               delivery_id=f"{n}-{topic}").pk
                for topic in ("orders/create", "orders/updated")]
 
-        run_together(*[lambda pk=pk: webhook_delivery_process(delivery_id=pk) for pk in ids])
+        _, errors = run_together([lambda pk=pk: webhook_delivery_process(delivery_id=pk) for pk in ids])
 
+        assert errors == []
         assert Order.objects.filter(channel=channel, external_id=str(1000 + n)).count() == 1
         states = sorted(WebhookDelivery.objects.filter(pk__in=ids).values_list("state", flat=True))
         assert states == sorted([DeliveryState.PROCESSED, DeliveryState.DUPLICATE])
@@ -73,9 +51,10 @@ def test_two_deliveries_racing_to_create_a_known_storefront_order_give_one_order
     ids = [WebhookDelivery.objects.create(channel=channel, topic="order.updated", body=json.dumps(paid),
                                           delivery_id=f"v2-{n}").pk for n in range(2)]
 
-    run_together(*[lambda pk=pk: webhook_delivery_process(delivery_id=pk) for pk in ids])
+    _, errors = run_together([lambda pk=pk: webhook_delivery_process(delivery_id=pk) for pk in ids])
 
     # Then one order exists and the second delivery is a duplicate, not a failure
+    assert errors == []
     assert Order.objects.filter(channel=channel, external_id="3000").count() == 1
     states = sorted(WebhookDelivery.objects.filter(pk__in=ids).values_list("state", flat=True))
     assert states == sorted([DeliveryState.PROCESSED, DeliveryState.DUPLICATE])
@@ -85,13 +64,13 @@ def test_the_same_webhook_stored_twice_at_once_is_one_delivery():
     client = ClientFactory()
     channel = shopify_channel(client)
     body = json.dumps(shopify_order(2000)).encode()
-    results = []
 
     def store():
-        results.append(webhook_delivery_store(channel=channel, topic="orders/create", body=body, headers={},
-                                              delivery_id="same-id", state=DeliveryState.IGNORED)[1])
+        return webhook_delivery_store(channel=channel, topic="orders/create", body=body, headers={},
+                                      delivery_id="same-id", state=DeliveryState.IGNORED)[1]
 
-    run_together(store, store)
+    results, errors = run_together([store, store])
 
+    assert errors == []
     assert sorted(results) == [False, True]
     assert WebhookDelivery.objects.filter(channel=channel).count() == 1

@@ -9,6 +9,8 @@ from orders.models import Order, OrderEvent
 from reports.charts import bar_chart
 from reports.kpis import KpiFilters, kpis_compute, percentile, ship_deadline
 from reports.rebalance import rebalance_suggestions
+from returns.models import ReturnAuthorization
+from returns.services import return_reject
 from tests.factories import (
     LocationFactory,
     OrderFactory,
@@ -18,6 +20,7 @@ from tests.factories import (
     make_user,
 )
 from tests.inventory.stock_helpers import receive
+from tests.returns.factories import FeedbackSurveyFactory, open_return
 
 pytestmark = pytest.mark.django_db
 UTC = datetime.UTC
@@ -96,7 +99,9 @@ def test_kpi_api_returns_numbers_and_rejects_bad_periods(manager_api, known_orde
 
     assert body["orders_shipped"] == 3
     assert body["cycle_time_hours"] == {"median": 19.0, "p90": 42.2}
-    assert body["no_data_yet"]["return_rate"]
+    assert body["return_rate"] == 0.0  # orders shipped, none returned: a rate, not "no data"
+    assert body["survey_rating"] is None
+    assert body["no_data_yet"]["survey_rating"] == "No survey answers in this period."
     assert bad.status_code == 400
 
 
@@ -112,9 +117,13 @@ def test_dashboard_draws_charts_as_svg(client, manager, known_orders):
 
     html = client.get(reverse("reports:dashboard")).content.decode()
 
-    assert html.count("<svg") == 3
+    assert html.count("<svg") == 5
     assert "Orders received and shipped per day" in html
-    assert "no data yet" in html
+    assert "Returns opened per day" in html
+    assert "Survey rating per week (1–5)" in html
+    assert "no data yet" not in html
+    assert "no answers" in html  # the survey tile, with nothing answered
+    assert "0.0 %" in html  # the return rate: 0 returns ÷ 3 orders shipped
 
 
 def test_bar_chart_escapes_labels_and_scales_bars():
@@ -124,6 +133,17 @@ def test_bar_chart_escapes_labels_and_scales_bars():
     assert "T &amp; U" in svg
     assert "<a>" not in svg
     assert 'height="180.0"' in svg  # the largest bar fills the plot (260 - 28 - 52)
+
+
+def test_bar_chart_leaves_out_missing_values_and_keeps_a_fixed_axis():
+    svg = bar_chart(categories=["w1", "w2"], series={"Average rating": [None, 4.5]}, title="Rating", y_max=5,
+                    y_ticks=5, value_labels=True, value_format=".1f", notes=["0 answers", "2 answers"])
+
+    assert svg.count("</rect>") == 1  # no bar for the week without answers
+    assert 'height="162.0"' in svg  # 4.5 of 5 on a 180 px plot
+    assert [f">{n}</text>" in svg for n in range(6)] == [True] * 6  # gridlines 0, 1, ... 5
+    assert ">4.5</text>" in svg
+    assert ">0 answers</text>" in svg
 
 
 def test_rebalancing_suggests_moving_stock_to_where_it_is_ordered(manager):
@@ -165,3 +185,196 @@ def test_pick_errors_per_thousand_lines_come_from_mispicks_caught_at_packing(man
 
     assert (kpis.mispicks, kpis.lines_shipped) == (1, 12)
     assert kpis.pick_accuracy == pytest.approx(1000 / 12)
+
+
+# --- returns and surveys (issue 7) ---------------------------------------------------------------------------
+
+
+def set_opened_at(rma, when: datetime.datetime):
+    ReturnAuthorization.objects.filter(pk=rma.pk).update(created_at=when)
+    return rma
+
+
+def answered(order, rating, when: datetime.datetime | None):
+    return FeedbackSurveyFactory(order=order, rating=rating, answered_at=when)
+
+
+@pytest.fixture
+def known_returns(known_orders):
+    """The three shipped orders get 4 lines each (12 lines shipped); returns and surveys around the period
+    d3 00:00 .. d1 24:00 (exclusive), so both boundaries are tested."""
+    d1, d2, d3 = known_orders["days"]
+    start_at, end_at = at(d3, 0), at(d1 + datetime.timedelta(days=1), 0)
+    first, second, third = Order.objects.filter(status=OrderStatus.SHIPPED).order_by("received_at")
+    # received d3 09:00 (shipped d1), d2 09:00 (shipped d2), d2 15:00 (shipped d1)
+    for order in (first, second, third):
+        for _ in range(4):
+            OrderLineFactory(order=order)
+    lines = {order.pk: list(order.lines.order_by("pk")) for order in (first, second, third)}
+    a, b, c = (lines[o.pk] for o in (first, second, third))
+    # in the period: 3 returns, 2 wrong-item lines (one return has two reasons)
+    set_opened_at(open_return(first, [(a[0], 1, "wrong_item"), (a[1], 1, "too_small")]), start_at)  # first instant
+    set_opened_at(open_return(second, [(b[0], 1, "wrong_item")]), at(d2, 18))
+    set_opened_at(open_return(third, [(c[0], 1, "defective")]), end_at - datetime.timedelta(seconds=1))
+    # left out: rejected, opened just before and just after the period
+    rejected = open_return(third, [(c[1], 1, "wrong_item")], authorise=False)
+    return_reject(rma=rejected, reason="Photo shows the item ordered")
+    set_opened_at(rejected, at(d2, 12))
+    set_opened_at(open_return(first, [(a[2], 1, "wrong_item")]), start_at - datetime.timedelta(seconds=1))
+    set_opened_at(open_return(second, [(b[1], 1, "wrong_item")]), end_at)
+    # surveys: 5 and 3 in the period (avg 4.0); outside, unanswered and another order's outside the period
+    answered(first, 5, start_at)
+    answered(second, 3, at(d1, 23))
+    answered(third, 1, end_at)
+    FeedbackSurveyFactory(order=OrderFactory(warehouse=known_orders["warehouse"]))  # sent, never answered
+    answered(OrderFactory(warehouse=known_orders["warehouse"]), 1, start_at - datetime.timedelta(seconds=1))
+    return {**known_orders, "orders": (first, second, third), "filters": KpiFilters(date_from=d3, date_to=d1)}
+
+
+def test_return_rate_counts_returns_opened_in_the_period_per_order_shipped(manager, known_returns):
+    kpis = kpis_compute(user=manager, filters=known_returns["filters"])
+
+    assert (kpis.returns_opened, kpis.shipped_count) == (3, 3)
+    assert kpis.return_rate == pytest.approx(1)
+    assert "return_rate" not in kpis.unavailable
+
+
+def test_wrong_item_returns_per_thousand_lines_shipped(manager, known_returns):
+    kpis = kpis_compute(user=manager, filters=known_returns["filters"])
+
+    assert (kpis.wrong_item_returns, kpis.lines_shipped) == (2, 12)
+    assert kpis.wrong_item_rate == pytest.approx(2000 / 12)
+    assert kpis.pick_accuracy == 0  # no mis-picks caught at packing: the two figures are separate
+
+
+def test_returns_per_day_split_by_wrong_item(manager, known_returns):
+    d1, d2, d3 = known_returns["days"]
+
+    kpis = kpis_compute(user=manager, filters=known_returns["filters"])
+
+    assert kpis.returns_per_day == [(d3, 1, 1), (d2, 1, 1), (d1, 1, 0)]
+
+
+def test_survey_rating_averages_answers_of_the_period(manager, known_returns):
+    d1, _d2, d3 = known_returns["days"]
+
+    kpis = kpis_compute(user=manager, filters=known_returns["filters"])
+
+    assert (kpis.survey_rating, kpis.survey_responses) == (pytest.approx(4.0), 2)
+    assert kpis.survey_per_week == [{"date_from": d3, "date_to": d1, "responses": 2, "rating": pytest.approx(4.0)}]
+
+
+def test_survey_rating_per_week_starts_on_the_first_day_of_the_period(manager, known_returns):
+    d1, _d2, d3 = known_returns["days"]
+    start = d3 - datetime.timedelta(days=7)
+
+    kpis = kpis_compute(user=manager, filters=KpiFilters(date_from=start, date_to=d1))
+
+    weeks = [(w["date_from"], w["date_to"], w["responses"], w["rating"]) for w in kpis.survey_per_week]
+    # the answer rated 1 just before d3 falls in the first week; the period's two in the second
+    assert weeks == [(start, d3 - datetime.timedelta(days=1), 1, 1), (d3, d1, 2, pytest.approx(4.0))]
+
+
+def test_quality_kpis_follow_the_warehouse_that_shipped_the_order(manager, known_returns):
+    elsewhere = WarehouseFactory(code="RETS")
+    first = known_returns["orders"][0]
+    first.returns.update(warehouse=elsewhere)  # the parcel goes back to another warehouse
+    other = make_order(elsewhere, at(known_returns["days"][1], 8), at(known_returns["days"][1], 9))
+    answered(other, 1, at(known_returns["days"][1], 12))
+    filters = known_returns["filters"]
+
+    ours = kpis_compute(user=manager, filters=KpiFilters(filters.date_from, filters.date_to,
+                                                           warehouse_id=known_returns["warehouse"].pk))
+    theirs = kpis_compute(user=manager, filters=KpiFilters(filters.date_from, filters.date_to,
+                                                             warehouse_id=elsewhere.pk))
+
+    assert (ours.returns_opened, ours.wrong_item_returns, ours.survey_responses) == (3, 2, 2)
+    assert (theirs.returns_opened, theirs.return_rate, theirs.survey_rating) == (0, 0, 1)
+
+
+def test_quality_kpis_filter_by_client(manager, known_returns):
+    second = known_returns["orders"][1]
+    filters = known_returns["filters"]
+
+    kpis = kpis_compute(user=manager, filters=KpiFilters(filters.date_from, filters.date_to,
+                                                           client_id=second.client_id))
+
+    assert (kpis.shipped_count, kpis.returns_opened, kpis.return_rate) == (1, 1, 1)
+    assert (kpis.wrong_item_returns, kpis.lines_shipped, kpis.wrong_item_rate) == (1, 4, 250)
+    assert (kpis.survey_responses, kpis.survey_rating) == (1, 3)
+
+
+def test_client_user_sees_only_its_clients_returns_and_surveys(known_returns):
+    first = known_returns["orders"][0]
+    user = make_user(Role.CLIENT, client=first.client)
+
+    kpis = kpis_compute(user=user, filters=known_returns["filters"])
+
+    assert (kpis.shipped_count, kpis.returns_opened, kpis.wrong_item_returns) == (1, 1, 1)
+    assert (kpis.survey_responses, kpis.survey_rating) == (1, 5)
+
+
+def test_warehouse_scoped_manager_sees_nothing_of_another_warehouse(known_returns):
+    user = make_user(Role.MANAGER, warehouses=[WarehouseFactory(code="NORTH")])
+
+    kpis = kpis_compute(user=user, filters=known_returns["filters"])
+
+    assert (kpis.shipped_count, kpis.returns_opened, kpis.survey_responses) == (0, 0, 0)
+    assert kpis.return_rate is kpis.survey_rating is kpis.wrong_item_rate is None
+    assert kpis.unavailable["return_rate"] == "No orders shipped in this period."
+
+
+def test_kpi_api_returns_return_and_survey_figures_as_numbers(manager_api, known_returns):
+    filters = known_returns["filters"]
+
+    body = manager_api.get(reverse("report-kpis"), {"date_from": filters.date_from.isoformat(),
+                                                    "date_to": filters.date_to.isoformat()}).json()
+
+    assert (body["returns_opened"], body["return_rate"]) == (3, 1.0)
+    assert (body["wrong_item_returns"], body["wrong_item_returns_per_1000_lines"]) == (2, 166.7)
+    assert (body["survey_rating"], body["survey_responses"]) == (4.0, 2)
+    assert body["returns_per_day"][0] == {"date": filters.date_from.isoformat(), "returns": 1,
+                                          "with_wrong_item": 1}
+    assert body["survey_rating_per_week"] == [{"date_from": filters.date_from.isoformat(),
+                                               "date_to": filters.date_to.isoformat(), "responses": 2,
+                                               "rating": 4.0}]
+    assert body["no_data_yet"] == {}
+
+
+def test_dashboard_shows_return_rate_wrong_items_and_survey_rating(client, manager, known_returns):
+    filters = known_returns["filters"]
+    client.force_login(manager)
+
+    html = client.get(reverse("reports:dashboard"), {"date_from": filters.date_from.isoformat(),
+                                                     "date_to": filters.date_to.isoformat()}).content.decode()
+
+    tiles = html.split('aria-label="Quality"')[1].split("</section>")[0]
+    survey_chart = html.split('aria-label="Survey rating per week (1–5)"')[1].split("</svg>")[0]
+
+    assert "100.0 %" in tiles
+    assert "return rate (3 returns ÷ 3 orders shipped)" in tiles
+    assert "166.7" in tiles
+    assert "wrong-item returns per 1,000 lines (2 in 12 lines)" in tiles
+    assert "4.0 / 5" in tiles
+    assert "survey rating (2 answers)" in tiles
+    assert ">4.0</text>" in survey_chart  # the week's rating above its bar and the answers under it, for print
+    assert ">2 answers</text>" in survey_chart
+
+
+def test_kpi_query_count_does_not_grow_with_returns_and_surveys(manager_api, known_returns,
+                                                                  django_assert_max_num_queries):
+    filters = known_returns["filters"]
+    params = {"date_from": filters.date_from.isoformat(), "date_to": filters.date_to.isoformat()}
+    with django_assert_max_num_queries(20) as few:
+        manager_api.get(reverse("report-kpis"), params)
+    baseline = len(few)
+    for order in known_returns["orders"]:
+        line = OrderLineFactory(order=order)
+        set_opened_at(open_return(order, [(line, 1, "wrong_item")]), at(known_returns["days"][1], 6))
+    for _ in range(5):
+        answered(OrderFactory(warehouse=known_returns["warehouse"]), 4, at(known_returns["days"][1], 7))
+
+    with django_assert_max_num_queries(baseline):
+        body = manager_api.get(reverse("report-kpis"), params).json()
+
+    assert (body["returns_opened"], body["survey_responses"]) == (6, 7)

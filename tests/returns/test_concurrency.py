@@ -1,11 +1,9 @@
 """Real concurrency on PostgreSQL: each lock helper of returns (and tracking's order lock) under two threads."""
 
 import datetime
-import threading
 
 import pytest
 from django.core import mail
-from django.db import close_old_connections, connection
 
 from inventory.exceptions import DomainError
 from orders.choices import OrderStatus
@@ -16,6 +14,7 @@ from returns.storefront_refunds import refund_send
 from returns.surveys import survey_email_send
 from shipping.choices import TrackingSource
 from shipping.tracking import TrackingUpdate, tracking_event_record
+from tests.concurrency import run_together
 from tests.conftest import postgres_only
 from tests.returns.factories import delivered_order, make_setup, open_return
 from tests.shipping.tracking_helpers import shipped_order
@@ -23,34 +22,12 @@ from tests.shipping.tracking_helpers import shipped_order
 pytestmark = [postgres_only, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def run_together(*targets):
-    barrier = threading.Barrier(len(targets))
-    results, errors = [], []
-
-    def run(target):
-        try:
-            barrier.wait(5)
-            results.append(target())
-        except Exception as exc:  # collected for the assertions
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results, errors
-
-
 def test_two_customers_claiming_the_last_units_at_once_get_one_return():
     # order_lock (returns claim units of an order under the order's lock)
     setup = make_setup(quantities=(2, 1))
     line = setup.lines[0]
 
-    results, errors = run_together(*[lambda: open_return(setup.order, [(line, 2, "too_small")])] * 2)
+    results, errors = run_together([lambda: open_return(setup.order, [(line, 2, "too_small")])] * 2)
 
     assert len(results) == 1
     assert len(errors) == 1
@@ -64,8 +41,8 @@ def test_two_receivers_scanning_the_last_expected_unit_count_it_once():
     rma = open_return(setup.order, [(setup.lines[1], 1, "damaged")])
     sku = setup.lines[1].product.sku
 
-    _, errors = run_together(*[lambda: return_unit_receive(rma=rma, barcode=sku,
-                                                           disposition=Disposition.QUARANTINE)] * 2)
+    _, errors = run_together([lambda: return_unit_receive(rma=rma, barcode=sku,
+                                                          disposition=Disposition.QUARANTINE)] * 2)
 
     assert errors == []
     assert rma.lines.get().received_quantity == 1
@@ -79,7 +56,7 @@ def test_refunding_twice_at_once_records_one_refund():
     return_unit_receive(rma=rma, barcode=setup.lines[0].product.sku, disposition=Disposition.QUARANTINE)
     return_inspection_finish(rma=rma)
 
-    results, errors = run_together(*[lambda: return_refund(rma=rma)] * 2)
+    results, errors = run_together([lambda: return_refund(rma=rma)] * 2)
 
     assert len(results) == 1
     assert len(errors) == 1
@@ -105,7 +82,7 @@ def test_sending_one_refund_from_two_workers_calls_the_shop_once(monkeypatch):
     monkeypatch.setattr("returns.storefront_refunds._shopify", fake_shopify)
     monkeypatch.setattr("returns.storefront_refunds._client", lambda channel: None)
 
-    run_together(*[lambda: refund_send(refund_id=refund.pk)] * 2)
+    run_together([lambda: refund_send(refund_id=refund.pk)] * 2)
 
     assert calls == [refund.pk]
     assert Refund.objects.get().status == RefundStatus.SENT
@@ -116,7 +93,7 @@ def test_two_workers_sending_one_survey_email_send_it_once():
     order = delivered_order(delivered_days_ago=4)
     survey = FeedbackSurvey.objects.create(order=order, email=order.customer_email, nonce="n1")
 
-    results, errors = run_together(*[lambda: survey_email_send(survey_id=survey.pk)] * 2)
+    results, errors = run_together([lambda: survey_email_send(survey_id=survey.pk)] * 2)
 
     assert errors == []
     assert sorted(results) == [False, True]
@@ -130,7 +107,7 @@ def test_both_packages_delivered_at_the_same_moment_deliver_the_order():
     carrier = first.carrier
     at = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
 
-    _, errors = run_together(*[
+    _, errors = run_together([
         lambda p=p: tracking_event_record(carrier=carrier, source=TrackingSource.WEBHOOK,
                                           update=TrackingUpdate(p.tracking_number, "delivered", at))
         for p in (first, second)

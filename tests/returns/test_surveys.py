@@ -9,11 +9,13 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from inventory.choices import Role
 from inventory.exceptions import DomainError
 from orders.models import OrderEvent
 from returns.choices import CaseStatus
 from returns.exceptions import SurveyLinkInvalid
 from returns.models import FeedbackCase, FeedbackSurvey
+from returns.selectors import survey_list
 from returns.services import return_policy_update
 from returns.surveys import (
     case_resolve,
@@ -25,7 +27,8 @@ from returns.surveys import (
     survey_token,
 )
 from returns.tasks import survey_send_due
-from tests.returns.factories import delivered_order
+from tests.factories import WarehouseFactory, make_user
+from tests.returns.factories import FeedbackSurveyFactory, delivered_order
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +190,12 @@ def test_survey_page_with_a_bad_link_says_so(client):
 
     assert response.status_code == 410
     assert b"not valid" in response.content
+
+
+def test_survey_list_limits_warehouse_staff_to_their_warehouses_orders():
+    ours, theirs = WarehouseFactory(code="OURS"), WarehouseFactory(code="THRS")
+    mine = FeedbackSurveyFactory(order__warehouse=ours)
+    FeedbackSurveyFactory(order__warehouse=theirs)
+    staff = make_user(Role.MANAGER, warehouses=[ours])
+
+    assert list(survey_list(user=staff)) == [mine]

@@ -1,37 +1,14 @@
 """Holds under real concurrency (PostgreSQL): the order row lock makes release and placement race-free."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from orders.holds.models import Hold
 from orders.holds.services import hold_place, hold_release
+from tests.concurrency import run_together
 from tests.conftest import postgres_only
 from tests.factories import OrderFactory
 
 pytestmark = [postgres_only, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    errors = []
-
-    def run(call):
-        try:
-            barrier.wait(timeout=10)
-            call()
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return errors
 
 
 def test_releasing_the_last_two_holds_at_once_sends_the_order_back_exactly_once():
@@ -39,7 +16,7 @@ def test_releasing_the_last_two_holds_at_once_sends_the_order_back_exactly_once(
     first = hold_place(order=order, kind="manual", reason="call the customer")
     second = hold_place(order=order, kind="fraud", reason="odd address")
 
-    errors = run_together(lambda: hold_release(hold=first.pk), lambda: hold_release(hold=second.pk))
+    _, errors = run_together([lambda: hold_release(hold=first.pk), lambda: hold_release(hold=second.pk)])
 
     assert errors == []
     assert not Hold.objects.filter(pk__in=[first.pk, second.pk], released_at__isnull=True).exists()
@@ -49,7 +26,7 @@ def test_releasing_the_last_two_holds_at_once_sends_the_order_back_exactly_once(
 def test_the_same_hold_placed_twice_at_once_is_one_hold():
     order = OrderFactory()
 
-    errors = run_together(*[lambda: hold_place(order=order.pk, kind="payment", reason="unpaid")] * 3)
+    _, errors = run_together([lambda: hold_place(order=order.pk, kind="payment", reason="unpaid")] * 3)
 
     assert errors == []
     assert Hold.objects.filter(order=order, kind="payment").count() == 1

@@ -176,10 +176,12 @@ def test_order_page_shows_holds_and_rule_decisions(client, manager):
 
 def test_navigation_shows_rules_to_managers_only(client, manager):
     client.force_login(manager)
-    nav = {i["label"]: i for i in client.get(reverse("rules:list")).context["nav_items"]}
-    assert nav["Rules"]["active"]
-    assert not nav["Orders"]["active"]
+    orders = client.get(reverse("rules:list")).context["nav_items"][0]
+    links = {link.label: link for link in orders.links}
+    assert (orders.label, orders.current) == ("Orders", True)
+    assert links["Rules"].current
+    assert not links["All orders"].current
     client.force_login(make_user("client"))
-    labels = [i["label"] for i in client.get(reverse("holds:list")).context["nav_items"]]
+    labels = [link.label for link in client.get(reverse("holds:list")).context["nav_items"][0].links]
     assert "Holds" in labels
     assert "Rules" not in labels

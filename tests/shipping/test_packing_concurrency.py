@@ -7,11 +7,11 @@ from shipping.choices import ScanResult, ShipmentStatus
 from shipping.exceptions import DomainError, ItemRefused
 from shipping.models import PackScan, Shipment
 from shipping.packing import pack_scan, shipment_ship, shipment_start
+from tests.concurrency import run_together
 from tests.conftest import postgres_only
 from tests.shipping.helpers import make_picked_order
 from tests.shipping.packing_factories import BoxTypeFactory
 from tests.shipping.test_packing import packed_shipment
-from tests.shipping.test_picking_concurrency import run_together
 
 pytestmark = [postgres_only, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

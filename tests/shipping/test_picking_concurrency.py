@@ -1,10 +1,6 @@
 """Real concurrency on PostgreSQL: scanners hammering one pick list, releases racing for the same orders."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection
 
 from inventory.models import StockLevel
 from orders.models import Allocation
@@ -16,30 +12,12 @@ from shipping.picking import (
     pick_list_scan,
     pick_list_start,
 )
+from tests.concurrency import run_together
 from tests.conftest import postgres_only
 from tests.factories import ProductFactory, make_user
 from tests.shipping.factories import allocated_order, make_floor
 
 pytestmark = [postgres_only, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(jobs, workers: int = 8):
-    """Run callables on threads that start at the same moment; return the results and errors."""
-    barrier = threading.Barrier(len(jobs))
-    results, errors = [], []
-
-    def run(job):
-        try:
-            barrier.wait(timeout=30)
-            results.append(job())
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted on below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        list(pool.map(run, jobs))
-    return results, errors
 
 
 def test_many_scans_of_the_same_unit_count_it_once():
