@@ -2,12 +2,9 @@
 once, a full rebuild agrees with the queued refreshes, and concurrent writers and readers lose nothing."""
 
 import datetime
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +23,7 @@ from inventory.reorder import reorder_setting_save
 from inventory.services import stock_allocate, stock_deallocate, stock_move, stock_remove
 from inventory.tasks import stock_summary_rebuild_task, stock_summary_refresh_task
 from inventory.transfers import transfer_create, transfer_dispatch, transfer_receive
+from tests.concurrency import run_together
 from tests.conftest import postgres_only
 from tests.factories import LocationFactory, ProductFactory, WarehouseFactory
 from tests.inventory.stock_helpers import receive, ship
@@ -270,24 +268,6 @@ def test_rebuild_in_chunks_covers_every_product(bin_slc):
 # --- Concurrency (PostgreSQL) --------------------------------------------------------------------------------
 
 
-def run_together(jobs):
-    barrier = threading.Barrier(len(jobs))
-    errors = []
-
-    def run(job):
-        try:
-            barrier.wait(timeout=30)
-            job()
-        except BaseException as exc:  # noqa: BLE001 - asserted on below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        list(pool.map(run, jobs))
-    return errors
-
-
 @postgres_only
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
@@ -316,7 +296,7 @@ def test_writers_and_readers_at_once_lose_no_change_and_never_deadlock():
             stock_summary_refresh_pending(limit=5)
 
     # When they all run at once
-    errors = run_together([writer(s) for s in range(4)] + [reader for _ in range(4)])
+    _results, errors = run_together([writer(s) for s in range(4)] + [reader for _ in range(4)])
 
     # Then nothing failed, and once the queue is drained the figures equal a rebuild from scratch
     assert errors == []
