@@ -3,10 +3,13 @@
 Loads (once; BENCH_RELOAD=1 loads again) 10 clients × 10,000 products, 10 warehouses × 500 locations,
 one stock level per SKU and warehouse (1,000,000 rows), 1,000,000 ledger rows (600,000 SHIP rows spread
 over the last 120 days, 400,000 receipts), 100,000 reorder settings and 2,000 open ASN lines, with
-PostgreSQL's COPY. Then times, as a logged-in manager through Django's test client, the stock page and
+PostgreSQL's COPY, and builds the stock figures (StockSummary) with the nightly rebuild, timed: COPY
+bypasses the services, so nothing was queued. Then times, as a logged-in manager through Django's test
+client, the stock page and
 the API unfiltered, filtered (status, client, warehouse, search), sorted by a computed figure, a deep
 page, and a streamed CSV export of one client, printing the median of BENCH_REPEAT (default 3) runs and
-the number of SQL queries of each request.
+the number of SQL queries of each request. Last, the cost of keeping the figures live: a page read right
+after 100 stock changes (it counts them in first), and draining 2,000 queued changes.
 
 Runs against its own database (default postgres://postgres@127.0.0.1:5432/dh_bench_stock, created if
 missing; DOCKHAND_BENCH_STOCK_DATABASE_URL changes it). Without a reachable PostgreSQL it says so and
@@ -16,6 +19,7 @@ exits 0. BENCH_SKUS (default 100000) and BENCH_WAREHOUSES (default 10) scale it 
 from __future__ import annotations
 
 import datetime
+import logging
 import os
 import random
 import statistics
@@ -157,7 +161,8 @@ def load() -> None:
 def loaded() -> bool:
     from inventory.models import Product, StockMovement
 
-    return Product.objects.count() == SKUS and StockMovement.objects.count() == LEDGER_ROWS
+    # At least: each run's live-figures step adds a hundred ledger rows of its own.
+    return Product.objects.count() == SKUS and StockMovement.objects.count() >= LEDGER_ROWS
 
 
 def main() -> int:
@@ -166,8 +171,19 @@ def main() -> int:
         print(f"SKIP stock page bench: {reason}")
         return 0
     setup_django()
+    logging.getLogger("celery").setLevel(logging.WARNING)  # eager tasks would log every backorder pass
     if os.environ.get("BENCH_RELOAD") or not loaded():
         load()
+    from inventory.figures import stock_summary_rebuild
+    from inventory.models import StockSummary, StockSummaryChange
+
+    if os.environ.get("BENCH_REBUILD") or StockSummaryChange.objects.exists() or not StockSummary.objects.exists():
+        StockSummaryChange.objects.all().delete()  # the rebuild below covers every pair
+        result = stock_summary_rebuild()
+        print(f"nightly rebuild of the figures: {result['rows']:,} rows in {result['chunks']} chunks, "
+              f"{result['seconds']:.1f} s")
+        result = stock_summary_rebuild()
+        print(f"the same rebuild again, nothing changed: {result['seconds']:.1f} s")
     from django.db import connection
     from django.test import Client as HttpClient
     from django.test.utils import CaptureQueriesContext
@@ -215,7 +231,42 @@ def main() -> int:
             lines += chunk.count(b"\n")
         total = time.perf_counter() - started
         print(f"{label:42} {total:9.2f}  first byte {first:.2f} s, {lines - 1:,} rows")
+    live_figures_cost(http)
     return 0
+
+
+def live_figures_cost(http) -> None:
+    """Time a page read that first counts in 100 fresh stock changes, and a drain of 2,000 queued ones."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from inventory.choices import MovementKind
+    from inventory.figures import stock_summary_refresh_pending
+    from inventory.models import StockLevel, StockSummaryChange
+    from inventory.services import stock_adjust, stock_allocate, stock_remove
+
+    levels = list(StockLevel.objects.filter(on_hand__gte=10).select_related("product", "location")
+                  .order_by("pk")[:100])
+    for i, level in enumerate(levels):  # a busy minute on the floor: receipts, reservations, shipments
+        if i % 3 == 0:
+            stock_adjust(product=level.product, location=level.location, quantity=5, reason="bench")
+        elif i % 3 == 1:
+            stock_allocate(stock_level_id=level.pk, quantity=1, reference="BENCH")
+        else:
+            stock_remove(stock_level_id=level.pk, quantity=1, kind=MovementKind.SHIP, reference="BENCH",
+                         reason="bench")
+    with CaptureQueriesContext(connection) as ctx:
+        started = time.perf_counter()
+        response = http.get("/stock/")
+        took = time.perf_counter() - started
+    assert response.status_code == 200
+    print(f"{'page: first page after 100 stock changes':42} {took:9.2f} {'':7} {len(ctx):8d}")
+    pairs = list(StockLevel.objects.select_related("location").order_by("-pk")
+                 .values_list("product_id", "location__warehouse_id")[:2000])
+    StockSummaryChange.objects.bulk_create(StockSummaryChange(product_id=p, warehouse_id=w) for p, w in pairs)
+    started = time.perf_counter()
+    taken = stock_summary_refresh_pending(limit=2000)
+    print(f"{'refresh of 2,000 queued changes':42} {time.perf_counter() - started:9.2f}  ({taken:,} taken)")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,10 @@
-"""Stock figures per product and warehouse, computed in one SQL statement.
+"""Stock figures per product and warehouse: computed in SQL, kept in StockSummary, read through indexes.
 
-The stock page, its CSV export, the API and the daily digest all read these rows. Everything is
-aggregated by the database (stock levels, the ledger's SHIP rows, open ASNs, units in transit and the
-reorder settings are each grouped once and joined), so a page costs one query whatever the data size;
-the same statement runs on PostgreSQL and SQLite.
-
-The rules, in the order they are applied to one product in one warehouse:
+The stock page, its CSV export, the API and the daily digest all read these rows. The rules, in the
+order they are applied to one product in one warehouse:
 
 * **available** = on hand − allocated, over the warehouse's real locations (not its virtual TRANSIT one);
+  a product with units only in transit to a warehouse has a row there, with nothing on hand;
 * **inbound** = units still expected on open ASNs + units in transit to the warehouse;
 * **30-day velocity** = units shipped from the warehouse (ledger SHIP rows) in the last 30 days;
 * **days of cover** = available ÷ (velocity ÷ 30); empty when nothing sold;
@@ -18,13 +15,27 @@ The rules, in the order they are applied to one product in one warehouse:
   90 days and the stock has been here at least 90 days; *under* when available + inbound ≤ reorder
   point; *over* when available exceeds reorder point + reorder quantity (with a setting) or covers more
   than OVERSTOCK_COVER_DAYS (without one); else *healthy*.
+
+**Why a summary table.** Filtering a million product × warehouse rows by status, or sorting them by a
+figure, needs every row's figures; computing them per request took seconds at 100,000 SKUs × 10
+warehouses (bench/stock_page.py). So one statement (_figures_ctes) computes the figures of any set of
+pairs and upserts them into StockSummary, and pages read StockSummary through its indexes:
+
+1. every stock service (inventory.services, receiving, reorder settings) appends the pairs it touched to
+   StockSummaryChange in its own transaction: a plain insert, so writers never wait on each other;
+2. stock_summary_refresh_pending() takes queued pairs off (DELETE … RETURNING, SKIP LOCKED on
+   PostgreSQL) and refreshes them in the same transaction. The page, the API and the digest call it before
+   they read, so a user sees their own change at once; a Celery task drains the queue every minute too;
+3. stock_summary_rebuild() recomputes every pair in chunks, nightly, because the 30- and 90-day windows
+   slide with the calendar, not only with stock movements. It writes only rows whose figures changed.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -39,6 +50,8 @@ from inventory.models import (
     ReorderSetting,
     StockLevel,
     StockMovement,
+    StockSummary,
+    StockSummaryChange,
 )
 from warehouses.choices import LocationKind
 from warehouses.models import Location, Warehouse
@@ -50,25 +63,35 @@ DEFAULT_LEAD_TIME_DAYS = 14
 DEFAULT_SAFETY_DAYS = 7
 DEFAULT_ORDER_COVER_DAYS = 30
 
+# Queued pairs one reader refreshes before it reads (each is a few index lookups); the rest wait for the
+# next reader or the minute task, and the page says how many changes are still being counted.
+REFRESH_BATCH = 2000
+# Products per statement of the nightly rebuild: big enough for hash joins, small enough to keep locks short.
+REBUILD_CHUNK_PRODUCTS = 5000
+PENDING_COUNT_CAP = 10_000
+
 STATUS_SEVERITY = [StockStatus.STOCKOUT, StockStatus.UNDER, StockStatus.OVER, StockStatus.DEAD,
                    StockStatus.HEALTHY]
 
-# Sort keys the page and the API accept; each maps to an SQL expression over the figures row.
+# Sort keys the page and the API accept; each maps to an SQL expression of the read query.
 ORDERINGS: dict[str, str] = {
-    "sku": "sku",
-    "warehouse": "warehouse_code",
-    "client": "client_name",
-    "on_hand": "on_hand",
-    "allocated": "allocated",
-    "available": "available",
-    "inbound": "inbound",
-    "velocity": "sold_30",
-    "days_of_cover": "CASE WHEN days_of_cover IS NULL THEN 1 ELSE 0 END, days_of_cover",
-    "reorder_point": "reorder_point",
-    "status": "CASE status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUS_SEVERITY))
+    "sku": "p.sku",
+    "warehouse": "w.code",
+    "client": "c.name",
+    "on_hand": "s.on_hand",
+    "allocated": "s.allocated",
+    "available": "s.available",
+    "inbound": "s.inbound",
+    "velocity": "s.sold_30",
+    "days_of_cover": "s.days_of_cover",
+    "reorder_point": "s.reorder_point",
+    "status": "CASE s.status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUS_SEVERITY))
               + " END",
-    "value": "stock_value",
+    "value": "s.on_hand * p.unit_value",
 }
+
+SUMMARY_COLUMNS = ["on_hand", "allocated", "available", "inbound", "sold_30", "sold_90", "first_at",
+                   "reorder_point", "reorder_quantity", "has_setting", "days_of_cover", "status"]
 
 
 @dataclass(frozen=True)
@@ -81,9 +104,6 @@ class StockFigureFilters:
     sku: str = ""
     product_id: int | None = None
     ordering: str = "sku"  # a key of ORDERINGS, '-' in front for descending
-    # Internal: limit every aggregate to these products and warehouses (the page-first plan).
-    product_ids: tuple[int, ...] = ()
-    warehouse_ids: tuple[int, ...] = ()
 
 
 @dataclass
@@ -130,6 +150,7 @@ class StockFigure:
 class StockFigurePage:
     rows: list[StockFigure]
     total: int
+    pending_changes: int = 0  # queued stock changes not yet counted into the figures (capped)
 
 
 def _table(model) -> str:
@@ -140,96 +161,91 @@ def _dt(value: datetime.datetime):
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _scope_clauses(*, access_client_id, access_warehouse_ids, filters: StockFigureFilters,
-                   product_alias: str, warehouse_column: str) -> tuple[list[str], list]:
-    """WHERE clauses limiting one CTE to what the user may see and what the filters ask for."""
-    clauses: list[str] = []
-    params: list = []
-    if access_client_id is not None:
-        clauses.append(f"{product_alias}.client_id = %s")
-        params.append(access_client_id)
-    if filters.client_id is not None:
-        clauses.append(f"{product_alias}.client_id = %s")
-        params.append(filters.client_id)
-    if access_warehouse_ids is not None:
-        ids = sorted(access_warehouse_ids) or [-1]
-        clauses.append(f"{warehouse_column} IN ({', '.join(['%s'] * len(ids))})")
-        params.extend(ids)
-    if filters.warehouse_id is not None:
-        clauses.append(f"{warehouse_column} = %s")
-        params.append(filters.warehouse_id)
-    if filters.warehouse_code:
-        clauses.append(f"{warehouse_column} IN (SELECT id FROM {_table(Warehouse)} WHERE code = %s)")
-        params.append(filters.warehouse_code)
-    if filters.product_id is not None:
-        clauses.append(f"{product_alias}.id = %s")
-        params.append(filters.product_id)
-    if filters.product_ids:
-        clauses.append(f"{product_alias}.id IN ({', '.join(['%s'] * len(filters.product_ids))})")
-        params.extend(filters.product_ids)
-    if filters.warehouse_ids:
-        clauses.append(f"{warehouse_column} IN ({', '.join(['%s'] * len(filters.warehouse_ids))})")
-        params.extend(filters.warehouse_ids)
-    if filters.sku:
-        clauses.append(f"{product_alias}.sku = %s")
-        params.append(filters.sku)
-    if filters.search:
-        clauses.append(f"(LOWER({product_alias}.sku) LIKE %s OR LOWER({product_alias}.name) LIKE %s)")
-        needle = "%" + filters.search.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
-        params.extend([needle, needle])
-    return clauses, params
+def _in(column: str, values) -> tuple[str, list]:
+    values = list(values)
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
 
 def _where(clauses: list[str]) -> str:
     return " AND " + " AND ".join(clauses) if clauses else ""
 
 
-def figures_sql(*, access, filters: StockFigureFilters, now: datetime.datetime | None = None,
-                paginate: bool = True) -> tuple[str, list]:
-    """Build the figures statement and its parameters (page via LIMIT/OFFSET placeholders when paginate)."""
-    now = now or timezone.now()
+def _run(sql: str, params: list) -> tuple[list[str], list]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.description is None:
+            return [], []
+        return [col[0] for col in cursor.description], cursor.fetchall()
+
+
+# --- Computing figures (the refresh) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Narrowing:
+    """Which pairs one refresh statement computes: listed products, or a product id range; some warehouses."""
+
+    product_ids: tuple[int, ...] = ()
+    product_id_range: tuple[int, int] | None = None
+    warehouse_ids: tuple[int, ...] = ()
+
+    def clauses(self, *, product_column: str, warehouse_column: str) -> tuple[list[str], list]:
+        # On the base tables' own columns, so each CTE reaches its rows through an index.
+        clauses, params = [], []
+        if self.product_ids:
+            clause, values = _in(product_column, self.product_ids)
+            clauses.append(clause)
+            params += values
+        if self.product_id_range:
+            clauses.append(f"{product_column} BETWEEN %s AND %s")
+            params += list(self.product_id_range)
+        if self.warehouse_ids:
+            clause, values = _in(warehouse_column, self.warehouse_ids)
+            clauses.append(clause)
+            params += values
+        return clauses, params
+
+
+def _figures_ctes(*, narrowing: _Narrowing, now: datetime.datetime) -> tuple[str, list]:
+    """The WITH clause computing the figures of the narrowed pairs; its last CTE, `classified`, has them."""
     since_30 = now - datetime.timedelta(days=VELOCITY_DAYS)
     since_90 = now - datetime.timedelta(days=DEAD_STOCK_DAYS)
-    client_id = access.client_id
-    warehouse_ids = access.warehouse_ids if access.client_id is None else None
-
-    def scope(product_alias, warehouse_column):
-        return _scope_clauses(access_client_id=client_id, access_warehouse_ids=warehouse_ids, filters=filters,
-                              product_alias=product_alias, warehouse_column=warehouse_column)
-
     # On PostgreSQL each grouped CTE is computed once and hash-joined; inlined, the planner may choose a
-    # nested loop over a million groups when it hopes to stop early for the LIMIT.
+    # nested loop over many groups.
     mat = "MATERIALIZED " if connection.vendor == "postgresql" else ""
-    sl, loc, p, m = _table(StockLevel), _table(Location), _table(Product), _table(StockMovement)
+    sl, loc, m = _table(StockLevel), _table(Location), _table(StockMovement)
     il, ish, rs = _table(InboundLine), _table(InboundShipment), _table(ReorderSetting)
-    cl, wh = _table(Client), _table(Warehouse)
     params: list = []
 
-    lv_where, lv_params = scope("p", "loc.warehouse_id")
-    params += [LocationKind.TRANSIT, *lv_params]
+    lv_where, lv_params = narrowing.clauses(product_column="sl.product_id", warehouse_column="loc.warehouse_id")
+    # Units in the warehouse's TRANSIT location are not on hand there yet, but they give the product a
+    # row in the warehouse it is travelling to (as inbound), even before its first unit arrives.
+    params += [LocationKind.TRANSIT] * 3 + lv_params
     lv = f"""
       lv AS {mat}(
-        SELECT sl.product_id, loc.warehouse_id, SUM(sl.on_hand) AS on_hand, SUM(sl.allocated) AS allocated,
-               MIN(sl.created_at) AS first_at
-        FROM {sl} sl JOIN {loc} loc ON loc.id = sl.location_id JOIN {p} p ON p.id = sl.product_id
-        WHERE loc.kind <> %s{_where(lv_where)}
+        SELECT sl.product_id, loc.warehouse_id,
+               SUM(CASE WHEN loc.kind <> %s THEN sl.on_hand ELSE 0 END) AS on_hand,
+               SUM(CASE WHEN loc.kind <> %s THEN sl.allocated ELSE 0 END) AS allocated,
+               MIN(CASE WHEN loc.kind <> %s THEN sl.created_at END) AS first_at
+        FROM {sl} sl JOIN {loc} loc ON loc.id = sl.location_id
+        WHERE 1 = 1{_where(lv_where)}
         GROUP BY sl.product_id, loc.warehouse_id
       )"""
 
-    sa_where, sa_params = scope("p", "loc.warehouse_id")
+    sa_where, sa_params = narrowing.clauses(product_column="m.product_id", warehouse_column="loc.warehouse_id")
     params += [_dt(since_30), MovementKind.SHIP, _dt(since_90), *sa_params]
     sales = f"""
       sales AS {mat}(
         SELECT m.product_id, loc.warehouse_id,
                SUM(CASE WHEN m.created_at >= %s THEN m.quantity ELSE 0 END) AS sold_30,
                SUM(m.quantity) AS sold_90
-        FROM {m} m JOIN {loc} loc ON loc.id = m.from_location_id JOIN {p} p ON p.id = m.product_id
+        FROM {m} m JOIN {loc} loc ON loc.id = m.from_location_id
         WHERE m.kind = %s AND m.created_at >= %s{_where(sa_where)}
         GROUP BY m.product_id, loc.warehouse_id
       )"""
 
-    in_where, in_params = scope("p", "s.warehouse_id")
-    tr_where, tr_params = scope("p", "loc.warehouse_id")
+    in_where, in_params = narrowing.clauses(product_column="il.product_id", warehouse_column="s.warehouse_id")
+    tr_where, tr_params = narrowing.clauses(product_column="sl.product_id", warehouse_column="loc.warehouse_id")
     open_statuses = sorted(INBOUND_OPEN_STATUSES)
     params += [*open_statuses, *in_params, LocationKind.TRANSIT, *tr_params]
     inbound = f"""
@@ -237,12 +253,12 @@ def figures_sql(*, access, filters: StockFigureFilters, now: datetime.datetime |
         SELECT product_id, warehouse_id, SUM(qty) AS qty FROM (
           SELECT il.product_id, s.warehouse_id,
                  il.expected_quantity - il.received_quantity - il.damaged_quantity AS qty
-          FROM {il} il JOIN {ish} s ON s.id = il.shipment_id JOIN {p} p ON p.id = il.product_id
+          FROM {il} il JOIN {ish} s ON s.id = il.shipment_id
           WHERE s.status IN ({', '.join(['%s'] * len(open_statuses))})
             AND il.expected_quantity > il.received_quantity + il.damaged_quantity{_where(in_where)}
           UNION ALL
           SELECT sl.product_id, loc.warehouse_id, sl.on_hand AS qty
-          FROM {sl} sl JOIN {loc} loc ON loc.id = sl.location_id JOIN {p} p ON p.id = sl.product_id
+          FROM {sl} sl JOIN {loc} loc ON loc.id = sl.location_id
           WHERE loc.kind = %s AND sl.on_hand > 0{_where(tr_where)}
         ) x
         GROUP BY product_id, warehouse_id
@@ -252,22 +268,16 @@ def figures_sql(*, access, filters: StockFigureFilters, now: datetime.datetime |
     params += [rop_days, DEFAULT_ORDER_COVER_DAYS]
     fig = f"""
       fig AS (
-        SELECT lv.product_id, lv.warehouse_id, p.sku, p.name AS product_name, p.client_id,
-               c.name AS client_name, w.code AS warehouse_code, p.unit_value,
-               lv.on_hand, lv.allocated, lv.on_hand - lv.allocated AS available,
+        SELECT lv.product_id, lv.warehouse_id, lv.on_hand, lv.allocated, lv.on_hand - lv.allocated AS available,
                COALESCE(inb.qty, 0) AS inbound,
                COALESCE(sales.sold_30, 0) AS sold_30, COALESCE(sales.sold_90, 0) AS sold_90,
                lv.first_at,
                COALESCE(rs.reorder_point, (COALESCE(sales.sold_30, 0) * %s + 29) / 30) AS reorder_point,
                COALESCE(rs.reorder_quantity, (COALESCE(sales.sold_30, 0) * %s + 29) / 30) AS reorder_quantity,
-               CASE WHEN rs.id IS NULL THEN 0 ELSE 1 END AS has_setting,
+               rs.id IS NOT NULL AS has_setting,
                CASE WHEN COALESCE(sales.sold_30, 0) > 0
-                    THEN (lv.on_hand - lv.allocated) * 30.0 / sales.sold_30 END AS days_of_cover,
-               lv.on_hand * p.unit_value AS stock_value
+                    THEN (lv.on_hand - lv.allocated) * 30.0 / sales.sold_30 END AS days_of_cover
         FROM lv
-        JOIN {p} p ON p.id = lv.product_id
-        JOIN {cl} c ON c.id = p.client_id
-        JOIN {wh} w ON w.id = lv.warehouse_id
         LEFT JOIN sales ON sales.product_id = lv.product_id AND sales.warehouse_id = lv.warehouse_id
         LEFT JOIN inb ON inb.product_id = lv.product_id AND inb.warehouse_id = lv.warehouse_id
         LEFT JOIN {rs} rs ON rs.product_id = lv.product_id AND rs.warehouse_id = lv.warehouse_id
@@ -282,27 +292,189 @@ def figures_sql(*, access, filters: StockFigureFilters, now: datetime.datetime |
             WHEN available <= 0 THEN %s
             WHEN on_hand > 0 AND sold_90 = 0 AND first_at <= %s THEN %s
             WHEN available + inbound <= reorder_point THEN %s
-            WHEN (has_setting = 1 AND available > reorder_point + reorder_quantity)
-              OR (has_setting = 0 AND days_of_cover > %s) THEN %s
+            WHEN (has_setting AND available > reorder_point + reorder_quantity)
+              OR (NOT has_setting AND days_of_cover > %s) THEN %s
             ELSE %s
           END AS status
         FROM fig
       )"""
+    return f"WITH {lv},{sales},{inbound},{fig},{classified}", params
 
-    outer_where = ""
+
+def _upsert_figures(narrowing: _Narrowing, *, now: datetime.datetime) -> None:
+    """Compute the narrowed pairs' figures and write those that changed into StockSummary."""
+    ctes, params = _figures_ctes(narrowing=narrowing, now=now)
+    table = _table(StockSummary)
+    columns = ", ".join(SUMMARY_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in SUMMARY_COLUMNS)
+    changed = " OR ".join(f"{table}.{c} IS DISTINCT FROM excluded.{c}" for c in SUMMARY_COLUMNS)
+    stamp = _dt(now)
+    # WHERE 1 = 1 tells SQLite's parser the ON CONFLICT belongs to the INSERT, not to a join.
+    _run(f"{ctes}\nINSERT INTO {table} (product_id, warehouse_id, {columns}, created_at, updated_at)\n"
+         f"SELECT product_id, warehouse_id, {columns}, %s, %s FROM classified WHERE 1 = 1\n"
+         # In key order, so two refreshes of the same pairs lock their rows in the same order.
+         f"ORDER BY product_id, warehouse_id\n"
+         f"ON CONFLICT (product_id, warehouse_id) DO UPDATE SET {updates}, updated_at = excluded.updated_at\n"
+         f"WHERE {changed}", [*params, stamp, stamp])
+
+
+def stock_summary_mark_changed(*, product_id: int, location_ids: Iterable[int | None] = (),
+                               warehouse_ids: Iterable[int] = ()) -> None:
+    """Queue a product's figures for refresh in the warehouses of these locations and these warehouses.
+
+    Call it inside the transaction that changes the stock, ASN or setting: the queue row commits (or
+    rolls back) with the change. One statement; it never waits on another writer.
+    """
+    location_ids = sorted({pk for pk in location_ids if pk is not None})
+    warehouse_ids = sorted(set(warehouse_ids))
+    stamp = _dt(timezone.now())
+    queue = _table(StockSummaryChange)
+    if location_ids:
+        clause, values = _in("id", location_ids)
+        warehouses_sql = f"SELECT DISTINCT warehouse_id FROM {_table(Location)} WHERE {clause}"
+        params = values
+        if warehouse_ids:
+            extra, extra_values = _in("id", warehouse_ids)
+            warehouses_sql += f" UNION SELECT id FROM {_table(Warehouse)} WHERE {extra}"
+            params += extra_values
+        _run(f"INSERT INTO {queue} (product_id, warehouse_id, created_at) "
+             f"SELECT %s, warehouse_id, %s FROM ({warehouses_sql}) x", [product_id, stamp, *params])
+    elif warehouse_ids:
+        StockSummaryChange.objects.bulk_create(
+            StockSummaryChange(product_id=product_id, warehouse_id=w) for w in warehouse_ids)
+
+
+def stock_summary_mark_pairs(pairs: Iterable[tuple[int, int]]) -> None:
+    """Queue (product id, warehouse id) pairs for refresh; inside the transaction that changed them."""
+    StockSummaryChange.objects.bulk_create(
+        StockSummaryChange(product_id=p, warehouse_id=w) for p, w in sorted(set(pairs)))
+
+
+def stock_summary_refresh(*, pairs: Iterable[tuple[int, int]], now: datetime.datetime | None = None) -> None:
+    """Recompute the figures of these (product id, warehouse id) pairs into StockSummary."""
+    pairs = set(pairs)
+    if not pairs:
+        return
+    # Products × warehouses of the set: a few extra pairs at most, each computed correctly anyway.
+    _upsert_figures(_Narrowing(product_ids=tuple(sorted({p for p, _ in pairs})),
+                               warehouse_ids=tuple(sorted({w for _, w in pairs}))), now=now or timezone.now())
+
+
+def stock_summary_refresh_pending(*, limit: int = REFRESH_BATCH) -> int:
+    """Take up to `limit` queued changes off StockSummaryChange and refresh their pairs; return how many.
+
+    Taking and refreshing share a transaction, so a failed refresh puts the changes back. On PostgreSQL
+    concurrent callers skip each other's rows instead of waiting.
+    """
+    queue = _table(StockSummaryChange)
+    skip_locked = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    with transaction.atomic():
+        _cols, taken = _run(
+            f"DELETE FROM {queue} WHERE id IN (SELECT id FROM {queue} ORDER BY id LIMIT %s{skip_locked}) "
+            f"RETURNING product_id, warehouse_id", [limit])
+        stock_summary_refresh(pairs={(p, w) for p, w in taken})
+    return len(taken)
+
+
+def stock_summary_pending_count() -> int:
+    """Queued changes not yet in the figures, counted up to PENDING_COUNT_CAP."""
+    _cols, rows = _run(f"SELECT COUNT(*) FROM (SELECT 1 FROM {_table(StockSummaryChange)} LIMIT %s) x",
+                       [PENDING_COUNT_CAP])
+    return int(rows[0][0])
+
+
+def stock_summary_rebuild(*, chunk_products: int = REBUILD_CHUNK_PRODUCTS,
+                          now: datetime.datetime | None = None) -> dict:
+    """Recompute every pair's figures, a chunk of products per transaction; rows that did not change stay.
+
+    Returns {"chunks": n, "seconds": s, "rows": rows in StockSummary}.
+    """
+    started = time.perf_counter()
+    now = now or timezone.now()
+    bounds = Product.objects.order_by().values_list("pk", flat=True)
+    low, high = bounds.order_by("pk").first(), bounds.order_by("-pk").first()
+    chunks = 0
+    if low is not None:
+        for start in range(low, high + 1, chunk_products):
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    # Thousands of groups per CTE, and CTEs carry no statistics: hash joins are right here.
+                    _run("SET LOCAL enable_nestloop = off", [])
+                _upsert_figures(_Narrowing(product_id_range=(start, start + chunk_products - 1)), now=now)
+            chunks += 1
+    if connection.vendor == "postgresql":
+        # Fresh statistics, so the page's planner knows how rare each status is (autovacuum may be hours away).
+        _run(f"ANALYZE {_table(StockSummary)}", [])
+    return {"chunks": chunks, "seconds": round(time.perf_counter() - started, 2),
+            "rows": StockSummary.objects.count()}
+
+
+# --- Reading figures -------------------------------------------------------------------------------------
+
+
+def _read_clauses(*, access, filters: StockFigureFilters) -> tuple[list[str], list]:
+    """WHERE clauses of the read query: what the user may see and what the filters ask for."""
+    clauses: list[str] = []
+    params: list = []
+    if access.client_id is not None:
+        clauses.append("p.client_id = %s")
+        params.append(access.client_id)
+    elif access.warehouse_ids is not None:
+        clause, values = _in("s.warehouse_id", sorted(access.warehouse_ids) or [-1])
+        clauses.append(clause)
+        params += values
+    if filters.client_id is not None:
+        clauses.append("p.client_id = %s")
+        params.append(filters.client_id)
+    if filters.warehouse_id is not None:
+        clauses.append("s.warehouse_id = %s")
+        params.append(filters.warehouse_id)
+    if filters.warehouse_code:
+        clauses.append("w.code = %s")
+        params.append(filters.warehouse_code)
+    if filters.product_id is not None:
+        clauses.append("s.product_id = %s")
+        params.append(filters.product_id)
+    if filters.sku:
+        clauses.append("p.sku = %s")
+        params.append(filters.sku)
+    if filters.search:
+        clauses.append("(LOWER(p.sku) LIKE %s OR LOWER(p.name) LIKE %s)")
+        needle = "%" + filters.search.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
+        params += [needle, needle]
     if filters.status:
-        outer_where = " WHERE status = %s"
+        clauses.append("s.status = %s")
         params.append(filters.status)
+    return clauses, params
+
+
+def _read_sql(*, access, filters: StockFigureFilters) -> tuple[str, str, list]:
+    """The rows statement (ordered, no LIMIT) and the count statement, sharing one parameter list."""
+    s, p, c, w = _table(StockSummary), _table(Product), _table(Client), _table(Warehouse)
+    clauses, params = _read_clauses(access=access, filters=filters)
+    where = " WHERE " + " AND ".join(clauses) if clauses else ""
+    joins = (f"FROM {s} s JOIN {p} p ON p.id = s.product_id JOIN {c} c ON c.id = p.client_id "
+             f"JOIN {w} w ON w.id = s.warehouse_id")
     key = filters.ordering.lstrip("-")
-    direction = "DESC" if filters.ordering.startswith("-") else "ASC"
-    expression = ORDERINGS.get(key, ORDERINGS["sku"])
-    order_by = ", ".join(f"{part.strip()} {direction}" for part in expression.split(", "))
-    sql = (f"WITH {lv},{sales},{inbound},{fig},{classified}\n"
-           f"SELECT classified.*, COUNT(*) OVER () AS total_count FROM classified{outer_where}\n"
-           f"ORDER BY {order_by}, sku ASC, warehouse_code ASC")
-    if paginate:
-        sql += "\nLIMIT %s OFFSET %s"
-    return sql, params
+    descending = filters.ordering.startswith("-")
+    direction = "DESC" if descending else "ASC"
+    order = f"{ORDERINGS.get(key, ORDERINGS['sku'])} {direction}"
+    if key == "days_of_cover":
+        # No sales means endless cover: last when ascending, first when descending.
+        order += " NULLS FIRST" if descending else " NULLS LAST"
+    rows_sql = (f"SELECT s.product_id, s.warehouse_id, p.sku, p.name AS product_name, p.client_id, "
+                f"c.name AS client_name, w.code AS warehouse_code, p.unit_value, "
+                f"{', '.join('s.' + col for col in SUMMARY_COLUMNS if col != 'first_at')}, "
+                f"s.on_hand * p.unit_value AS stock_value "
+                f"{joins}{where} ORDER BY {order}, p.sku ASC, w.code ASC")
+    # The count joins only what its clauses name: over a million rows each join costs more than the page.
+    count_joins = f"FROM {s} s"
+    if "p." in where:
+        count_joins += f" JOIN {p} p ON p.id = s.product_id"
+    if "w." in where:
+        count_joins += f" JOIN {w} w ON w.id = s.warehouse_id"
+    count_sql = f"SELECT COUNT(*) {count_joins}{where}"
+    return rows_sql, count_sql, params
 
 
 def _row_to_figure(columns: list[str], row) -> StockFigure:
@@ -320,87 +492,28 @@ def _row_to_figure(columns: list[str], row) -> StockFigure:
     )
 
 
-# Orderings that need no figure: the page's rows can be chosen before anything is aggregated.
-PAGE_FIRST_ORDERINGS = {"sku": "p.sku", "warehouse": "w.code", "client": "c.name"}
+def stock_figures_page(*, access, filters: StockFigureFilters, limit: int, offset: int) -> StockFigurePage:
+    """Return one page of figures, the total row count and the changes still queued: five queries at most.
 
-
-def _run(sql: str, params: list) -> tuple[list[str], list]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if cursor.description is None:
-            return [], []
-        return [col[0] for col in cursor.description], cursor.fetchall()
-
-
-def _pairs_page(*, access, filters: StockFigureFilters, limit: int, offset: int) -> tuple[list, int]:
-    """Choose one page of (product, warehouse) pairs in SKU/warehouse/client order, and count them all."""
-    client_id = access.client_id
-    warehouse_ids = access.warehouse_ids if access.client_id is None else None
-    where, params = _scope_clauses(access_client_id=client_id, access_warehouse_ids=warehouse_ids, filters=filters,
-                                   product_alias="p", warehouse_column="loc.warehouse_id")
-    sl, loc, p, wh, cl = _table(StockLevel), _table(Location), _table(Product), _table(Warehouse), _table(Client)
-    outer_where, outer_params = _scope_clauses(access_client_id=client_id, access_warehouse_ids=warehouse_ids,
-                                               filters=filters, product_alias="p", warehouse_column="w.id")
-    key = filters.ordering.lstrip("-")
-    direction = "DESC" if filters.ordering.startswith("-") else "ASC"
-    # Walk products × warehouses in the wanted order and stop at the page's end: no aggregation at all.
-    _cols, rows = _run(
-        f"SELECT p.id, w.id FROM {p} p CROSS JOIN {wh} w JOIN {cl} c ON c.id = p.client_id "
-        f"WHERE EXISTS (SELECT 1 FROM {sl} sl JOIN {loc} loc ON loc.id = sl.location_id "
-        f"WHERE sl.product_id = p.id AND loc.warehouse_id = w.id AND loc.kind <> %s){_where(outer_where)} "
-        f"ORDER BY {PAGE_FIRST_ORDERINGS[key]} {direction}, p.sku ASC, w.code ASC LIMIT %s OFFSET %s",
-        [LocationKind.TRANSIT, *outer_params, limit, offset])
-    _cols, count = _run(
-        f"SELECT COUNT(*) FROM (SELECT DISTINCT sl.product_id, loc.warehouse_id FROM {sl} sl "
-        f"JOIN {loc} loc ON loc.id = sl.location_id JOIN {p} p ON p.id = sl.product_id "
-        f"WHERE loc.kind <> %s{_where(where)}) x", [LocationKind.TRANSIT, *params])
-    return [tuple(row) for row in rows], int(count[0][0])
-
-
-def stock_figures_page(*, access, filters: StockFigureFilters, limit: int, offset: int,
-                       now: datetime.datetime | None = None) -> StockFigurePage:
-    """Return one page of figures and the total row count in a fixed number of queries.
-
-    Ordered by SKU, warehouse or client without a status filter, the page's pairs are chosen first
-    (index order, no aggregation) and the figures computed for those 50 only: three queries. Filtered by
-    status or ordered by a figure, every row's figures must be known: one query over everything.
+    Refreshes queued changes first (up to REFRESH_BATCH), so the reader sees every committed stock
+    change; then reads StockSummary through its indexes.
     """
-    if not filters.status and filters.ordering.lstrip("-") in PAGE_FIRST_ORDERINGS:
-        pairs, total = _pairs_page(access=access, filters=filters, limit=limit, offset=offset)
-        if not pairs:
-            return StockFigurePage(rows=[], total=total)
-        narrowed = replace(filters, product_ids=tuple(sorted({p for p, _ in pairs})),
-                           warehouse_ids=tuple(sorted({w for _, w in pairs})))
-        sql, params = figures_sql(access=access, filters=narrowed, now=now)
-        columns, rows = _run(sql, [*params, len(pairs) * len(narrowed.warehouse_ids), 0])
-        by_pair = {(fig.product_id, fig.warehouse_id): fig for fig in (_row_to_figure(columns, r) for r in rows)}
-        return StockFigurePage(rows=[by_pair[pair] for pair in pairs if pair in by_pair], total=total)
-    sql, params = figures_sql(access=access, filters=filters, now=now)
-    if connection.vendor == "postgresql":
-        # Grouped CTEs carry no statistics, so the planner guesses a few thousand rows and picks nested
-        # loops over what are a million; hash joins are right at every size here.
-        with transaction.atomic():
-            _run("SET LOCAL enable_nestloop = off", [])
-            columns, rows = _run(sql, [*params, limit, offset])
-    else:
-        columns, rows = _run(sql, [*params, limit, offset])
-    total = int(rows[0][columns.index("total_count")]) if rows else 0
-    if not rows and offset:
-        total = stock_figures_page(access=access, filters=filters, limit=1, offset=0, now=now).total
-    return StockFigurePage(rows=[_row_to_figure(columns, row) for row in rows], total=total)
+    stock_summary_refresh_pending(limit=REFRESH_BATCH)
+    rows_sql, count_sql, params = _read_sql(access=access, filters=filters)
+    columns, rows = _run(f"{rows_sql} LIMIT %s OFFSET %s", [*params, limit, offset])
+    _cols, count = _run(count_sql, params)
+    return StockFigurePage(rows=[_row_to_figure(columns, row) for row in rows], total=int(count[0][0]),
+                           pending_changes=stock_summary_pending_count())
 
 
-def stock_figures_iter(*, access, filters: StockFigureFilters, now: datetime.datetime | None = None,
-                       chunk_size: int = 2000) -> Iterator[StockFigure]:
+def stock_figures_iter(*, access, filters: StockFigureFilters, chunk_size: int = 2000) -> Iterator[StockFigure]:
     """Yield every figures row through a server-side cursor (PostgreSQL), for streaming exports."""
-    sql, params = figures_sql(access=access, filters=filters, now=now, paginate=False)
+    stock_summary_refresh_pending()
+    rows_sql, _count_sql, params = _read_sql(access=access, filters=filters)
     connection.ensure_connection()
-    with transaction.atomic():  # read-only; keeps the server-side cursor and the planner setting together
-        if connection.vendor == "postgresql":
-            _run("SET LOCAL enable_nestloop = off", [])
-        with connection.chunked_cursor() as cursor:
-            cursor.execute(sql, params)
-            columns = [col[0] for col in cursor.description]
-            while rows := cursor.fetchmany(chunk_size):
-                for row in rows:
-                    yield _row_to_figure(columns, row)
+    with transaction.atomic(), connection.chunked_cursor() as cursor:  # a server-side cursor needs a transaction
+        cursor.execute(rows_sql, params)
+        columns = [col[0] for col in cursor.description]
+        while rows := cursor.fetchmany(chunk_size):
+            for row in rows:
+                yield _row_to_figure(columns, row)

@@ -13,6 +13,7 @@ from inventory.choices import (
     DifferenceKind,
     InboundStatus,
     MovementKind,
+    StockStatus,
     TransferStatus,
 )
 from warehouses.models import Location, TimeStamped, Warehouse
@@ -63,7 +64,7 @@ class Product(TimeStamped):
     class Meta:
         ordering = ["client", "sku"]
         constraints = [models.UniqueConstraint(fields=["client", "sku"], name="product_sku_unique_per_client")]
-        indexes = [models.Index(fields=["barcode"])]
+        indexes = [models.Index(fields=["barcode"]), models.Index(fields=["sku"], name="product_sku")]
 
     def __str__(self) -> str:
         return f"{self.sku} {self.name}"
@@ -366,3 +367,61 @@ class StockDigestDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"Digest {self.digest_date} to {self.recipient}"
+
+
+# --- Stock figures kept per product and warehouse (inventory.figures) ---------------------------------------
+
+
+class StockSummary(TimeStamped):
+    """The stock page's figures for one product in one warehouse, kept by inventory.figures.
+
+    A cache of what inventory.figures computes from stock levels, the ledger, open ASNs and reorder
+    settings, so that the stock page can filter, sort and count a million rows through indexes. Rows are
+    refreshed from StockSummaryChange as stock moves, and all of them nightly (sales windows slide).
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="+")
+    on_hand = models.IntegerField()
+    allocated = models.IntegerField()
+    available = models.IntegerField()
+    inbound = models.IntegerField()
+    sold_30 = models.IntegerField(help_text="Units shipped in the last 30 days.")
+    sold_90 = models.IntegerField(help_text="Units shipped in the last 90 days.")
+    first_at = models.DateTimeField(null=True, help_text="When the product first had a bin in this warehouse.")
+    reorder_point = models.IntegerField()
+    reorder_quantity = models.IntegerField()
+    has_setting = models.BooleanField(help_text="The reorder point and quantity were set by a manager.")
+    days_of_cover = models.FloatField(null=True)
+    status = models.CharField(max_length=20, choices=StockStatus.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "warehouse"], name="stock_summary_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "warehouse"], name="stock_summary_status"),
+            models.Index(fields=["warehouse", "status"], name="stock_summary_wh_status"),
+            models.Index(fields=["sold_30"], name="stock_summary_sold_30"),
+            models.Index(fields=["days_of_cover"], name="stock_summary_cover"),
+            models.Index(fields=["available"], name="stock_summary_available"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} @ {self.warehouse_id}: {self.status}"
+
+
+class StockSummaryChange(models.Model):
+    """A product whose figures in a warehouse changed and are not yet in StockSummary.
+
+    Appended in the same transaction as the change (no unique key, so writers never wait on each other);
+    taken off by inventory.figures.stock_summary_refresh_pending, which the stock page, the API and a
+    Celery task all call.
+    """
+
+    product_id = models.BigIntegerField()
+    warehouse_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.product_id} @ {self.warehouse_id} changed at {self.created_at}"

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from inventory.choices import INBOUND_TRANSITIONS, DifferenceKind, InboundStatus
 from inventory.exceptions import DomainError, StockLedgerError
+from inventory.figures import stock_summary_mark_pairs
 from inventory.locks import row_lock
 from inventory.models import Client, InboundLine, InboundShipment, Product, ReceiptDifference
 from inventory.services import stock_receive
@@ -111,6 +112,7 @@ def inbound_create(*, client: Client, warehouse: Warehouse, reference: str, line
         InboundLine(shipment=shipment, product=product, expected_quantity=quantity)
         for product, quantity in wanted.values()
     )
+    stock_summary_mark_pairs((product_id, warehouse.pk) for product_id in wanted)
     return shipment
 
 
@@ -178,6 +180,7 @@ def inbound_receive_scan(*, shipment: InboundShipment, code: str, quantity: int 
                           difference=difference)
     line, _ = InboundLine.objects.get_or_create(shipment=locked, product=product,
                                                 defaults={"expected_quantity": 0})
+    stock_summary_mark_pairs([(product.pk, locked.warehouse_id)])  # what is still expected changes
     if damaged:
         InboundLine.objects.filter(pk=line.pk).update(damaged_quantity=F("damaged_quantity") + quantity)
         line.refresh_from_db()
@@ -242,6 +245,7 @@ def inbound_close(*, shipment: InboundShipment, user=None) -> InboundShipment:
     locked.status = InboundStatus.CLOSED
     locked.closed_at = timezone.now()
     locked.save(update_fields=["status", "closed_at", "updated_at"])
+    _mark_lines_changed(locked)  # nothing more is expected from it
     transaction.on_commit(partial(inbound_report_send.delay, locked.pk))
     return locked
 
@@ -255,4 +259,10 @@ def inbound_cancel(*, shipment: InboundShipment, user=None) -> InboundShipment:
                                "cancelled.")
     locked.status = InboundStatus.CANCELLED
     locked.save(update_fields=["status", "updated_at"])
+    _mark_lines_changed(locked)
     return locked
+
+
+def _mark_lines_changed(shipment: InboundShipment) -> None:
+    stock_summary_mark_pairs((product_id, shipment.warehouse_id)
+                             for product_id in shipment.lines.values_list("product_id", flat=True))

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from inventory.choices import MovementKind
 from inventory.exceptions import StockLedgerError
-from inventory.figures import DEFAULT_LEAD_TIME_DAYS, DEFAULT_ORDER_COVER_DAYS
+from inventory.figures import DEFAULT_LEAD_TIME_DAYS, DEFAULT_ORDER_COVER_DAYS, stock_summary_mark_pairs
 from inventory.models import Product, ReorderSetting, StockMovement
 from warehouses.models import Warehouse
 
@@ -117,6 +117,7 @@ def reorder_setting_save(*, product: Product, warehouse: Warehouse, reorder_poin
                   "lead_time_days": lead_time_days, "service_level": service_level, "is_suggested": is_suggested,
                   "updated_by": user if getattr(user, "is_authenticated", False) else None},
     )
+    stock_summary_mark_pairs([(product.pk, warehouse.pk)])
     return setting
 
 

@@ -16,6 +16,7 @@ from django.db.models import F
 
 from inventory.choices import MovementKind
 from inventory.exceptions import InsufficientStock, StockLedgerError
+from inventory.figures import stock_summary_mark_changed
 from inventory.locks import stock_levels_lock
 from inventory.models import Product, StockLevel, StockMovement
 from inventory.signals import stock_available_increased
@@ -45,6 +46,7 @@ def _record(
     reason: str = "",
     user=None,
 ) -> StockMovement:
+    stock_summary_mark_changed(product_id=product_id, location_ids=(from_location_id, to_location_id))
     return StockMovement.objects.create(
         product_id=product_id,
         kind=kind,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from celery import shared_task
 from django.conf import settings
@@ -14,7 +15,12 @@ from django.utils import timezone
 
 from inventory.access import Access
 from inventory.choices import ROLE_GROUP_NAMES, Role, StockStatus
-from inventory.figures import StockFigureFilters, stock_figures_page
+from inventory.figures import (
+    StockFigureFilters,
+    stock_figures_page,
+    stock_summary_rebuild,
+    stock_summary_refresh_pending,
+)
 from inventory.models import Client, InboundShipment, StockDigestDelivery
 
 logger = logging.getLogger(__name__)
@@ -85,3 +91,31 @@ def inbound_report_send(shipment_id: int) -> bool:
               [shipment.client.contact_email])
     InboundShipment.objects.filter(pk=shipment.pk).update(notes=(shipment.notes + "\n" + marker).strip())
     return True
+
+
+# A minute task drains for at most this long, so runs never pile up behind each other.
+REFRESH_TASK_SECONDS = 45
+
+
+@shared_task
+def stock_summary_refresh_task() -> int:
+    """Bring the stock figures up to date with every queued stock change; returns how many were taken.
+
+    Safe to run twice or side by side: each queued change is taken once (inventory.figures).
+    """
+    started = time.monotonic()
+    taken = 0
+    while time.monotonic() - started < REFRESH_TASK_SECONDS:
+        batch = stock_summary_refresh_pending()
+        taken += batch
+        if not batch:
+            break
+    return taken
+
+
+@shared_task
+def stock_summary_rebuild_task() -> dict:
+    """Recompute every product's figures in every warehouse: the 30- and 90-day windows moved on a day."""
+    result = stock_summary_rebuild()
+    logger.info("stock figures rebuilt: %s", result)
+    return result

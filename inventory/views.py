@@ -14,7 +14,7 @@ from config.decorators import role_required
 from inventory.access import user_access
 from inventory.choices import Role, StockStatus
 from inventory.exceptions import DomainError
-from inventory.figures import DEAD_STOCK_DAYS, OVERSTOCK_COVER_DAYS, StockFigureFilters
+from inventory.figures import DEAD_STOCK_DAYS, OVERSTOCK_COVER_DAYS, PENDING_COUNT_CAP, StockFigureFilters
 from inventory.filters import StockFigureFilterForm
 from inventory.forms import PeriodForm, ReorderSettingForm
 from inventory.models import Product
@@ -122,6 +122,7 @@ def stock_view(request):
         "warehouses": warehouse_list(user=request.user),
         "clients": client_list(user=request.user) if not access.is_client_user else [],
         "statuses": StockStatus.choices, "base_query": query.urlencode(),
+        "pending_changes": result.pending_changes, "pending_cap": PENDING_COUNT_CAP,
         "dead_days": DEAD_STOCK_DAYS, "over_days": OVERSTOCK_COVER_DAYS,
         "sort_columns": ["sku", "warehouse", "on_hand", "available", "inbound", "velocity", "days_of_cover",
                          "reorder_point", "status"],

@@ -72,11 +72,20 @@ class StockLevelFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = StockLevel
+        skip_postgeneration_save = True
 
     product = factory.SubFactory(ProductFactory)
     location = factory.SubFactory(LocationFactory)
     on_hand = 10
     allocated = 0
+
+    @factory.post_generation
+    def queue_figures(obj, create, extracted, **kwargs):
+        # Written around the services, so queue the stock page's refresh as they would.
+        if create:
+            from inventory.figures import stock_summary_mark_changed
+
+            stock_summary_mark_changed(product_id=obj.product_id, location_ids=[obj.location_id])
 
 
 class StockMovementFactory(factory.django.DjangoModelFactory):

@@ -138,6 +138,14 @@ CELERY_BEAT_SCHEDULE["holds-release-due"] = {  # hold-until-date holds end on th
     "task": "orders.tasks.holds_release_due_task",
     "schedule": crontab(minute=5),
 }
+# Stock figures (inventory.figures): queued changes every minute, and every row once a night, before the digest.
+CELERY_BEAT_SCHEDULE["stock-figures-refresh"] = {
+    "task": "inventory.tasks.stock_summary_refresh_task", "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["stock-figures-rebuild-nightly"] = {
+    "task": "inventory.tasks.stock_summary_rebuild_task",
+    "schedule": crontab(hour=3, minute=30),
+}
 CELERY_BEAT_SCHEDULE["stock-digest-daily"] = {
     "task": "inventory.tasks.stock_digest_send",
     "schedule": crontab(hour=6, minute=0),
