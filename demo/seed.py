@@ -384,10 +384,21 @@ def _delivered_history_order(clients, number, client_code, name, city, state, zi
                    OrderStatus.SHIPPED, OrderStatus.DELIVERED):
         order_transition(order=order, to_status=status, actor="demo seed", note="Order history (before Dockhand)",
                          extra_fields={"warehouse": warehouse} if status == OrderStatus.ALLOCATED else None)
+    # Back-date the whole history, receipt included, so cycle times on the dashboard come out as they were.
     delivered_at = timezone.now() - datetime.timedelta(days=days)
-    OrderEvent.objects.filter(order=order, to_status=OrderStatus.SHIPPED).update(
-        created_at=delivered_at - datetime.timedelta(days=2))
-    OrderEvent.objects.filter(order=order, to_status=OrderStatus.DELIVERED).update(created_at=delivered_at)
+    shipped_at = (delivered_at - datetime.timedelta(days=2)).replace(hour=16, minute=30)
+    # Some left the same morning, some the next day: the dashboard's cycle time and on-time rate get a spread.
+    received_at = shipped_at.replace(hour=9, minute=15) - datetime.timedelta(days=days % 2)
+    type(order).objects.filter(pk=order.pk).update(received_at=received_at,
+                                                   placed_at=received_at - datetime.timedelta(minutes=5))
+    history = {OrderStatus.ALLOCATED: received_at + datetime.timedelta(minutes=10),
+               OrderStatus.PICKING: shipped_at - datetime.timedelta(hours=3),
+               OrderStatus.PICKED: shipped_at - datetime.timedelta(hours=2),
+               OrderStatus.PACKED: shipped_at - datetime.timedelta(hours=1),
+               OrderStatus.SHIPPED: shipped_at, OrderStatus.DELIVERED: delivered_at}
+    for status, when in history.items():
+        OrderEvent.objects.filter(order=order, to_status=status).update(created_at=when)
+    order.received_at = received_at
     return order
 
 

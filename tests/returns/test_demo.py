@@ -19,3 +19,22 @@ def test_demo_has_returns_to_inspect_a_refund_and_survey_answers(django_capture_
     assert FeedbackSurvey.objects.filter(answered_at__isnull=False).count() == 2
     case = FeedbackCase.objects.get()
     assert (case.order.order_number, case.problems, case.status) == ("DEMO-H104", ["late"], CaseStatus.OPEN)
+
+
+def test_demo_order_history_gives_the_dashboard_real_cycle_times(manager):
+    import datetime
+
+    from django.utils import timezone
+
+    from reports.kpis import KpiFilters, kpis_compute
+
+    seed_demo()
+    today = timezone.now().date()
+
+    kpis = kpis_compute(user=manager, filters=KpiFilters(date_from=today - datetime.timedelta(days=30),
+                                                         date_to=today))
+
+    # Received before shipped, some the same day before the cut-off and some the next day
+    assert kpis.cycle_hours
+    assert min(kpis.cycle_hours) > 0
+    assert 0 < kpis.on_time_rate < 1
