@@ -78,10 +78,10 @@ class StockLevelFilter(django_filters.FilterSet):
 class StockLevelViewSet(viewsets.ReadOnlyModelViewSet):
     """Stock per product and warehouse with its figures (list), or one stock level by id (detail).
 
-    The list is computed in one SQL statement (inventory.figures): on hand, allocated, available, inbound,
-    30-day sales, days of cover, reorder point and quantity and status; filter by client, warehouse (code),
-    status, sku, q/search; order by any of `ordering`'s keys ('-' for descending). Per-bin rows are at
-    /api/v1/stock/levels/.
+    The list reads the figures kept per product and warehouse (inventory.figures): on hand, allocated,
+    available, inbound, 30-day sales, days of cover, reorder point and quantity and status; filter by client,
+    warehouse (code), status, sku, q/search; order by any of `ordering`'s keys ('-' for descending). Per-bin
+    rows are at /api/v1/stock/levels/.
     """
 
     serializer_class = StockLevelSerializer
