@@ -376,10 +376,19 @@ def stock_summary_refresh_pending(*, limit: int = REFRESH_BATCH) -> int:
     return len(taken)
 
 
-def stock_summary_pending_count() -> int:
-    """Queued changes not yet in the figures, counted up to PENDING_COUNT_CAP."""
-    _cols, rows = _run(f"SELECT COUNT(*) FROM (SELECT 1 FROM {_table(StockSummaryChange)} LIMIT %s) x",
-                       [PENDING_COUNT_CAP])
+def stock_summary_pending_count(*, access=None) -> int:
+    """Queued changes not yet in the figures, of what `access` may see (all without), up to PENDING_COUNT_CAP."""
+    sql = f"SELECT 1 FROM {_table(StockSummaryChange)} q"
+    params: list = []
+    if access is not None and access.client_id is not None:
+        # A client learns nothing of other clients' activity, not even how busy the floor is.
+        sql += f" JOIN {_table(Product)} p ON p.id = q.product_id WHERE p.client_id = %s"
+        params.append(access.client_id)
+    elif access is not None and access.warehouse_ids is not None:
+        clause, values = _in("q.warehouse_id", sorted(access.warehouse_ids) or [-1])
+        sql += f" WHERE {clause}"
+        params += values
+    _cols, rows = _run(f"SELECT COUNT(*) FROM ({sql} LIMIT %s) x", [*params, PENDING_COUNT_CAP])
     return int(rows[0][0])
 
 
@@ -503,7 +512,7 @@ def stock_figures_page(*, access, filters: StockFigureFilters, limit: int, offse
     columns, rows = _run(f"{rows_sql} LIMIT %s OFFSET %s", [*params, limit, offset])
     _cols, count = _run(count_sql, params)
     return StockFigurePage(rows=[_row_to_figure(columns, row) for row in rows], total=int(count[0][0]),
-                           pending_changes=stock_summary_pending_count())
+                           pending_changes=stock_summary_pending_count(access=access))
 
 
 def stock_figures_iter(*, access, filters: StockFigureFilters, chunk_size: int = 2000) -> Iterator[StockFigure]:

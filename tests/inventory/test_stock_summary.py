@@ -160,6 +160,25 @@ def test_a_reader_takes_one_batch_and_the_page_says_how_many_changes_wait(client
     assert (len(second.context["rows"]), second.context["pending_changes"]) == (4, 1)
 
 
+def test_a_client_user_is_told_only_of_its_own_waiting_changes(bin_slc, monkeypatch):
+    from inventory.choices import Role
+    from tests.factories import ClientFactory, make_user
+
+    alpha, beta = ClientFactory(), ClientFactory()
+    for client, count in ((alpha, 1), (beta, 3)):
+        for _ in range(count):
+            receive(ProductFactory(client=client), bin_slc, 1)
+    monkeypatch.setattr(figures, "REFRESH_BATCH", 0)  # nothing taken: every change still waits
+
+    def waiting(user):
+        return stock_figures_page(access=user_access(user), filters=StockFigureFilters(), limit=10,
+                                  offset=0).pending_changes
+
+    assert waiting(make_user(Role.CLIENT, client=alpha)) == 1
+    assert waiting(make_user(Role.PICKER, warehouses=[WarehouseFactory()])) == 0
+    assert waiting(make_user(Role.MANAGER)) == 4
+
+
 def test_a_refresh_that_fails_puts_its_changes_back(bin_slc, monkeypatch):
     receive(ProductFactory(), bin_slc, 3)
     before = queued_pairs()
