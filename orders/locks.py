@@ -1,4 +1,7 @@
-"""Row locks for orders; parents before children (Order -> OrderLine -> Allocation -> StockLevel)."""
+"""Row locks for orders; parents before children (Order -> OrderLine -> Allocation -> StockLevel).
+
+A rule re-run (RuleRun) is locked before the order it is applying rules to.
+"""
 
 from collections.abc import Iterable
 
@@ -25,3 +28,10 @@ def storefront_order_lock(*, channel_id: int, external_id: str):
 
     ref, _ = StorefrontOrder.objects.get_or_create(channel_id=channel_id, external_id=external_id)
     return StorefrontOrder.objects.select_for_update(of=("self",)).select_related("order").get(pk=ref.pk)
+
+
+def rule_run_lock(run_id: int):
+    """Lock one rule re-run row and return it fresh, or None if it is gone. Call inside transaction.atomic."""
+    from orders.rules.models import RuleRun
+
+    return RuleRun.objects.select_for_update(of=("self",)).filter(pk=run_id).first()
