@@ -39,6 +39,8 @@ MAX_TRY_DAYS = 365
 MAX_TRY_ORDERS = 5000
 # Orders listed per query of a re-run; each is still its own transaction.
 RULE_RUN_BATCH_SIZE = 200
+# An open run not updated for this long is taken to have lost its worker.
+RULE_RUN_STALLED_AFTER = datetime.timedelta(minutes=15)
 
 logger = logging.getLogger(__name__)
 
@@ -198,9 +200,10 @@ class RuleRunAlreadyOpen(DomainError):
 
     status_code = 409
 
-    def __init__(self, run: RuleRun | None):
+    def __init__(self, run: RuleRun | None, *, resumed: bool = False):
         which = f" (run #{run.pk}, {run.get_status_display().lower()})" if run is not None else ""
-        super().__init__(f"The active rules are already being re-run{which}; wait for it to finish.")
+        again = " It had stopped moving and was started again." if resumed else ""
+        super().__init__(f"The active rules are already being re-run{which}; wait for it to finish.{again}")
         self.run = run
 
 
@@ -208,12 +211,16 @@ def rule_run_start(*, user=None, client=None) -> RuleRun:
     """Queue a re-run of the active rules on every open order not yet being picked (optionally one client's).
 
     The work happens in rule_run_task once this transaction commits. Raises RuleRunAlreadyOpen while another
-    run is queued or running.
+    run is queued or running; that run is queued again if it has not moved for RULE_RUN_STALLED_AFTER.
     """
+    open_run = RuleRun.objects.filter(status__in=OPEN_RULE_RUN_STATUSES).first()
+    if open_run is not None:
+        stalled = open_run.updated_at < timezone.now() - RULE_RUN_STALLED_AFTER
+        if stalled:
+            # Its worker died and the message is gone: queue it again; it resumes after its last order.
+            transaction.on_commit(partial(rule_run_task.delay, open_run.pk))
+        raise RuleRunAlreadyOpen(open_run, resumed=stalled)
     with transaction.atomic():
-        open_run = RuleRun.objects.filter(status__in=OPEN_RULE_RUN_STATUSES).first()
-        if open_run is not None:
-            raise RuleRunAlreadyOpen(open_run)
         try:
             with transaction.atomic():
                 run = RuleRun.objects.create(requested_by=_user_or_none(user), client=client)

@@ -1,9 +1,11 @@
 """Re-running the active rules in the background: the RuleRun, its task, resuming, failing."""
 
+import datetime
 from unittest import mock
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from inventory.exceptions import DomainError
 from orders.rules import services
@@ -181,3 +183,29 @@ def test_a_run_for_one_client_leaves_other_clients_orders_alone(manager, client_
     assert len(rule_events(mine)) == 1
     assert rule_events(theirs) == []
     assert Rule.objects.get().match_count == 1
+
+
+def test_asking_again_while_a_run_has_stalled_queues_it_again_to_resume(manager, client_a,
+                                                                       django_capture_on_commit_callbacks):
+    orders = open_orders(client_a, 3)
+    RuleFactory(name="VIP", actions=[{"type": "add_tags", "value": ["vip"]}])
+    stalled = RuleRun.objects.create(status="running", last_order_id=orders[0].pk, orders_considered=1)
+    RuleRun.objects.filter(pk=stalled.pk).update(updated_at=timezone.now() - datetime.timedelta(hours=1))
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuleRunAlreadyOpen) as refused:
+        rule_run_start(user=manager)
+
+    stalled.refresh_from_db()
+    assert "started again" in refused.value.message
+    assert (stalled.status, stalled.orders_considered) == ("done", 3)
+    assert [len(rule_events(o)) for o in orders] == [0, 1, 1]  # the first was counted before it stalled
+    assert RuleRun.objects.count() == 1
+
+
+def test_asking_again_while_a_run_is_moving_does_not_queue_it_twice(manager, django_capture_on_commit_callbacks):
+    RuleRun.objects.create(status="running")
+
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(RuleRunAlreadyOpen):
+        rule_run_start(user=manager)
+
+    assert callbacks == []
