@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('inventory', '0004_stock_summary'),
-        ('orders', '0003_rules_and_holds'),
+        ('orders', '0004_sku_mappings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
