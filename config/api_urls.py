@@ -16,6 +16,7 @@ from inventory.api.views import (
 from orders.api.views import OrderViewSet, SalesChannelViewSet
 from orders.holds.api import HoldViewSet
 from orders.rules.api import RuleRunViewSet, RuleViewSet
+from orders.sku_mappings.api import SkuMappingViewSet
 from reports.api.views import KpiView
 from returns.api.views import ReturnPolicyViewSet, ReturnViewSet
 from shipping.api.packing_views import BoxTypeViewSet, OrderRatesView, ShipmentViewSet
@@ -40,6 +41,7 @@ router.register("users", UserViewSet, basename="user")
 router.register("rules/runs", RuleRunViewSet, basename="rule-run")  # before rules/{id}/
 router.register("rules", RuleViewSet, basename="rule")
 router.register("holds", HoldViewSet, basename="hold")
+router.register("sku-mappings", SkuMappingViewSet, basename="sku-mapping")
 router.register("pick-lists", PickListViewSet, basename="pick-list")
 router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("box-types", BoxTypeViewSet, basename="box-type")

@@ -55,6 +55,7 @@ SECTIONS: list[tuple[str, list[Link]]] = [
         _link("Holds", "holds:list", M, C),
         _link("Rules", "rules:list", M),
         _link("Channels", "intake:channels", M, C),
+        _link("SKU mappings", "sku_mappings:list", M, C),
         _link("CSV import", "intake:csv_upload", M, C),
         _link("Failed deliveries", "intake:failed_deliveries", M),
     ]),

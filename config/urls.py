@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("orders/rules/", include("orders.rules.urls")),
     path("orders/holds/", include("orders.holds.urls")),
+    path("orders/sku-mappings/", include("orders.sku_mappings.urls")),
     path("orders/", include("orders.urls")),
     path("orders/", include("orders.intake.urls")),
     path("webhooks/", include("orders.intake.webhook_urls")),

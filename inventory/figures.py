@@ -432,28 +432,17 @@ def _read_clauses(*, access, filters: StockFigureFilters) -> tuple[list[str], li
         clause, values = _in("s.warehouse_id", sorted(access.warehouse_ids) or [-1])
         clauses.append(clause)
         params += values
-    if filters.client_id is not None:
-        clauses.append("p.client_id = %s")
-        params.append(filters.client_id)
-    if filters.warehouse_id is not None:
-        clauses.append("s.warehouse_id = %s")
-        params.append(filters.warehouse_id)
-    if filters.warehouse_code:
-        clauses.append("w.code = %s")
-        params.append(filters.warehouse_code)
-    if filters.product_id is not None:
-        clauses.append("s.product_id = %s")
-        params.append(filters.product_id)
-    if filters.sku:
-        clauses.append("p.sku = %s")
-        params.append(filters.sku)
+    equal_to = {"p.client_id": filters.client_id, "s.warehouse_id": filters.warehouse_id,
+                "w.code": filters.warehouse_code or None, "s.product_id": filters.product_id,
+                "p.sku": filters.sku or None, "s.status": filters.status or None}
+    for column, value in equal_to.items():
+        if value is not None:
+            clauses.append(f"{column} = %s")
+            params.append(value)
     if filters.search:
         clauses.append("(LOWER(p.sku) LIKE %s OR LOWER(p.name) LIKE %s)")
         needle = "%" + filters.search.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
         params += [needle, needle]
-    if filters.status:
-        clauses.append("s.status = %s")
-        params.append(filters.status)
     return clauses, params
 
 

@@ -9,6 +9,7 @@ from orders.models import (
     StorefrontOrder,
     WebhookDelivery,
 )
+from orders.sku_mappings.models import SkuMapping
 
 
 @admin.register(SalesChannel)
@@ -85,3 +86,19 @@ class StorefrontOrderAdmin(admin.ModelAdmin):
     search_fields = ["external_id"]
     list_select_related = ["channel", "channel__client", "order"]
     raw_id_fields = ["order"]
+
+
+@admin.register(SkuMapping)
+class SkuMappingAdmin(admin.ModelAdmin):
+    """Read-only: mappings are made on the mappings page or the API, which also free the waiting orders."""
+
+    list_display = ["external_sku", "product", "client", "channel", "created_by", "created_at"]
+    list_filter = ["client"]
+    search_fields = ["external_sku", "product__sku"]
+    list_select_related = ["client", "channel", "product", "created_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -30,6 +30,16 @@ def storefront_order_lock(*, channel_id: int, external_id: str):
     return StorefrontOrder.objects.select_for_update(of=("self",)).select_related("order").get(pk=ref.pk)
 
 
+def order_lines_lock(*, order_ids: Iterable[int], sku: str | None = None) -> list:
+    """Lock the lines of already locked orders (optionally only those with one SKU) in ascending pk order."""
+    from orders.models import OrderLine
+
+    qs = OrderLine.objects.select_for_update(of=("self",)).filter(order_id__in=sorted(set(order_ids)))
+    if sku is not None:
+        qs = qs.filter(sku=sku)
+    return list(qs.order_by("pk"))
+
+
 def rule_run_lock(run_id: int):
     """Lock one rule re-run row and return it fresh, or None if it is gone. Call inside transaction.atomic."""
     from orders.rules.models import RuleRun

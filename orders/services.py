@@ -155,12 +155,13 @@ def unknown_sku_reason(client, skus) -> str:
 
 
 def order_lines_match_products(*, order: Order) -> list[str]:
-    """Match lines without a product to the client's products by SKU (created since); return SKUs still unknown."""
-    from inventory.models import Product
+    """Match lines without a product to the client's products through the SKU mappings or by SKU (created
+    since); return SKUs still unknown."""
+    from orders.sku_mappings.selectors import products_for_skus
 
     open_lines = [line for line in order.lines.all() if line.product_id is None]
-    products = {p.sku: p for p in Product.objects.filter(client_id=order.client_id,
-                                                         sku__in={line.sku for line in open_lines})}
+    products = products_for_skus(client_id=order.client_id, channel_id=order.channel_id,
+                                 skus={line.sku for line in open_lines}) if open_lines else {}
     unknown = []
     for line in open_lines:
         if line.sku in products:
@@ -210,12 +211,13 @@ def order_create(
     **fields,
 ) -> Order:
     """Create an order with its lines; each line dict has sku, quantity and optionally name, unit_price,
-    external_line_id. Lines are matched to the client's products by SKU; an unknown SKU puts the order on hold.
+    external_line_id. Lines are matched to the client's products through the SKU mappings or by SKU; an unknown
+    SKU puts the order on hold.
 
     Raises DomainError for an order without lines or a line with a non-positive quantity.
     """
     from inventory.exceptions import DomainError
-    from inventory.models import Product
+    from orders.sku_mappings.selectors import products_for_skus
 
     if not lines:
         raise DomainError("An order needs at least one line.", field="lines")
@@ -223,7 +225,7 @@ def order_create(
         client=channel.client, channel=channel, order_number=order_number, external_id=external_id, **fields
     )
     skus = {str(line["sku"]).strip() for line in lines}
-    products = {p.sku: p for p in Product.objects.filter(client=channel.client, sku__in=skus)}
+    products = products_for_skus(client_id=channel.client_id, channel_id=channel.pk, skus=skus)
     unknown: list[str] = []
     for line in lines:
         sku = str(line["sku"]).strip()

@@ -143,6 +143,29 @@ def hold_release(*, hold: Hold | int, user=None, note: str = "", actor: str = ""
 
 
 @transaction.atomic
+def hold_reason_set(*, hold: Hold | int, reason: str) -> Hold:
+    """Change the reason of an open hold (what it still waits for) and the order's shown hold reason.
+
+    Raises DomainError for an empty reason or a released hold.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("A hold needs a reason.", field="reason")
+    hold_id = hold if isinstance(hold, int) else hold.pk
+    order_id = Hold.objects.values_list("order_id", flat=True).get(pk=hold_id)
+    locked = order_lock(order_id)
+    fresh = Hold.objects.get(pk=hold_id)
+    if fresh.released_at is not None:
+        raise DomainError(f"This {fresh.get_kind_display().lower()} hold was already released.")
+    if fresh.reason != reason[:2000]:
+        fresh.reason = reason[:2000]
+        fresh.save(update_fields=["reason", "updated_at"])
+        locked.hold_reason = _hold_reason_text(locked)
+        locked.save(update_fields=["hold_reason", "updated_at"])
+    return fresh
+
+
+@transaction.atomic
 def order_holds_release(*, order: Order, user=None, note: str = "", actor: str = "") -> list[Hold]:
     """Release every open hold of an order the user may release. Raises DomainError when there is none."""
     holds = list(Hold.objects.filter(order=order, released_at__isnull=True).order_by("pk"))

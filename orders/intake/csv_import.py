@@ -17,11 +17,11 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from inventory.exceptions import DomainError
-from inventory.models import Product
-from orders.choices import ServiceLevel
+from orders.choices import ChannelKind, ServiceLevel
 from orders.intake.addresses import country_code, postal_code, subdivision_code
-from orders.models import Order
+from orders.models import Order, SalesChannel
 from orders.services import order_create
+from orders.sku_mappings.selectors import products_for_skus
 
 CSV_COLUMNS = [
     "order_number", "order_date", "customer_name", "customer_email", "customer_phone", "ship_name",
@@ -169,7 +169,8 @@ def csv_orders_parse(*, text: str, client) -> tuple[list[dict], list[RowError]]:
     if row_count == 0 and not errors:
         errors.append(RowError(2, "", "The file has a header but no order rows."))
     skus = {line["sku"] for order in orders.values() for line in order["lines"] if line["sku"]}
-    known = set(Product.objects.filter(client=client, sku__in=skus).values_list("sku", flat=True))
+    csv_channel = SalesChannel.objects.filter(client=client, kind=ChannelKind.CSV, is_active=True).order_by("pk").first()
+    known = set(products_for_skus(client_id=client.pk, channel_id=csv_channel.pk if csv_channel else None, skus=skus))
     for order in orders.values():
         for line in order["lines"]:
             if line["sku"] and line["sku"] not in known:

@@ -50,6 +50,7 @@ from orders.services import (
     order_transition,
     unknown_sku_reason,
 )
+from orders.sku_mappings.selectors import products_for_skus
 from orders.storefronts import StorefrontError, client_for_channel
 
 logger = logging.getLogger(__name__)
@@ -103,9 +104,9 @@ def _actor(channel: SalesChannel, source: str) -> str:
 
 
 def _lines_create(order: Order, lines: list[IntakeLine]) -> list[str]:
-    """Create the order's lines, matched to the client's products by SKU; return the unknown SKUs."""
-    skus = {line.sku for line in lines}
-    products = {p.sku: p for p in Product.objects.filter(client_id=order.client_id, sku__in=skus)}
+    """Create the order's lines, matched to the client's products (SKU mappings first); return the unknown SKUs."""
+    products = products_for_skus(client_id=order.client_id, channel_id=order.channel_id,
+                                 skus={line.sku for line in lines})
     OrderLine.objects.bulk_create([
         OrderLine(order=order, product=products.get(line.sku), sku=line.sku, name=line.name,
                   quantity=line.quantity, unit_price=line.unit_price, external_line_id=line.external_line_id)
@@ -157,7 +158,7 @@ def order_update_from_storefront(*, order: Order, intake: IntakeOrder, actor: st
         what.append("lines")
     order_event_add(order=locked, actor=actor, note=f"Updated from the storefront: {', '.join(what)}.")
     if unknown and locked.status != OrderStatus.ON_HOLD:
-        order_hold(order=locked, reason=unknown_sku_reason(locked.client, unknown), actor=actor)
+        order_hold(order=locked, kind="unknown_sku", reason=unknown_sku_reason(locked.client, unknown), actor=actor)
     elif not unknown and locked.status == OrderStatus.ON_HOLD and locked.hold_reason.startswith("Unknown SKU"):
         # the storefront fixed the SKUs it was held for; other holds stay for a person to release
         order_release_hold(order=locked, actor=actor, note="Released: every SKU is known after the storefront "

@@ -157,8 +157,17 @@ def order_intake_context(request, order: Order) -> dict:
     if unknown_lines and user_access(request.user).has_any(*INTAKE_ROLES):
         map_form = LineMapForm(products=product_list(user=request.user).filter(client_id=order.client_id,
                                                                                 is_active=True).order_by("sku"))
+    # Mapping a SKU for every order (orders.sku_mappings) is for managers; an empty SKU cannot be mapped.
+    unknown_skus = sorted({line.sku for line in unknown_lines if line.sku})
+    sku_map_form = None
+    if unknown_skus and user_access(request.user).is_manager:
+        from orders.sku_mappings.views import order_sku_mapping_form
+
+        sku_map_form = order_sku_mapping_form(request, order)
     return {
         "unknown_lines": unknown_lines,
         "map_form": map_form,
+        "unknown_skus": unknown_skus,
+        "sku_map_form": sku_map_form,
         "deliveries": order.deliveries.order_by("received_at", "pk")[:20],
     }

@@ -1,0 +1,30 @@
+from django import forms
+
+from inventory.models import Client, Product
+from orders.models import SalesChannel
+from orders.sku_mappings.models import SkuMapping
+
+
+class SkuMappingForm(forms.Form):
+    external_sku = forms.CharField(label="Storefront SKU",
+                                   max_length=SkuMapping._meta.get_field("external_sku").max_length)
+    product = forms.ModelChoiceField(queryset=Product.objects.none(), label="Our product")
+    channel = forms.ModelChoiceField(queryset=SalesChannel.objects.none(), required=False,
+                                     empty_label="All the client's channels", label="For")
+
+    def __init__(self, *args, products=None, channels=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if products is not None:
+            self.fields["product"].queryset = products
+        if channels is not None:
+            self.fields["channel"].queryset = channels
+        self.fields["product"].label_from_instance = lambda p: f"{p.sku} — {p.name}"
+
+
+class ClientPickForm(forms.Form):
+    client = forms.ModelChoiceField(queryset=Client.objects.none(), required=False, empty_label="Choose a client")
+
+    def __init__(self, *args, clients=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if clients is not None:
+            self.fields["client"].queryset = clients
