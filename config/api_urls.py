@@ -15,7 +15,7 @@ from inventory.api.views import (
 )
 from orders.api.views import OrderViewSet, SalesChannelViewSet
 from orders.holds.api import HoldViewSet
-from orders.rules.api import RuleViewSet
+from orders.rules.api import RuleRunViewSet, RuleViewSet
 from orders.sku_mappings.api import SkuMappingViewSet
 from reports.api.views import KpiView
 from returns.api.views import ReturnPolicyViewSet, ReturnViewSet
@@ -38,6 +38,7 @@ router.register("inbound", InboundShipmentViewSet, basename="inbound")
 router.register("cycle-counts", CycleCountViewSet, basename="cycle-count")
 router.register("transfers", TransferViewSet, basename="transfer")
 router.register("users", UserViewSet, basename="user")
+router.register("rules/runs", RuleRunViewSet, basename="rule-run")  # before rules/{id}/
 router.register("rules", RuleViewSet, basename="rule")
 router.register("holds", HoldViewSet, basename="hold")
 router.register("sku-mappings", SkuMappingViewSet, basename="sku-mapping")

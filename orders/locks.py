@@ -1,4 +1,7 @@
-"""Row locks for orders; parents before children (Order -> OrderLine -> Allocation -> StockLevel)."""
+"""Row locks for orders; parents before children (Order -> OrderLine -> Allocation -> StockLevel).
+
+A rule re-run (RuleRun) is locked before the order it is applying rules to.
+"""
 
 from collections.abc import Iterable
 
@@ -35,3 +38,10 @@ def order_lines_lock(*, order_ids: Iterable[int], sku: str | None = None) -> lis
     if sku is not None:
         qs = qs.filter(sku=sku)
     return list(qs.order_by("pk"))
+
+
+def rule_run_lock(run_id: int):
+    """Lock one rule re-run row and return it fresh, or None if it is gone. Call inside transaction.atomic."""
+    from orders.rules.models import RuleRun
+
+    return RuleRun.objects.select_for_update(of=("self",)).filter(pk=run_id).first()

@@ -50,3 +50,15 @@ def holds_release_due_task() -> int:
     from orders.holds.services import holds_release_due
 
     return holds_release_due()
+
+
+@shared_task(acks_late=True)
+def rule_run_task(run_id: int) -> str:
+    """Do a re-run of the active rules on the open orders (orders.rules.services.rule_run_process).
+
+    A missing or finished run is skipped; an interrupted one resumes where it stopped. Returns the run's status.
+    """
+    from orders.rules.services import rule_run_process
+
+    run = rule_run_process(run_id=run_id)
+    return run.status if run is not None else "skipped"

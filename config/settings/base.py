@@ -201,6 +201,7 @@ SPECTACULAR_SETTINGS = {
         "DeliverySourceEnum": "orders.choices.DeliverySource",
         "DeliveryStateEnum": "orders.choices.DeliveryState",
         "HoldKindEnum": "orders.holds.choices.HoldKind",
+        "RuleRunStatusEnum": "orders.rules.choices.RuleRunStatus",
         "LocationKindEnum": "warehouses.choices.LocationKind",
         "PickListKindEnum": "shipping.choices.PickListKind",
         "PickListStatusEnum": "shipping.choices.PickListStatus",

@@ -1,6 +1,8 @@
-"""/api/v1/rules/: managers write rules, try them on past orders and re-run them on open orders."""
+"""/api/v1/rules/: managers write rules, try them on past orders and re-run them on open orders in the
+background (/api/v1/rules/runs/)."""
 
 import django_filters
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -9,20 +11,20 @@ from rest_framework.response import Response
 from config.api_fields import ScopedPrimaryKeyRelatedField
 from inventory.choices import Role
 from inventory.selectors import client_list
-from orders.rules.models import Rule
+from orders.rules.models import Rule, RuleRun
 from orders.rules.schema import action_text, condition_text
-from orders.rules.selectors import rule_list
+from orders.rules.selectors import rule_list, rule_run_list
 from orders.rules.services import (
     MAX_TRY_DAYS,
     RULE_FIELDS,
-    RerunReport,
+    RuleRunAlreadyOpen,
     TryReport,
     rule_create,
     rule_delete,
+    rule_run_start,
     rule_try,
     rule_update,
     rule_validate,
-    rules_rerun,
 )
 from orders.selectors import order_list
 
@@ -84,13 +86,25 @@ class TryReportSerializer(serializers.Serializer):
         return len(report.matches)
 
 
-class RerunReportSerializer(serializers.Serializer):
-    examined = serializers.IntegerField()
-    matched = serializers.IntegerField()
-    changed = serializers.IntegerField()
-    held = serializers.IntegerField()
-    rerouted = serializers.IntegerField()
-    order_numbers = serializers.ListField(child=serializers.CharField())
+class RuleRunSerializer(serializers.ModelSerializer):
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    url = serializers.HyperlinkedIdentityField(view_name="rule-run-detail")
+    page_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RuleRun
+        fields = ["id", "url", "page_url", "status", "client", "requested_by", "orders_considered", "orders_matched",
+                  "orders_changed", "actions_applied", "orders_held", "orders_rerouted", "errors", "error",
+                  "started_at", "finished_at", "created_at", "updated_at"]
+        read_only_fields = fields
+
+    def get_page_url(self, run) -> str:
+        return reverse("rules:run", args=[run.pk])
+
+
+class RuleRunConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    run = RuleRunSerializer(allow_null=True, help_text="The run still queued or running.")
 
 
 class RuleFilter(django_filters.FilterSet):
@@ -145,11 +159,33 @@ class RuleViewSet(viewsets.ModelViewSet):
         report = rule_try(rule=draft, days=body.validated_data["days"], orders=order_list(user=request.user))
         return Response(TryReportSerializer(report).data)
 
-    @extend_schema(request=RerunBodySerializer, responses=RerunReportSerializer)
+    @extend_schema(request=RerunBodySerializer, responses={202: RuleRunSerializer, 409: RuleRunConflictSerializer})
     @action(detail=False, methods=["post"])
     def rerun(self, request):
-        """Run the active rules again on every open order not yet being picked (optionally one client's)."""
+        """Start running the active rules again, in the background, on every open order not yet being picked
+        (optionally one client's). Returns the run (202); follow it at its `url`. 409 while another run is
+        queued or running, with that run."""
         body = RerunBodySerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
-        report: RerunReport = rules_rerun(user=request.user, client=body.validated_data["client"])
-        return Response(RerunReportSerializer(report).data, status=status.HTTP_200_OK)
+        context = {"request": request}
+        try:
+            run = rule_run_start(user=request.user, client=body.validated_data["client"])
+        except RuleRunAlreadyOpen as exc:
+            data = {"detail": exc.message,
+                    "run": RuleRunSerializer(exc.run, context=context).data if exc.run is not None else None}
+            return Response(data, status=status.HTTP_409_CONFLICT)
+        run.refresh_from_db()  # with eager Celery it may already have run on commit
+        return Response(RuleRunSerializer(run, context=context).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RuleRunViewSet(viewsets.ReadOnlyModelViewSet):
+    """Background re-runs of the active rules on the open orders, newest first: status and counts."""
+
+    serializer_class = RuleRunSerializer
+    filterset_fields = ["status"]
+    ordering_fields = ["created_at"]
+    read_roles = MANAGERS
+    write_roles = MANAGERS
+
+    def get_queryset(self):
+        return rule_run_list(user=self.request.user)

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from orders.rules.choices import OPEN_RULE_RUN_STATUSES, RuleRunStatus
+
 
 class Rule(models.Model):
     """An if-then rule run on every order when it arrives, before routing: all conditions must hold.
@@ -41,3 +43,51 @@ class Rule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RuleRun(models.Model):
+    """One background re-run of the active rules on the open orders not yet being picked.
+
+    Orders are processed in ascending pk; `last_order_id` is the last one done, written in the same
+    transaction as that order's changes, so a run that crashed resumes after it and never applies an order
+    twice. Only one run may be open (queued or running) at a time.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    client = models.ForeignKey(
+        "inventory.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="Empty: every client's open orders.",
+    )
+    status = models.CharField(max_length=10, choices=RuleRunStatus.choices, default=RuleRunStatus.QUEUED)
+    orders_considered = models.PositiveIntegerField(default=0)
+    orders_matched = models.PositiveIntegerField(default=0)
+    orders_changed = models.PositiveIntegerField(default=0)
+    actions_applied = models.PositiveIntegerField(default=0, help_text="Changes written, over all orders.")
+    orders_held = models.PositiveIntegerField(default=0)
+    orders_rerouted = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0, help_text="Orders a rule could not be applied to.")
+    last_order_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="Why the run failed.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open run in the whole house: a constant expression makes every open row collide.
+            models.UniqueConstraint(
+                models.Value(True), condition=Q(status__in=sorted(OPEN_RULE_RUN_STATUSES)),
+                name="one_open_rule_run",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Rule run #{self.pk} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_RULE_RUN_STATUSES

@@ -1,11 +1,11 @@
-"""Reads of rules: managers see every rule, nobody else any."""
+"""Reads of rules and their re-runs: managers see every one, nobody else any."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
 from inventory.access import user_access
-from orders.rules.models import Rule
+from orders.rules.models import Rule, RuleRun
 
 
 def rule_list(*, user) -> QuerySet[Rule]:
@@ -17,3 +17,14 @@ def rule_list(*, user) -> QuerySet[Rule]:
 def rule_get(*, user, pk: int) -> Rule:
     """Return one rule the user may see. Raises Rule.DoesNotExist."""
     return rule_list(user=user).get(pk=pk)
+
+
+def rule_run_list(*, user) -> QuerySet[RuleRun]:
+    """Re-runs of the rules, newest first, for managers; an empty queryset for everyone else."""
+    qs = RuleRun.objects.select_related("requested_by", "client").order_by("-created_at", "-pk")
+    return qs if user_access(user).is_manager else qs.none()
+
+
+def rule_run_get(*, user, pk: int) -> RuleRun:
+    """Return one re-run the user may see. Raises RuleRun.DoesNotExist."""
+    return rule_run_list(user=user).get(pk=pk)

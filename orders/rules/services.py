@@ -1,4 +1,5 @@
-"""Writes of rules: saving them (validated), applying them to an order, trying them, re-running them.
+"""Writes of rules: saving them (validated), applying them to an order, trying them, re-running them in the
+background (RuleRun).
 
 `order_rules_apply` is the only place where rules change orders; the dry-run (`rule_try`) evaluates the
 same engine without writing.
@@ -7,10 +8,12 @@ same engine without writing.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+import logging
+from dataclasses import dataclass
+from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -18,12 +21,14 @@ from inventory.exceptions import DomainError
 from inventory.models import Product
 from orders.choices import OrderStatus
 from orders.holds.services import hold_place
-from orders.locks import order_lock
+from orders.locks import order_lock, rule_run_lock
 from orders.models import Order, OrderLine
+from orders.rules.choices import OPEN_RULE_RUN_STATUSES, RuleRunStatus
 from orders.rules.engine import Evaluation, facts_for_orders, orders_for_rules, rules_evaluate
-from orders.rules.models import Rule
+from orders.rules.models import Rule, RuleRun
 from orders.rules.schema import RuleDefinitionError, rule_definition_clean
 from orders.services import order_allocations_release, order_event_add, order_transition
+from orders.tasks import rule_run_task
 from warehouses.models import Warehouse
 
 RULE_FIELDS = ("name", "description", "client", "position", "is_active", "stop_processing", "conditions",
@@ -32,6 +37,12 @@ RULE_FIELDS = ("name", "description", "client", "position", "is_active", "stop_p
 RERUN_STATUSES = (OrderStatus.RECEIVED, OrderStatus.ALLOCATED, OrderStatus.BACKORDERED, OrderStatus.ON_HOLD)
 MAX_TRY_DAYS = 365
 MAX_TRY_ORDERS = 5000
+# Orders listed per query of a re-run; each is still its own transaction.
+RULE_RUN_BATCH_SIZE = 200
+# An open run not updated for this long is taken to have lost its worker.
+RULE_RUN_STALLED_AFTER = datetime.timedelta(minutes=15)
+
+logger = logging.getLogger(__name__)
 
 
 def _user_or_none(user):
@@ -184,38 +195,115 @@ def order_rules_apply(*, order: Order | int, user=None, rules: list[Rule] | None
     return result
 
 
-@dataclass
-class RerunReport:
-    examined: int = 0
-    matched: int = 0
-    changed: int = 0
-    held: int = 0
-    rerouted: int = 0
-    order_numbers: list[str] = field(default_factory=list)
+class RuleRunAlreadyOpen(DomainError):
+    """A re-run is already queued or running; only one at a time."""
+
+    status_code = 409
+
+    def __init__(self, run: RuleRun | None, *, resumed: bool = False):
+        which = f" (run #{run.pk}, {run.get_status_display().lower()})" if run is not None else ""
+        again = " It had stopped moving and was started again." if resumed else ""
+        super().__init__(f"The active rules are already being re-run{which}; wait for it to finish.{again}")
+        self.run = run
 
 
-def rules_rerun(*, user=None, client=None) -> RerunReport:
-    """Run the active rules again on every open order not yet being picked (optionally of one client).
+def rule_run_start(*, user=None, client=None) -> RuleRun:
+    """Queue a re-run of the active rules on every open order not yet being picked (optionally one client's).
 
-    Each order is its own transaction; only rules that change something are written to the timeline.
+    The work happens in rule_run_task once this transaction commits. Raises RuleRunAlreadyOpen while another
+    run is queued or running; that run is queued again if it has not moved for RULE_RUN_STALLED_AFTER.
     """
-    report = RerunReport()
-    rules = rules_active()
-    qs = Order.objects.filter(status__in=RERUN_STATUSES)
-    if client is not None:
-        qs = qs.filter(client=client)
-    for order_id in qs.order_by("pk").values_list("pk", flat=True):
-        result = order_rules_apply(order=order_id, user=user, rules=rules, timeline_when_unchanged=False)
-        report.examined += 1
-        if result.evaluation is None or not result.evaluation.matched:
-            continue
-        report.matched += 1
-        if result.changed:
-            report.changed += 1
-            report.order_numbers.append(result.evaluation.facts.order.order_number)
-        report.held += int(result.held)
-        report.rerouted += int(result.rerouted)
-    return report
+    open_run = RuleRun.objects.filter(status__in=OPEN_RULE_RUN_STATUSES).first()
+    if open_run is not None:
+        stalled = open_run.updated_at < timezone.now() - RULE_RUN_STALLED_AFTER
+        if stalled:
+            # Its worker died and the message is gone: queue it again; it resumes after its last order.
+            transaction.on_commit(partial(rule_run_task.delay, open_run.pk))
+        raise RuleRunAlreadyOpen(open_run, resumed=stalled)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                run = RuleRun.objects.create(requested_by=_user_or_none(user), client=client)
+        except IntegrityError:  # another request opened one between the check and the insert
+            raise RuleRunAlreadyOpen(RuleRun.objects.filter(status__in=OPEN_RULE_RUN_STATUSES).first()) from None
+        transaction.on_commit(partial(rule_run_task.delay, run.pk))
+    return run
+
+
+def _rule_run_claim(run_id: int) -> RuleRun | None:
+    """Mark a queued run running; return it while it is open, None when it is gone or finished."""
+    with transaction.atomic():
+        run = rule_run_lock(run_id)
+        if run is None or not run.is_open:
+            return None
+        if run.status == RuleRunStatus.QUEUED:
+            run.status, run.started_at = RuleRunStatus.RUNNING, timezone.now()
+            run.save(update_fields=["status", "started_at", "updated_at"])
+        return run
+
+
+def _rule_run_order(*, run_id: int, order_id: int, rules: list[Rule], user) -> bool:
+    """Apply the rules to one order and count it in the run, in one transaction; False if already counted."""
+    with transaction.atomic():
+        # The run row is locked first, so two workers on the same run cannot both apply one order.
+        run = rule_run_lock(run_id)
+        if run is None or not run.is_open or (run.last_order_id is not None and order_id <= run.last_order_id):
+            return False
+        counts = {"orders_considered": 1}
+        try:
+            with transaction.atomic():
+                result = order_rules_apply(order=order_id, user=user, rules=rules, timeline_when_unchanged=False)
+        except (DomainError, ValidationError) as exc:
+            logger.warning("Rule run %s: order %s: %s", run_id, order_id, exc)
+            counts["errors"] = 1
+        else:
+            if result.evaluation is not None and result.evaluation.matched:
+                counts["orders_matched"] = 1
+                counts["orders_changed"] = int(result.changed)
+                counts["actions_applied"] = sum(len(o.changes) for o in result.evaluation.outcomes)
+                counts["orders_held"] = int(result.held)
+                counts["orders_rerouted"] = int(result.rerouted)
+        RuleRun.objects.filter(pk=run_id).update(
+            last_order_id=order_id, updated_at=timezone.now(),
+            **{name: F(name) + n for name, n in counts.items() if n},
+        )
+    return True
+
+
+def rule_run_process(*, run_id: int, batch_size: int = RULE_RUN_BATCH_SIZE) -> RuleRun | None:
+    """Do a queued (or interrupted) re-run: the open orders in batches by pk, each in its own transaction
+    through order_rules_apply, so the timeline reads as when a rule runs on arrival.
+
+    A missing or finished run is left alone (returns None). A run that was interrupted resumes after the last
+    order it counted. An order a rule cannot be applied to (a domain error) counts as an error and the run goes
+    on; any other exception marks the run failed with the error. Returns the run as it ends.
+    """
+    run = _rule_run_claim(run_id)
+    if run is None:
+        return None
+    try:
+        rules = rules_active()
+        user = run.requested_by
+        qs = Order.objects.filter(status__in=RERUN_STATUSES).order_by("pk")
+        if run.client_id is not None:
+            qs = qs.filter(client_id=run.client_id)
+        after = run.last_order_id or 0
+        while True:
+            batch = list(qs.filter(pk__gt=after).values_list("pk", flat=True)[:batch_size])
+            if not batch:
+                break
+            for order_id in batch:
+                _rule_run_order(run_id=run_id, order_id=order_id, rules=rules, user=user)
+            after = batch[-1]
+    except Exception as exc:
+        logger.exception("Rule run %s failed", run_id)
+        RuleRun.objects.filter(pk=run_id, status__in=OPEN_RULE_RUN_STATUSES).update(
+            status=RuleRunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000],
+            finished_at=timezone.now(), updated_at=timezone.now())
+    else:
+        RuleRun.objects.filter(pk=run_id, status__in=OPEN_RULE_RUN_STATUSES).update(
+            status=RuleRunStatus.DONE, finished_at=timezone.now(), updated_at=timezone.now())
+    return RuleRun.objects.filter(pk=run_id).first()
 
 
 # --- trying ----------------------------------------------------------------------------------------------

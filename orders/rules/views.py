@@ -1,4 +1,5 @@
-"""Pages for managers: the rule list, the editor, trying a rule on past orders, switching it on."""
+"""Pages for managers: the rule list, the editor, trying a rule on past orders, switching it on, re-running
+the active rules on the open orders and watching that run."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,10 +18,17 @@ from orders.rules.forms import (
     rows_to_definition,
     rule_rows_initial,
 )
-from orders.rules.models import Rule
+from orders.rules.models import Rule, RuleRun
 from orders.rules.schema import ACTION_TYPES, CONDITION_FIELDS, action_text, condition_text
-from orders.rules.selectors import rule_get, rule_list
-from orders.rules.services import rule_create, rule_set_active, rule_try, rule_update, rules_rerun
+from orders.rules.selectors import rule_get, rule_list, rule_run_get, rule_run_list
+from orders.rules.services import (
+    RuleRunAlreadyOpen,
+    rule_create,
+    rule_run_start,
+    rule_set_active,
+    rule_try,
+    rule_update,
+)
 from orders.selectors import order_list
 
 
@@ -38,7 +46,8 @@ def rule_list_view(request):
     for rule in rules:
         rule.conditions_text = [condition_text(c) for c in rule.conditions]
         rule.actions_text = [action_text(a) for a in rule.actions]
-    return render(request, "orders/rules/rule_list.html", {"rules": rules})
+    runs = rule_run_list(user=request.user)[:RECENT_RUNS]
+    return render(request, "orders/rules/rule_list.html", {"rules": rules, "runs": runs})
 
 
 def _editor(request, rule: Rule | None):
@@ -128,14 +137,29 @@ def rule_switch_view(request, pk: int):
     return redirect("rules:list")
 
 
+RECENT_RUNS = 5
+
+
 @require_POST
 @login_required
 @role_required(Role.MANAGER)
 def rules_rerun_view(request):
-    report = rules_rerun(user=request.user)
-    messages.success(
-        request,
-        f"Active rules re-run on {report.examined} open orders: {report.matched} matched, {report.changed} changed"
-        f", {report.held} held, {report.rerouted} sent back to routing.",
-    )
-    return redirect("rules:list")
+    try:
+        run = rule_run_start(user=request.user)
+    except RuleRunAlreadyOpen as exc:
+        messages.error(request, exc.message)
+        return redirect("rules:run", pk=exc.run.pk) if exc.run is not None else redirect("rules:list")
+    messages.success(request, f"Re-run #{run.pk} of the active rules on the open orders started.")
+    return redirect("rules:run", pk=run.pk)
+
+
+@login_required
+@role_required(Role.MANAGER)
+def rule_run_view(request, pk: int):
+    try:
+        run = rule_run_get(user=request.user, pk=pk)
+    except RuleRun.DoesNotExist as exc:
+        raise Http404("No such re-run.") from exc
+    # htmx polls the status box alone while the run is open; the full page otherwise.
+    template = "orders/rules/_rule_run_status.html" if request.htmx else "orders/rules/rule_run.html"
+    return render(request, template, {"run": run})

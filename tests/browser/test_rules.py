@@ -8,7 +8,7 @@ from django.utils import timezone
 from inventory.choices import Role
 from orders.holds.services import hold_place
 from orders.models import Order
-from orders.rules.models import Rule
+from orders.rules.models import Rule, RuleRun
 from orders.services import order_create
 from tests.browser.nav import nav_click
 from tests.factories import ProductFactory, SalesChannelFactory, make_user
@@ -93,3 +93,39 @@ def test_manager_releases_holds_from_the_holds_page(page, live_server, login, sc
     assert page.locator('.tile[data-kind="payment"] .n').inner_text() == "0"
     assert page.locator("#holds tbody tr").count() == 3
     assert Order.objects.get(order_number="HELD-2").status == "allocated"
+
+
+def test_manager_re_runs_the_active_rules_and_watches_the_run(page, live_server, login, screenshot_dir, client_a):
+    manager = make_user(Role.MANAGER)
+    order = order_with_lines(client=client_a, order_number="OPEN-1", lines=(("OPEN-SKU", 1, 100),))
+    Rule.objects.create(name="Tag everything", is_active=True, actions=[{"type": "add_tags", "value": ["ruled"]}])
+    login(page, manager.username)
+
+    nav_click(page, "Orders", "Rules")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Re-run active rules on open orders").click()
+
+    # eager Celery (no Redis here): the run is done by the time its page loads
+    page.wait_for_selector('#rule-run[data-status="done"]')
+    assert "Re-run #" in page.locator("h1").inner_text()
+    assert page.locator('#rule-run [data-count="orders_changed"]').inner_text() == "1"
+    page.screenshot(path=str(screenshot_dir / "rules-rerun.png"), full_page=True)
+    order.refresh_from_db()
+    assert order.tags == ["ruled"]
+
+    page.get_by_role("link", name="Back to the rules").click()
+    assert "Done" in page.locator("#rule-runs tbody tr").first.inner_text()
+
+
+def test_an_open_run_page_updates_itself_until_the_run_ends(page, live_server, login):
+    manager = make_user(Role.MANAGER)
+    run = RuleRun.objects.create(status="running", orders_considered=2)
+    login(page, manager.username)
+    page.goto(f"{live_server.url}/orders/rules/runs/{run.pk}/")
+    assert page.locator('#rule-run [data-count="orders_considered"]').inner_text() == "2"
+
+    RuleRun.objects.filter(pk=run.pk).update(status="done", orders_considered=5)
+
+    page.wait_for_selector('#rule-run[data-status="done"]', timeout=10_000)  # htmx polls every 2 s
+    assert page.locator('#rule-run [data-count="orders_considered"]').inner_text() == "5"
+    assert page.locator("#rule-run").get_attribute("hx-trigger") is None  # and stops polling

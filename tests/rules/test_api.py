@@ -6,7 +6,7 @@ from django.urls import reverse
 from inventory.choices import Role
 from orders.holds.models import Hold
 from orders.holds.services import hold_place
-from orders.rules.models import Rule
+from orders.rules.models import Rule, RuleRun
 from tests.factories import OrderFactory, make_user
 from tests.rules.factories import HoldFactory, RuleFactory, order_with_lines
 
@@ -76,15 +76,46 @@ def test_try_saved_and_draft_rules(manager_api, client_a):
     assert manager_api.post(reverse("rule-try-rule", args=[rule.pk]), {"days": 0}, format="json").status_code == 400
 
 
-def test_rerun_endpoint(manager_api, client_a):
+def test_rerun_endpoint_accepts_the_run_and_the_run_can_be_read_back(manager_api, client_a,
+                                                                     django_capture_on_commit_callbacks):
     order = order_with_lines(client=client_a)
     RuleFactory(actions=[{"type": "set_carrier", "value": "ups"}])
 
-    response = manager_api.post(reverse("rule-rerun"), {}, format="json")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager_api.post(reverse("rule-rerun"), {}, format="json")
+    run = RuleRun.objects.get()
+    read = manager_api.get(response.json()["url"])
 
     order.refresh_from_db()
-    assert response.json()["changed"] == 1
+    assert response.status_code == 202
+    assert (response.json()["id"], response.json()["status"]) == (run.pk, "queued")  # the task runs after commit
+    assert response.json()["url"].endswith(reverse("rule-run-detail", args=[run.pk]))
+    assert read.status_code == 200
+    assert (read.json()["status"], read.json()["orders_considered"], read.json()["orders_changed"],
+            read.json()["actions_applied"]) == ("done", 1, 1, 1)
     assert order.carrier_code == "ups"
+
+
+def test_rerun_endpoint_refuses_a_second_run_while_one_is_open(manager_api):
+    running = RuleRun.objects.create(status="running")
+
+    response = manager_api.post(reverse("rule-rerun"), {}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["run"]["id"] == running.pk
+    assert f"run #{running.pk}" in response.json()["detail"]
+    assert RuleRun.objects.count() == 1
+
+
+def test_rule_runs_are_for_managers(api_for, client_user_a, manager_api, django_assert_max_num_queries):
+    for status in ("done", "failed", "done"):
+        RuleRun.objects.create(status=status)
+
+    with django_assert_max_num_queries(6):
+        listed = manager_api.get(reverse("rule-run-list"))
+
+    assert listed.json()["count"] == 3
+    assert api_for(client_user_a).get(reverse("rule-run-list")).status_code == 403
 
 
 def test_rule_list_query_count(manager_api, django_assert_max_num_queries):

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from orders.holds.models import Hold
 from orders.holds.services import hold_place
-from orders.rules.models import Rule
+from orders.rules.models import Rule, RuleRun
 from tests.factories import OrderFactory, ProductFactory, make_user
 from tests.rules.factories import HoldFactory, RuleFactory, order_with_lines
 
@@ -80,26 +80,59 @@ def test_try_page_and_switch(client, manager, client_a):
     assert rule.is_active
 
 
-def test_rule_list_and_rerun(client, manager, django_assert_max_num_queries):
+def test_rule_list_and_rerun(client, manager, django_assert_max_num_queries, django_capture_on_commit_callbacks):
     for _ in range(4):
         RuleFactory()
     order = order_with_lines()
+    RuleRun.objects.create(status="done", orders_considered=7)
     client.force_login(manager)
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("rules:list"))
     assert response.status_code == 200
-    rerun = client.post(reverse("rules:rerun"), follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(reverse("rules:rerun"))
+    run = RuleRun.objects.latest("pk")
+    page = client.get(started.url)
 
     order.refresh_from_db()
+    assert started.status_code == 302
+    assert started.url == reverse("rules:run", args=[run.pk])
     assert order.tags == ["ruled"]
-    assert "Active rules re-run on 1 open orders: 1 matched, 1 changed" in rerun.content.decode()
+    # the first rule adds the tag; the other three match but change nothing, so only one timeline entry
+    assert list(order.events.filter(actor__startswith="rule").values_list("note", flat=True)) == [
+        f"Rule “{Rule.objects.order_by('position').first().name}” matched: tags + ruled"]
+    assert (run.status, run.orders_considered, run.orders_matched, run.orders_changed) == ("done", 1, 1, 1)
+    body = page.content.decode()
+    assert f"Re-run #{run.pk} of the active rules on the open orders started." in body
+    assert 'data-status="done"' in body
+    assert 'data-count="orders_changed">1<' in body
+    assert "hx-trigger" not in body  # a finished run stops refreshing
+    listed = client.get(reverse("rules:list")).content.decode()
+    assert reverse("rules:run", args=[run.pk]) in listed
+
+
+def test_an_open_run_page_refreshes_itself_and_a_second_rerun_is_refused(client, manager):
+    running = RuleRun.objects.create(status="running", orders_considered=3)
+    client.force_login(manager)
+
+    page = client.get(reverse("rules:run", args=[running.pk]))
+    poll = client.get(reverse("rules:run", args=[running.pk]), headers={"HX-Request": "true"})
+    refused = client.post(reverse("rules:rerun"), follow=True)
+
+    assert 'hx-trigger="every 2s"' in page.content.decode()
+    assert poll.content.decode().lstrip().startswith('<section id="rule-run"')  # the status box alone
+    assert 'data-count="orders_considered">3<' in poll.content.decode()
+    assert refused.redirect_chain == [(reverse("rules:run", args=[running.pk]), 302)]
+    assert f"already being re-run (run #{running.pk}, running)" in refused.content.decode()
+    assert RuleRun.objects.count() == 1
 
 
 def test_rule_pages_are_for_managers(client, client_user_a):
     client.force_login(client_user_a)
     assert client.get(reverse("rules:list")).status_code == 403
     assert client.get(reverse("rules:create")).status_code == 403
+    assert client.get(reverse("rules:run", args=[RuleRun.objects.create().pk])).status_code == 403
 
 
 def test_holds_page_counts_by_reason_and_releases(client, manager, django_assert_max_num_queries):

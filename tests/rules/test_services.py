@@ -11,8 +11,9 @@ from orders.choices import OrderStatus
 from orders.holds.models import Hold
 from orders.models import Order, OrderEvent, OrderLine
 from orders.rules.models import Rule
-from orders.rules.services import order_rules_apply, rule_create, rule_try, rule_update, rules_rerun
+from orders.rules.services import order_rules_apply, rule_create, rule_run_start, rule_try, rule_update
 from orders.services import order_create
+from orders.tasks import rule_run_task
 from tests.factories import AllocationFactory, ProductFactory, SalesChannelFactory, WarehouseFactory
 from tests.rules.factories import RuleFactory, order_with_lines, stock_for
 
@@ -285,7 +286,7 @@ def test_dry_run_with_query_count_independent_of_orders(manager, past_orders, dj
 
 # --- re-run ----------------------------------------------------------------------------------------------
 
-def test_rerun_applies_active_rules_to_open_orders_only(manager, client_a):
+def test_rerun_applies_active_rules_to_open_orders_only(manager, client_a, rerun_rules):
     received = order_with_lines(client=client_a, order_number="open-1", lines=(("R1", 1, 1),))
     held = order_with_lines(client=client_a, order_number="held-1", status="on_hold", lines=(("R2", 1, 1),))
     picking = order_with_lines(client=client_a, order_number="pick-1", status="picking", lines=(("R3", 1, 1),))
@@ -293,18 +294,20 @@ def test_rerun_applies_active_rules_to_open_orders_only(manager, client_a):
     RuleFactory(name="VIP", actions=[{"type": "add_tags", "value": ["vip"]}])
     RuleFactory(name="Off", is_active=False, actions=[{"type": "set_carrier", "value": "ups"}])
 
-    report = rules_rerun(user=manager)
+    run = rerun_rules(user=manager)
 
-    assert (report.examined, report.matched, report.changed) == (2, 2, 2)
+    assert (run.status, run.orders_considered, run.orders_matched, run.orders_changed) == ("done", 2, 2, 2)
     for order, tags in [(received, ["vip"]), (held, ["vip"]), (picking, []), (shipped, [])]:
         order.refresh_from_db()
         assert order.tags == tags
         assert order.carrier_code == ""
-    assert received.events.get(actor__startswith="rule").note == "Rule “VIP” matched: tags + vip"
+    event = received.events.get(actor__startswith="rule")
+    assert (event.note, event.user, event.actor) == ("Rule “VIP” matched: tags + vip", manager,
+                                                     f"rule #{Rule.objects.get(name='VIP').pk}")
 
-    again = rules_rerun(user=manager)
+    again = rerun_rules(user=manager)
 
-    assert (again.matched, again.changed) == (2, 0)
+    assert (again.orders_matched, again.orders_changed) == (2, 0)
     assert received.events.filter(actor__startswith="rule").count() == 1  # unchanged: no new timeline entry
 
 
@@ -314,11 +317,14 @@ def test_rerun_sends_an_allocated_order_from_an_excluded_warehouse_back_to_routi
     allocation = AllocationFactory(line=order.lines.get(), stock_level__location__warehouse=slc)
     RuleFactory(actions=[{"type": "set_warehouse", "value": "NSH"}])
 
-    report = rules_rerun(user=manager)
+    # the run's task alone: the routing it queues on commit is not what this test watches
+    run = rule_run_start(user=manager)
+    rule_run_task(run.pk)
 
+    run.refresh_from_db()
     order.refresh_from_db()
     allocation.stock_level.refresh_from_db()
-    assert report.rerouted == 1
+    assert run.orders_rerouted == 1
     assert (order.status, order.warehouse, order.forced_warehouse) == (OrderStatus.RECEIVED, None, nsh)
     assert allocation.stock_level.allocated == 0
     assert order.events.filter(note__contains="routing again").exists()
