@@ -6,7 +6,7 @@ from inventory.choices import Role
 from tests.factories import UserFactory, make_user
 
 MANAGER_NAV = [
-    ("Orders", ["All orders", "Backorders", "Holds", "Rules", "Channels", "CSV import", "Failed deliveries"]),
+    ("Orders", ["All orders", "Backorders", "Holds", "Rules", "Channels", "SKU mappings", "CSV import", "Failed deliveries"]),
     ("Shipping", ["Pick lists", "Pack station", "Manifests", "Tracking", "Customer emails"]),
     ("Stock", ["Stock levels", "Inbound (ASNs)", "Cycle counts", "Transfers"]),
     ("Returns", ["All returns", "Open a return", "Returns desk", "Survey cases"]),
@@ -56,7 +56,7 @@ def test_client_user_gets_their_sections_and_a_lone_page_as_a_direct_link():
     client_user = make_user(Role.CLIENT)
 
     assert _outline(_nav(client_user)) == [
-        ("Orders", ["All orders", "Backorders", "Holds", "Channels", "CSV import"]),
+        ("Orders", ["All orders", "Backorders", "Holds", "Channels", "SKU mappings", "CSV import"]),
         ("Shipping", ["Tracking", "Customer emails"]),
         ("Stock", ["Stock levels", "Inbound (ASNs)"]),
         ("Returns", ["All returns", "Open a return", "Survey cases"]),
