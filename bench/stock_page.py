@@ -9,7 +9,8 @@ client, the stock page and
 the API unfiltered, filtered (status, client, warehouse, search), sorted by a computed figure, a deep
 page, and a streamed CSV export of one client, printing the median of BENCH_REPEAT (default 3) runs and
 the number of SQL queries of each request. Last, the cost of keeping the figures live: a page read right
-after 100 stock changes (it counts them in first), and draining 2,000 queued changes.
+after 100 stock changes (it counts them in first), draining 2,000 queued changes, and the hourly pass that
+queues what the calendar aged.
 
 Runs against its own database (default postgres://postgres@127.0.0.1:5432/dh_bench_stock, created if
 missing; DOCKHAND_BENCH_STOCK_DATABASE_URL changes it). Without a reachable PostgreSQL it says so and
@@ -241,7 +242,7 @@ def live_figures_cost(http) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from inventory.choices import MovementKind
-    from inventory.figures import stock_summary_refresh_pending
+    from inventory.figures import stock_summary_queue_aged, stock_summary_refresh_pending
     from inventory.models import StockLevel, StockSummaryChange
     from inventory.services import stock_adjust, stock_allocate, stock_remove
 
@@ -267,6 +268,13 @@ def live_figures_cost(http) -> None:
     started = time.perf_counter()
     taken = stock_summary_refresh_pending(limit=2000)
     print(f"{'refresh of 2,000 queued changes':42} {time.perf_counter() - started:9.2f}  ({taken:,} taken)")
+    started = time.perf_counter()
+    aged = stock_summary_queue_aged(period=datetime.timedelta(minutes=65))
+    print(f"{'hourly pass: pairs the calendar aged':42} {time.perf_counter() - started:9.2f}  ({aged:,} queued)")
+    started = time.perf_counter()
+    while stock_summary_refresh_pending():
+        pass
+    print(f"{'  and refreshing them':42} {time.perf_counter() - started:9.2f}")
 
 
 if __name__ == "__main__":

@@ -26,8 +26,10 @@ pairs and upserts them into StockSummary, and pages read StockSummary through it
 2. stock_summary_refresh_pending() takes queued pairs off (DELETE … RETURNING, SKIP LOCKED on
    PostgreSQL) and refreshes them in the same transaction. The page, the API and the digest call it before
    they read, so a user sees their own change at once; a Celery task drains the queue every minute too;
-3. stock_summary_rebuild() recomputes every pair in chunks, nightly, because the 30- and 90-day windows
-   slide with the calendar, not only with stock movements. It writes only rows whose figures changed.
+3. the 30- and 90-day windows slide with the calendar, not only with stock movements: every hour
+   stock_summary_queue_aged() queues the pairs whose sales left a window or whose stock turned 90 days
+   old in that hour, and nightly stock_summary_rebuild() recomputes every pair in chunks as a safety net,
+   writing only rows whose figures changed.
 """
 
 from __future__ import annotations
@@ -390,6 +392,35 @@ def stock_summary_pending_count(*, access=None) -> int:
         params += values
     _cols, rows = _run(f"SELECT COUNT(*) FROM ({sql} LIMIT %s) x", [*params, PENDING_COUNT_CAP])
     return int(rows[0][0])
+
+
+def stock_summary_queue_aged(*, now: datetime.datetime | None = None,
+                             period: datetime.timedelta = datetime.timedelta(hours=1)) -> int:
+    """Queue the pairs whose figures the calendar changed during `period` up to `now`; return how many.
+
+    A shipment leaving the 30- or 90-day window changes sales (and cover and status) with no stock
+    moving; a bin's stock turning 90 days old can make it dead. Run hourly (with a little overlap), it
+    keeps that drift within the hour instead of waiting for the nightly rebuild.
+    """
+    now = now or timezone.now()
+    m, sl, loc = _table(StockMovement), _table(StockLevel), _table(Location)
+    edges = []
+    for days in (VELOCITY_DAYS, DEAD_STOCK_DAYS):
+        edge = now - datetime.timedelta(days=days)
+        edges += [_dt(edge - period), _dt(edge)]
+    aged_stock = [_dt(now - datetime.timedelta(days=DEAD_STOCK_DAYS) - period),
+                  _dt(now - datetime.timedelta(days=DEAD_STOCK_DAYS))]
+    _cols, rows = _run(
+        f"INSERT INTO {_table(StockSummaryChange)} (product_id, warehouse_id, created_at) "
+        f"SELECT product_id, warehouse_id, %s FROM ("
+        f"SELECT m.product_id, loc.warehouse_id FROM {m} m JOIN {loc} loc ON loc.id = m.from_location_id "
+        f"WHERE m.kind = %s AND ((m.created_at > %s AND m.created_at <= %s) "
+        f"OR (m.created_at > %s AND m.created_at <= %s)) "
+        f"UNION SELECT sl.product_id, loc.warehouse_id FROM {sl} sl JOIN {loc} loc ON loc.id = sl.location_id "
+        f"WHERE sl.on_hand > 0 AND sl.created_at > %s AND sl.created_at <= %s) aged "
+        f"RETURNING product_id",
+        [_dt(now), MovementKind.SHIP, *edges, *aged_stock])
+    return len(rows)
 
 
 def stock_summary_rebuild(*, chunk_products: int = REBUILD_CHUNK_PRODUCTS,

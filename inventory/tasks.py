@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import time
 
@@ -18,6 +19,7 @@ from inventory.choices import ROLE_GROUP_NAMES, Role, StockStatus
 from inventory.figures import (
     StockFigureFilters,
     stock_figures_page,
+    stock_summary_queue_aged,
     stock_summary_rebuild,
     stock_summary_refresh_pending,
 )
@@ -111,6 +113,15 @@ def stock_summary_refresh_task() -> int:
         if not batch:
             break
     return taken
+
+
+@shared_task
+def stock_summary_queue_aged_task() -> int:
+    """Queue the figures the last hour of the calendar changed (sales leaving a window, stock turning old).
+
+    Looks back 65 minutes so that a late beat misses nothing; queuing a pair twice costs one refresh.
+    """
+    return stock_summary_queue_aged(period=datetime.timedelta(minutes=65))
 
 
 @shared_task

@@ -138,9 +138,13 @@ CELERY_BEAT_SCHEDULE["holds-release-due"] = {  # hold-until-date holds end on th
     "task": "orders.tasks.holds_release_due_task",
     "schedule": crontab(minute=5),
 }
-# Stock figures (inventory.figures): queued changes every minute, and every row once a night, before the digest.
+# Stock figures (inventory.figures): queued changes every minute, what the calendar aged every hour, and
+# every row once a night, before the digest.
 CELERY_BEAT_SCHEDULE["stock-figures-refresh"] = {
     "task": "inventory.tasks.stock_summary_refresh_task", "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["stock-figures-queue-aged"] = {  # sales leaving the 30/90-day windows, hourly
+    "task": "inventory.tasks.stock_summary_queue_aged_task", "schedule": crontab(minute=0),
 }
 CELERY_BEAT_SCHEDULE["stock-figures-rebuild-nightly"] = {
     "task": "inventory.tasks.stock_summary_rebuild_task",

@@ -21,7 +21,11 @@ from inventory.models import StockLevel, StockMovement, StockSummary, StockSumma
 from inventory.receiving import inbound_cancel, inbound_close, inbound_create, inbound_receive_scan
 from inventory.reorder import reorder_setting_save
 from inventory.services import stock_allocate, stock_deallocate, stock_move, stock_remove
-from inventory.tasks import stock_summary_rebuild_task, stock_summary_refresh_task
+from inventory.tasks import (
+    stock_summary_queue_aged_task,
+    stock_summary_rebuild_task,
+    stock_summary_refresh_task,
+)
 from inventory.transfers import transfer_create, transfer_dispatch, transfer_receive
 from tests.concurrency import run_together
 from tests.conftest import postgres_only
@@ -260,6 +264,32 @@ def test_the_rebuild_slides_the_sales_window_and_leaves_unchanged_rows_alone(man
     row = StockSummary.objects.get(product=seller)
     assert (row.sold_30, row.sold_90) == (0, 6)
     assert StockSummary.objects.get(product=idle).updated_at == idle_stamp
+
+
+def test_the_hourly_pass_queues_sales_that_left_the_window_and_stock_that_turned_dead(manager, bin_slc):
+    # Given figures last computed an hour ago: a sale then 29.98 days old, stock then 89.98 days old,
+    # and a product sold ten days ago that the calendar does not touch this hour
+    seller, old_stock, steady = ProductFactory(sku="SELLS"), ProductFactory(sku="OLD"), ProductFactory(sku="STEADY")
+    receive(seller, bin_slc, 30, days_ago=40)
+    ship(seller, bin_slc, 6, days_ago=30 + 0.5 / 24)
+    receive(old_stock, bin_slc, 5, days_ago=90 + 0.5 / 24)
+    receive(steady, bin_slc, 9, days_ago=40)
+    ship(steady, bin_slc, 1, days_ago=10)
+    StockSummaryChange.objects.all().delete()
+    figures.stock_summary_refresh(pairs=[(p.pk, bin_slc.warehouse_id) for p in (seller, old_stock, steady)],
+                                  now=timezone.now() - datetime.timedelta(hours=1))
+    assert StockSummary.objects.get(product=seller).sold_30 == 6
+    assert StockSummary.objects.get(product=old_stock).status != StockStatus.DEAD
+
+    # When the hourly pass runs, and a reader counts the queue in
+    queued = stock_summary_queue_aged_task()
+    rows = page_rows(manager)
+
+    # Then exactly the two pairs the calendar changed were queued, and their figures caught up
+    assert queued == 2
+    assert rows[("SELLS", "SLC")].sold_30 == 0
+    assert rows[("OLD", "SLC")].status == StockStatus.DEAD
+    assert rows[("STEADY", "SLC")].sold_30 == 1
 
 
 def test_the_rebuild_task_and_command_fill_an_empty_summary(bin_slc):
