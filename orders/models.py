@@ -292,5 +292,5 @@ class IdempotencyKey(models.Model):
 
 # Rules and holds live in their own modules; importing them here registers their models with the app.
 from orders.holds.models import Hold  # noqa: E402, F401
-from orders.rules.models import Rule, RuleRun  # noqa: E402, F401
+from orders.rules.models import Rule, RuleRun, RuleRunError  # noqa: E402, F401
 from orders.sku_mappings.models import SkuMapping  # noqa: E402, F401

@@ -153,21 +153,28 @@ def order_intake_context(request, order: Order) -> dict:
     from inventory.access import user_access
 
     unknown_lines = [line for line in order.lines.all() if line.product_id is None]
+    access = user_access(request.user)
+    # Managers get one form per unknown SKU (orders.sku_mappings: the client, the channel or this order only);
+    # a line without a SKU cannot be mapped by SKU, so it keeps the line form, as client users' lines do.
+    unknown_skus: dict[str, list[OrderLine]] = {}
+    sku_map_form = None
+    if access.is_manager:
+        for line in unknown_lines:
+            if line.sku:
+                unknown_skus.setdefault(line.sku, []).append(line)
+        if unknown_skus:
+            from orders.sku_mappings.views import order_sku_map_form
+
+            sku_map_form = order_sku_map_form(request, order)
+    line_map_lines = [line for line in unknown_lines if not line.sku] if access.is_manager else unknown_lines
     map_form = None
-    if unknown_lines and user_access(request.user).has_any(*INTAKE_ROLES):
+    if line_map_lines and access.has_any(*INTAKE_ROLES):
         map_form = LineMapForm(products=product_list(user=request.user).filter(client_id=order.client_id,
                                                                                 is_active=True).order_by("sku"))
-    # Mapping a SKU for every order (orders.sku_mappings) is for managers; an empty SKU cannot be mapped.
-    unknown_skus = sorted({line.sku for line in unknown_lines if line.sku})
-    sku_map_form = None
-    if unknown_skus and user_access(request.user).is_manager:
-        from orders.sku_mappings.views import order_sku_mapping_form
-
-        sku_map_form = order_sku_mapping_form(request, order)
     return {
-        "unknown_lines": unknown_lines,
+        "unknown_lines": line_map_lines,
         "map_form": map_form,
-        "unknown_skus": unknown_skus,
+        "unknown_skus": sorted(unknown_skus.items()),
         "sku_map_form": sku_map_form,
         "deliveries": order.deliveries.order_by("received_at", "pk")[:20],
     }

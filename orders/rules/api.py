@@ -3,7 +3,7 @@ background (/api/v1/rules/runs/)."""
 
 import django_filters
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -13,10 +13,11 @@ from inventory.choices import Role
 from inventory.selectors import client_list
 from orders.rules.models import Rule, RuleRun
 from orders.rules.schema import action_text, condition_text
-from orders.rules.selectors import rule_list, rule_run_list
+from orders.rules.selectors import rule_list, rule_run_error_list, rule_run_list
 from orders.rules.services import (
     MAX_TRY_DAYS,
     RULE_FIELDS,
+    RULE_RUN_ERRORS_KEPT,
     RuleRunAlreadyOpen,
     TryReport,
     rule_create,
@@ -102,6 +103,27 @@ class RuleRunSerializer(serializers.ModelSerializer):
         return reverse("rules:run", args=[run.pk])
 
 
+class RuleRunFailureSerializer(serializers.Serializer):
+    order_id = serializers.IntegerField()
+    order_number = serializers.CharField(source="order.order_number")
+    message = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class RuleRunDetailSerializer(RuleRunSerializer):
+    failures = serializers.SerializerMethodField(
+        help_text="The orders the rules could not be applied to, with why: the first "
+                  f"{RULE_RUN_ERRORS_KEPT}; `errors` counts them all.")
+
+    class Meta(RuleRunSerializer.Meta):
+        fields = [*RuleRunSerializer.Meta.fields, "failures"]
+        read_only_fields = fields
+
+    @extend_schema_field(RuleRunFailureSerializer(many=True))
+    def get_failures(self, run) -> list[dict]:
+        return RuleRunFailureSerializer(rule_run_error_list(run=run), many=True).data
+
+
 class RuleRunConflictSerializer(serializers.Serializer):
     detail = serializers.CharField()
     run = RuleRunSerializer(allow_null=True, help_text="The run still queued or running.")
@@ -179,7 +201,8 @@ class RuleViewSet(viewsets.ModelViewSet):
 
 
 class RuleRunViewSet(viewsets.ReadOnlyModelViewSet):
-    """Background re-runs of the active rules on the open orders, newest first: status and counts."""
+    """Background re-runs of the active rules on the open orders, newest first: status and counts; one run
+    also lists the orders the rules could not be applied to."""
 
     serializer_class = RuleRunSerializer
     filterset_fields = ["status"]
@@ -189,3 +212,7 @@ class RuleRunViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return rule_run_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        # The failed orders only on one run; the list stays one query however many failed.
+        return RuleRunDetailSerializer if self.action == "retrieve" else RuleRunSerializer

@@ -91,3 +91,27 @@ class RuleRun(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_RULE_RUN_STATUSES
+
+
+class RuleRunError(models.Model):
+    """One order a re-run could not apply the rules to, and why.
+
+    Rows, not a JSON list on the run: each is written in the same transaction as the run's count, links to its
+    order without a lookup by number, and the run page reads them in one joined query. Only the first
+    RULE_RUN_ERRORS_KEPT of a run are kept; RuleRun.errors stays the exact count.
+    """
+
+    run = models.ForeignKey(RuleRun, on_delete=models.CASCADE, related_name="failures")
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+")
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["run", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "order"], name="one_error_per_order_per_rule_run"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Rule run #{self.run_id}: order #{self.order_id}: {self.message[:60]}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from inventory.access import user_access
-from orders.rules.models import Rule, RuleRun
+from orders.rules.models import Rule, RuleRun, RuleRunError
 
 
 def rule_list(*, user) -> QuerySet[Rule]:
@@ -28,3 +28,9 @@ def rule_run_list(*, user) -> QuerySet[RuleRun]:
 def rule_run_get(*, user, pk: int) -> RuleRun:
     """Return one re-run the user may see. Raises RuleRun.DoesNotExist."""
     return rule_run_list(user=user).get(pk=pk)
+
+
+def rule_run_error_list(*, run: RuleRun) -> QuerySet[RuleRunError]:
+    """The orders a run (one the user may see, from rule_run_get) could not apply the rules to, in the order
+    they failed, each with its order."""
+    return RuleRunError.objects.filter(run=run).select_related("order").order_by("pk")

@@ -25,7 +25,7 @@ from orders.locks import order_lock, rule_run_lock
 from orders.models import Order, OrderLine
 from orders.rules.choices import OPEN_RULE_RUN_STATUSES, RuleRunStatus
 from orders.rules.engine import Evaluation, facts_for_orders, orders_for_rules, rules_evaluate
-from orders.rules.models import Rule, RuleRun
+from orders.rules.models import Rule, RuleRun, RuleRunError
 from orders.rules.schema import RuleDefinitionError, rule_definition_clean
 from orders.services import order_allocations_release, order_event_add, order_transition
 from orders.tasks import rule_run_task
@@ -41,6 +41,8 @@ MAX_TRY_ORDERS = 5000
 RULE_RUN_BATCH_SIZE = 200
 # An open run not updated for this long is taken to have lost its worker.
 RULE_RUN_STALLED_AFTER = datetime.timedelta(minutes=15)
+# Failed orders a run keeps, with why; RuleRun.errors counts them all.
+RULE_RUN_ERRORS_KEPT = 100
 
 logger = logging.getLogger(__name__)
 
@@ -242,6 +244,11 @@ def _rule_run_claim(run_id: int) -> RuleRun | None:
         return run
 
 
+def _error_message(exc: DomainError | ValidationError) -> str:
+    text = exc.message if isinstance(exc, DomainError) else " ".join(exc.messages)
+    return (text or type(exc).__name__)[:2000]
+
+
 def _rule_run_order(*, run_id: int, order_id: int, rules: list[Rule], user) -> bool:
     """Apply the rules to one order and count it in the run, in one transaction; False if already counted."""
     with transaction.atomic():
@@ -256,6 +263,9 @@ def _rule_run_order(*, run_id: int, order_id: int, rules: list[Rule], user) -> b
         except (DomainError, ValidationError) as exc:
             logger.warning("Rule run %s: order %s: %s", run_id, order_id, exc)
             counts["errors"] = 1
+            # The run row is locked, so its count is exact and the cap holds under two workers.
+            if run.errors < RULE_RUN_ERRORS_KEPT:
+                RuleRunError.objects.create(run_id=run_id, order_id=order_id, message=_error_message(exc))
         else:
             if result.evaluation is not None and result.evaluation.matched:
                 counts["orders_matched"] = 1
@@ -276,7 +286,8 @@ def rule_run_process(*, run_id: int, batch_size: int = RULE_RUN_BATCH_SIZE) -> R
 
     A missing or finished run is left alone (returns None). A run that was interrupted resumes after the last
     order it counted. An order a rule cannot be applied to (a domain error) counts as an error and the run goes
-    on; any other exception marks the run failed with the error. Returns the run as it ends.
+    on, and the first RULE_RUN_ERRORS_KEPT such orders are recorded with the message; any other exception marks
+    the run failed with the error. Returns the run as it ends.
     """
     run = _rule_run_claim(run_id)
     if run is None:

@@ -20,7 +20,7 @@ from orders.rules.forms import (
 )
 from orders.rules.models import Rule, RuleRun
 from orders.rules.schema import ACTION_TYPES, CONDITION_FIELDS, action_text, condition_text
-from orders.rules.selectors import rule_get, rule_list, rule_run_get, rule_run_list
+from orders.rules.selectors import rule_get, rule_list, rule_run_error_list, rule_run_get, rule_run_list
 from orders.rules.services import (
     RuleRunAlreadyOpen,
     rule_create,
@@ -162,4 +162,4 @@ def rule_run_view(request, pk: int):
         raise Http404("No such re-run.") from exc
     # htmx polls the status box alone while the run is open; the full page otherwise.
     template = "orders/rules/_rule_run_status.html" if request.htmx else "orders/rules/rule_run.html"
-    return render(request, template, {"run": run})
+    return render(request, template, {"run": run, "failures": list(rule_run_error_list(run=run))})

@@ -21,6 +21,27 @@ class SkuMappingForm(forms.Form):
         self.fields["product"].label_from_instance = lambda p: f"{p.sku} — {p.name}"
 
 
+class OrderSkuMapForm(forms.Form):
+    """The order page's one form per unknown SKU: which product it is, and how far that answer reaches."""
+
+    CLIENT, CHANNEL, ORDER = "client", "channel", "order"
+
+    external_sku = forms.CharField(widget=forms.HiddenInput,
+                                   max_length=SkuMapping._meta.get_field("external_sku").max_length)
+    product = forms.ModelChoiceField(queryset=Product.objects.none(), label="Our product")
+    scope = forms.ChoiceField(widget=forms.RadioSelect, initial=CLIENT, label="Use it for")
+
+    def __init__(self, *args, order, products, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products
+        self.fields["product"].label_from_instance = lambda p: f"{p.sku} — {p.name}"
+        self.fields["scope"].choices = [
+            (self.CLIENT, f"every order of {order.client.name} (all channels)"),
+            (self.CHANNEL, f"every order from the {order.channel.name} channel"),
+            (self.ORDER, f"only this order ({order.order_number})"),
+        ]
+
+
 class ClientPickForm(forms.Form):
     client = forms.ModelChoiceField(queryset=Client.objects.none(), required=False, empty_label="Choose a client")
 

@@ -16,10 +16,11 @@ from inventory.access import user_access
 from inventory.choices import Role
 from inventory.exceptions import DomainError
 from inventory.selectors import client_list, product_list
+from orders.intake.services import order_line_map_product
 from orders.models import Order
 from orders.selectors import channel_list, order_get
 from orders.sku_mappings.filters import SkuMappingFilter
-from orders.sku_mappings.forms import ClientPickForm, SkuMappingForm
+from orders.sku_mappings.forms import ClientPickForm, OrderSkuMapForm, SkuMappingForm
 from orders.sku_mappings.models import SkuMapping
 from orders.sku_mappings.selectors import sku_mapping_get, sku_mapping_list
 from orders.sku_mappings.services import sku_mapping_create, sku_mapping_delete
@@ -98,18 +99,24 @@ def sku_mapping_delete_view(request, pk: int):
 @login_required
 @role_required(Role.MANAGER)
 def order_sku_map_view(request, pk: int):
-    """The order page's "Map <SKU> to an existing product": a mapping for every future order, too."""
+    """The order page's "Map <SKU>": a mapping for the client or the order's channel (future orders too, and
+    every order waiting for it), or this order's lines only."""
     try:
         order = order_get(user=request.user, pk=pk)
     except Order.DoesNotExist as exc:
         raise Http404("No such order.") from exc
-    form = order_sku_mapping_form(request, order, request.POST)
+    form = order_sku_map_form(request, order, request.POST)
     if not form.is_valid():
         messages.error(request, "Choose one of the client's products. " + " ".join(
             str(e) for errors in form.errors.values() for e in errors))
         return redirect("orders:detail", pk=pk)
+    sku, product, scope = (form.cleaned_data[name] for name in ("external_sku", "product", "scope"))
+    if scope == OrderSkuMapForm.ORDER:
+        return _order_lines_map(request, order, sku=sku, product=product)
+    channel = order.channel if scope == OrderSkuMapForm.CHANNEL else None
     try:
-        mapping = sku_mapping_create(client=order.client, user=request.user, **form.cleaned_data)
+        mapping = sku_mapping_create(client=order.client, user=request.user, external_sku=sku, product=product,
+                                     channel=channel)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("orders:detail", pk=pk)
@@ -122,11 +129,28 @@ def order_sku_map_view(request, pk: int):
     return redirect("orders:detail", pk=pk)
 
 
-def order_sku_mapping_form(request, order: Order, data=None) -> SkuMappingForm:
-    """The order page's mapping form: the client's active products, for all channels or the order's."""
-    return SkuMappingForm(
+def _order_lines_map(request, order: Order, *, sku: str, product):
+    """"Only this order": the lines of that SKU get the product, as the intake line form does; no mapping."""
+    lines = [line for line in order.lines.all() if line.product_id is None and line.sku == sku]
+    if not lines:
+        messages.error(request, f"Order {order.order_number} has no line of {sku} left to map.")
+        return redirect("orders:detail", pk=order.pk)
+    try:
+        for line in lines:
+            order_line_map_product(line=line, product=product, user=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("orders:detail", pk=order.pk)
+    messages.success(request, f"{sku} mapped to {product.sku} on order {order.order_number} only. "
+                              "Release the order when every line is known.")
+    return redirect("orders:detail", pk=order.pk)
+
+
+def order_sku_map_form(request, order: Order, data=None) -> OrderSkuMapForm:
+    """The order page's form for one unknown SKU: the client's active products, and how far it reaches."""
+    return OrderSkuMapForm(
         data,
         auto_id=False,  # one form per unknown SKU on the page: no repeated ids
+        order=order,
         products=product_list(user=request.user).filter(client_id=order.client_id, is_active=True).order_by("sku"),
-        channels=channel_list(user=request.user).filter(pk=order.channel_id),
     )

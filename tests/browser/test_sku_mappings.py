@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from inventory.choices import Role
@@ -21,8 +23,14 @@ def test_manager_maps_an_unknown_sku_from_the_order_page(page, live_server, logi
     page.goto(f"{live_server.url}/orders/{order.pk}/")
     form = page.locator("#map-unknown-skus form[data-sku='TEE-BLK-M-2024']")
     assert form.is_visible()
+    assert page.locator("#map-unknown-lines").count() == 0  # one form per SKU, no second one-line form
+    scope = form.get_by_role("group", name="Use it for")
+    assert scope.get_by_role("radio", name=re.compile(r"\(all channels\)$")).is_checked()  # the default
+    assert scope.get_by_role("radio", name="every order from the Alpha Shop channel").is_visible()
+    assert scope.get_by_role("radio", name="only this order (#5001)").is_visible()
+    form.get_by_label("Our product").select_option(label="TS-BLK-M — T-shirt black M")
+    page.locator("#map-unknown-skus").screenshot(path=str(screenshot_dir / "sku-mapping-order-form.png"))
     page.screenshot(path=str(screenshot_dir / "sku-mapping-order-page.png"), full_page=True)
-    form.locator("select[name=product]").select_option(label="TS-BLK-M — T-shirt black M")
     form.get_by_role("button", name="Map TEE-BLK-M-2024").click()
     page.wait_for_load_state("networkidle")
 

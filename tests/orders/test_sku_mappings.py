@@ -12,7 +12,7 @@ from orders.models import Order
 from orders.sku_mappings.models import SkuMapping
 from orders.sku_mappings.selectors import products_for_skus
 from orders.sku_mappings.services import sku_mapping_create
-from tests.factories import ProductFactory, SalesChannelFactory, make_user
+from tests.factories import OrderFactory, OrderLineFactory, ProductFactory, SalesChannelFactory, make_user
 from tests.fakes.storefront import shopify_order, woocommerce_order
 from tests.orders.factories import put_stock, salt_lake_city
 from tests.orders.intake_helpers import post_shopify, post_woo, shopify_channel, woo_channel
@@ -372,21 +372,35 @@ def test_mappings_page_query_count_does_not_grow(manager_client, client_a, djang
     assert response.content.decode().count("data-mapping=") == 10
 
 
+def test_order_page_has_one_form_per_unknown_sku_for_managers(manager_client, deliver, shop, tee):
+    deliver(shop, shopify_order(1100, lines=[(STORE_SKU, 1, "12"), ("MUG-OLD", 2, "8")]))
+    order = Order.objects.get()
+
+    page = manager_client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+
+    assert page.count(f'action="{reverse("sku_mappings:order_map", args=[order.pk])}"') == 2
+    assert f'data-sku="{STORE_SKU}"' in page
+    assert 'data-sku="MUG-OLD"' in page
+    assert "every order of Alpha Goods (all channels)" in page
+    assert f"every order from the {shop.name} channel" in page
+    assert f"only this order ({order.order_number})" in page
+    # the old one-line form is gone for managers: "only this order" replaces it
+    assert 'id="map-unknown-lines"' not in page
+    assert not [line for line in order.lines.all() if reverse("intake:line_map", args=[order.pk, line.pk]) in page]
+
+
 def test_order_page_form_maps_the_sku_and_releases_the_order(manager_client, deliver, client_a, shop, tee,
                                                              django_capture_on_commit_callbacks):
     put_stock(tee, 5, warehouse=salt_lake_city())
     deliver(shop, shopify_order(1101, lines=[(STORE_SKU, 1, "12")]))
     order = Order.objects.get()
     detail = reverse("orders:detail", args=[order.pk])
-
     page = manager_client.get(detail).content.decode()
     assert f"Unknown SKU for Alpha Goods: {STORE_SKU}" in page
-    assert f"Map <strong>{STORE_SKU}</strong> to an existing product" in page
-    assert reverse("sku_mappings:order_map", args=[order.pk]) in page
 
     with django_capture_on_commit_callbacks(execute=True):
         response = manager_client.post(reverse("sku_mappings:order_map", args=[order.pk]),
-                                       {"external_sku": STORE_SKU, "product": tee.pk, "channel": ""}, follow=True)
+                                       {"external_sku": STORE_SKU, "product": tee.pk, "scope": "client"}, follow=True)
 
     assert response.redirect_chain[-1][0] == detail
     html = response.content.decode()
@@ -403,9 +417,26 @@ def test_order_page_form_can_map_for_the_orders_channel_only(manager_client, del
     order = Order.objects.get()
 
     manager_client.post(reverse("sku_mappings:order_map", args=[order.pk]),
-                        {"external_sku": STORE_SKU, "product": tee.pk, "channel": shop.pk})
+                        {"external_sku": STORE_SKU, "product": tee.pk, "scope": "channel"})
 
     assert SkuMapping.objects.get().channel == shop
+
+
+def test_order_page_form_can_map_this_order_only_without_a_mapping(manager_client, deliver, shop, tee):
+    deliver(shop, shopify_order(1105, lines=[(STORE_SKU, 1, "12"), ("MUG-OLD", 1, "8")]))
+    deliver(shop, shopify_order(1106, lines=[(STORE_SKU, 1, "12")]))
+    order, other = Order.objects.order_by("pk")
+
+    response = manager_client.post(reverse("sku_mappings:order_map", args=[order.pk]),
+                                   {"external_sku": STORE_SKU, "product": tee.pk, "scope": "order"}, follow=True)
+
+    assert f"{STORE_SKU} mapped to TS-BLK-M on order {order.order_number} only." in response.content.decode()
+    assert not SkuMapping.objects.exists()
+    assert order.lines.get(sku=STORE_SKU).product == tee
+    assert order.events.filter(note=f"Line {STORE_SKU} mapped to product TS-BLK-M.").exists()
+    assert other.lines.get().product is None  # the other order waits for a mapping
+    order.refresh_from_db()
+    assert order.status == OrderStatus.ON_HOLD  # as the one-line form did: released by hand once all are known
 
 
 def test_order_page_form_refuses_another_clients_product(manager_client, deliver, shop, client_b):
@@ -413,13 +444,25 @@ def test_order_page_form_refuses_another_clients_product(manager_client, deliver
     order = Order.objects.get()
 
     response = manager_client.post(reverse("sku_mappings:order_map", args=[order.pk]),
-                                   {"external_sku": STORE_SKU, "product": ProductFactory(client=client_b).pk},
+                                   {"external_sku": STORE_SKU, "product": ProductFactory(client=client_b).pk,
+                                    "scope": "client"},
                                    follow=True)
 
     assert "Choose one of the client" in response.content.decode()
     assert not SkuMapping.objects.exists()
     order.refresh_from_db()
     assert order.status == OrderStatus.ON_HOLD
+
+
+def test_order_page_form_needs_a_scope(manager_client, deliver, shop, tee):
+    deliver(shop, shopify_order(1107, lines=[(STORE_SKU, 1, "12")]))
+    order = Order.objects.get()
+
+    manager_client.post(reverse("sku_mappings:order_map", args=[order.pk]),
+                        {"external_sku": STORE_SKU, "product": tee.pk, "scope": "everywhere"})
+
+    assert not SkuMapping.objects.exists()
+    assert order.lines.get().product is None
 
 
 def test_order_page_form_is_for_managers_only(client, deliver, client_a, shop, tee):
@@ -429,11 +472,26 @@ def test_order_page_form_is_for_managers_only(client, deliver, client_a, shop, t
 
     page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
     response = client.post(reverse("sku_mappings:order_map", args=[order.pk]),
-                           {"external_sku": STORE_SKU, "product": tee.pk})
+                           {"external_sku": STORE_SKU, "product": tee.pk, "scope": "client"})
 
     assert "Map unknown SKUs" not in page
+    # a client user keeps mapping the order's lines, as before
+    line = order.lines.get()
+    assert "<h2>Unknown SKUs</h2>" in page
+    assert reverse("intake:line_map", args=[order.pk, line.pk]) in page
     assert response.status_code == 403
     assert not SkuMapping.objects.exists()
+
+
+def test_a_line_without_a_sku_keeps_the_line_form_for_managers(manager_client, client_a, tee):
+    order = OrderFactory(channel=SalesChannelFactory(client=client_a), status=OrderStatus.ON_HOLD)
+    line = OrderLineFactory(order=order, product=None, sku="")
+
+    page = manager_client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+
+    assert 'id="map-unknown-skus"' not in page
+    assert "<h2>Lines without a SKU</h2>" in page
+    assert reverse("intake:line_map", args=[order.pk, line.pk]) in page
 
 
 def test_client_user_adds_and_deletes_its_mappings_on_the_page(client, client_a, client_b, tee):

@@ -6,7 +6,7 @@ from django.urls import reverse
 from inventory.choices import Role
 from orders.holds.models import Hold
 from orders.holds.services import hold_place
-from orders.rules.models import Rule, RuleRun
+from orders.rules.models import Rule, RuleRun, RuleRunError
 from tests.factories import OrderFactory, make_user
 from tests.rules.factories import HoldFactory, RuleFactory, order_with_lines
 
@@ -116,6 +116,21 @@ def test_rule_runs_are_for_managers(api_for, client_user_a, manager_api, django_
 
     assert listed.json()["count"] == 3
     assert api_for(client_user_a).get(reverse("rule-run-list")).status_code == 403
+
+
+def test_a_run_read_back_lists_its_failed_orders_and_the_list_does_not(manager_api):
+    order = OrderFactory(order_number="WEB-2077")
+    run = RuleRun.objects.create(status="done", orders_considered=2, errors=1)
+    RuleRunError.objects.create(run=run, order=order, message="Warehouse DAL is closed")
+
+    read = manager_api.get(reverse("rule-run-detail", args=[run.pk]))
+    listed = manager_api.get(reverse("rule-run-list"))
+
+    assert read.status_code == 200
+    assert read.json()["errors"] == 1
+    assert [{k: f[k] for k in ("order_id", "order_number", "message")} for f in read.json()["failures"]] == [
+        {"order_id": order.pk, "order_number": "WEB-2077", "message": "Warehouse DAL is closed"}]
+    assert "failures" not in listed.json()["results"][0]
 
 
 def test_rule_list_query_count(manager_api, django_assert_max_num_queries):

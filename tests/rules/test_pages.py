@@ -1,11 +1,13 @@
 """The rule pages and the holds page, through Django's test client."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orders.holds.models import Hold
 from orders.holds.services import hold_place
-from orders.rules.models import Rule, RuleRun
+from orders.rules.models import Rule, RuleRun, RuleRunError
 from tests.factories import OrderFactory, ProductFactory, make_user
 from tests.rules.factories import HoldFactory, RuleFactory, order_with_lines
 
@@ -126,6 +128,44 @@ def test_an_open_run_page_refreshes_itself_and_a_second_rerun_is_refused(client,
     assert refused.redirect_chain == [(reverse("rules:run", args=[running.pk]), 302)]
     assert f"already being re-run (run #{running.pk}, running)" in refused.content.decode()
     assert RuleRun.objects.count() == 1
+
+
+def test_a_run_page_lists_the_failed_orders_with_why_and_links_to_them(client, manager):
+    order = OrderFactory(order_number="WEB-1042")
+    run = RuleRun.objects.create(status="done", orders_considered=3, errors=1)
+    RuleRunError.objects.create(run=run, order=order, message="Warehouse DAL is closed")
+    client.force_login(manager)
+
+    body = client.get(reverse("rules:run", args=[run.pk])).content.decode()
+
+    assert f'<a href="{reverse("orders:detail", args=[order.pk])}">WEB-1042</a>' in body
+    assert "Warehouse DAL is closed" in body
+    assert "data-failures-capped" not in body
+
+
+def test_a_run_page_says_when_only_the_first_failures_are_listed(client, manager):
+    run = RuleRun.objects.create(status="done", orders_considered=250, errors=240)
+    RuleRunError.objects.create(run=run, order=OrderFactory(), message="Refused")
+    client.force_login(manager)
+
+    body = client.get(reverse("rules:run", args=[run.pk])).content.decode()
+
+    assert "The first 1 of 240 are listed." in body
+
+
+def test_a_run_page_query_count_does_not_grow_with_its_failures(client, manager):
+    run = RuleRun.objects.create(status="done")
+    client.force_login(manager)
+
+    def queries_with(failures: int) -> int:
+        for _ in range(failures - run.failures.count()):
+            RuleRunError.objects.create(run=run, order=OrderFactory(), message="Refused")
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("rules:run", args=[run.pk]))
+        assert response.content.decode().count("<td>Refused</td>") == failures
+        return len(captured)
+
+    assert queries_with(1) == queries_with(6)
 
 
 def test_rule_pages_are_for_managers(client, client_user_a):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from inventory.exceptions import DomainError
 from orders.rules import services
-from orders.rules.models import Rule, RuleRun
+from orders.rules.models import Rule, RuleRun, RuleRunError
 from orders.rules.services import RuleRunAlreadyOpen, rule_run_process, rule_run_start
 from orders.tasks import rule_run_task
 from tests.rules.factories import RuleFactory, order_with_lines
@@ -164,8 +164,24 @@ def test_an_order_a_rule_cannot_be_applied_to_counts_as_an_error_and_the_run_goe
 
     run.refresh_from_db()
     assert (run.status, run.orders_considered, run.orders_changed, run.errors) == ("done", 2, 1, 1)
+    assert list(run.failures.values_list("order_id", "message")) == [(bad.pk, "Order is locked by an import")]
     assert rule_events(bad) == []
     assert rule_events(good) == ["Rule “VIP” matched: tags + vip"]
+
+
+def test_a_run_keeps_the_first_failed_orders_and_still_counts_them_all(manager, client_a):
+    orders = open_orders(client_a, 4)
+    RuleFactory()
+    run = rule_run_start(user=manager)
+
+    with mock.patch.object(services, "RULE_RUN_ERRORS_KEPT", 2), mock.patch.object(
+            services, "order_rules_apply", side_effect=DomainError("No stock ledger for this client")):
+        rule_run_task(run.pk)
+
+    run.refresh_from_db()
+    assert (run.status, run.errors) == ("done", 4)
+    assert list(RuleRunError.objects.filter(run=run).order_by("pk").values_list("order_id", flat=True)) == [
+        orders[0].pk, orders[1].pk]
 
 
 def test_the_task_tolerates_a_missing_run():
