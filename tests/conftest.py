@@ -129,3 +129,18 @@ def fake_storefront():
 
     with FakeStorefront() as store:
         yield store
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of this test's own, on a free port (each xdist worker gets its own); killed at teardown."""
+    from tests.fakes.redis_server import REDIS_SERVER, RedisServer
+
+    if not REDIS_SERVER:
+        pytest.skip("redis-server is not installed (apt-get install redis-server); needed for real-broker tests")
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -4,14 +4,16 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
+from kombu import pools as kombu_pools
 from kombu.exceptions import OperationalError
 
 from config.celery import app as celery_app
 from inventory.exceptions import DomainError
 from orders.choices import DeliveryState, OrderStatus
 from orders.intake import outbox
-from orders.intake.services import webhook_deliveries_sweep, webhook_delivery_retry
-from orders.intake.tasks import webhook_delivery_process_task
+from orders.intake.services import PENDING_GRACE, webhook_deliveries_sweep, webhook_delivery_retry
+from orders.intake.tasks import webhook_deliveries_sweep_task, webhook_delivery_process_task
 from orders.models import Order, WebhookDelivery
 from orders.services import order_release_hold
 from orders.storefronts import shopify, woocommerce
@@ -469,6 +471,111 @@ def test_frozen_broker_does_not_delay_the_acknowledgement(client, channel, with_
     assert elapsed < 1.0
     assert calls  # the publish was attempted, in the background
     assert WebhookDelivery.objects.get().state == DeliveryState.PENDING
+
+
+# --- the outbox against a real Redis: frozen (SIGSTOP) and down (killed) ------------------------------------
+# The mocked tests above stay: they run where redis-server is not installed.
+
+def reset_broker_pools():
+    """Drop this process's broker connections so the next publish connects to the broker_url now configured."""
+    kombu_pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def real_broker(private_redis, monkeypatch):
+    """Celery as in production (not eager) with the private redis-server as its broker; restored afterwards."""
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)  # would win over conf.broker_url
+    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    monkeypatch.setitem(celery_app.conf, "broker_url", private_redis.url)
+    reset_broker_pools()
+    yield private_redis
+    private_redis.thaw()  # a test that failed while the server was frozen leaves a publish blocked on it
+    assert outbox.wait_for_dispatches(timeout=60)
+    reset_broker_pools()
+
+
+def run_queued_tasks(server) -> list[str]:
+    """Run what the private broker holds, as a worker would; returns the task names run."""
+    names = []
+    for name, args, kwargs in server.take_task_messages():
+        celery_app.tasks[name](*args, **kwargs)
+        names.append(name)
+    return names
+
+
+@pytest.mark.redis
+def test_frozen_redis_does_not_delay_the_acknowledgement(client, channel, real_broker, monkeypatch,
+                                                         django_capture_on_commit_callbacks):
+    # Measured on this machine: a publish straight to a SIGSTOPped Redis blocks for socket_timeout (2.0 s with
+    # the settings' 2 s), then raises "Timeout reading from socket"; the kernel still accepts the connection,
+    # so no connect timeout helps. 2 s would hide inside a bound generous enough for a slow CI machine, so
+    # the timeouts are raised to 30 s here: a request that waited on the broker would take 30 s, not < 5 s.
+    options = {**celery_app.conf.broker_transport_options, "socket_timeout": 30, "socket_connect_timeout": 30}
+    monkeypatch.setitem(celery_app.conf, "broker_transport_options", options)
+    reset_broker_pools()
+    real_broker.freeze()
+
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_shopify(client, channel, shopify_order(95, lines=[("IPOD2008RED", 1, "1")]))
+    elapsed = time.monotonic() - started
+
+    assert response.status_code == 200
+    assert elapsed < 5.0, f"the acknowledgement took {elapsed:.2f} s"
+    assert not outbox.wait_for_dispatches(timeout=0.5)  # the publish really is stuck on the frozen server
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.state == DeliveryState.PENDING
+    assert not Order.objects.exists()
+
+    real_broker.thaw()
+    assert outbox.wait_for_dispatches(timeout=10)
+    late = real_broker.take_task_messages()  # the blocked publish went through once Redis woke up
+    assert late == [(webhook_delivery_process_task.name, [delivery.pk], {})]
+    WebhookDelivery.objects.update(received_at=F("received_at") - PENDING_GRACE)  # the sweep's next beat
+
+    assert webhook_deliveries_sweep_task() == 1
+    for name, args, kwargs in late:  # a worker taking the late message now finds nothing to do
+        celery_app.tasks[name](*args, **kwargs)
+    assert Order.objects.count() == 1
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == (DeliveryState.PROCESSED, 1)
+
+
+@pytest.mark.redis
+def test_stopped_redis_does_not_lose_the_delivery(client, channel, real_broker, caplog,
+                                                  django_capture_on_commit_callbacks):
+    # Measured on this machine: a publish straight to a killed Redis is refused, but the client retries the
+    # connection and raises only 2.0 s later, well inside the 5 s bound. So the test also checks the order of
+    # events: the 200 came back before the background publish gave up.
+    real_broker.stop()
+
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_shopify(client, channel, shopify_order(96, lines=[("IPOD2008RED", 1, "1")]))
+    elapsed, answered_at = time.monotonic() - started, time.time()
+
+    assert response.status_code == 200
+    assert elapsed < 5.0, f"the acknowledgement took {elapsed:.2f} s"
+    assert outbox.wait_for_dispatches(timeout=30)
+    [failed] = [r for r in caplog.records if r.getMessage().startswith("Could not hand delivery")]
+    assert isinstance(failed.exc_info[1], OperationalError)  # tried against the dead server, and refused
+    assert answered_at < failed.created
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.state == DeliveryState.PENDING
+    assert not Order.objects.exists()
+
+    real_broker.start()  # a fresh, empty server on the same port
+    assert real_broker.take_task_messages() == []
+    WebhookDelivery.objects.update(received_at=F("received_at") - PENDING_GRACE)  # the sweep's next beat
+    webhook_deliveries_sweep_task.delay()  # the app publishes again once Redis is back
+
+    assert run_queued_tasks(real_broker) == [webhook_deliveries_sweep_task.name]
+    assert Order.objects.count() == 1
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == (DeliveryState.PROCESSED, 1)
 
 
 def test_processing_error_is_kept_and_retried_by_the_sweep(deliver, channel, monkeypatch):
