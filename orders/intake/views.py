@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from functools import partial
+import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from config.decorators import role_required
 from inventory.choices import Role
@@ -26,6 +27,8 @@ from orders.models import Order, OrderLine, SalesChannel
 from orders.selectors import order_get
 
 INTAKE_ROLES = (Role.MANAGER, Role.CLIENT)
+
+logger = logging.getLogger(__name__)
 
 
 def webhook_url(request, channel: SalesChannel) -> str:
@@ -67,8 +70,15 @@ def channel_sync_view(request, pk: int):
     channel = selectors.channel_list_with_health(user=request.user).filter(pk=pk).first()
     if channel is None:
         raise Http404("No such channel.")
-    transaction.on_commit(partial(channel_sync_task.delay, channel.pk))
-    messages.success(request, f"A sync of {channel.name} was started; refresh in a moment.")
+    try:
+        channel_sync_task.delay(channel.pk)  # no transaction is open here: the publish happens now
+    except BrokerUnavailable:
+        logger.warning("Channel %s: sync not queued, the broker is unreachable", channel.pk, exc_info=True)
+        minutes = round(settings.CELERY_BEAT_SCHEDULE["intake-sync-channels"]["schedule"] / 60)
+        messages.warning(request, f"The task queue cannot be reached, so the sync of {channel.name} could not "
+                                  f"start now. The scheduled sync (every {minutes} minutes) will fetch its orders.")
+    else:
+        messages.success(request, f"A sync of {channel.name} was started; refresh in a moment.")
     return redirect("intake:channel", pk=pk)
 
 

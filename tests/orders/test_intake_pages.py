@@ -180,6 +180,25 @@ def test_channel_sync_button_runs_a_sync(manager_client, client_a, fake_storefro
     assert "Orders only polling found: 1" in html
 
 
+def test_channel_sync_button_with_the_broker_down_says_so_instead_of_failing(manager_client, client_a,
+                                                                              monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from orders.intake import views
+
+    channel = shopify_channel(client_a, store_url="https://shop.example")
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(views.channel_sync_task, "delay", broker_down)
+    response = manager_client.post(reverse("intake:channel_sync", args=[channel.pk]), follow=True)
+
+    assert response.status_code == 200
+    assert "The task queue cannot be reached" in response.content.decode()
+    assert "every 10 minutes" in response.content.decode()
+
+
 def test_client_user_sees_own_channels_only(client, client_a, client_b):
     mine, theirs = shopify_channel(client_a), shopify_channel(client_b)
     client.force_login(make_user(Role.CLIENT, client=client_a))
