@@ -17,7 +17,7 @@ from django.utils import timezone
 from demo.catalog import BRIGHTLEAF_PRODUCTS, CASCADE_PRODUCTS, CLIENTS, LOT_TRACKED_SKUS, WAREHOUSES, upc_a
 from inventory.access import ensure_role_groups
 from inventory.choices import Role
-from inventory.figures import stock_summary_refresh_pending
+from inventory.figures import stock_summary_refresh_all
 from inventory.models import Client, Product, StockLevel, StockMovement
 from inventory.services import stock_receive, user_save
 from orders.choices import ChannelKind, ServiceLevel
@@ -287,8 +287,7 @@ def seed_demo() -> dict:
     seed_stock_control_demo(clients, manager)
     orders += seed_returns_demo(clients, manager)
     ready_to_pack = seed_packing_demo(clients)
-    while stock_summary_refresh_pending():  # the stock page opens on figures that count every change above
-        pass
+    stock_summary_refresh_all()  # the stock page opens on figures that count every change above
     return {"users": users, "receipts": receipts, "orders": orders, "rules": rules, "ready_to_pack": ready_to_pack}
 
 

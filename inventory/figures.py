@@ -320,30 +320,19 @@ def _upsert_figures(narrowing: _Narrowing, *, now: datetime.datetime) -> None:
          f"WHERE {changed}", [*params, stamp, stamp])
 
 
-def stock_summary_mark_changed(*, product_id: int, location_ids: Iterable[int | None] = (),
-                               warehouse_ids: Iterable[int] = ()) -> None:
-    """Queue a product's figures for refresh in the warehouses of these locations and these warehouses.
+def stock_summary_mark_changed(*, product_id: int, location_ids: Iterable[int | None]) -> None:
+    """Queue a product's figures for refresh in the warehouses of these locations (None ones are skipped).
 
-    Call it inside the transaction that changes the stock, ASN or setting: the queue row commits (or
-    rolls back) with the change. One statement; it never waits on another writer.
+    Call it inside the transaction that changes the stock: the queue row commits (or rolls back) with the
+    change. One statement, with no lookup of the locations first; it never waits on another writer.
     """
     location_ids = sorted({pk for pk in location_ids if pk is not None})
-    warehouse_ids = sorted(set(warehouse_ids))
-    stamp = _dt(timezone.now())
-    queue = _table(StockSummaryChange)
-    if location_ids:
-        clause, values = _in("id", location_ids)
-        warehouses_sql = f"SELECT DISTINCT warehouse_id FROM {_table(Location)} WHERE {clause}"
-        params = values
-        if warehouse_ids:
-            extra, extra_values = _in("id", warehouse_ids)
-            warehouses_sql += f" UNION SELECT id FROM {_table(Warehouse)} WHERE {extra}"
-            params += extra_values
-        _run(f"INSERT INTO {queue} (product_id, warehouse_id, created_at) "
-             f"SELECT %s, warehouse_id, %s FROM ({warehouses_sql}) x", [product_id, stamp, *params])
-    elif warehouse_ids:
-        StockSummaryChange.objects.bulk_create(
-            StockSummaryChange(product_id=product_id, warehouse_id=w) for w in warehouse_ids)
+    if not location_ids:
+        return
+    clause, values = _in("id", location_ids)
+    _run(f"INSERT INTO {_table(StockSummaryChange)} (product_id, warehouse_id, created_at) "
+         f"SELECT DISTINCT %s, warehouse_id, %s FROM {_table(Location)} WHERE {clause}",
+         [product_id, _dt(timezone.now()), *values])
 
 
 def stock_summary_mark_pairs(pairs: Iterable[tuple[int, int]]) -> None:
@@ -376,6 +365,18 @@ def stock_summary_refresh_pending(*, limit: int = REFRESH_BATCH) -> int:
             f"RETURNING product_id, warehouse_id", [limit])
         stock_summary_refresh(pairs={(p, w) for p, w in taken})
     return len(taken)
+
+
+def stock_summary_refresh_all(*, max_seconds: float | None = None) -> int:
+    """Refresh queued changes batch after batch until none is left (or `max_seconds` have passed)."""
+    started = time.monotonic()
+    taken = 0
+    while max_seconds is None or time.monotonic() - started < max_seconds:
+        batch = stock_summary_refresh_pending()
+        taken += batch
+        if not batch:
+            break
+    return taken
 
 
 def stock_summary_pending_count(*, access=None) -> int:
@@ -527,12 +528,14 @@ def stock_figures_page(*, access, filters: StockFigureFilters, limit: int, offse
     Refreshes queued changes first (up to REFRESH_BATCH), so the reader sees every committed stock
     change; then reads StockSummary through its indexes.
     """
-    stock_summary_refresh_pending(limit=REFRESH_BATCH)
+    taken = stock_summary_refresh_pending(limit=REFRESH_BATCH)
     rows_sql, count_sql, params = _read_sql(access=access, filters=filters)
     columns, rows = _run(f"{rows_sql} LIMIT %s OFFSET %s", [*params, limit, offset])
     _cols, count = _run(count_sql, params)
+    # Fewer taken than asked for means the queue was empty behind them: nothing left to count.
+    pending = stock_summary_pending_count(access=access) if taken >= REFRESH_BATCH else 0
     return StockFigurePage(rows=[_row_to_figure(columns, row) for row in rows], total=int(count[0][0]),
-                           pending_changes=stock_summary_pending_count(access=access))
+                           pending_changes=pending)
 
 
 def stock_figures_iter(*, access, filters: StockFigureFilters, chunk_size: int = 2000) -> Iterator[StockFigure]:

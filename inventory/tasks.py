@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import time
 
 from celery import shared_task
 from django.conf import settings
@@ -21,7 +20,7 @@ from inventory.figures import (
     stock_figures_page,
     stock_summary_queue_aged,
     stock_summary_rebuild,
-    stock_summary_refresh_pending,
+    stock_summary_refresh_all,
 )
 from inventory.models import Client, InboundShipment, StockDigestDelivery
 
@@ -105,14 +104,7 @@ def stock_summary_refresh_task() -> int:
 
     Safe to run twice or side by side: each queued change is taken once (inventory.figures).
     """
-    started = time.monotonic()
-    taken = 0
-    while time.monotonic() - started < REFRESH_TASK_SECONDS:
-        batch = stock_summary_refresh_pending()
-        taken += batch
-        if not batch:
-            break
-    return taken
+    return stock_summary_refresh_all(max_seconds=REFRESH_TASK_SECONDS)
 
 
 @shared_task

@@ -357,3 +357,11 @@ def test_writers_and_readers_at_once_lose_no_change_and_never_deadlock():
     assert summary_snapshot() == kept
     assert sum(s.on_hand for s in StockSummary.objects.all()) == 600 - 60
     assert StockMovement.objects.filter(kind=MovementKind.SHIP).count() == 60
+
+
+def test_the_figures_are_kept_by_beat_every_minute_hourly_and_nightly(settings):
+    schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert schedule["inventory.tasks.stock_summary_refresh_task"] == 60.0
+    assert schedule["inventory.tasks.stock_summary_queue_aged_task"].minute == {0}
+    assert schedule["inventory.tasks.stock_summary_rebuild_task"].hour == {3}

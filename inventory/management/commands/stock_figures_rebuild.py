@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from inventory.figures import stock_summary_rebuild, stock_summary_refresh_pending
+from inventory.figures import stock_summary_rebuild, stock_summary_refresh_all
 
 
 class Command(BaseCommand):
@@ -8,8 +8,7 @@ class Command(BaseCommand):
             "the nightly Celery task does the same.")
 
     def handle(self, *args, **options):
-        while stock_summary_refresh_pending():
-            pass
+        stock_summary_refresh_all()
         result = stock_summary_rebuild()
         self.stdout.write(self.style.SUCCESS(
             f"Stock figures rebuilt: {result['rows']:,} product × warehouse rows in {result['chunks']} chunk(s), "
