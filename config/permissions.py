@@ -8,7 +8,10 @@ STAFF_READ = frozenset({Role.PICKER, Role.PACKER, Role.MANAGER})
 
 
 class IsStaffOrClientUser(BasePermission):
-    """Role check for API views: `read_roles` may read, `write_roles` may write (managers by default)."""
+    """Role check for API views: `read_roles` may read, `write_roles` may write (managers by default).
+
+    `action_roles` narrows single actions further, e.g. {"approve": {Role.MANAGER}}.
+    """
 
     message = "Your role does not allow this."
 
@@ -20,4 +23,7 @@ class IsStaffOrClientUser(BasePermission):
             allowed = getattr(view, "read_roles", ALL_ROLES)
         else:
             allowed = getattr(view, "write_roles", frozenset({Role.MANAGER}))
-        return bool(access.roles & set(allowed))
+        if not access.roles & set(allowed):
+            return False
+        narrower = getattr(view, "action_roles", {}).get(getattr(view, "action", None))
+        return narrower is None or bool(access.roles & set(narrower))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import F, Prefetch, Q, QuerySet
 
-from inventory.access import scope_by_client, user_access
+from inventory.access import scope_by_client, scope_by_warehouse, user_access
 from inventory.models import (
     Client,
     CycleCount,
@@ -73,15 +73,9 @@ def stock_figure_iter(*, user, filters):
     return stock_figures_iter(access=access, filters=filters)
 
 
-def _warehouse_scoped(qs, user, field: str):
-    from inventory.access import scope_by_warehouse
-
-    return scope_by_warehouse(qs, user, field=field)
-
-
 def inbound_shipment_list(*, user) -> QuerySet[InboundShipment]:
     qs = InboundShipment.objects.select_related("client", "warehouse")
-    return _warehouse_scoped(scope_by_client(qs, user), user, "warehouse")
+    return scope_by_warehouse(scope_by_client(qs, user), user)
 
 
 def inbound_shipment_get(*, user, pk: int) -> InboundShipment:
@@ -94,7 +88,7 @@ def inbound_shipment_get(*, user, pk: int) -> InboundShipment:
 
 def reorder_setting_list(*, user) -> QuerySet[ReorderSetting]:
     qs = ReorderSetting.objects.select_related("product", "product__client", "warehouse")
-    return _warehouse_scoped(scope_by_client(qs, user, field="product__client"), user, "warehouse")
+    return scope_by_warehouse(scope_by_client(qs, user, field="product__client"), user)
 
 
 def cycle_count_list(*, user) -> QuerySet[CycleCount]:
@@ -103,7 +97,7 @@ def cycle_count_list(*, user) -> QuerySet[CycleCount]:
     if not access.is_staff_member:
         return CycleCount.objects.none()
     qs = CycleCount.objects.select_related("warehouse", "created_by")
-    return _warehouse_scoped(qs, user, "warehouse")
+    return scope_by_warehouse(qs, user)
 
 
 def cycle_count_get(*, user, pk: int) -> CycleCount:

@@ -3,11 +3,10 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from config.permissions import ALL_ROLES, STAFF_READ
-from inventory.access import user_access
 from inventory.api.control_serializers import (
     CountApproveSerializer,
     CountRecordSerializer,
@@ -29,11 +28,6 @@ from inventory.transfers import transfer_cancel, transfer_create, transfer_dispa
 STAFF_AND_CLIENTS = frozenset({Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER})
 
 
-def _require(request, *roles: str) -> None:
-    if not user_access(request.user).has_any(*roles):
-        raise PermissionDenied("Your role does not allow this.")
-
-
 class InboundShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                              viewsets.GenericViewSet):
     """Advance shipping notices: create (lines or CSV), receive by scan, close (reports differences)."""
@@ -44,6 +38,7 @@ class InboundShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
     ordering_fields = ["created_at", "expected_date"]
     read_roles = ALL_ROLES
     write_roles = STAFF_AND_CLIENTS
+    action_roles = {"create": {Role.MANAGER, Role.CLIENT}, "receive": STAFF_READ, "close": STAFF_READ}
 
     def get_queryset(self):
         return inbound_shipment_list(user=self.request.user).prefetch_related(
@@ -58,7 +53,6 @@ class InboundShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
 
     @extend_schema(responses={201: InboundShipmentSerializer})
     def create(self, request, *args, **kwargs):
-        _require(request, Role.MANAGER, Role.CLIENT)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -73,7 +67,6 @@ class InboundShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
     @action(detail=True, methods=["post"])
     def receive(self, request, pk=None):
         """Receive scanned units (good units into stock at the putaway location, damaged ones aside)."""
-        _require(request, *STAFF_READ)
         shipment = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -87,7 +80,6 @@ class InboundShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         """Close the ASN, recording its differences and emailing them to the client."""
-        _require(request, *STAFF_READ)
         inbound_close(shipment=self.get_object(), user=request.user)
         return Response(InboundShipmentSerializer(self.get_queryset().get(pk=pk)).data)
 
@@ -101,6 +93,7 @@ class CycleCountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     ordering_fields = ["created_at"]
     read_roles = STAFF_READ
     write_roles = STAFF_READ
+    action_roles = {"create": {Role.MANAGER}, "approve": {Role.MANAGER}}
 
     def get_queryset(self):
         return cycle_count_list(user=self.request.user).prefetch_related(
@@ -112,7 +105,6 @@ class CycleCountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 
     @extend_schema(responses={201: CycleCountSerializer})
     def create(self, request, *args, **kwargs):
-        _require(request, Role.MANAGER)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -147,7 +139,6 @@ class CycleCountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """Approve the waiting variances (manager), sending the `reject` lines back for a recount."""
-        _require(request, Role.MANAGER)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         count = cycle_count_approve(count=self.get_object(), user=request.user,
@@ -164,6 +155,7 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     ordering_fields = ["created_at"]
     read_roles = STAFF_READ
     write_roles = STAFF_READ
+    action_roles = {"create": {Role.MANAGER}, "cancel": {Role.MANAGER}}
 
     def get_queryset(self):
         return transfer_list(user=self.request.user).prefetch_related("lines__product").order_by(
@@ -174,7 +166,6 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 
     @extend_schema(responses={201: TransferSerializer})
     def create(self, request, *args, **kwargs):
-        _require(request, Role.MANAGER)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -204,5 +195,4 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Cancel a draft transfer (manager)."""
-        _require(request, Role.MANAGER)
         return self._act(request, transfer_cancel)
