@@ -36,24 +36,23 @@ class Scope:
     client_id: int | None = None
     warehouse_id: int | None = None
 
+    def narrow(self, qs, prefix: str = ""):
+        """Keep the rows of the chosen client and warehouse; `prefix` is the path to them ("order__")."""
+        if self.client_id:
+            qs = qs.filter(**{f"{prefix}client_id": self.client_id})
+        if self.warehouse_id:
+            qs = qs.filter(**{f"{prefix}warehouse_id": self.warehouse_id})
+        return qs
+
 
 def _orders(user, scope: Scope):
-    qs = order_list(user=user).filter(
+    return scope.narrow(order_list(user=user).filter(
         status__in=SHIPPED_STATUSES, received_at__date__gte=scope.date_from, received_at__date__lte=scope.date_to
-    )
-    if scope.client_id:
-        qs = qs.filter(client_id=scope.client_id)
-    if scope.warehouse_id:
-        qs = qs.filter(warehouse_id=scope.warehouse_id)
-    return qs
+    ))
 
 
 def _return_lines(user, scope: Scope):
-    returns = return_list(user=user).exclude(status=ReturnStatus.REJECTED)
-    if scope.client_id:
-        returns = returns.filter(client_id=scope.client_id)
-    if scope.warehouse_id:
-        returns = returns.filter(warehouse_id=scope.warehouse_id)
+    returns = scope.narrow(return_list(user=user).exclude(status=ReturnStatus.REJECTED))
     return ReturnLine.objects.filter(rma__in=returns)
 
 
@@ -140,13 +139,9 @@ def mistake_traces(*, user, scope: Scope, limit: int = 200) -> list[dict]:
         items.append({"when": line.rma.created_at, "source": f"Return {line.rma.number}", "rma_id": line.rma_id,
                       "order": line.rma.order, "client": line.rma.client.name, "problem": line.get_reason_display(),
                       "kind": line.reason, "detail": f"{line.quantity} × {line.product.sku}"})
-    surveys = FeedbackSurvey.objects.filter(
+    surveys = scope.narrow(FeedbackSurvey.objects.filter(
         order__in=order_list(user=user), answered_at__date__gte=scope.date_from, answered_at__date__lte=scope.date_to
-    ).exclude(problems=[]).select_related("order", "order__client").order_by("-answered_at")
-    if scope.client_id:
-        surveys = surveys.filter(order__client_id=scope.client_id)
-    if scope.warehouse_id:
-        surveys = surveys.filter(order__warehouse_id=scope.warehouse_id)
+    ).exclude(problems=[]).select_related("order", "order__client").order_by("-answered_at"), prefix="order__")
     for survey in surveys[:limit]:
         problems = [p for p in survey.problems if p in TRACED_PROBLEMS]
         for problem in problems:

@@ -9,10 +9,10 @@ def return_lock(rma_id: int) -> ReturnAuthorization:
 
 
 def return_lines_lock(rma_id: int) -> list[ReturnLine]:
-    """Lock the lines of a return (ascending pk) and return them with their products."""
+    """Lock the lines of a return (ascending pk) and return them with their products (and exchange products)."""
     return list(
         ReturnLine.objects.select_for_update(of=("self",)).filter(rma_id=rma_id)
-        .select_related("product", "order_line").order_by("pk")
+        .select_related("product", "order_line", "exchange_product").order_by("pk")
     )
 
 

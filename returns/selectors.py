@@ -6,7 +6,7 @@ import datetime
 
 from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
-from inventory.access import scope_by_client, user_access
+from inventory.access import scope_by_client, scope_by_warehouse
 from orders.choices import OrderStatus
 from orders.models import Order, OrderEvent
 from orders.selectors import order_list
@@ -83,11 +83,7 @@ def order_find_for_customer(*, order_number: str, email_or_postcode: str) -> Ord
 def return_list(*, user) -> QuerySet[ReturnAuthorization]:
     """Returns the user may see: a client user its client's; staff limited to warehouses only theirs."""
     qs = ReturnAuthorization.objects.select_related("client", "order", "warehouse")
-    qs = scope_by_client(qs, user)
-    access = user_access(user)
-    if access.warehouse_ids is not None and access.client_id is None:
-        qs = qs.filter(warehouse_id__in=access.warehouse_ids)
-    return qs
+    return scope_by_warehouse(scope_by_client(qs, user), user)
 
 
 def return_list_with_details(*, user) -> QuerySet[ReturnAuthorization]:
@@ -120,11 +116,7 @@ def order_returns(*, order: Order) -> QuerySet[ReturnAuthorization]:
 def survey_list(*, user) -> QuerySet[FeedbackSurvey]:
     """Surveys the user may see: a client user its client's; staff limited to some warehouses those of their orders."""
     qs = FeedbackSurvey.objects.select_related("order", "order__client", "order__warehouse")
-    qs = scope_by_client(qs, user, field="order__client")
-    access = user_access(user)
-    if access.warehouse_ids is not None and access.client_id is None:
-        qs = qs.filter(order__warehouse_id__in=access.warehouse_ids)
-    return qs
+    return scope_by_warehouse(scope_by_client(qs, user, field="order__client"), user, field="order__warehouse")
 
 
 def _shipping_orders(*, user, warehouse_id: int | None, client_id: int | None) -> QuerySet[Order]:
@@ -180,8 +172,4 @@ def survey_list_answered(
 
 def case_list(*, user) -> QuerySet[FeedbackCase]:
     qs = FeedbackCase.objects.select_related("order", "order__client", "order__warehouse", "survey", "resolved_by")
-    qs = scope_by_client(qs, user, field="order__client")
-    access = user_access(user)
-    if access.warehouse_ids is not None and access.client_id is None:
-        qs = qs.filter(order__warehouse_id__in=access.warehouse_ids)
-    return qs
+    return scope_by_warehouse(scope_by_client(qs, user, field="order__client"), user, field="order__warehouse")

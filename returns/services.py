@@ -536,7 +536,7 @@ def _exchange_order_create(*, rma: ReturnAuthorization, lines: list[ReturnLine],
             continue
         units = line.received_quantity if line.expects_units else line.quantity
         if units:
-            sku = Product.objects.only("sku").get(pk=line.exchange_product_id).sku
+            sku = line.exchange_product.sku
             wanted[sku] = wanted.get(sku, 0) + units
     if not wanted or rma.exchange_order_id:
         return None

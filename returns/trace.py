@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shipping.models import Package, PickListOrder
+
 
 @dataclass
 class FulfilmentTrace:
@@ -39,10 +41,6 @@ def order_traces(order_ids) -> dict[int, FulfilmentTrace]:
 
 
 def _trace_packing(ids: list[int], traces: dict[int, FulfilmentTrace]) -> None:
-    try:
-        from shipping.models import Package
-    except ImportError:  # shipping's packing models are not installed
-        return
     packages = (
         Package.objects.filter(shipment__order_id__in=ids)
         .select_related("shipment", "shipment__packed_by", "box_type", "carrier")
@@ -60,10 +58,6 @@ def _trace_packing(ids: list[int], traces: dict[int, FulfilmentTrace]) -> None:
 
 
 def _trace_picking(ids: list[int], traces: dict[int, FulfilmentTrace]) -> None:
-    try:
-        from shipping.models import PickListOrder
-    except ImportError:  # shipping's picking models are not installed
-        return
     entries = (
         PickListOrder.objects.filter(order_id__in=ids).exclude(outcome=PickListOrder.Outcome.DROPPED)
         .select_related("pick_list", "pick_list__picker")

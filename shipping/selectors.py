@@ -165,11 +165,7 @@ def shipment_list(*, user) -> QuerySet:
     from shipping.models import Shipment
 
     qs = Shipment.objects.select_related("order", "order__client", "warehouse", "service", "service__carrier")
-    qs = scope_by_client(qs, user, field="order__client")
-    access = user_access(user)
-    if access.warehouse_ids is not None and access.client_id is None:
-        qs = qs.filter(warehouse_id__in=access.warehouse_ids)
-    return qs
+    return scope_by_warehouse(scope_by_client(qs, user, field="order__client"), user)
 
 
 def shipment_list_with_details(*, user) -> QuerySet:
