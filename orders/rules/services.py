@@ -128,17 +128,21 @@ def _write(evaluation: Evaluation, *, user, timeline_when_unchanged: bool) -> bo
         if getattr(before, attr) != getattr(after, attr):
             setattr(order, attr, getattr(after, attr))
             update_fields.append(attr)
+    forced_changed = before.forced_warehouse != after.forced_warehouse
+    allowed_changed = before.allowed_warehouses != after.allowed_warehouses
     warehouses = {w.code: w for w in Warehouse.objects.filter(
-        code__in=[after.forced_warehouse, *after.allowed_warehouses])}
-    if before.forced_warehouse != after.forced_warehouse:
+        code__in=[after.forced_warehouse, *after.allowed_warehouses])} if forced_changed or allowed_changed else {}
+    if forced_changed:
         order.forced_warehouse = warehouses.get(after.forced_warehouse)
         update_fields.append("forced_warehouse")
     if update_fields:
         order.save(update_fields=[*update_fields, "updated_at"])
-    if before.allowed_warehouses != after.allowed_warehouses:
+    if allowed_changed:
         order.allowed_warehouses.set([warehouses[c] for c in after.allowed_warehouses if c in warehouses])
+    products = {p.sku: p for p in Product.objects.filter(
+        client_id=order.client_id, sku__in={i.sku for i in after.inserts})} if after.inserts else {}
     for insert in after.inserts:
-        product = Product.objects.filter(client_id=order.client_id, sku=insert.sku).first()
+        product = products.get(insert.sku)
         if product is None:
             continue  # the SKU was deleted since the rule was saved; the timeline still names the rule
         OrderLine.objects.create(order=order, product=product, sku=product.sku, name=product.name,
@@ -185,13 +189,16 @@ def order_rules_apply(*, order: Order | int, user=None, rules: list[Rule] | None
         return ApplyResult(evaluation=evaluation)
     held = _write(evaluation, user=user, timeline_when_unchanged=timeline_when_unchanged)
     result = ApplyResult(evaluation=evaluation, held=held)
-    fresh = Order.objects.prefetch_related("allowed_warehouses").get(pk=order_id)
-    if fresh.status in (OrderStatus.ALLOCATED, OrderStatus.BACKORDERED) and _warehouse_excluded(fresh):
-        order_allocations_release(order=fresh, user=user, reason="Re-routed by a rule")
-        order_transition(order=fresh.pk, to_status=OrderStatus.RECEIVED, user=user,
-                         note="A rule changed the warehouse: routing again", actor="rules",
-                         extra_fields={"warehouse": None})
-        result.rerouted = True
+    routed = (OrderStatus.ALLOCATED, OrderStatus.BACKORDERED)
+    # Rules move an order only onto hold, so only one routed before them can need routing again.
+    if locked.status in routed:
+        fresh = Order.objects.prefetch_related("allowed_warehouses").get(pk=order_id)
+        if fresh.status in routed and _warehouse_excluded(fresh):
+            order_allocations_release(order=fresh, user=user, reason="Re-routed by a rule")
+            order_transition(order=fresh.pk, to_status=OrderStatus.RECEIVED, user=user,
+                             note="A rule changed the warehouse: routing again", actor="rules",
+                             extra_fields={"warehouse": None})
+            result.rerouted = True
     if not isinstance(order, int):
         order.refresh_from_db()
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from inventory.access import user_access
@@ -95,17 +96,26 @@ def _waiting_orders_resolve(*, mapping: SkuMapping, user=None) -> list[int]:
     # A client user may not release an unknown-SKU hold by hand; its mapping releases it as the system.
     access = user_access(user) if _user_or_none(user) else None
     releaser = user if access is not None and not access.is_client_user else None
+    mine: dict[int, list[int]] = {}
+    for line in lines:
+        if line.product_id is None:
+            mine.setdefault(line.order_id, []).append(line.pk)
+    # Released or changed meanwhile: left alone.
+    orders = [order for order in orders if order.status == OrderStatus.ON_HOLD and order.pk in mine]
+    OrderLine.objects.filter(pk__in=[pk for order in orders for pk in mine[order.pk]]).update(
+        product=product, updated_at=timezone.now())
+    # After the update, so each order's remaining unknown lines are read as they now are.
+    prefetch_related_objects(orders, "client", "lines")
+    # The newest open one wins, as .first() under Hold.Meta.ordering did.
+    holds = {hold.order_id: hold for hold in Hold.objects.filter(
+        order__in=orders, kind=HoldKind.UNKNOWN_SKU, released_at__isnull=True).order_by("created_at", "id")}
     fixed = []
     for order in orders:
-        mine = [line.pk for line in lines if line.order_id == order.pk and line.product_id is None]
-        if order.status != OrderStatus.ON_HOLD or not mine:
-            continue  # released or changed meanwhile
-        OrderLine.objects.filter(pk__in=mine).update(product=product, updated_at=timezone.now())
         order_event_add(order=order, user=user, actor="SKU mapping",
                         note=f"{who} mapped SKU {mapping.external_sku} to product {product.sku} "
                              f"({_scope_text(mapping.channel)}).")
         unknown = order_lines_match_products(order=order)
-        hold = Hold.objects.filter(order=order, kind=HoldKind.UNKNOWN_SKU, released_at__isnull=True).first()
+        hold = holds.get(order.pk)
         if hold is not None:
             if unknown:
                 hold_reason_set(hold=hold.pk, reason=unknown_sku_reason(order.client, unknown))
