@@ -24,7 +24,7 @@ from orders.intake.forms import CsvUploadForm, LineMapForm
 from orders.intake.services import webhook_delivery_retry
 from orders.intake.tasks import channel_sync_task
 from orders.models import Order, OrderLine, SalesChannel
-from orders.selectors import order_get
+from orders.selectors import channel_list, order_get
 
 INTAKE_ROLES = (Role.MANAGER, Role.CLIENT)
 
@@ -67,7 +67,7 @@ def channel_detail_view(request, pk: int):
 @login_required
 @role_required(Role.MANAGER)
 def channel_sync_view(request, pk: int):
-    channel = selectors.channel_list_with_health(user=request.user).filter(pk=pk).first()
+    channel = channel_list(user=request.user).filter(pk=pk).first()
     if channel is None:
         raise Http404("No such channel.")
     try:
