@@ -168,14 +168,16 @@ def kpis_compute(*, user, filters: KpiFilters, now: datetime.datetime | None = N
         .annotate(day=TruncDate("received_at", tzinfo=datetime.UTC)).values("day")
         .annotate(n=Count("pk")).order_by().values_list("day", "n")
     )
+    # One query for every figure of the orders shipped in the period, their lines included.
     shipped_rows = list(
-        orders.annotate(shipped_at=Min("events__created_at", filter=Q(events__to_status=OrderStatus.SHIPPED)))
+        orders.annotate(shipped_at=Min("events__created_at", filter=Q(events__to_status=OrderStatus.SHIPPED)),
+                        line_count=Count("lines", distinct=True))
         .filter(shipped_at__gte=filters.start_at, shipped_at__lt=filters.end_at)
-        .values_list("received_at", "shipped_at", "warehouse__timezone")
+        .values_list("received_at", "shipped_at", "warehouse__timezone", "line_count")
     )
     shipped: dict[datetime.date, int] = {}
     cycle_hours, on_time = [], 0
-    for received_at, shipped_at, tz_name in shipped_rows:
+    for received_at, shipped_at, tz_name, _lines in shipped_rows:
         day = shipped_at.astimezone(datetime.UTC).date()
         shipped[day] = shipped.get(day, 0) + 1
         cycle_hours.append((shipped_at - received_at).total_seconds() / 3600)
@@ -206,6 +208,7 @@ def kpis_compute(*, user, filters: KpiFilters, now: datetime.datetime | None = N
         on_time_rate=(on_time / len(shipped_rows)) if shipped_rows else None,
         shipped_count=len(shipped_rows),
         received_count=sum(received.values()),
+        lines_shipped=sum(row[3] for row in shipped_rows),
     )
     _add_quality_kpis(kpis, user=user, filters=filters)
     return kpis
@@ -217,17 +220,13 @@ def _add_quality_kpis(kpis: Kpis, *, user, filters: KpiFilters) -> None:
     from returns.selectors import return_list_opened, survey_list_answered
     from shipping.selectors import mispick_list
 
-    lines = (_scoped_orders(user, filters)
-             .annotate(shipped_at=Min("events__created_at", filter=Q(events__to_status=OrderStatus.SHIPPED)))
-             .filter(shipped_at__gte=filters.start_at, shipped_at__lt=filters.end_at)
-             .aggregate(n=Count("lines", distinct=True))["n"] or 0)
+    lines = kpis.lines_shipped
     mispicks = mispick_list(user=user).filter(created_at__gte=filters.start_at, created_at__lt=filters.end_at)
     if filters.warehouse_id is not None:
         mispicks = mispicks.filter(shipment__warehouse_id=filters.warehouse_id)
     if filters.client_id is not None:
         mispicks = mispicks.filter(shipment__order__client_id=filters.client_id)
     kpis.mispicks = mispicks.count()
-    kpis.lines_shipped = lines
 
     scope = {"user": user, "start_at": filters.start_at, "end_at": filters.end_at,
              "warehouse_id": filters.warehouse_id, "client_id": filters.client_id}
