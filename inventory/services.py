@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -61,14 +60,9 @@ def _record(
 
 
 def _announce_arrival(level: StockLevel) -> None:
-    transaction.on_commit(
-        partial(
-            stock_available_increased.send,
-            sender=StockLevel,
-            product_id=level.product_id,
-            warehouse_id=level.location.warehouse_id,
-        )
-    )
+    # Inside the transaction: receivers queue durable work that commits (or not) with the stock change.
+    stock_available_increased.send(sender=StockLevel, product_id=level.product_id,
+                                   warehouse_id=level.location.warehouse_id)
 
 
 def _stock_level_for_update(

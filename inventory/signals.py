@@ -2,5 +2,6 @@
 
 from django.dispatch import Signal
 
-# Sent after commit when available stock of a product rose; kwargs: product_id, warehouse_id.
+# Sent inside the transaction that raised a product's available stock; kwargs: product_id, warehouse_id.
+# Receivers only queue durable work (core.work), which commits or rolls back with the stock change.
 stock_available_increased = Signal()

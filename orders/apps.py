@@ -6,9 +6,7 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from inventory.signals import stock_available_increased
-        from orders.handlers import allocate_backorders_on_arrival, route_received_order
-        from orders.signals import order_status_changed
+        from orders.handlers import allocate_backorders_on_arrival
 
-        order_status_changed.connect(route_received_order, dispatch_uid="orders.route_received_order")
         stock_available_increased.connect(allocate_backorders_on_arrival,
                                           dispatch_uid="orders.allocate_backorders_on_arrival")

@@ -188,10 +188,11 @@ class OrderEvent(models.Model):
 
 
 class WebhookDelivery(TimeStamped):
-    """One storefront delivery, stored as it arrived before anything else happens (the intake outbox).
+    """One storefront delivery, stored as it arrived before anything else happens.
 
-    Processing (and every retry) starts from this row, so a delivery survives a broker outage or a failed
-    processing attempt; the sweep task picks up whatever is still pending or failed.
+    Processing (and every retry) starts from this row and its durable job (core.work), so a delivery survives
+    a broker outage or a failed processing attempt. Pending with an error: being retried; failed: a person
+    has to look.
     """
 
     channel = models.ForeignKey(SalesChannel, on_delete=models.PROTECT, related_name="deliveries")
@@ -206,7 +207,6 @@ class WebhookDelivery(TimeStamped):
     state = models.CharField(max_length=12, choices=DeliveryState.choices, default=DeliveryState.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=100, blank=True, help_text="The storefront's order id.")
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
@@ -221,7 +221,6 @@ class WebhookDelivery(TimeStamped):
                                     name="delivery_event_unique_per_channel_topic"),
         ]
         indexes = [
-            models.Index(fields=["state", "next_attempt_at"]),
             models.Index(fields=["channel", "state"]),
             models.Index(fields=["channel", "external_id"]),
         ]

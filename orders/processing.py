@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from orders.choices import OrderStatus
+from orders.exceptions import InvalidTransition
 from orders.holds.services import order_automatic_holds_place
 from orders.models import Order
+from orders.routing import order_route
 from orders.rules.services import order_rules_apply
 
 
@@ -23,3 +25,20 @@ def order_prepare_for_routing(*, order_id: int) -> bool:
     if order_automatic_holds_place(order=order_id):
         return False
     return Order.objects.filter(pk=order_id, status=OrderStatus.RECEIVED).exists()
+
+
+def order_received_process(*, order_id: int) -> str:
+    """Apply the rules and the hold checks to a received order, then route it. Safe to call twice.
+
+    Returns the outcome: "skipped" (gone or no longer received), "held", or routing's outcome.
+    """
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or order.status != OrderStatus.RECEIVED:
+        return "skipped"
+    if not order_prepare_for_routing(order_id=order_id):
+        return "held"
+    order.refresh_from_db()
+    try:
+        return order_route(order=order).outcome
+    except InvalidTransition:  # routed by someone else between the check and the lock
+        return "skipped"

@@ -1,7 +1,8 @@
 """Writes to orders: the status machine, the timeline, cancellation and holds.
 
 Every status change goes through order_transition; it locks the order, checks ORDER_TRANSITIONS,
-saves, writes the OrderEvent and announces the change after commit.
+saves, writes the OrderEvent, queues routing (as durable work) when the order becomes received, and
+announces the change after commit.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from functools import partial
 
 from django.db import transaction
 
+from core.work import work_enqueue
 from inventory.services import stock_deallocate
 from orders.choices import ORDER_TRANSITIONS, OrderStatus
 from orders.exceptions import InvalidTransition
 from orders.locks import order_lock
 from orders.models import Allocation, Order, OrderEvent
 from orders.signals import order_status_changed
+from orders.tasks import order_route_task
 
 
 def _user_or_none(user):
@@ -72,6 +75,8 @@ def order_transition(
         user=_user_or_none(user),
         actor=actor[:100],
     )
+    if to_status == OrderStatus.RECEIVED:
+        work_enqueue(order_route_task, locked.pk)
     transaction.on_commit(
         partial(
             order_status_changed.send,
@@ -208,11 +213,13 @@ def order_create(
     user=None,
     actor: str = "",
     note: str = "Order received",
+    queue_routing: bool = True,
     **fields,
 ) -> Order:
     """Create an order with its lines; each line dict has sku, quantity and optionally name, unit_price,
     external_line_id. Lines are matched to the client's products through the SKU mappings or by SKU; an unknown
-    SKU puts the order on hold.
+    SKU puts the order on hold. A received order gets its routing queued (durable work), unless the caller
+    routes it in the same transaction (`queue_routing=False`).
 
     Raises DomainError for an order without lines or a line with a non-positive quantity.
     """
@@ -255,6 +262,8 @@ def order_create(
         )
         order.refresh_from_db()
     else:
+        if queue_routing:
+            work_enqueue(order_route_task, order.pk)
         transaction.on_commit(
             partial(order_status_changed.send, sender=Order, order_id=order.pk, from_status="",
                     to_status=order.status)

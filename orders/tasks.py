@@ -7,33 +7,20 @@ import logging
 
 from celery import shared_task
 
-from orders.choices import OrderStatus
-from orders.exceptions import InvalidTransition
-from orders.models import Order
+from core.work import work_register
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
 def order_route_task(order_id: int) -> str:
-    """Route an order that is (still) received: load it, and if it is still waiting, route it.
+    """Route an order that is (still) received: rules, the automatic hold checks, then routing.
 
-    First the active rules and the address, payment and fraud checks (orders.processing): a held order is
-    not routed. Returns what happened.
+    A missing order or one no longer received is skipped. Returns what happened.
     """
-    from orders.processing import order_prepare_for_routing
-    from orders.routing import order_route
+    from orders.processing import order_received_process
 
-    order = Order.objects.filter(pk=order_id).first()
-    if order is None or order.status != OrderStatus.RECEIVED:
-        return "skipped"
-    if not order_prepare_for_routing(order_id=order_id):
-        return "held"
-    order.refresh_from_db()
-    try:
-        return order_route(order=order).outcome
-    except InvalidTransition:  # routed by someone else between the check and the lock
-        return "skipped"
+    return order_received_process(order_id=order_id)
 
 
 @shared_task(acks_late=True)
@@ -62,3 +49,8 @@ def rule_run_task(run_id: int) -> str:
 
     run = rule_run_process(run_id=run_id)
     return run.status if run is not None else "skipped"
+
+
+work_register(order_route_task, label="Orders waiting to be routed")
+work_register(backorders_allocate_task, label="Backorders to allocate after stock arrived")
+work_register(rule_run_task, label="Rule re-runs")

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     # Layered apps, lowest first: each imports only from those above it in this list.
+    "core",
     "warehouses",
     "inventory",
     "orders",
@@ -124,11 +125,21 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2, "max_retries": 1}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
-CELERY_IMPORTS = ["orders.intake.tasks"]
-# Order intake: the outbox sweep picks up deliveries a broker outage left behind; polling restores missed orders.
-CELERY_BEAT_SCHEDULE["intake-sweep-webhook-deliveries"] = {
-    "task": "orders.intake.sweep_webhook_deliveries", "schedule": 60.0,
+CELERY_IMPORTS = ["core.tasks", "orders.intake.tasks"]
+# Durable work (core.work): every task is a database row first; Celery is the fast path. A message that a
+# dead worker left unacknowledged comes back after the visibility timeout; the sweep takes the job back
+# sooner (its lease), so the timeout only has to outlast the longest task.
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
+DOCKHAND_WORK_BATCH_SIZE = env.int("DOCKHAND_WORK_BATCH_SIZE", default=50)
+DOCKHAND_WORK_LEASE_SECONDS = env.int("DOCKHAND_WORK_LEASE_SECONDS", default=300)
+DOCKHAND_WORK_SWEEP_GRACE_SECONDS = env.int("DOCKHAND_WORK_SWEEP_GRACE_SECONDS", default=10)
+DOCKHAND_WORK_SWEEP_BUDGET_SECONDS = env.int("DOCKHAND_WORK_SWEEP_BUDGET_SECONDS", default=45)
+DOCKHAND_BACKLOG_MAX_AGE_SECONDS = env.int("DOCKHAND_BACKLOG_MAX_AGE_SECONDS", default=600)
+CELERY_BEAT_SCHEDULE["core-jobs-sweep"] = {
+    "task": "core.jobs_sweep", "schedule": env.float("DOCKHAND_SWEEP_SECONDS", default=60.0),
 }
+# Order intake: stored deliveries are durable work (core.jobs_sweep runs what a broker outage left behind);
+# polling restores orders whose webhooks never came.
 CELERY_BEAT_SCHEDULE["intake-sync-channels"] = {
     "task": "orders.intake.sync_channels", "schedule": env.float("INTAKE_SYNC_SECONDS", default=600.0),
 }

@@ -22,6 +22,10 @@ WOO_CANCELLED = frozenset({"cancelled", "refunded", "failed", "trash"})
 class PayloadError(ValueError):
     """The storefront payload cannot be turned into an order."""
 
+    @property
+    def message(self) -> str:
+        return str(self)
+
 
 @dataclass
 class IntakeLine:

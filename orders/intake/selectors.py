@@ -76,7 +76,8 @@ def channel_delivery_counts(channel: SalesChannel) -> dict:
 
 
 def failed_delivery_list(*, user) -> QuerySet[WebhookDelivery]:
-    """Failed and rejected deliveries of the channels the user may see, newest first."""
+    """Failed, rejected and still-retrying deliveries of the channels the user may see, newest first."""
+    retrying = Q(state=DeliveryState.PENDING) & ~Q(last_error="")
     return WebhookDelivery.objects.filter(
-        state__in=FAILED_STATES, channel__in=channel_list(user=user)
+        Q(state__in=FAILED_STATES) | retrying, channel__in=channel_list(user=user)
     ).select_related("channel", "channel__client", "order").order_by("-received_at", "-pk")

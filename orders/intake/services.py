@@ -12,13 +12,13 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from functools import partial
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.work import error_is_permanent, error_message, job_run, work_enqueue, work_expedite
 from inventory.exceptions import DomainError
 from inventory.models import Product
 from orders.choices import (
@@ -29,7 +29,7 @@ from orders.choices import (
     DeliveryState,
     OrderStatus,
 )
-from orders.intake import mapping, outbox
+from orders.intake import mapping
 from orders.intake.mapping import IntakeLine, IntakeOrder, PayloadError
 from orders.locks import order_lock, storefront_order_lock
 from orders.models import (
@@ -40,6 +40,7 @@ from orders.models import (
     SalesChannel,
     WebhookDelivery,
 )
+from orders.processing import order_received_process
 from orders.services import (
     order_allocations_release,
     order_cancel,
@@ -61,12 +62,8 @@ SHOPIFY_DELETE_TOPICS = frozenset({"orders/delete"})
 WOO_ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.restored"})
 WOO_DELETE_TOPICS = frozenset({"order.deleted"})
 POLL_TOPIC = "sync"
+PROCESS_DELIVERY_TASK = "orders.intake.process_webhook_delivery"
 
-MAX_ATTEMPTS = 6
-RETRY_DELAYS = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1),
-                timedelta(hours=4)]
-PENDING_GRACE = timedelta(seconds=30)  # the normal dispatch gets this long before the sweep steps in
-STUCK_AFTER = timedelta(minutes=10)
 SYNC_OVERLAP = timedelta(minutes=2)  # re-read a little before the cursor: clocks and same-second changes
 SYNC_FIRST_LOOKBACK = timedelta(days=7)
 
@@ -204,10 +201,13 @@ def storefront_order_apply(*, channel: SalesChannel, intake: IntakeOrder, source
             order = order_create(
                 channel=channel, order_number=intake.order_number, external_id=intake.external_id,
                 lines=[line.as_dict() for line in intake.lines], actor=actor,
-                note=f"Order received ({actor})", **intake.fields,
+                note=f"Order received ({actor})", queue_routing=False, **intake.fields,
             )
             ref.order = order
             result = ApplyResult("created", order)
+            if order.status == OrderStatus.RECEIVED:
+                # Routed in this transaction: a created order is never left waiting for a task that may not come.
+                order_received_process(order_id=order.pk)
             if source == DeliverySource.POLL:
                 ref.found_by_sync = True
                 ChannelSync.objects.filter(channel=channel).update(
@@ -248,7 +248,7 @@ def webhook_delivery_store(
     state: str = DeliveryState.PENDING,
     error: str = "",
 ) -> tuple[WebhookDelivery, bool]:
-    """Store a delivery as it arrived and queue its processing after commit (a transactional outbox).
+    """Store a delivery as it arrived, with the durable job that processes it (core.work).
 
     Returns (delivery, created); a delivery whose X-Shopify-Webhook-Id / X-WC-Webhook-Delivery-ID (or Shopify
     event id for the topic) is already stored returns the stored one with created False.
@@ -262,7 +262,7 @@ def webhook_delivery_store(
         with transaction.atomic():
             delivery = WebhookDelivery.objects.create(**values)
             if state == DeliveryState.PENDING:
-                transaction.on_commit(partial(outbox.dispatch, delivery.pk))
+                work_enqueue(PROCESS_DELIVERY_TASK, delivery.pk)
     except IntegrityError:
         match = Q(pk__in=[])
         if delivery_id:
@@ -304,29 +304,37 @@ def _delivery_finish(delivery: WebhookDelivery, *, state: str, order: Order | No
     delivery.order = order
     delivery.last_error = note[:2000]
     delivery.processed_at = timezone.now()
-    delivery.next_attempt_at = None
-    delivery.save(update_fields=["state", "order", "last_error", "processed_at", "next_attempt_at", "attempts",
-                                 "external_id", "updated_at"])
+    delivery.save(update_fields=["state", "order", "last_error", "processed_at", "attempts", "external_id",
+                                 "updated_at"])
 
 
-def _delivery_fail(delivery_id: int, *, error: str, retry: bool) -> None:
-    """Record a failed attempt (in its own transaction: the attempt's own was rolled back)."""
-    attempts = (WebhookDelivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first() or 0) + 1
-    next_attempt_at = None  # without one, a manager retries it from the failed-deliveries page
-    if retry and attempts < MAX_ATTEMPTS:
-        next_attempt_at = timezone.now() + RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
-    WebhookDelivery.objects.filter(pk=delivery_id).update(
-        state=DeliveryState.FAILED, attempts=attempts, last_error=error[:2000], next_attempt_at=next_attempt_at,
-        updated_at=timezone.now())
+def _delivery_attempt_failed(delivery_id: int, *, error: str, final: bool) -> None:
+    """Record a failed attempt (in its own transaction: the attempt's own was rolled back).
+
+    A final failure is `failed` and waits for a person; otherwise the delivery stays pending with the error
+    while its job is retried with growing delays.
+    """
+    values = {"attempts": F("attempts") + 1, "last_error": error[:2000], "updated_at": timezone.now()}
+    if final:
+        values["state"] = DeliveryState.FAILED
+    WebhookDelivery.objects.filter(pk=delivery_id, state__in=DELIVERY_RETRYABLE_STATES).update(**values)
+
+
+def webhook_delivery_failed(delivery_id: int, message: str) -> bool:
+    """Mark a delivery failed for good once its job gave up (work_register's on_failure)."""
+    WebhookDelivery.objects.filter(pk=delivery_id, state__in=DELIVERY_RETRYABLE_STATES).update(
+        state=DeliveryState.FAILED, last_error=message[:2000], updated_at=timezone.now())
+    return True
 
 
 def webhook_delivery_process(*, delivery_id: int) -> WebhookDelivery | None:
-    """Process one stored delivery: map it and apply the order. Safe to call twice or concurrently.
+    """Process one stored delivery: map it, apply the order and route a new one, in one transaction.
 
-    Claims the pending or failed row with SELECT ... FOR UPDATE SKIP LOCKED and applies the order and the
-    delivery's new state in the same transaction, so a delivery is applied once and a crash leaves it as it
-    was. Any error leaves it `failed` with the error text and, unless the payload itself is unusable, a next
-    attempt time for the sweep. Returns the delivery, or None when it does not exist.
+    Claims the pending (or failed) row with SELECT ... FOR UPDATE SKIP LOCKED; the order, its routing and the
+    delivery's new state commit together, so a delivery is applied once, a crash leaves it as it was, and a
+    created order is never left unrouted. An error records the attempt on the delivery and is raised again for
+    the job to sort: bad data fails at once, anything else is retried. Returns the delivery, or None when it
+    does not exist.
     """
     try:
         with transaction.atomic():
@@ -345,43 +353,40 @@ def webhook_delivery_process(*, delivery_id: int) -> WebhookDelivery | None:
                     _delivery_finish(delivery, state=OUTCOME_STATE[result.outcome], order=result.order,
                                      note=result.note)
                 return delivery
-    except PayloadError as exc:
-        _delivery_fail(delivery_id, error=str(exc), retry=False)
-    except DomainError as exc:
-        _delivery_fail(delivery_id, error=exc.message, retry=False)
     except Exception as exc:
-        logger.exception("Processing delivery %s failed", delivery_id)
-        _delivery_fail(delivery_id, error=f"{type(exc).__name__}: {exc}", retry=True)
+        _delivery_attempt_failed(delivery_id, error=error_message(exc), final=error_is_permanent(exc))
+        raise
     return WebhookDelivery.objects.select_related("channel", "order").filter(pk=delivery_id).first()
 
 
-def webhook_deliveries_sweep(*, now: datetime | None = None, pending_grace: timedelta = PENDING_GRACE,
-                             limit: int = 500) -> int:
-    """Process deliveries that the normal dispatch missed, failed ones that are due, and stuck ones.
-
-    Returns how many deliveries it processed.
-    """
-    now = now or timezone.now()
-    due = (Q(state=DeliveryState.PENDING, received_at__lte=now - pending_grace)
-           | Q(state=DeliveryState.FAILED, next_attempt_at__lte=now)
-           | Q(state=DeliveryState.PROCESSING, updated_at__lte=now - STUCK_AFTER))
-    ids = list(WebhookDelivery.objects.filter(due).order_by("received_at", "pk").values_list("pk", flat=True)[:limit])
-    # a worker that died mid-way left these in `processing`; make them claimable again
-    WebhookDelivery.objects.filter(pk__in=ids, state=DeliveryState.PROCESSING).update(state=DeliveryState.PENDING)
-    for delivery_id in ids:
-        webhook_delivery_process(delivery_id=delivery_id)
-    return len(ids)
+def webhook_deliveries_process(delivery_ids: list[int]) -> dict[int, BaseException]:
+    """Process a batch of deliveries, each in its own transaction; returns the ones that failed, with why."""
+    failures: dict[int, BaseException] = {}
+    for delivery_id in delivery_ids:
+        try:
+            webhook_delivery_process(delivery_id=delivery_id)
+        except Exception as exc:
+            if not error_is_permanent(exc):
+                logger.warning("Processing delivery %s failed; it will be retried", delivery_id, exc_info=True)
+            failures[delivery_id] = exc
+    return failures
 
 
 def webhook_delivery_retry(*, delivery: WebhookDelivery, user=None) -> WebhookDelivery:
     """Process a failed delivery again now (a manager's retry). Raises DomainError if it is not failed."""
-    updated = WebhookDelivery.objects.filter(pk=delivery.pk, state__in=DELIVERY_RETRYABLE_STATES).update(
-        state=DeliveryState.PENDING, next_attempt_at=None)
-    if not updated:
-        raise DomainError(f"Delivery #{delivery.pk} is {delivery.get_state_display().lower()}; "
-                          "only failed deliveries can be retried.")
+    with transaction.atomic():
+        updated = WebhookDelivery.objects.filter(pk=delivery.pk, state__in=DELIVERY_RETRYABLE_STATES).update(
+            state=DeliveryState.PENDING)
+        if not updated:
+            raise DomainError(f"Delivery #{delivery.pk} is {delivery.get_state_display().lower()}; "
+                              "only failed deliveries can be retried.")
+        work_expedite(PROCESS_DELIVERY_TASK, delivery.pk)
     logger.info("Delivery %s retried by %s", delivery.pk, user)
-    return webhook_delivery_process(delivery_id=delivery.pk)
+    try:  # at once, so the manager sees the outcome; a passing fault leaves the job to retry later
+        job_run(PROCESS_DELIVERY_TASK, delivery.pk, limit=1)
+    except Exception:
+        logger.warning("Retry of delivery %s failed", delivery.pk, exc_info=True)
+    return WebhookDelivery.objects.select_related("channel", "order").get(pk=delivery.pk)
 
 
 # --- polling sync ----------------------------------------------------------------------------------------

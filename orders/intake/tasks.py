@@ -2,20 +2,19 @@
 
 from celery import shared_task
 
+from core.work import work_register
 from orders.intake import services
 
 
-@shared_task(name="orders.intake.process_webhook_delivery", acks_late=True)
+@shared_task(name=services.PROCESS_DELIVERY_TASK, acks_late=True)
 def webhook_delivery_process_task(delivery_id: int) -> str | None:
     """Process one stored delivery (a missing or finished one is left alone)."""
     delivery = services.webhook_delivery_process(delivery_id=delivery_id)
     return delivery.state if delivery else None
 
 
-@shared_task(name="orders.intake.sweep_webhook_deliveries")
-def webhook_deliveries_sweep_task() -> int:
-    """Process deliveries still pending after the grace period, failed ones that are due, stuck ones."""
-    return services.webhook_deliveries_sweep()
+work_register(webhook_delivery_process_task, label="Storefront deliveries to process",
+              batch=services.webhook_deliveries_process, on_failure=services.webhook_delivery_failed)
 
 
 @shared_task(name="orders.intake.sync_channels")

@@ -98,7 +98,7 @@ def delivery_retry_view(request, pk: int):
     if delivery is None:
         raise Http404("No such failed delivery.")
     delivery = webhook_delivery_retry(delivery=delivery, user=request.user)
-    if delivery.state == DeliveryState.FAILED:
+    if delivery.state == DeliveryState.FAILED or (delivery.state == DeliveryState.PENDING and delivery.last_error):
         messages.error(request, f"Delivery #{delivery.pk} failed again: {delivery.last_error}")
     else:
         what = f" (order {delivery.order.order_number})" if delivery.order_id else ""

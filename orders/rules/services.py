@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime
 import logging
 from dataclasses import dataclass
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.work import work_enqueue
 from inventory.exceptions import DomainError
 from inventory.models import Product
 from orders.choices import OrderStatus
@@ -227,7 +227,7 @@ def rule_run_start(*, user=None, client=None) -> RuleRun:
         stalled = open_run.updated_at < timezone.now() - RULE_RUN_STALLED_AFTER
         if stalled:
             # Its worker died and the message is gone: queue it again; it resumes after its last order.
-            transaction.on_commit(partial(rule_run_task.delay, open_run.pk))
+            work_enqueue(rule_run_task, open_run.pk)
         raise RuleRunAlreadyOpen(open_run, resumed=stalled)
     with transaction.atomic():
         try:
@@ -235,7 +235,7 @@ def rule_run_start(*, user=None, client=None) -> RuleRun:
                 run = RuleRun.objects.create(requested_by=_user_or_none(user), client=client)
         except IntegrityError:  # another request opened one between the check and the insert
             raise RuleRunAlreadyOpen(RuleRun.objects.filter(status__in=OPEN_RULE_RUN_STATUSES).first()) from None
-        transaction.on_commit(partial(rule_run_task.delay, run.pk))
+        work_enqueue(rule_run_task, run.pk)
     return run
 
 

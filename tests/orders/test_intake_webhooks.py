@@ -5,15 +5,18 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import F
+from django.utils import timezone
 from kombu import pools as kombu_pools
 from kombu.exceptions import OperationalError
 
 from config.celery import app as celery_app
+from core.models import Job
+from core.tasks import job_run_task, jobs_sweep_task
+from core.work import jobs_sweep, wait_for_dispatches
 from inventory.exceptions import DomainError
 from orders.choices import DeliveryState, OrderStatus
-from orders.intake import outbox
-from orders.intake.services import PENDING_GRACE, webhook_deliveries_sweep, webhook_delivery_retry
-from orders.intake.tasks import webhook_deliveries_sweep_task, webhook_delivery_process_task
+from orders.intake.services import PROCESS_DELIVERY_TASK, webhook_delivery_retry
+from orders.intake.tasks import webhook_delivery_process_task
 from orders.models import Order, WebhookDelivery
 from orders.services import order_release_hold
 from orders.storefronts import shopify, woocommerce
@@ -347,7 +350,7 @@ def test_order_without_id_fails_the_delivery_with_a_reason(deliver, channel):
     assert response.status_code == 200
     delivery = WebhookDelivery.objects.get()
     assert (delivery.state, delivery.last_error) == (DeliveryState.FAILED, "The order payload has no id.")
-    assert delivery.next_attempt_at is None
+    assert not Job.objects.exists()  # bad data: failed once, not retried
 
 
 def test_body_over_the_limit_is_413(client, channel, settings):
@@ -433,17 +436,17 @@ def test_broker_down_at_delivery_time_the_sweep_processes_it_later(client, chann
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
 
-    monkeypatch.setattr(webhook_delivery_process_task, "apply_async", broker_down)
+    monkeypatch.setattr(job_run_task, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         response = post_shopify(client, channel, shopify_order(90, lines=[("IPOD2008RED", 1, "1")]))
-    assert outbox.wait_for_dispatches()
+    assert wait_for_dispatches()
 
     assert response.status_code == 200
     assert WebhookDelivery.objects.get().state == DeliveryState.PENDING
     assert not Order.objects.exists()
 
     monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
-    processed = webhook_deliveries_sweep(pending_grace=datetime.timedelta(0))
+    processed = jobs_sweep(now=timezone.now() + datetime.timedelta(minutes=1))
 
     assert processed == 1
     assert WebhookDelivery.objects.get().state == DeliveryState.PROCESSED
@@ -459,13 +462,13 @@ def test_frozen_broker_does_not_delay_the_acknowledgement(client, channel, with_
         calls.append(args)
         unfrozen.wait(10)
 
-    monkeypatch.setattr(webhook_delivery_process_task, "apply_async", frozen)
+    monkeypatch.setattr(job_run_task, "apply_async", frozen)
     started = time.monotonic()
     with django_capture_on_commit_callbacks(execute=True):
         response = post_shopify(client, channel, shopify_order(91, lines=[("IPOD2008RED", 1, "1")]))
     elapsed = time.monotonic() - started
     unfrozen.set()
-    assert outbox.wait_for_dispatches()
+    assert wait_for_dispatches()
 
     assert response.status_code == 200
     assert elapsed < 1.0
@@ -493,7 +496,7 @@ def real_broker(private_redis, monkeypatch):
     reset_broker_pools()
     yield private_redis
     private_redis.thaw()  # a test that failed while the server was frozen leaves a publish blocked on it
-    assert outbox.wait_for_dispatches(timeout=60)
+    assert wait_for_dispatches(timeout=60)
     reset_broker_pools()
 
 
@@ -525,18 +528,18 @@ def test_frozen_redis_does_not_delay_the_acknowledgement(client, channel, real_b
 
     assert response.status_code == 200
     assert elapsed < 5.0, f"the acknowledgement took {elapsed:.2f} s"
-    assert not outbox.wait_for_dispatches(timeout=0.5)  # the publish really is stuck on the frozen server
+    assert not wait_for_dispatches(timeout=0.5)  # the publish really is stuck on the frozen server
     delivery = WebhookDelivery.objects.get()
     assert delivery.state == DeliveryState.PENDING
     assert not Order.objects.exists()
 
     real_broker.thaw()
-    assert outbox.wait_for_dispatches(timeout=10)
+    assert wait_for_dispatches(timeout=10)
     late = real_broker.take_task_messages()  # the blocked publish went through once Redis woke up
-    assert late == [(webhook_delivery_process_task.name, [delivery.pk], {})]
-    WebhookDelivery.objects.update(received_at=F("received_at") - PENDING_GRACE)  # the sweep's next beat
+    assert late == [(job_run_task.name, [PROCESS_DELIVERY_TASK, delivery.pk], {})]
+    Job.objects.update(run_after=F("run_after") - datetime.timedelta(minutes=1))  # the sweep's next beat
 
-    assert webhook_deliveries_sweep_task() == 1
+    assert jobs_sweep_task() == 1
     for name, args, kwargs in late:  # a worker taking the late message now finds nothing to do
         celery_app.tasks[name](*args, **kwargs)
     assert Order.objects.count() == 1
@@ -559,8 +562,8 @@ def test_stopped_redis_does_not_lose_the_delivery(client, channel, real_broker, 
 
     assert response.status_code == 200
     assert elapsed < 5.0, f"the acknowledgement took {elapsed:.2f} s"
-    assert outbox.wait_for_dispatches(timeout=30)
-    [failed] = [r for r in caplog.records if r.getMessage().startswith("Could not hand delivery")]
+    assert wait_for_dispatches(timeout=30)
+    [failed] = [r for r in caplog.records if r.getMessage().startswith("Could not hand")]
     assert isinstance(failed.exc_info[1], OperationalError)  # tried against the dead server, and refused
     assert answered_at < failed.created
     delivery = WebhookDelivery.objects.get()
@@ -569,32 +572,40 @@ def test_stopped_redis_does_not_lose_the_delivery(client, channel, real_broker, 
 
     real_broker.start()  # a fresh, empty server on the same port
     assert real_broker.take_task_messages() == []
-    WebhookDelivery.objects.update(received_at=F("received_at") - PENDING_GRACE)  # the sweep's next beat
-    webhook_deliveries_sweep_task.delay()  # the app publishes again once Redis is back
+    Job.objects.update(run_after=F("run_after") - datetime.timedelta(minutes=1))  # the sweep's next beat
+    jobs_sweep_task.delay()  # beat publishes again once Redis is back
 
-    assert run_queued_tasks(real_broker) == [webhook_deliveries_sweep_task.name]
+    assert run_queued_tasks(real_broker) == [jobs_sweep_task.name]
     assert Order.objects.count() == 1
     delivery.refresh_from_db()
     assert (delivery.state, delivery.attempts) == (DeliveryState.PROCESSED, 1)
 
 
 def test_processing_error_is_kept_and_retried_by_the_sweep(deliver, channel, monkeypatch):
+    from django.db import OperationalError as DatabaseOperationalError
+
     from orders.intake import services
 
     real_apply = services.storefront_order_apply
-    monkeypatch.setattr(services, "storefront_order_apply",
-                        lambda **kw: (_ for _ in ()).throw(RuntimeError("database hiccup")))
+
+    def hiccup(**kwargs):
+        raise DatabaseOperationalError("database hiccup")
+
+    monkeypatch.setattr(services, "storefront_order_apply", hiccup)
     deliver(channel, shopify_order(92, lines=[("IPOD2008RED", 1, "1")]))
     delivery = WebhookDelivery.objects.get()
-    assert (delivery.state, delivery.last_error) == (DeliveryState.FAILED, "RuntimeError: database hiccup")
-    assert delivery.next_attempt_at is not None
+    assert (delivery.state, delivery.last_error) == (DeliveryState.PENDING, "OperationalError: database hiccup")
+    job = Job.objects.get()
+    assert (job.state, job.attempts, job.last_error) == ("pending", 1, "OperationalError: database hiccup")
+    assert job.run_after > timezone.now() + datetime.timedelta(seconds=50)  # retried later, not at once
 
     monkeypatch.setattr(services, "storefront_order_apply", real_apply)
-    assert webhook_deliveries_sweep(now=delivery.next_attempt_at) == 1
+    assert jobs_sweep(now=job.run_after + datetime.timedelta(minutes=1)) == 1
 
     delivery.refresh_from_db()
     assert (delivery.state, delivery.attempts) == (DeliveryState.PROCESSED, 2)
     assert Order.objects.count() == 1
+    assert not Job.objects.exists()
 
 
 def test_manager_retry_processes_a_failed_delivery(deliver, channel, client_a, manager):

@@ -1,0 +1,38 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from core.choices import JobState
+
+
+class Job(models.Model):
+    """One piece of asynchronous work, written in the same transaction as the change that needs it.
+
+    Celery only carries the fast path; this row is the record. A finished job is deleted; a job whose worker
+    died is taken back when its lease expires; a job that can never succeed stays `failed` with its error.
+    """
+
+    task = models.CharField(max_length=200, help_text="The Celery task that does the work.")
+    object_id = models.BigIntegerField(help_text="The id the task is called with.")
+    state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    run_after = models.DateTimeField(default=timezone.now)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One waiting job per task and object: asking twice before it runs is asking once.
+            models.UniqueConstraint(fields=["task", "object_id"], condition=Q(state=JobState.PENDING),
+                                    name="job_pending_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["task", "state", "run_after"], name="job_due"),
+            models.Index(fields=["state", "lease_expires_at"], name="job_lease"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}({self.object_id}) {self.state}"

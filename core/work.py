@@ -1,0 +1,378 @@
+"""Durable asynchronous work: a Job row is the record, Celery is only the fast path.
+
+A service that needs work done later calls `work_enqueue(task, object_id)` inside its transaction. The Job
+row commits (or rolls back) with the change that needs it; after commit the job is handed to Celery from a
+small background thread pool, so a slow, frozen or absent broker never delays or fails the request. A worker
+claims due jobs (`SELECT ... FOR UPDATE SKIP LOCKED`, so any number of workers on any number of machines
+share them), runs the task's code in-process and deletes the row. The beat task `core.jobs_sweep` runs every
+minute: it takes back the jobs of workers that died (their lease expired) and runs whatever the fast path
+missed (a broker outage, a lost message). Without a broker (CELERY_TASK_ALWAYS_EAGER, the demo and the tests)
+the job runs inline right after commit.
+
+Errors are sorted: bad data (a value the database refuses, a payload that cannot be read, a business rule)
+fails the job at once with its message; anything else is retried with growing delays, then failed. A task may
+register a handler that records the failure on its own object (a webhook delivery's page, say); otherwise the
+failed job stays on the backlog page for a person to retry.
+
+Tasks take one id, load fresh rows and are safe to run twice: a job may run again after a crash between its
+work and the deletion of its row.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from celery import current_app
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DataError, IntegrityError, transaction
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.utils import timezone
+
+from core.choices import JobState
+from core.models import Job
+
+logger = logging.getLogger(__name__)
+
+RETRY_DELAYS = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1),
+                timedelta(hours=4)]
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+# Errors that will be the same on every attempt: retrying them only delays the message a person needs.
+PERMANENT_ERRORS = (DataError, ValidationError, ValueError, TypeError, ArithmeticError, LookupError)
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def batch_size() -> int:
+    return _setting("DOCKHAND_WORK_BATCH_SIZE", 50)
+
+
+def lease() -> timedelta:
+    """How long a claimed job is a worker's before the sweep takes it back (longer than any one job)."""
+    return timedelta(seconds=_setting("DOCKHAND_WORK_LEASE_SECONDS", 300))
+
+
+def sweep_grace() -> timedelta:
+    """How long the fast path has before the sweep runs a job itself."""
+    return timedelta(seconds=_setting("DOCKHAND_WORK_SWEEP_GRACE_SECONDS", 10))
+
+
+# --- what the apps register -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkKind:
+    label: str
+    batch: Callable[[list[int]], dict[int, BaseException] | None] | None = None
+    on_failure: Callable[[int, str], bool] | None = None
+
+
+_kinds: dict[str, WorkKind] = {}
+
+
+def work_register(task, *, label: str, batch: Callable | None = None, on_failure: Callable | None = None) -> None:
+    """Describe a task's work: a label for the backlog, optionally a batch handler and a failure recorder.
+
+    `batch(ids)` does many jobs in one call and returns {id: exception} for the ones that failed (each with
+    its own transaction, so one failure does not undo the others). `on_failure(id, message)` records a
+    permanent failure on the task's own object and returns True, so the job row is not kept as well.
+    """
+    _kinds[_name(task)] = WorkKind(label=label, batch=batch, on_failure=on_failure)
+
+
+def work_label(task_name: str) -> str:
+    kind = _kinds.get(task_name)
+    return kind.label if kind else task_name
+
+
+def _name(task) -> str:
+    return task if isinstance(task, str) else task.name
+
+
+# --- enqueue and the fast path --------------------------------------------------------------------------
+
+
+def work_enqueue(task, object_id: int, *, delay: timedelta | None = None) -> None:
+    """Record work for `task(object_id)` in the current transaction and hand it to Celery after commit.
+
+    Asking again before the job has started is a no-op (one pending job per task and id). With `delay` the
+    job waits that long and is left to the sweep.
+    """
+    work_enqueue_many(task, [object_id], delay=delay)
+
+
+def work_expedite(task, object_id: int) -> None:
+    """Queue `task(object_id)` to run now, bringing forward a job that waits for its next attempt."""
+    Job.objects.filter(task=_name(task), object_id=object_id, state=JobState.PENDING).update(
+        run_after=timezone.now())
+    work_enqueue(task, object_id)
+
+
+def work_enqueue_many(task, object_ids: Iterable[int], *, delay: timedelta | None = None) -> None:
+    """work_enqueue for many ids of one task, in one statement."""
+    name = _name(task)
+    ids = sorted(set(object_ids))
+    if not ids:
+        return
+    now = timezone.now()
+    run_after = now + delay if delay else now
+    Job.objects.bulk_create([Job(task=name, object_id=i, run_after=run_after, created_at=now) for i in ids],
+                            ignore_conflicts=True)
+    if delay:
+        return
+    for object_id in ids:
+        transaction.on_commit(partial(_dispatch, name, object_id))
+
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+_pending: set[Future] = set()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="work-dispatch")
+        return _executor
+
+
+def _publish(task_name: str, object_id: int | None) -> None:
+    from core.tasks import job_run_task
+
+    try:
+        # retry=False: fail fast; the sweep is the retry.
+        job_run_task.apply_async(args=[task_name, object_id], retry=False)
+    except Exception:
+        logger.warning("Could not hand %s(%s) to the broker; the sweep will run it", task_name, object_id,
+                       exc_info=True)
+
+
+def _dispatch(task_name: str, object_id: int | None) -> None:
+    """Start a committed job: inline without a broker, else published from a background thread."""
+    if current_app.conf.task_always_eager:
+        try:
+            job_run(task_name, object_id)
+        except Exception:  # the job row keeps its state; the sweep runs it again
+            logger.exception("Running %s(%s) failed", task_name, object_id)
+        return
+    future = _pool().submit(_publish, task_name, object_id)
+    _pending.add(future)
+    future.add_done_callback(_pending.discard)
+
+
+def wait_for_dispatches(timeout: float = 5.0) -> bool:
+    """Wait until every background publish so far has finished (for tests and benchmarks)."""
+    _done, not_done = wait(list(_pending), timeout=timeout)
+    return not not_done
+
+
+# --- claiming and running -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claimed:
+    pk: int
+    object_id: int
+    attempts: int
+
+
+def _claim(task_name: str, *, object_id: int | None, limit: int, now: datetime) -> list[Claimed]:
+    with transaction.atomic():
+        due = Job.objects.filter(task=task_name, state=JobState.PENDING, run_after__lte=now)
+        if object_id is not None:
+            due = due.filter(object_id=object_id)
+        rows = list(due.select_for_update(skip_locked=True).order_by("run_after", "id")
+                    .values_list("pk", "object_id", "attempts")[:limit])
+        if rows:
+            Job.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(
+                state=JobState.RUNNING, attempts=F("attempts") + 1, lease_expires_at=now + lease())
+    return [Claimed(pk, object_id, attempts + 1) for pk, object_id, attempts in rows]
+
+
+_tasks_loaded = False
+
+
+def _tasks_load() -> None:
+    """Import every app's tasks (as a worker does at start), so that tasks and their kinds are known here."""
+    global _tasks_loaded
+    if not _tasks_loaded:
+        current_app.loader.import_default_modules()
+        _tasks_loaded = True
+
+
+def job_run(task_name: str, object_id: int | None = None, *, limit: int | None = None,
+            now: datetime | None = None) -> int:
+    """Claim due jobs of one task and run them; returns how many were claimed.
+
+    With an object id, a task without a batch handler (or `limit=1`) claims only that job; a batch task
+    (and a call without an id) claims up to `limit` (the batch size) of the oldest due jobs. A job taken by
+    another worker or already done is skipped.
+    """
+    _tasks_load()
+    kind = _kinds.get(task_name)
+    batched = bool(kind and kind.batch)
+    if limit is None:
+        limit = batch_size() if (batched or object_id is None) else 1
+    only = object_id if (not batched or limit == 1) else None
+    claimed = _claim(task_name, object_id=only, limit=limit, now=now or timezone.now())
+    if claimed:
+        _execute(task_name, kind, claimed)
+    return len(claimed)
+
+
+def _execute(task_name: str, kind: WorkKind | None, claimed: list[Claimed]) -> None:
+    failures: dict[int, BaseException] = {}
+    if kind and kind.batch:
+        try:
+            failures = kind.batch([job.object_id for job in claimed]) or {}
+        except Exception as exc:
+            logger.exception("Batch of %s failed", task_name)
+            failures = {job.object_id: exc for job in claimed}
+    else:
+        task = current_app.tasks[task_name]
+        for job in claimed:
+            try:
+                task(job.object_id)
+            except Exception as exc:
+                logger.exception("%s(%s) failed", task_name, job.object_id)
+                failures[job.object_id] = exc
+    Job.objects.filter(pk__in=[job.pk for job in claimed if job.object_id not in failures]).delete()
+    for job in claimed:
+        if job.object_id in failures:
+            _job_failed(task_name, kind, job, failures[job.object_id])
+
+
+def error_is_permanent(exc: BaseException) -> bool:
+    """True for an error that another attempt cannot fix (bad data); False for a passing fault."""
+    flag = getattr(exc, "permanent", None)
+    if flag is not None:
+        return bool(flag)
+    return isinstance(exc, PERMANENT_ERRORS)
+
+
+def error_message(exc: BaseException) -> str:
+    message = getattr(exc, "message", None)
+    return str(message) if message else f"{type(exc).__name__}: {exc}"
+
+
+def _job_failed(task_name: str, kind: WorkKind | None, job: Claimed, exc: BaseException) -> None:
+    message = error_message(exc)[:2000]
+    if not error_is_permanent(exc) and job.attempts < MAX_ATTEMPTS:
+        run_after = timezone.now() + RETRY_DELAYS[min(job.attempts, len(RETRY_DELAYS)) - 1]
+        try:
+            with transaction.atomic():
+                Job.objects.filter(pk=job.pk).update(state=JobState.PENDING, run_after=run_after,
+                                                     lease_expires_at=None, last_error=message)
+        except IntegrityError:  # the same work was asked for again meanwhile; that job covers this one
+            Job.objects.filter(pk=job.pk).delete()
+        return
+    if kind and kind.on_failure and kind.on_failure(job.object_id, message):
+        Job.objects.filter(pk=job.pk).delete()
+        return
+    Job.objects.filter(pk=job.pk).update(state=JobState.FAILED, lease_expires_at=None, last_error=message)
+
+
+def job_retry(*, job_id: int) -> bool:
+    """Put a failed job back in the queue now (a manager's retry). Returns False if it is not failed."""
+    job = Job.objects.filter(pk=job_id, state=JobState.FAILED).first()
+    if job is None:
+        return False
+    try:
+        with transaction.atomic():
+            Job.objects.filter(pk=job.pk).update(state=JobState.PENDING, run_after=timezone.now(), attempts=0)
+            transaction.on_commit(partial(_dispatch, job.task, job.object_id))
+    except IntegrityError:  # already queued again
+        Job.objects.filter(pk=job.pk).delete()
+    return True
+
+
+def jobs_sweep(*, now: datetime | None = None, budget_seconds: float | None = None) -> int:
+    """Take back the jobs of dead workers, then run due jobs the fast path missed. Returns jobs run.
+
+    Stops starting new batches after `budget_seconds`, so one sweep ends before the next begins.
+    """
+    now = now or timezone.now()
+    budget = budget_seconds if budget_seconds is not None else _setting("DOCKHAND_WORK_SWEEP_BUDGET_SECONDS", 45)
+    jobs_leases_expire(now=now)
+    deadline = timezone.now() + timedelta(seconds=budget)
+    due = (Job.objects.filter(state=JobState.PENDING, run_after__lte=now - sweep_grace())
+           .order_by().values_list("task", flat=True).distinct())
+    ran = 0
+    for task_name in sorted(set(due)):
+        limit = batch_size() if (_kinds.get(task_name) and _kinds[task_name].batch) else 10
+        while timezone.now() < deadline:
+            claimed = job_run(task_name, limit=limit, now=now)
+            ran += claimed
+            if claimed < limit:
+                break
+    return ran
+
+
+def jobs_leases_expire(*, now: datetime | None = None) -> int:
+    """Make the running jobs whose lease expired (their worker died) pending again. Returns how many."""
+    now = now or timezone.now()
+    expired = Job.objects.filter(state=JobState.RUNNING, lease_expires_at__lt=now)
+    twin = Job.objects.filter(state=JobState.PENDING, task=OuterRef("task"), object_id=OuterRef("object_id"))
+    try:
+        with transaction.atomic():
+            expired.filter(Exists(twin)).delete()  # asked for again meanwhile: the waiting job covers it
+            return expired.update(state=JobState.PENDING, run_after=now, lease_expires_at=None)
+    except IntegrityError:  # raced with a new enqueue; the next sweep finishes the job
+        return 0
+
+
+# --- the backlog ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class BacklogRow:
+    task: str
+    label: str
+    pending: int = 0
+    due: int = 0
+    running: int = 0
+    failed: int = 0
+    oldest_due_at: datetime | None = None
+
+    def oldest_due_seconds(self, now: datetime) -> float:
+        return max((now - self.oldest_due_at).total_seconds(), 0.0) if self.oldest_due_at else 0.0
+
+
+def work_backlog(*, now: datetime | None = None) -> list[BacklogRow]:
+    """Jobs per task: waiting (and due now), running, failed, and the age of the oldest due one."""
+    _tasks_load()
+    now = now or timezone.now()
+    rows: dict[str, BacklogRow] = {}
+    counts = (Job.objects.order_by().values("task", "state")
+              .annotate(n=Count("id"), due=Count("id", filter=Q(run_after__lte=now)),
+                        oldest_due=Min("run_after", filter=Q(run_after__lte=now))))
+    for item in counts:
+        row = rows.setdefault(item["task"], BacklogRow(task=item["task"], label=work_label(item["task"])))
+        if item["state"] == JobState.PENDING:
+            row.pending, row.due, row.oldest_due_at = item["n"], item["due"], item["oldest_due"]
+        elif item["state"] == JobState.RUNNING:
+            row.running = item["n"]
+        else:
+            row.failed = item["n"]
+    return sorted(rows.values(), key=lambda r: r.label)
+
+
+def backlog_problems(*, now: datetime | None = None, max_age: timedelta | None = None) -> list[str]:
+    """What makes the backlog unhealthy: due work older than `max_age` (default from settings)."""
+    now = now or timezone.now()
+    max_age = max_age or timedelta(seconds=_setting("DOCKHAND_BACKLOG_MAX_AGE_SECONDS", 600))
+    problems = []
+    for row in work_backlog(now=now):
+        age = row.oldest_due_seconds(now)
+        if age > max_age.total_seconds():
+            problems.append(f"{row.label}: {row.due} job(s) due, the oldest for {age:.0f} s")
+    return problems
