@@ -20,6 +20,7 @@ work and the deletion of its row.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -229,6 +230,14 @@ def job_run(task_name: str, object_id: int | None = None, *, limit: int | None =
     return len(claimed)
 
 
+_attempt: contextvars.ContextVar[int] = contextvars.ContextVar("work_attempt", default=1)
+
+
+def work_attempt_is_final() -> bool:
+    """True while a task runs its job's last attempt: a passing failure now is final (record it as failed)."""
+    return _attempt.get() >= MAX_ATTEMPTS
+
+
 def _execute(task_name: str, kind: WorkKind | None, claimed: list[Claimed]) -> None:
     failures: dict[int, BaseException] = {}
     if kind and kind.batch:
@@ -240,11 +249,14 @@ def _execute(task_name: str, kind: WorkKind | None, claimed: list[Claimed]) -> N
     else:
         task = current_app.tasks[task_name]
         for job in claimed:
+            token = _attempt.set(job.attempts)
             try:
                 task(job.object_id)
             except Exception as exc:
-                logger.exception("%s(%s) failed", task_name, job.object_id)
+                logger.warning("%s(%s) failed (attempt %s)", task_name, job.object_id, job.attempts, exc_info=True)
                 failures[job.object_id] = exc
+            finally:
+                _attempt.reset(token)
     Job.objects.filter(pk__in=[job.pk for job in claimed if job.object_id not in failures]).delete()
     for job in claimed:
         if job.object_id in failures:
@@ -325,7 +337,7 @@ def jobs_leases_expire(*, now: datetime | None = None) -> int:
     try:
         with transaction.atomic():
             expired.filter(Exists(twin)).delete()  # asked for again meanwhile: the waiting job covers it
-            return expired.update(state=JobState.PENDING, run_after=now, lease_expires_at=None)
+            return expired.update(state=JobState.PENDING, lease_expires_at=None)
     except IntegrityError:  # raced with a new enqueue; the next sweep finishes the job
         return 0
 

@@ -11,12 +11,12 @@ import csv
 import io
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import partial
 
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from core.work import work_enqueue
 from inventory.choices import INBOUND_TRANSITIONS, DifferenceKind, InboundStatus
 from inventory.exceptions import DomainError, StockLedgerError
 from inventory.figures import stock_summary_mark_pairs
@@ -246,7 +246,7 @@ def inbound_close(*, shipment: InboundShipment, user=None) -> InboundShipment:
     locked.closed_at = timezone.now()
     locked.save(update_fields=["status", "closed_at", "updated_at"])
     _mark_lines_changed(locked)  # nothing more is expected from it
-    transaction.on_commit(partial(inbound_report_send.delay, locked.pk))
+    work_enqueue(inbound_report_send, locked.pk)
     return locked
 
 

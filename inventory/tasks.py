@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.work import work_register
 from inventory.access import Access
 from inventory.choices import ROLE_GROUP_NAMES, Role, StockStatus
 from inventory.figures import (
@@ -122,3 +123,6 @@ def stock_summary_rebuild_task() -> dict:
     result = stock_summary_rebuild()
     logger.info("stock figures rebuilt: %s", result)
     return result
+
+
+work_register(inbound_report_send, label="Receiving difference reports")

@@ -11,12 +11,12 @@ import datetime
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.work import work_enqueue
 from inventory.choices import MovementKind
 from inventory.exceptions import DomainError
 from inventory.models import Product, StockLevel
@@ -325,7 +325,7 @@ def return_authorise(*, rma: ReturnAuthorization, user=None, note: str = "", act
     from returns.tasks import return_label_send
 
     locked = return_transition(rma=rma, to_status=ReturnStatus.AUTHORISED, user=user, note=note, actor=actor)
-    transaction.on_commit(partial(return_label_send.delay, locked.pk))
+    work_enqueue(return_label_send, locked.pk)
     return locked
 
 
@@ -589,5 +589,5 @@ def return_refund(*, rma: ReturnAuthorization, user=None, actor: str = "") -> Re
     order_event_add(order=locked.order, note=f"Return {locked.number} refunded: {quote.amount} {quote.currency}",
                     user=user, actor=actor)
     if calls_storefront:
-        transaction.on_commit(partial(refund_send.delay, refund.pk))
+        work_enqueue(refund_send, refund.pk)
     return refund

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from functools import partial
 
 from django.conf import settings
 from django.core import signing
@@ -18,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.work import work_enqueue
 from inventory.exceptions import DomainError
 from orders.choices import OrderStatus
 from orders.models import Order
@@ -112,7 +112,7 @@ def survey_schedule_due(*, now: datetime.datetime | None = None) -> int:
         )
         if was_created:
             created += 1
-            transaction.on_commit(partial(survey_email_send.delay, survey.pk))
+            work_enqueue(survey_email_send, survey.pk)
     return created
 
 

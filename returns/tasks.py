@@ -6,6 +6,8 @@ import logging
 
 from celery import shared_task
 
+from core.work import work_attempt_is_final, work_register
+
 logger = logging.getLogger(__name__)
 
 
@@ -17,7 +19,7 @@ def survey_send_due() -> int:
     return survey_schedule_due()
 
 
-@shared_task(name="returns.survey_email_send", autoretry_for=(OSError,), retry_backoff=60, max_retries=5)
+@shared_task(name="returns.survey_email_send")
 def survey_email_send(survey_id: int) -> bool:
     """Email one survey link unless it was sent already; a missing survey is ignored."""
     from returns.models import FeedbackSurvey
@@ -30,7 +32,7 @@ def survey_email_send(survey_id: int) -> bool:
         return False
 
 
-@shared_task(name="returns.return_label_send", autoretry_for=(OSError,), retry_backoff=60, max_retries=5)
+@shared_task(name="returns.return_label_send")
 def return_label_send(rma_id: int) -> bool:
     """Create the return label of an authorised return (once) and email it with the instructions."""
     from returns.labels import return_label_issue
@@ -43,17 +45,20 @@ def return_label_send(rma_id: int) -> bool:
         return False
 
 
-@shared_task(bind=True, name="returns.refund_send", max_retries=6)
-def refund_send(self, refund_id: int) -> str:
-    """Send a recorded refund to its storefront; retried with a growing delay while the shop is unavailable."""
+@shared_task(name="returns.refund_send")
+def refund_send(refund_id: int) -> str:
+    """Send a recorded refund to its storefront; while the shop is unavailable its job retries with backoff,
+    and the last attempt marks it failed for a manager."""
     from returns.models import Refund
-    from returns.storefront_refunds import RefundRetryLater
     from returns.storefront_refunds import refund_send as send
 
     try:
-        return send(refund_id=refund_id, final_attempt=self.request.retries >= self.max_retries)
+        return send(refund_id=refund_id, final_attempt=work_attempt_is_final())
     except Refund.DoesNotExist:
         logger.info("refund %s vanished before it was sent", refund_id)
         return "missing"
-    except RefundRetryLater as exc:
-        raise self.retry(exc=exc, countdown=min(3600, 30 * 2 ** self.request.retries)) from exc
+
+
+work_register(survey_email_send, label="Survey emails")
+work_register(return_label_send, label="Return labels to issue and email")
+work_register(refund_send, label="Refunds to send to storefronts")

@@ -10,11 +10,11 @@ import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.work import work_enqueue
 from orders.choices import ChannelKind
 from orders.storefronts import RetryPolicy, StorefrontError, StorefrontUnavailable, client_for_channel
 from shipping.choices import NotificationKind, NotificationStatus
@@ -112,12 +112,11 @@ def notification_send(*, notification_id: int, final: bool = False) -> ShipmentN
 
 def notification_resend(*, notification: ShipmentNotification) -> ShipmentNotification:
     """Queue a failed (or skipped) notification again, e.g. after a manager fixed the channel's credentials."""
-    from functools import partial
 
     from shipping.tasks import shipment_notify
 
     ShipmentNotification.objects.filter(pk=notification.pk).update(status=NotificationStatus.PENDING,
                                                                      updated_at=timezone.now())
-    transaction.on_commit(partial(shipment_notify.delay, notification.pk))
+    work_enqueue(shipment_notify, notification.pk)
     notification.refresh_from_db()
     return notification

@@ -12,12 +12,12 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.work import work_enqueue
 from inventory.choices import MovementKind
 from inventory.models import Product
 from inventory.services import stock_remove
@@ -386,7 +386,7 @@ def shipment_label(*, shipment: Shipment, user=None, service: CarrierService | N
     order_event_add(order=locked.order, user=user, note=f"Label bought: {service}, tracking {numbers}.")
     from shipping.tasks import shipment_documents_render
 
-    transaction.on_commit(partial(shipment_documents_render.delay, locked.pk))
+    work_enqueue(shipment_documents_render, locked.pk)
     return locked
 
 
@@ -422,7 +422,7 @@ def shipment_ship(*, shipment: Shipment, user=None) -> Shipment:
     from shipping.tasks import shipment_notify
 
     for notification in notifications:
-        transaction.on_commit(partial(shipment_notify.delay, notification.pk))
+        work_enqueue(shipment_notify, notification.pk)
     return locked
 
 
@@ -480,5 +480,5 @@ def manifest_close(*, carrier, warehouse, user=None, manifest_date: datetime.dat
     manifest = Manifest.objects.create(carrier=carrier, warehouse=warehouse, closed_by=_user_or_none(user),
                                        manifest_date=manifest_date or timezone.localdate())
     Package.objects.filter(pk__in=ids).update(manifest=manifest)
-    transaction.on_commit(partial(manifest_pdf_render.delay, manifest.pk))
+    work_enqueue(manifest_pdf_render, manifest.pk)
     return manifest

@@ -22,13 +22,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.work import work_enqueue
 from inventory.choices import MovementKind
 from inventory.services import stock_move, stock_remove
 from orders.allocation import order_line_allocate
@@ -166,7 +166,7 @@ def _pick_list_create(*, warehouse: Warehouse, kind: str, orders: list[Order], u
     if kind != PickListKind.WAVE:
         from shipping.tasks import pick_list_pdf_task
 
-        transaction.on_commit(partial(pick_list_pdf_task.delay, pick_list.pk))
+        work_enqueue(pick_list_pdf_task, pick_list.pk)
     return pick_list
 
 
@@ -261,7 +261,7 @@ def wave_release(*, warehouse: Warehouse, user=None, service_level: str = "", cu
                               user=user, wave=wave)
     from shipping.tasks import wave_pdf_task
 
-    transaction.on_commit(partial(wave_pdf_task.delay, wave.pk))
+    work_enqueue(wave_pdf_task, wave.pk)
     return wave
 
 

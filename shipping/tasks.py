@@ -1,10 +1,15 @@
-"""Thin Celery tasks for picking: they take ids, load fresh rows, call one service, and may run twice."""
+"""Thin Celery tasks of shipping: they take ids, load fresh rows, call one service, and may run twice.
+
+Each runs as durable work (core.work): queued in the transaction that needs it, retried by its job.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from celery import shared_task
+
+from core.work import work_attempt_is_final, work_enqueue, work_register
 
 logger = logging.getLogger(__name__)
 
@@ -57,13 +62,13 @@ def pick_lists_release_all_task() -> int:
         return 0
     ids = list(Warehouse.objects.filter(is_active=True).values_list("pk", flat=True))
     for warehouse_id in ids:
-        pick_lists_release_task.delay(warehouse_id)
+        work_enqueue(pick_lists_release_task, warehouse_id)
     return len(ids)
 
 
 # --- packing and shipping ----------------------------------------------------------------------------------
 
-@shared_task(ignore_result=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+@shared_task(ignore_result=True)
 def shipment_documents_render(shipment_id: int) -> None:
     """Render and store the label PDFs (and ZPL) of every package and the packing slip of a shipment.
 
@@ -81,19 +86,17 @@ def shipment_documents_render(shipment_id: int) -> None:
     packing_slip_store(shipment=shipment)
 
 
-@shared_task(bind=True, ignore_result=True, max_retries=5, default_retry_delay=60)
-def shipment_notify(self, notification_id: int) -> None:
-    """Send one shipment notification (customer email or storefront update), retrying failures with backoff.
+@shared_task(ignore_result=True)
+def shipment_notify(notification_id: int) -> None:
+    """Send one shipment notification (customer email or storefront update).
 
-    Already-sent notifications are left alone, so it is safe to run twice. Each failure is recorded on the
-    notification (the channel page shows it); after the last retry it stays `failed` for a manager to resend.
+    Already-sent notifications are left alone, so it is safe to run twice. A passing failure is recorded on
+    the notification (the channel page shows it) and raised, so its job retries with backoff; on the job's
+    last attempt it stays `failed` for a manager to resend.
     """
-    from shipping.notifications import NotificationFailed, notification_send
+    from shipping.notifications import notification_send
 
-    try:
-        notification_send(notification_id=notification_id, final=self.request.retries >= self.max_retries)
-    except NotificationFailed as exc:
-        raise self.retry(exc=exc, countdown=min(3600, 60 * 2 ** self.request.retries)) from exc
+    notification_send(notification_id=notification_id, final=work_attempt_is_final())
 
 
 @shared_task(ignore_result=True)
@@ -111,18 +114,13 @@ def manifest_pdf_render(manifest_id: int) -> None:
 @shared_task(name="shipping.tracking_poll_all", ignore_result=True)
 def tracking_poll_all() -> None:
     """Beat: queue a tracking poll of every active carrier that does not report by webhook only."""
-    from functools import partial
-
-    from django.db import transaction
-
     from shipping.tracking import pollable_carrier_ids
 
     for carrier_id in pollable_carrier_ids():
-        transaction.on_commit(partial(tracking_poll_carrier_task.delay, carrier_id))
+        work_enqueue(tracking_poll_carrier_task, carrier_id)
 
 
-@shared_task(name="shipping.tracking_poll_carrier", ignore_result=True, autoretry_for=(OSError,),
-             retry_backoff=True, max_retries=3)
+@shared_task(name="shipping.tracking_poll_carrier", ignore_result=True)
 def tracking_poll_carrier_task(carrier_id: int) -> None:
     """Ask one carrier's adapter for news of its packages on their way; safe to run twice (events dedupe)."""
     from shipping.models import Carrier
@@ -132,3 +130,12 @@ def tracking_poll_carrier_task(carrier_id: int) -> None:
         tracking_poll_carrier(carrier_id=carrier_id)
     except Carrier.DoesNotExist:
         logger.info("carrier %s is gone; nothing to poll", carrier_id)
+
+
+work_register(pick_list_pdf_task, label="Pick list PDFs to render")
+work_register(wave_pdf_task, label="Wave PDFs to render")
+work_register(pick_lists_release_task, label="Pick list releases")
+work_register(shipment_documents_render, label="Labels and packing slips to render")
+work_register(shipment_notify, label="Shipment notices (customer emails, storefront updates)")
+work_register(manifest_pdf_render, label="Manifest PDFs to render")
+work_register(tracking_poll_carrier_task, label="Carrier tracking polls")

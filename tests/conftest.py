@@ -144,3 +144,20 @@ def private_redis(tmp_path):
         yield server
     finally:
         server.stop()
+
+
+def run_due_work(max_rounds: int = 10) -> int:
+    """Run every queued job, retries included, as the sweep would over the coming hours; returns jobs run."""
+    import datetime
+
+    from django.utils import timezone
+
+    from core.work import jobs_sweep
+
+    ran = 0
+    for _ in range(max_rounds):
+        done = jobs_sweep(now=timezone.now() + datetime.timedelta(days=1))
+        if not done:
+            break
+        ran += done
+    return ran

@@ -62,21 +62,36 @@ def parse_datetime(value) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+# The most the order tables hold (12 digits, 2 decimals), and the most units one line may ask for.
+MAX_AMOUNT = Decimal("9999999999.99")
+MAX_LINE_QUANTITY = 1_000_000
+
+
+def _shown(value) -> str:
+    return repr(value)[:40]
+
+
 def to_decimal(value, default: str = "0") -> Decimal:
+    """An amount of money; unreadable is the default, but an infinite or absurd amount is refused."""
     try:
         number = Decimal(str(value if value not in (None, "") else default))
     except (InvalidOperation, ValueError):
         return Decimal(default)
-    if not number.is_finite():
-        return Decimal(default)
+    if not number.is_finite() or abs(number) > MAX_AMOUNT:
+        raise PayloadError(f"The amount {_shown(value)} is not an amount of money Dockhand can take.")
     return number.quantize(Decimal("0.01"))
 
 
 def to_quantity(value) -> int:
+    """A line's quantity; unreadable is 0 (the line is dropped), but an infinite or absurd one is refused."""
     try:
-        return int(Decimal(str(value)))
+        number = Decimal(str(value))
     except (InvalidOperation, ValueError, TypeError):
         return 0
+    if not number.is_finite() or abs(number) > MAX_LINE_QUANTITY:
+        raise PayloadError(f"The quantity {_shown(value)} is not a number of units Dockhand can ship "
+                           f"(at most {MAX_LINE_QUANTITY:,} per line).")
+    return int(number)
 
 
 def service_level_for(method: str) -> str:
@@ -91,7 +106,12 @@ def service_level_for(method: str) -> str:
 
 
 def _text(value, limit: int) -> str:
-    return " ".join(str(value).split())[:limit] if value not in (None, "") else ""
+    if value in (None, ""):
+        return ""
+    text = str(value)
+    if "\x00" in text:  # PostgreSQL cannot store it, and no real name or address has one
+        raise PayloadError(f"The text {_shown(text)} contains a NUL character.")
+    return " ".join(text.split())[:limit]
 
 
 def _address_fields(*, name, company, address1, address2, city, state, postcode, country) -> dict:

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from core.work import work_register
+from core.work import work_enqueue, work_register
 from orders.intake import services
 
 
@@ -22,7 +22,7 @@ def channels_sync_task() -> int:
     """Queue a polling sync of every active Shopify and WooCommerce channel that has API credentials."""
     channel_ids = services.pollable_channel_ids()
     for channel_id in channel_ids:
-        channel_sync_task.delay(channel_id)
+        work_enqueue(channel_sync_task, channel_id)
     return len(channel_ids)
 
 
@@ -31,3 +31,6 @@ def channel_sync_task(channel_id: int) -> dict | None:
     """Fetch the orders a channel's store changed since its cursor and upsert them."""
     result = services.channel_sync(channel_id=channel_id)
     return result.as_dict() if result else None
+
+
+work_register(channel_sync_task, label="Storefront polling syncs")

@@ -189,13 +189,15 @@ def test_woocommerce_sync_pages_and_takes_only_orders_waiting_for_fulfilment(woo
     assert ChannelSync.objects.get(channel=woo).cursor_at == datetime.datetime(2026, 11, 20, 15, 4, tzinfo=UTC)
 
 
-def test_beat_task_fans_out_to_pollable_channels_only(shop, fake_storefront, client_a):
+def test_beat_task_fans_out_to_pollable_channels_only(shop, fake_storefront, client_a,
+                                                      django_capture_on_commit_callbacks):
     SalesChannelFactory(client=client_a, kind=ChannelKind.SHOPIFY, store_url="", credentials={})
     SalesChannelFactory(client=client_a, kind=ChannelKind.API)
     add_shopify_orders(fake_storefront, [800])
 
     assert pollable_channel_ids() == [shop.pk]
-    assert channels_sync_task() == 1  # eager: the per-channel task ran with the channel's own client
+    with django_capture_on_commit_callbacks(execute=True):
+        assert channels_sync_task() == 1  # eager: the per-channel job ran with the channel's own client
 
     assert Order.objects.get().external_id == "800"
     assert channel_sync_task(999_999) is None

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.work import MAX_ATTEMPTS
 from orders.choices import ChannelKind
 from orders.models import OrderLine
 from returns.choices import Disposition, RefundStatus
@@ -11,6 +12,7 @@ from returns.models import Refund
 from returns.services import return_inspection_finish, return_refund, return_unit_receive
 from returns.storefront_refunds import refund_note
 from returns.tasks import refund_send
+from tests.conftest import run_due_work
 from tests.factories import SalesChannelFactory
 from tests.fakes.storefront import FakeStorefront, load_fixture
 from tests.returns.factories import make_setup, open_return
@@ -53,11 +55,14 @@ def _inspected_return(store, kind):
 
 def test_shopify_refund_is_sent_after_a_failure_and_a_retry(store, manager, django_capture_on_commit_callbacks):
     rma = _inspected_return(store, ChannelKind.SHOPIFY)
-    # the shop fails both of the client's quick tries, so the Celery task has to retry
+    # the shop fails both of the client's quick tries, so the refund's job has to retry
     store.fail_next(503, times=2, method="POST", path_contains="/refunds.json")
 
     with django_capture_on_commit_callbacks(execute=True):
         refund = return_refund(rma=rma, user=manager)
+    refund.refresh_from_db()
+    assert refund.status == RefundStatus.RETRYING
+    run_due_work()
 
     refund.refresh_from_db()
     assert refund.status == RefundStatus.SENT
@@ -124,10 +129,11 @@ def test_shop_down_on_every_try_ends_failed_after_the_last_retry(store, manager,
 
     with django_capture_on_commit_callbacks(execute=True):
         refund = return_refund(rma=rma, user=manager)
+    run_due_work()
 
     refund.refresh_from_db()
     assert refund.status == RefundStatus.FAILED
-    assert refund.attempts == refund_send.max_retries + 1
+    assert refund.attempts == MAX_ATTEMPTS
     assert "did not answer" in refund.last_error
 
 

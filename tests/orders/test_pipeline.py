@@ -1,0 +1,157 @@
+"""The order pipeline as one durable unit: a delivery becomes a routed order in one transaction, every other
+order waiting to be routed has its job, and bad data fails once with a reason."""
+
+import datetime
+
+import pytest
+from django.db import OperationalError
+from django.utils import timezone
+
+from config.celery import app as celery_app
+from core.models import Job
+from core.tasks import job_run_task
+from core.work import jobs_sweep, wait_for_dispatches
+from inventory.services import stock_adjust
+from orders.choices import DeliveryState, OrderStatus
+from orders.intake.services import PROCESS_DELIVERY_TASK
+from orders.models import Order, WebhookDelivery
+from orders.services import order_hold, order_release_hold
+from orders.tasks import order_route_task
+from tests.factories import LocationFactory, ProductFactory, StockLevelFactory, WarehouseFactory
+from tests.fakes.storefront import shopify_order
+from tests.orders.intake_helpers import post_shopify, products_for, shopify_channel
+
+pytestmark = pytest.mark.django_db
+
+ROUTE = order_route_task.name
+
+
+@pytest.fixture
+def stocked(client_a):
+    """A Shopify channel of client A whose fixture SKUs are in stock in one warehouse."""
+    products = products_for(client_a)
+    warehouse = WarehouseFactory(code="SLC", latitude=40.76, longitude=-111.89)
+    location = LocationFactory(warehouse=warehouse, code="A-01-01-A", kind="pick")
+    for product in products.values():
+        StockLevelFactory(product=product, location=location, on_hand=50)
+    return shopify_channel(client_a)
+
+
+def the_sweep_later() -> int:
+    return jobs_sweep(now=timezone.now() + datetime.timedelta(days=1))
+
+
+@pytest.fixture
+def broker_refusing(monkeypatch):
+    """Production mode with a broker that refuses every publish."""
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+
+    def refused(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to the broker. Connection refused.")
+
+    monkeypatch.setattr(job_run_task, "apply_async", refused)
+    yield
+    assert wait_for_dispatches()
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+
+
+def test_a_delivery_becomes_an_allocated_order_in_one_unit(client, stocked, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post_shopify(client, stocked, shopify_order(301, lines=[("IPOD2008RED", 2, "10")]))
+
+    order = Order.objects.get()
+    assert order.status == OrderStatus.ALLOCATED
+    assert WebhookDelivery.objects.get().state == DeliveryState.PROCESSED
+    assert not Job.objects.exists()
+
+
+def test_a_routing_fault_undoes_the_order_so_none_is_left_waiting(client, stocked, monkeypatch,
+                                                                  django_capture_on_commit_callbacks):
+    from orders import processing
+
+    real_route = processing.order_route
+
+    def broken_route(**kwargs):
+        raise OperationalError("could not obtain lock on row")
+
+    monkeypatch.setattr(processing, "order_route", broken_route)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_shopify(client, stocked, shopify_order(302, lines=[("IPOD2008RED", 1, "10")]))
+
+    assert not Order.objects.exists()  # not created-but-unrouted: not created at all
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.last_error) == (DeliveryState.PENDING,
+                                                     "OperationalError: could not obtain lock on row")
+    assert Job.objects.get().task == PROCESS_DELIVERY_TASK
+
+    monkeypatch.setattr(processing, "order_route", real_route)
+    assert the_sweep_later() == 1
+    assert Order.objects.get().status == OrderStatus.ALLOCATED
+    assert WebhookDelivery.objects.get().state == DeliveryState.PROCESSED
+
+
+@pytest.mark.parametrize(("mutate", "reason"), [
+    (lambda p: p["line_items"][0].update(quantity=10**12), "The quantity 1000000000000 is not a number of units"),
+    (lambda p: p["line_items"][0].update(price="Infinity"), "The amount 'Infinity' is not an amount of money"),
+    (lambda p: p["shipping_address"].update(name="Ann\x00Lee"), "contains a NUL character"),
+], ids=["huge-quantity", "infinite-price", "nul-in-name"])
+def test_bad_data_fails_the_delivery_once_with_its_reason(client, stocked, mutate, reason,
+                                                          django_capture_on_commit_callbacks):
+    payload = shopify_order(303, lines=[("IPOD2008RED", 1, "10")])
+    mutate(payload)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_shopify(client, stocked, payload)
+
+    assert response.status_code == 200  # stored: the storefront must not resend it forever
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.state == DeliveryState.FAILED
+    assert delivery.attempts == 1
+    assert reason in delivery.last_error
+    assert not Order.objects.exists()
+    assert not Job.objects.exists()  # not retried
+    assert the_sweep_later() == 0
+
+
+def test_an_api_order_with_the_broker_down_is_routed_by_the_sweep(api_for, client_user_a, stocked, broker_refusing,
+                                                                  django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_for(client_user_a).post("/api/v1/orders/", {
+            "order_number": "API-9", "ship_name": "Ana", "ship_address1": "1 Main St", "ship_city": "Boston",
+            "ship_state": "MA", "ship_postal_code": "02134", "ship_country": "US",
+            "lines": [{"sku": "IPOD2008RED", "quantity": 1}]}, format="json")
+
+    assert response.status_code == 201, response.json()
+    order = Order.objects.get()
+    assert order.status == OrderStatus.RECEIVED
+    assert list(Job.objects.values_list("task", "object_id")) == [(ROUTE, order.pk)]
+
+    assert the_sweep_later() == 1
+    order.refresh_from_db()
+    assert order.status == OrderStatus.ALLOCATED
+
+
+def test_an_order_released_from_hold_gets_its_routing_job_in_the_same_transaction(client, stocked,
+                                                                                  broker_refusing):
+    post_shopify(client, stocked, shopify_order(304, lines=[("IPOD2008RED", 1, "10")]))
+    the_sweep_later()
+    order = Order.objects.get()
+    order_hold(order=order, reason="Customer called")
+    assert not Job.objects.filter(task=ROUTE).exists()
+
+    order_release_hold(order=order)
+
+    assert list(Job.objects.filter(task=ROUTE).values_list("object_id", flat=True)) == [order.pk]
+    the_sweep_later()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.ALLOCATED
+
+
+def test_stock_arriving_queues_the_backorder_release_with_the_stock_change(client_a, broker_refusing):
+    product = ProductFactory(client=client_a)
+    location = LocationFactory(kind="pick")
+
+    stock_adjust(product=product, location=location, quantity=5, reason="found")
+
+    assert list(Job.objects.values_list("task", "object_id")) == [
+        ("orders.tasks.backorders_allocate_task", product.pk)]
