@@ -5,6 +5,9 @@ A rule re-run (RuleRun) is locked before the order it is applying rules to.
 
 from collections.abc import Iterable
 
+from django.db import connection
+from django.utils import timezone
+
 from orders.models import Order
 
 
@@ -22,12 +25,21 @@ def storefront_order_lock(*, channel_id: int, external_id: str):
     """Lock (creating it if needed) the StorefrontOrder row of one storefront order and return it.
 
     Concurrent deliveries of the same storefront order queue up here, before any Order row is touched.
-    Call inside transaction.atomic.
+    On PostgreSQL one INSERT ... ON CONFLICT DO UPDATE both creates and locks the row. Call inside
+    transaction.atomic.
     """
     from orders.models import StorefrontOrder
 
+    if connection.vendor == "postgresql":
+        table = StorefrontOrder._meta.db_table
+        now = timezone.now()
+        return next(iter(StorefrontOrder.objects.raw(
+            f"INSERT INTO {table} (created_at, updated_at, channel_id, external_id, source_status, found_by_sync) "
+            f"VALUES (%s, %s, %s, %s, '', false) ON CONFLICT (channel_id, external_id) "
+            f"DO UPDATE SET updated_at = {table}.updated_at RETURNING *",
+            [now, now, channel_id, external_id])))
     ref, _ = StorefrontOrder.objects.get_or_create(channel_id=channel_id, external_id=external_id)
-    return StorefrontOrder.objects.select_for_update(of=("self",)).select_related("order").get(pk=ref.pk)
+    return StorefrontOrder.objects.select_for_update(of=("self",)).get(pk=ref.pk)
 
 
 def order_lines_lock(*, order_ids: Iterable[int], sku: str | None = None) -> list:

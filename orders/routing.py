@@ -38,7 +38,13 @@ from orders.choices import OrderStatus
 from orders.exceptions import InvalidTransition
 from orders.locks import order_lock
 from orders.models import Allocation, Order, OrderEvent, OrderLine
-from orders.services import order_allocations_release, order_event_add, order_hold, order_transition
+from orders.services import (
+    order_allocations_release,
+    order_event_add,
+    order_event_write,
+    order_hold,
+    order_transition,
+)
 from warehouses.geo import Placement, address_place, great_circle_km
 from warehouses.models import Warehouse
 
@@ -190,8 +196,8 @@ def _part_create(*, source: Order, root: Order, number: int, note: str, user=Non
     # The part waits in queues (backorders, picking) by the customer's order time, not the split's.
     Order.objects.filter(pk=part.pk).update(received_at=source.received_at)
     part.received_at = source.received_at
-    OrderEvent.objects.create(order=part, from_status="", to_status=OrderStatus.RECEIVED, note=note,
-                              user=user if getattr(user, "is_authenticated", False) else None, actor=actor[:100])
+    order_event_write(OrderEvent(order=part, from_status="", to_status=OrderStatus.RECEIVED, note=note,
+                                 user=user if getattr(user, "is_authenticated", False) else None, actor=actor[:100]))
     return part
 
 
@@ -203,22 +209,35 @@ def _line_copy(*, line: OrderLine, part: Order, quantity: int) -> OrderLine:
     return copy
 
 
-@transaction.atomic
-def order_route(*, order: Order, user=None, actor: str = ROUTING_ACTOR) -> RoutingResult:
+def order_route(*, order: Order, user=None, actor: str = ROUTING_ACTOR, locked: bool = False,
+                lines: list[OrderLine] | None = None, warehouses: list[Warehouse] | None = None,
+                rule_warehouse_codes: list[str] | None = None) -> RoutingResult:
     """Route a received or backordered order: reserve its stock in the best warehouse, split it, backorder
     it, or hold it when its address cannot be placed; write the decision to the timeline.
 
+    A caller that holds the order's lock passes it with `locked`, and may pass what it already read: the
+    order's lines (with products), every warehouse, and the warehouse codes rules allow (empty: any).
     A backordered order that still cannot ship stays as it is, without a new timeline entry (outcome
     "unchanged"). Raises InvalidTransition when the order is in any other status.
     """
-    locked = order_lock(order.pk)
+    if locked:  # inside the caller's transaction, which holds the lock
+        return _route(order, user=user, actor=actor, lines=lines, warehouses=warehouses,
+                      rule_warehouse_codes=rule_warehouse_codes)
+    with transaction.atomic():
+        return _route(order_lock(order.pk), user=user, actor=actor, lines=lines, warehouses=warehouses,
+                      rule_warehouse_codes=rule_warehouse_codes)
+
+
+def _route(locked: Order, *, user, actor: str, lines: list[OrderLine] | None, warehouses: list[Warehouse] | None,
+           rule_warehouse_codes: list[str] | None) -> RoutingResult:
     if locked.status not in ROUTABLE_STATUSES:
         raise InvalidTransition(
             f"Order {locked.order_number} is {locked.get_status_display().lower()}; only received or "
             "backordered orders are routed."
         )
     was_backordered = locked.status == OrderStatus.BACKORDERED
-    lines = list(locked.lines.select_related("product").order_by("pk"))
+    if lines is None:
+        lines = list(locked.lines.select_related("product").order_by("pk"))
     if unknown := sorted({line.sku for line in lines if line.product_id is None}):
         return _hold(locked, f"Unknown SKU for {locked.client.name}: {', '.join(unknown)}. Map or create the "
                      "product, then release the order.", user=user, actor=actor, kind="unknown_sku")
@@ -235,9 +254,11 @@ def order_route(*, order: Order, user=None, actor: str = ROUTING_ACTOR) -> Routi
         return _hold(locked, _placement_reason(locked), user=user, actor=actor, kind="address")
     client = locked.client
     allowed = list(client.allowed_warehouses.all())
-    candidates = [w for w in (allowed or Warehouse.objects.all()) if w.is_active]
+    candidates = [w for w in (allowed or (warehouses if warehouses is not None else Warehouse.objects.all()))
+                  if w.is_active]
     # Rules (orders.rules) may limit the warehouses further or force one.
-    rule_codes = sorted(w.code for w in locked.allowed_warehouses.all())
+    rule_codes = sorted(rule_warehouse_codes if rule_warehouse_codes is not None
+                        else (w.code for w in locked.allowed_warehouses.all()))
     if rule_codes:
         candidates = [w for w in candidates if w.code in rule_codes]
     if locked.forced_warehouse_id:
@@ -283,7 +304,7 @@ def order_route(*, order: Order, user=None, actor: str = ROUTING_ACTOR) -> Routi
         note = f"Routed to {chosen.code}{why}, {km(distances[chosen.pk])}, {_lines_phrase(len(lines))}"
         note += "".join(f"; {o}" for o in others) + context
         routed = order_transition(order=locked, to_status=OrderStatus.ALLOCATED, user=user, actor=actor, note=note,
-                                  extra_fields={"warehouse": chosen})
+                                  extra_fields={"warehouse": chosen}, locked=True)
         return RoutingResult(outcome="allocated", order=routed, note=note, warehouse=chosen)
 
     shortages = "; ".join(_other_phrase(w, distances, available, demand, skus) for w in candidates)
@@ -301,7 +322,7 @@ def order_route(*, order: Order, user=None, actor: str = ROUTING_ACTOR) -> Routi
         note += "; the client does not allow split shipments"
     note += context
     backordered = order_transition(order=locked, to_status=OrderStatus.BACKORDERED, user=user, actor=actor,
-                                   note=note, extra_fields={"warehouse": None})
+                                   note=note, extra_fields={"warehouse": None}, locked=True)
     return RoutingResult(outcome="backordered", order=backordered, note=note)
 
 

@@ -7,6 +7,8 @@ announces the change after commit.
 
 from __future__ import annotations
 
+import contextvars
+from contextlib import contextmanager
 from functools import partial
 
 from django.db import transaction
@@ -16,7 +18,7 @@ from inventory.services import stock_deallocate
 from orders.choices import ORDER_TRANSITIONS, OrderStatus
 from orders.exceptions import InvalidTransition
 from orders.locks import order_lock
-from orders.models import Allocation, Order, OrderEvent
+from orders.models import Allocation, Order, OrderEvent, OrderLine
 from orders.signals import order_status_changed
 from orders.tasks import order_route_task
 
@@ -25,19 +27,48 @@ def _user_or_none(user):
     return user if getattr(user, "is_authenticated", False) else None
 
 
+_events_held: contextvars.ContextVar[list[OrderEvent] | None] = contextvars.ContextVar("order_events_held",
+                                                                                       default=None)
+
+
+@contextmanager
+def order_events_together():
+    """Write the timeline entries made inside in one INSERT when the block ends (without an error).
+
+    For a unit of work that writes several entries of one order (intake: received, rules, routed); use it
+    inside the transaction, where nothing reads the timeline back before the block ends.
+    """
+    held: list[OrderEvent] = []
+    token = _events_held.set(held)
+    try:
+        yield
+    finally:
+        _events_held.reset(token)
+    OrderEvent.objects.bulk_create(held)
+
+
+def order_event_write(event: OrderEvent) -> OrderEvent:
+    """Save a timeline entry (or hold it for order_events_together)."""
+    held = _events_held.get()
+    if held is None:
+        event.save()
+    else:
+        held.append(event)
+    return event
+
+
 def order_event_add(*, order: Order, note: str, user=None, actor: str = "") -> OrderEvent:
     """Write a note to the order's timeline without changing its status."""
-    return OrderEvent.objects.create(
+    return order_event_write(OrderEvent(
         order=order,
         from_status=order.status,
         to_status=order.status,
         note=note,
         user=_user_or_none(user),
         actor=actor[:100],
-    )
+    ))
 
 
-@transaction.atomic
 def order_transition(
     *,
     order: Order | int,
@@ -46,14 +77,29 @@ def order_transition(
     note: str = "",
     actor: str = "",
     extra_fields: dict | None = None,
+    locked: bool = False,
 ) -> Order:
     """Move an order to another status, recording who and when.
 
     Raises InvalidTransition when the move is not in ORDER_TRANSITIONS. `extra_fields` are saved with
-    the status in the same UPDATE (e.g. hold_reason, warehouse).
+    the status in the same UPDATE (e.g. hold_reason, warehouse). With `locked` the caller holds the order's
+    row lock and passes that instance, which is changed in place instead of being read again.
     """
+    if locked:  # inside the caller's transaction, which holds the lock
+        assert isinstance(order, Order)
+        return _order_transition_locked(order, to_status=to_status, user=user, note=note, actor=actor,
+                                        extra_fields=extra_fields)
     order_id = order if isinstance(order, int) else order.pk
-    locked = order_lock(order_id)
+    with transaction.atomic():
+        result = _order_transition_locked(order_lock(order_id), to_status=to_status, user=user, note=note,
+                                          actor=actor, extra_fields=extra_fields)
+    if not isinstance(order, int):
+        order.refresh_from_db()
+    return result
+
+
+def _order_transition_locked(locked: Order, *, to_status: str, user, note: str, actor: str,
+                             extra_fields: dict | None) -> Order:
     from_status = locked.status
     if to_status not in ORDER_TRANSITIONS.get(from_status, frozenset()):
         raise InvalidTransition(
@@ -67,14 +113,14 @@ def order_transition(
         setattr(locked, name, value)
         update_fields.append(name)
     locked.save(update_fields=update_fields)
-    OrderEvent.objects.create(
+    order_event_write(OrderEvent(
         order=locked,
         from_status=from_status,
         to_status=to_status,
         note=note,
         user=_user_or_none(user),
         actor=actor[:100],
-    )
+    ))
     if to_status == OrderStatus.RECEIVED:
         work_enqueue(order_route_task, locked.pk)
     transaction.on_commit(
@@ -86,8 +132,6 @@ def order_transition(
             to_status=to_status,
         )
     )
-    if not isinstance(order, int):
-        order.refresh_from_db()
     return locked
 
 
@@ -203,7 +247,6 @@ def order_release_hold(*, order: Order, user=None, note: str = "Released from ho
     )
 
 
-@transaction.atomic
 def order_create(
     *,
     channel,
@@ -214,44 +257,53 @@ def order_create(
     actor: str = "",
     note: str = "Order received",
     queue_routing: bool = True,
+    products: dict | None = None,
     **fields,
 ) -> Order:
     """Create an order with its lines; each line dict has sku, quantity and optionally name, unit_price,
-    external_line_id. Lines are matched to the client's products through the SKU mappings or by SKU; an unknown
-    SKU puts the order on hold. A received order gets its routing queued (durable work), unless the caller
-    routes it in the same transaction (`queue_routing=False`).
+    external_line_id. Lines are matched to the client's products through the SKU mappings or by SKU
+    (`products`, SKU to product, when the caller looked them up already); an unknown SKU puts the order on
+    hold. A received order gets its routing queued (durable work), unless the caller routes it in the same
+    transaction (`queue_routing=False`).
 
-    Raises DomainError for an order without lines or a line with a non-positive quantity.
+    Raises DomainError for an order without lines or a line with a non-positive quantity (before writing).
     """
     from inventory.exceptions import DomainError
     from orders.sku_mappings.selectors import products_for_skus
 
     if not lines:
         raise DomainError("An order needs at least one line.", field="lines")
-    order = Order.objects.create(
-        client=channel.client, channel=channel, order_number=order_number, external_id=external_id, **fields
-    )
-    skus = {str(line["sku"]).strip() for line in lines}
-    products = products_for_skus(client_id=channel.client_id, channel_id=channel.pk, skus=skus)
-    unknown: list[str] = []
+    wanted = []
     for line in lines:
         sku = str(line["sku"]).strip()
         quantity = int(line["quantity"])
         if quantity <= 0:
             raise DomainError(f"Line {sku or '(no SKU)'}: quantity must be at least 1.", field="lines")
-        product = products.get(sku)
-        if product is None:
-            unknown.append(sku or "(empty SKU)")
-        order.lines.create(
-            product=product,
-            sku=sku,
-            name=str(line.get("name", ""))[:255],
-            quantity=quantity,
-            unit_price=line.get("unit_price", 0) or 0,
-            external_line_id=str(line.get("external_line_id", ""))[:100],
-        )
-    OrderEvent.objects.create(order=order, from_status="", to_status=order.status, note=note,
-                              user=_user_or_none(user), actor=actor[:100])
+        wanted.append((sku, quantity, line))
+    if products is None:
+        products = products_for_skus(client_id=channel.client_id, channel_id=channel.pk,
+                                     skus={sku for sku, _, _ in wanted})
+    # No savepoint of its own: nothing above wrote, and a failure below fails the caller's transaction too.
+    with transaction.atomic(savepoint=False):
+        return _order_insert(channel=channel, order_number=order_number, external_id=external_id, wanted=wanted,
+                             products=products, user=user, actor=actor, note=note, queue_routing=queue_routing,
+                             fields=fields)
+
+
+def _order_insert(*, channel, order_number, external_id, wanted, products, user, actor, note, queue_routing,
+                  fields) -> Order:
+    order = Order.objects.create(
+        client=channel.client, channel=channel, order_number=order_number, external_id=external_id, **fields
+    )
+    order.created_lines = OrderLine.objects.bulk_create([
+        OrderLine(order=order, product=products.get(sku), sku=sku, name=str(line.get("name", ""))[:255],
+                  quantity=quantity, unit_price=line.get("unit_price", 0) or 0,
+                  external_line_id=str(line.get("external_line_id", ""))[:100])
+        for sku, quantity, line in wanted
+    ])
+    unknown = [sku or "(empty SKU)" for sku, _, _ in wanted if sku not in products]
+    order_event_write(OrderEvent(order=order, from_status="", to_status=order.status, note=note,
+                                 user=_user_or_none(user), actor=actor[:100]))
     if unknown:
         order_hold(
             order=order,

@@ -83,9 +83,30 @@ def _address_key(order: Order) -> tuple[str, str]:
     return street, "".join((order.ship_postal_code or "").split()).upper()
 
 
-def fraud_signals(order: Order, *, total: Decimal, first_order: bool) -> list[str]:
+def fraud_window() -> datetime.timedelta:
+    return datetime.timedelta(hours=int(_setting("DOCKHAND_FRAUD_ADDRESS_WINDOW_HOURS", 24)))
+
+
+def recent_orders_to(postal_codes: set[str], *, since: datetime.datetime) -> dict[str, list[tuple]]:
+    """Orders received since `since` to these postal codes, by code: (ship_address1, lower email, customer
+    name, received_at) each. One query, for a whole batch of orders."""
+    recent: dict[str, list[tuple]] = {code: [] for code in postal_codes}
+    if postal_codes:
+        rows = (Order.objects.filter(received_at__gte=since, ship_postal_code__in=postal_codes, parent__isnull=True)
+                .annotate(email_l=Lower("customer_email"))
+                .values_list("ship_postal_code", "ship_address1", "email_l", "customer_name", "received_at"))
+        for code, *rest in rows:
+            recent[code].append(tuple(rest))
+    return recent
+
+
+def fraud_signals(order: Order, *, total: Decimal, first_order: bool,
+                  recent: list[tuple] | None = None) -> list[str]:
     """Return the fraud signals of an order: countries that differ, a large first order, an address that
-    many different customers ordered to in a short time."""
+    many different customers ordered to in a short time.
+
+    `recent` is what recent_orders_to found for the order's postal code (looked up here when not given).
+    """
     signals = []
     billing, shipping = (order.billing_country or "").upper(), (order.ship_country or "").upper()
     if billing and shipping and billing != shipping:
@@ -94,18 +115,15 @@ def fraud_signals(order: Order, *, total: Decimal, first_order: bool) -> list[st
     if first_order and total > limit:
         signals.append(f"First order of this customer, over {limit} ({total} {order.currency}).")
     customers = int(_setting("DOCKHAND_FRAUD_ADDRESS_CUSTOMERS", 3))
-    hours = int(_setting("DOCKHAND_FRAUD_ADDRESS_WINDOW_HOURS", 24))
     street, postal = _address_key(order)
     if street and postal:
-        since = (order.received_at or timezone.now()) - datetime.timedelta(hours=hours)
-        recent = (
-            Order.objects.filter(received_at__gte=since, received_at__lte=order.received_at or timezone.now(),
-                                 ship_postal_code=order.ship_postal_code, parent__isnull=True)
-            .annotate(email_l=Lower("customer_email"))
-            .values_list("ship_address1", "email_l", "customer_name")
-        )
-        who = {email or name.lower() for addr1, email, name in recent
-               if re.sub(r"[^a-z0-9]", "", (addr1 or "").lower()) == street}
+        until = order.received_at or timezone.now()
+        since = until - fraud_window()
+        if recent is None:
+            recent = recent_orders_to({order.ship_postal_code}, since=since)[order.ship_postal_code]
+        who = {email or name.lower() for addr1, email, name, received_at in recent
+               if since <= received_at <= until and re.sub(r"[^a-z0-9]", "", (addr1 or "").lower()) == street}
         if len(who) >= customers:
+            hours = int(fraud_window().total_seconds() // 3600)
             signals.append(f"{len(who)} different customers ordered to this address in {hours} hours.")
     return signals

@@ -250,6 +250,25 @@ def order_address_update(*, order: Order, user=None, actor: str = "", **fields) 
     return order
 
 
+def automatic_hold_problems(facts, *, recent: list[tuple] | None = None) -> list[tuple[str, str]]:
+    """What the address, payment and fraud checks find on an order, as (hold kind, reason) pairs.
+
+    `facts` are the order's rules facts (orders.rules.engine.OrderFacts); a check whose hold a person
+    released before is not repeated (the release was an override). `recent`: see holds.checks.fraud_signals.
+    """
+    from orders.holds.checks import address_problems, fraud_signals, payment_problem
+
+    order = facts.order
+    found = [
+        (HoldKind.ADDRESS, address_problems(order)),
+        (HoldKind.PAYMENT, [p] if (p := payment_problem(order)) else []),
+        (HoldKind.FRAUD, fraud_signals(order, total=facts.order_total, first_order=facts.first_order,
+                                       recent=recent)),
+    ]
+    return [(kind, " ".join(problems)) for kind, problems in found
+            if problems and not facts.released_hold(kind, None)]
+
+
 @transaction.atomic
 def order_automatic_holds_place(*, order: Order | int, actor: str = "hold checks") -> list[Hold]:
     """Run the address, payment and fraud checks on a received order and hold it for each that fails.
@@ -257,7 +276,6 @@ def order_automatic_holds_place(*, order: Order | int, actor: str = "hold checks
     A check whose hold a person released before is not repeated (the release was an override).
     Returns the holds placed; orders no longer received are left alone.
     """
-    from orders.holds.checks import address_problems, fraud_signals, payment_problem
     from orders.rules.engine import facts_for_orders, orders_for_rules
 
     order_id = order if isinstance(order, int) else order.pk
@@ -265,14 +283,5 @@ def order_automatic_holds_place(*, order: Order | int, actor: str = "hold checks
     if locked.status != OrderStatus.RECEIVED:
         return []
     facts = facts_for_orders(orders_for_rules(Order.objects.filter(pk=order_id)))[0]
-    fresh = facts.order
-    found = [
-        (HoldKind.ADDRESS, address_problems(fresh)),
-        (HoldKind.PAYMENT, [p] if (p := payment_problem(fresh)) else []),
-        (HoldKind.FRAUD, fraud_signals(fresh, total=facts.order_total, first_order=facts.first_order)),
-    ]
-    placed = []
-    for kind, problems in found:
-        if problems and not facts.released_hold(kind, None):
-            placed.append(hold_place(order=order_id, kind=kind, reason=" ".join(problems), actor=actor))
-    return placed
+    return [hold_place(order=order_id, kind=kind, reason=reason, actor=actor)
+            for kind, reason in automatic_hold_problems(facts)]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, prefetch_related_objects
 from django.utils import timezone
 
 from core.work import error_is_permanent, error_message, job_run, work_enqueue, work_expedite
@@ -40,12 +40,13 @@ from orders.models import (
     SalesChannel,
     WebhookDelivery,
 )
-from orders.processing import order_received_process
+from orders.processing import ProcessingContext, order_new_process
 from orders.services import (
     order_allocations_release,
     order_cancel,
     order_create,
     order_event_add,
+    order_events_together,
     order_hold,
     order_release_hold,
     order_transition,
@@ -174,15 +175,48 @@ def order_update_from_storefront(*, order: Order, intake: IntakeOrder, actor: st
     return "updated"
 
 
-@transaction.atomic
-def storefront_order_apply(*, channel: SalesChannel, intake: IntakeOrder, source: str = DeliverySource.WEBHOOK
-                           ) -> ApplyResult:
+@dataclass
+class IntakeBatch:
+    """What applying a batch of storefront orders reads once: each channel's products for the SKUs in the
+    batch, and what rules, hold checks and routing look at (orders.processing.ProcessingContext)."""
+
+    processing: ProcessingContext
+    products: dict[int, dict[str, Product]]
+
+    @classmethod
+    def load(cls, items: list[tuple[SalesChannel, IntakeOrder]]) -> IntakeBatch:
+        skus_by_channel: dict[int, set[str]] = {}
+        for channel, intake in items:
+            skus_by_channel.setdefault(channel.pk, set()).update(line.sku for line in intake.lines)
+        channels = {channel.pk: channel for channel, _ in items}
+        products = {pk: products_for_skus(client_id=channels[pk].client_id, channel_id=pk, skus=skus)
+                    for pk, skus in skus_by_channel.items()}
+        prefetch_related_objects([channel.client for channel, _ in items], "allowed_warehouses")
+        processing = ProcessingContext.load(
+            customers=[(channel.client_id, intake.fields.get("customer_email", "")) for channel, intake in items],
+            postal_codes=[intake.fields.get("ship_postal_code", "") for _, intake in items])
+        return cls(processing=processing, products=products)
+
+
+def storefront_order_apply(*, channel: SalesChannel, intake: IntakeOrder, source: str = DeliverySource.WEBHOOK,
+                           batch: IntakeBatch | None = None, in_transaction: bool = False) -> ApplyResult:
     """Create, update or cancel the Dockhand order of one storefront order, exactly once per version.
 
     Locks the StorefrontOrder row first, so concurrent deliveries of one order run one after the other; a
     version not newer than the one applied (a duplicate, or `updated` overtaken by a later one) changes
-    nothing. Raises DomainError when the order cannot be created.
+    nothing. A new order is processed (rules, hold checks, routing) in the same transaction. `batch` is
+    what the caller read for several orders at once (read here for this one when not given). Raises
+    DomainError when the order cannot be created. `in_transaction`: the caller's transaction is this one's
+    (no savepoint of its own).
     """
+    if in_transaction:
+        return _storefront_order_apply(channel=channel, intake=intake, source=source, batch=batch)
+    with transaction.atomic():
+        return _storefront_order_apply(channel=channel, intake=intake, source=source, batch=batch)
+
+
+def _storefront_order_apply(*, channel: SalesChannel, intake: IntakeOrder, source: str,
+                            batch: IntakeBatch | None) -> ApplyResult:
     actor = _actor(channel, source)
     ref = storefront_order_lock(channel_id=channel.pk, external_id=intake.external_id)
     if intake.updated_at and ref.source_updated_at and intake.updated_at <= ref.source_updated_at:
@@ -198,16 +232,17 @@ def storefront_order_apply(*, channel: SalesChannel, intake: IntakeOrder, source
         elif intake.skip_reason:
             result = ApplyResult("skipped", None, intake.skip_reason)
         else:
+            batch = batch or IntakeBatch.load([(channel, intake)])
             order = order_create(
                 channel=channel, order_number=intake.order_number, external_id=intake.external_id,
                 lines=[line.as_dict() for line in intake.lines], actor=actor,
-                note=f"Order received ({actor})", queue_routing=False, **intake.fields,
+                note=f"Order received ({actor})", queue_routing=False, products=batch.products[channel.pk],
+                **intake.fields,
             )
             ref.order = order
             result = ApplyResult("created", order)
-            if order.status == OrderStatus.RECEIVED:
-                # Routed in this transaction: a created order is never left waiting for a task that may not come.
-                order_received_process(order_id=order.pk)
+            # Processed in this transaction: a created order is never left waiting for a task that may not come.
+            order_new_process(order=order, lines=order.created_lines, context=batch.processing)
             if source == DeliverySource.POLL:
                 ref.found_by_sync = True
                 ChannelSync.objects.filter(channel=channel).update(
@@ -299,13 +334,21 @@ def intake_from_delivery(delivery: WebhookDelivery) -> IntakeOrder | None:
     return None
 
 
+class DeliveryTaken(Exception):
+    """Another worker finished the delivery meanwhile; this attempt is rolled back and counts for nothing."""
+
+    permanent = True
+
+
 def _delivery_finish(delivery: WebhookDelivery, *, state: str, order: Order | None = None, note: str = "") -> None:
-    delivery.state = state
-    delivery.order = order
-    delivery.last_error = note[:2000]
-    delivery.processed_at = timezone.now()
-    delivery.save(update_fields=["state", "order", "last_error", "processed_at", "attempts", "external_id",
-                                 "updated_at"])
+    """Record the outcome, unless another worker got there first (then this attempt is rolled back)."""
+    updated = WebhookDelivery.objects.filter(pk=delivery.pk, state__in=DELIVERY_RETRYABLE_STATES).update(
+        state=state, order=order, last_error=note[:2000], processed_at=timezone.now(), attempts=F("attempts") + 1,
+        external_id=delivery.external_id, updated_at=timezone.now())
+    if not updated:
+        raise DeliveryTaken(f"Delivery #{delivery.pk} was processed by another worker.")
+    delivery.state, delivery.order, delivery.last_error = state, order, note[:2000]
+    delivery.attempts += 1
 
 
 def _delivery_attempt_failed(delivery_id: int, *, error: str, final: bool) -> None:
@@ -327,49 +370,59 @@ def webhook_delivery_failed(delivery_id: int, message: str) -> bool:
     return True
 
 
-def webhook_delivery_process(*, delivery_id: int) -> WebhookDelivery | None:
-    """Process one stored delivery: map it, apply the order and route a new one, in one transaction.
-
-    Claims the pending (or failed) row with SELECT ... FOR UPDATE SKIP LOCKED; the order, its routing and the
-    delivery's new state commit together, so a delivery is applied once, a crash leaves it as it was, and a
-    created order is never left unrouted. An error records the attempt on the delivery and is raised again for
-    the job to sort: bad data fails at once, anything else is retried. Returns the delivery, or None when it
-    does not exist.
-    """
-    try:
-        with transaction.atomic():
-            delivery = (WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-                        .select_related("channel", "channel__client")
-                        .filter(pk=delivery_id, state__in=DELIVERY_RETRYABLE_STATES).first())
-            if delivery is not None:
-                delivery.attempts += 1
-                intake = intake_from_delivery(delivery)
-                if intake is None:
-                    _delivery_finish(delivery, state=DeliveryState.IGNORED,
-                                     note=f"Topic “{delivery.topic}” is not an order topic Dockhand handles.")
-                else:
-                    delivery.external_id = delivery.external_id or intake.external_id[:100]
-                    result = storefront_order_apply(channel=delivery.channel, intake=intake, source=delivery.source)
-                    _delivery_finish(delivery, state=OUTCOME_STATE[result.outcome], order=result.order,
-                                     note=result.note)
-                return delivery
-    except Exception as exc:
-        _delivery_attempt_failed(delivery_id, error=error_message(exc), final=error_is_permanent(exc))
-        raise
-    return WebhookDelivery.objects.select_related("channel", "order").filter(pk=delivery_id).first()
+def _delivery_apply(delivery: WebhookDelivery, intake: IntakeOrder | None, batch: IntakeBatch) -> None:
+    """Apply one read delivery: the order (created, routed, updated or cancelled) and the delivery's outcome
+    commit together, so a delivery is applied once and a crash leaves it as it was."""
+    with transaction.atomic():
+        if intake is None:
+            _delivery_finish(delivery, state=DeliveryState.IGNORED,
+                             note=f"Topic “{delivery.topic}” is not an order topic Dockhand handles.")
+            return
+        delivery.external_id = delivery.external_id or intake.external_id[:100]
+        with order_events_together():
+            result = storefront_order_apply(channel=delivery.channel, intake=intake, source=delivery.source,
+                                            batch=batch, in_transaction=True)
+        _delivery_finish(delivery, state=OUTCOME_STATE[result.outcome], order=result.order, note=result.note)
 
 
 def webhook_deliveries_process(delivery_ids: list[int]) -> dict[int, BaseException]:
-    """Process a batch of deliveries, each in its own transaction; returns the ones that failed, with why."""
+    """Process stored deliveries, each in its own transaction; returns the ones that failed, with why.
+
+    The batch reads what every delivery needs once (products, rules, warehouses, customers' history). An
+    error records the attempt on its delivery: bad data fails it at once, anything else leaves it pending
+    for its job to retry. A missing or finished delivery is skipped.
+    """
+    deliveries = list(WebhookDelivery.objects.select_related("channel", "channel__client")
+                      .filter(pk__in=delivery_ids, state__in=DELIVERY_RETRYABLE_STATES).order_by("received_at", "pk"))
     failures: dict[int, BaseException] = {}
-    for delivery_id in delivery_ids:
+    read: list[tuple[WebhookDelivery, IntakeOrder | None]] = []
+    for delivery in deliveries:
         try:
-            webhook_delivery_process(delivery_id=delivery_id)
+            read.append((delivery, intake_from_delivery(delivery)))
+        except Exception as exc:
+            failures[delivery.pk] = exc
+    batch = IntakeBatch.load([(d.channel, intake) for d, intake in read if intake is not None]) if read else None
+    for delivery, intake in read:
+        try:
+            _delivery_apply(delivery, intake, batch)
+        except DeliveryTaken:
+            continue
         except Exception as exc:
             if not error_is_permanent(exc):
-                logger.warning("Processing delivery %s failed; it will be retried", delivery_id, exc_info=True)
-            failures[delivery_id] = exc
+                logger.warning("Processing delivery %s failed; it will be retried", delivery.pk, exc_info=True)
+            failures[delivery.pk] = exc
+    for delivery_id, exc in failures.items():
+        _delivery_attempt_failed(delivery_id, error=error_message(exc), final=error_is_permanent(exc))
     return failures
+
+
+def webhook_delivery_process(*, delivery_id: int) -> WebhookDelivery | None:
+    """Process one stored delivery (see webhook_deliveries_process); raises what made it fail. Returns the
+    delivery, or None when it does not exist."""
+    failures = webhook_deliveries_process([delivery_id])
+    if delivery_id in failures:
+        raise failures[delivery_id]
+    return WebhookDelivery.objects.select_related("channel", "order").filter(pk=delivery_id).first()
 
 
 def webhook_delivery_retry(*, delivery: WebhookDelivery, user=None) -> WebhookDelivery:

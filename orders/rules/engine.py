@@ -41,6 +41,13 @@ class OrderFacts:
     order: Order
     lines: list[OrderLine]
     first_order: bool
+    # The order's holds and rule-allowed warehouse codes; None: read them from the order (prefetched by
+    # orders_for_rules). A new order has none of either.
+    holds: list | None = None
+    allowed_warehouse_codes: list[str] | None = None
+
+    def _holds(self) -> list:
+        return self.holds if self.holds is not None else list(self.order.holds.all())
 
     @property
     def goods_lines(self) -> list[OrderLine]:
@@ -70,29 +77,32 @@ class OrderFacts:
         return email.rsplit("@", 1)[1].lower() if "@" in email else ""
 
     def open_hold(self, kind: str, rule_id: int | None) -> bool:
-        return any(h.kind == kind and h.rule_id == rule_id and h.released_at is None
-                   for h in self.order.holds.all())
+        return any(h.kind == kind and h.rule_id == rule_id and h.released_at is None for h in self._holds())
 
     def released_hold(self, kind: str, rule_id: int | None) -> bool:
         """A person (or the date task) released such a hold before: do not put it back."""
-        return any(h.kind == kind and h.rule_id == rule_id and h.released_at is not None
-                   for h in self.order.holds.all())
+        return any(h.kind == kind and h.rule_id == rule_id and h.released_at is not None for h in self._holds())
+
+
+def first_order_pks(customers: Iterable[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """The pk of the first order of each (client id, email) customer that has one; emails compare lower-case."""
+    customers = {(client_id, email.lower()) for client_id, email in customers if email}
+    if not customers:
+        return {}
+    rows = (
+        Order.objects.filter(client_id__in={c for c, _ in customers}, parent__isnull=True)
+        .annotate(email_l=Lower("customer_email"))
+        .filter(email_l__in={e for _, e in customers})
+        .values("client_id", "email_l")
+        .annotate(first_pk=Min("pk"))
+    )
+    return {(r["client_id"], r["email_l"]): r["first_pk"] for r in rows}
 
 
 def first_order_ids(orders: Iterable[Order]) -> set[int]:
     """Return the ids, among `orders`, that are the first order of their customer (client and email)."""
     orders = list(orders)
-    emails = {o.customer_email.lower() for o in orders if o.customer_email}
-    if not emails:
-        return set()
-    rows = (
-        Order.objects.filter(client_id__in={o.client_id for o in orders}, parent__isnull=True)
-        .annotate(email_l=Lower("customer_email"))
-        .filter(email_l__in=emails)
-        .values("client_id", "email_l")
-        .annotate(first_pk=Min("pk"))
-    )
-    firsts = {(r["client_id"], r["email_l"]): r["first_pk"] for r in rows}
+    firsts = first_order_pks((o.client_id, o.customer_email) for o in orders)
     return {o.pk for o in orders if o.customer_email
             and firsts.get((o.client_id, o.customer_email.lower())) in (o.pk, o.parent_id)}
 
@@ -135,10 +145,14 @@ class OrderState:
     inserts: list[PlannedInsert] = field(default_factory=list)
 
     @classmethod
-    def of(cls, order: Order) -> OrderState:
+    def of(cls, facts: OrderFacts) -> OrderState:
+        order = facts.order
+        allowed = facts.allowed_warehouse_codes
+        if allowed is None:
+            allowed = [w.code for w in order.allowed_warehouses.all()]
         return cls(
             forced_warehouse=order.forced_warehouse.code if order.forced_warehouse_id else "",
-            allowed_warehouses=sorted(w.code for w in order.allowed_warehouses.all()),
+            allowed_warehouses=sorted(allowed),
             carrier_code=order.carrier_code,
             service_code=order.service_code,
             box_type_code=order.box_type_code,
@@ -338,8 +352,8 @@ def _plan_hold(planned: PlannedHold, facts: OrderFacts, state: OrderState, chang
 
 def rules_evaluate(rules: Iterable[Rule], facts: OrderFacts) -> Evaluation:
     """Run rules (in the given order) over one order's facts and return what each matching one changes."""
-    before = OrderState.of(facts.order)
-    state = OrderState.of(facts.order)
+    before = OrderState.of(facts)
+    state = OrderState.of(facts)
     outcomes: list[RuleOutcome] = []
     for rule in rules:
         if not rule_matches(rule, facts, state):

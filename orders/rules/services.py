@@ -119,7 +119,7 @@ class ApplyResult:
         return bool(self.evaluation and self.evaluation.changed)
 
 
-def _write(evaluation: Evaluation, *, user, timeline_when_unchanged: bool) -> bool:
+def rules_evaluation_write(evaluation: Evaluation, *, user=None, timeline_when_unchanged: bool = True) -> bool:
     """Write what the evaluation planned onto the (locked) order; returns True when a hold was placed."""
     order = evaluation.facts.order
     before, after = evaluation.before, evaluation.after
@@ -187,7 +187,7 @@ def order_rules_apply(*, order: Order | int, user=None, rules: list[Rule] | None
     evaluation = rules_evaluate(rules if rules is not None else rules_active(), facts_for_orders([fresh])[0])
     if not evaluation.matched:
         return ApplyResult(evaluation=evaluation)
-    held = _write(evaluation, user=user, timeline_when_unchanged=timeline_when_unchanged)
+    held = rules_evaluation_write(evaluation, user=user, timeline_when_unchanged=timeline_when_unchanged)
     result = ApplyResult(evaluation=evaluation, held=held)
     routed = (OrderStatus.ALLOCATED, OrderStatus.BACKORDERED)
     # Rules move an order only onto hold, so only one routed before them can need routing again.
