@@ -5,12 +5,14 @@
 
 Three figures, all in one run on the same machine and database:
   1. acknowledge: POST /webhooks/shopify/<id>/ through Django's full request stack (URL routing, middleware,
-     HMAC check, the outbox INSERT) with the broker dispatch in the background, as in production;
-  2. process: the stored deliveries turned into orders by the same code the Celery task runs;
-  3. end to end: webhook in, order out, with Celery eager (the demo's mode);
+     HMAC check, the delivery and its durable job INSERTed) with the broker hand-off in the background, as in
+     production;
+  2. process: the stored deliveries turned into routed, allocated orders by the sweep's batches (the same
+     code a worker runs);
+  3. end to end: webhook in, allocated order out, with Celery eager (the demo's mode);
 next to a baseline that INSERTs the same orders, lines and first timeline events with plain SQL, one
 transaction per order. Use a database of its own: the script migrates it and writes test data.
-Routing of the new orders (issue 4, its own benchmark) is switched off so that the figures are intake's.
+bench/pipeline.py measures the same on the production stack (gunicorn, a Celery worker, Redis).
 """
 
 from __future__ import annotations
@@ -44,13 +46,18 @@ from django.test import Client as HttpClient  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from config.celery import app as celery_app  # noqa: E402
-from inventory.models import Client, Product  # noqa: E402
+from core.tasks import job_run_task  # noqa: E402
+from core.work import jobs_sweep, wait_for_dispatches  # noqa: E402
+from inventory.models import (  # noqa: E402
+    Client,
+    Product,
+    StockLevel,  # noqa: E402
+)
 from orders.choices import ChannelKind, DeliveryState  # noqa: E402
-from orders.intake import mapping, outbox  # noqa: E402
-from orders.intake.services import webhook_deliveries_sweep  # noqa: E402
+from orders.intake import mapping  # noqa: E402
 from orders.intake.simulator import webhooks  # noqa: E402
-from orders.intake.tasks import webhook_delivery_process_task  # noqa: E402
 from orders.models import Order, OrderEvent, OrderLine, SalesChannel, WebhookDelivery  # noqa: E402
+from warehouses.models import Location, Warehouse  # noqa: E402
 
 N = int(os.environ.get("BENCH_INTAKE_ORDERS", "200"))
 
@@ -58,8 +65,14 @@ N = int(os.environ.get("BENCH_INTAKE_ORDERS", "200"))
 def setup():
     call_command("migrate", verbosity=0)
     client, _ = Client.objects.get_or_create(code="BENCH", defaults={"name": "Bench Goods"})
+    warehouse, _ = Warehouse.objects.get_or_create(code="BSLC", defaults={
+        "name": "Bench Salt Lake City", "city": "Salt Lake City", "state": "UT", "postal_code": "84104",
+        "country": "US", "latitude": 40.75, "longitude": -111.95})
+    bin_, _ = Location.objects.get_or_create(warehouse=warehouse, code="A-01-01-A", defaults={"kind": "pick"})
     for i in range(40):
-        Product.objects.get_or_create(client=client, sku=f"BENCH-{i:03d}", defaults={"name": f"Bench item {i}"})
+        product, _ = Product.objects.get_or_create(client=client, sku=f"BENCH-{i:03d}",
+                                                   defaults={"name": f"Bench item {i}"})
+        StockLevel.objects.get_or_create(product=product, location=bin_, defaults={"on_hand": 1_000_000})
     channel, _ = SalesChannel.objects.get_or_create(client=client, kind=ChannelKind.SHOPIFY, name="Bench shop",
                                                     defaults={"webhook_secret": "bench-secret"})
     return channel, list(client.products.values_list("sku", flat=True))
@@ -119,10 +132,6 @@ def sql_baseline(channel, batch) -> float:
 
 
 def main():
-    from orders.signals import order_status_changed
-
-    # Measure intake alone: routing (issue 4) listens for `received` orders and has its own benchmark.
-    order_status_changed.disconnect(dispatch_uid="orders.route_received_order")
     channel, skus = setup()
     rng = random.Random(2026)
     http = HttpClient()
@@ -132,23 +141,23 @@ def main():
     batch = webhooks(count=N, skus=skus, secret=channel.webhook_secret, rng=rng, bad_share=0.0,
                      first_id=7_000_000_000_000, first_number=100_000)
     celery_app.conf.task_always_eager = False
-    webhook_delivery_process_task.apply_async = lambda *a, **k: None
+    job_run_task.apply_async = lambda *a, **k: None
     ack = post_all(http, channel, batch)
-    outbox.wait_for_dispatches(30)
+    wait_for_dispatches(30)
     celery_app.conf.task_always_eager = True
-    del webhook_delivery_process_task.apply_async
+    del job_run_task.apply_async
     started = time.perf_counter()
-    processed = webhook_deliveries_sweep(now=timezone.now() + timezone.timedelta(minutes=1), limit=N)
+    processed = jobs_sweep(now=timezone.now() + timezone.timedelta(minutes=1), budget_seconds=3600)
     process = time.perf_counter() - started
     assert processed == N, processed
     rows.append(("webhook acknowledged (stored, 200)", N, ack))
-    rows.append(("stored delivery processed into an order", N, process))
+    rows.append(("stored delivery to allocated order", N, process))
 
     # 3: end to end with Celery eager
     batch = webhooks(count=N, skus=skus, secret=channel.webhook_secret, rng=rng, bad_share=0.0,
                      first_id=8_000_000_000_000, first_number=300_000)
     end_to_end = post_all(http, channel, batch)
-    rows.append(("webhook in, order out (eager)", N, end_to_end))
+    rows.append(("webhook in, allocated order out (eager)", N, end_to_end))
 
     # baseline
     baseline = sql_baseline(channel, batch)
@@ -157,6 +166,7 @@ def main():
     done = WebhookDelivery.objects.filter(channel=channel, state=DeliveryState.PROCESSED).count()
     assert done == 2 * N, done
     assert Order.objects.filter(channel=channel).count() == 3 * N
+    assert Order.objects.filter(channel=channel, status="allocated").count() == 2 * N
     print(f"Order intake benchmark, N={N}, database={connection.vendor}")
     print(f"{'step':<46} {'orders':>7} {'seconds':>8} {'orders/s':>9} {'vs SQL':>7}")
     for label, count, seconds in rows:

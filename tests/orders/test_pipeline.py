@@ -4,19 +4,21 @@ order waiting to be routed has its job, and bad data fails once with a reason.""
 import datetime
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from config.celery import app as celery_app
 from core.models import Job
 from core.tasks import job_run_task
-from core.work import jobs_sweep, wait_for_dispatches
+from core.work import job_run, jobs_sweep, wait_for_dispatches
 from inventory.services import stock_adjust
 from orders.choices import DeliveryState, OrderStatus
 from orders.intake.services import PROCESS_DELIVERY_TASK
 from orders.models import Order, WebhookDelivery
 from orders.services import order_hold, order_release_hold
 from orders.tasks import order_route_task
+from tests.conftest import postgres_only
 from tests.factories import LocationFactory, ProductFactory, StockLevelFactory, WarehouseFactory
 from tests.fakes.storefront import shopify_order
 from tests.orders.intake_helpers import post_shopify, products_for, shopify_channel
@@ -155,3 +157,47 @@ def test_stock_arriving_queues_the_backorder_release_with_the_stock_change(clien
 
     assert list(Job.objects.values_list("task", "object_id")) == [
         ("orders.tasks.backorders_allocate_task", product.pk)]
+
+
+# --- cost per order ------------------------------------------------------------------------------------------
+
+BATCH = 50
+MAX_STATEMENTS_PER_ORDER = 15
+MAX_COMMITS_PER_ORDER = 2
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_of_deliveries_costs_at_most_15_statements_and_2_commits_per_order(client, client_a, monkeypatch,
+                                                                                  broker_refusing):
+    # Given 50 stored deliveries of two-line orders, in stock (as the webhook view leaves them, broker away)
+    products = products_for(client_a)
+    warehouse = WarehouseFactory(code="SLC", latitude=40.76, longitude=-111.89)
+    location = LocationFactory(warehouse=warehouse, code="A-01-01-A", kind="pick")
+    for product in products.values():
+        StockLevelFactory(product=product, location=location, on_hand=10_000)
+    channel = shopify_channel(client_a)
+    for i in range(BATCH):
+        post_shopify(client, channel, shopify_order(2000 + i, lines=[("IPOD2008RED", 1, "10"),
+                                                                     ("IPOD2008GREEN", 2, "5")]))
+    assert Job.objects.count() == BATCH
+    commits = []
+    real_commit = connection.commit
+    monkeypatch.setattr(connection, "commit", lambda: (commits.append(1), real_commit())[1])
+
+    # When a worker takes them as one batch: stored delivery to allocated order
+    with CaptureQueriesContext(connection) as statements:
+        assert job_run(PROCESS_DELIVERY_TASK, limit=BATCH) == BATCH
+
+    # Then every order is allocated, each delivery processed once, and the cost stays under the ceiling
+    assert Order.objects.filter(status=OrderStatus.ALLOCATED).count() == BATCH
+    assert not Job.objects.exists()
+    # BEGIN and COMMIT are counted as commits
+    sql = [q["sql"] for q in statements.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")]
+    per_order = len(sql) / BATCH
+    import collections
+    import re
+    kinds = collections.Counter(re.sub(r"\s+", " ", q)[:70] for q in sql)
+    assert per_order <= MAX_STATEMENTS_PER_ORDER, f"{per_order:.1f} statements per order: {kinds.most_common(30)}"
+    begins = sum(1 for q in statements.captured_queries if q["sql"] == "BEGIN")
+    assert len(commits) / BATCH <= MAX_COMMITS_PER_ORDER, f"{len(commits) / BATCH:.2f} commits per order, {begins}"
