@@ -4,6 +4,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -96,10 +97,38 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(env("DOCKHAND_MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Generated documents (pick lists, labels, packing slips, manifests, return labels) and client logos are private:
+# stored through STORAGES["default"] and served only by access-checked views (config.documents); no URL serves
+# this folder or the bucket. DOCKHAND_STORAGE=s3 keeps them in an S3-compatible bucket that every web node and
+# worker shares; the local folder only works when they all run on one machine.
+MEDIA_URL = ""
+MEDIA_ROOT = Path(env("DOCKHAND_DOCUMENTS_ROOT", default=str(BASE_DIR / "private")))
+DOCKHAND_STORAGE = env("DOCKHAND_STORAGE", default="local")
+if DOCKHAND_STORAGE == "s3":
+    _endpoint = env("AWS_S3_ENDPOINT_URL", default="") or None
+    DOCUMENT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": _endpoint,
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": env("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "location": env("AWS_LOCATION", default=""),
+            # S3-compatible servers (MinIO, Ceph, moto) want path-style addresses; AWS takes both.
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="path" if _endpoint else "") or None,
+            "default_acl": None,  # the bucket's own (private) policy; never public-read
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "private"},
+        },
+    }
+elif DOCKHAND_STORAGE == "local":
+    DOCUMENT_STORAGE = {"BACKEND": "config.storage.PrivateFileSystemStorage"}
+else:
+    raise ImproperlyConfigured(f"DOCKHAND_STORAGE must be 'local' or 's3', not {DOCKHAND_STORAGE!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DOCUMENT_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
