@@ -50,3 +50,28 @@ class PrivateName:
 
 def is_private_name(name: str) -> bool:
     return bool(PRIVATE_NAME_RE.match(name or ""))
+
+
+def s3_document_storage(*, bucket: str, endpoint_url: str | None = None, region: str | None = None,
+                        access_key: str | None = None, secret_key: str | None = None, location: str = "",
+                        addressing_style: str | None = None) -> dict:
+    """STORAGES["default"] for an S3-compatible bucket (AWS, MinIO, Ceph...) that every web node and worker
+    shares. Objects stay private: no ACL is set (the bucket's own policy applies) and any URL storage makes is
+    signed; the app never hands one out anyway."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            "region_name": region or None,
+            "access_key": access_key or None,  # None: boto3 finds credentials itself (instance role, ~/.aws)
+            "secret_key": secret_key or None,
+            "location": location,
+            # S3-compatible servers want path-style addresses; AWS takes both.
+            "addressing_style": addressing_style or ("path" if endpoint_url else None),
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "private"},
+        },
+    }

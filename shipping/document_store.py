@@ -16,9 +16,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.db import models, transaction
 from django.http import FileResponse
 from django.utils import timezone
@@ -66,6 +68,8 @@ def _stored_and_current(kind: DocumentKind, owner, options: dict) -> bool:
 def _delete_quietly(storage, name: str) -> None:
     try:
         storage.delete(name)
+        if isinstance(storage, FileSystemStorage):  # and its random folder, now empty (buckets have no folders)
+            Path(storage.path(name)).parent.rmdir()
     except OSError:  # S3 errors are OSErrors too; a leftover file is logged, never a failed request
         logger.warning("could not delete the replaced document %s", name, exc_info=True)
 
@@ -139,3 +143,57 @@ def document_response(kind: DocumentKind, pk: int, *, as_attachment: bool = Fals
         return private_file_response(handle, filename=kind.filename(owner), content_type=kind.content_type,
                                      as_attachment=as_attachment)
     raise AssertionError("unreachable")
+
+
+@dataclass
+class PrivatizeReport:
+    moved: list[str] = field(default_factory=list)  # "model.field:pk  old name -> new name"
+    missing: list[str] = field(default_factory=list)  # rows whose old file is nowhere: re-rendered when asked for
+
+
+def documents_make_private(*, source_dir: Path | None) -> PrivatizeReport:
+    """Move every file stored under a guessable name (before documents were private: "labels/2025/05/label-1Z...
+    .pdf", in the old media folder or in the storage itself) to a random name in the default storage, point its
+    row at it and delete the old file. Safe to run twice; rows already private are left alone."""
+    from django.apps import apps
+
+    from config.storage import PrivateName, is_private_name
+
+    report = PrivatizeReport()
+    for model in apps.get_models():
+        for file_field in model._meta.get_fields():
+            if not isinstance(file_field, models.FileField) or not isinstance(file_field.upload_to, PrivateName):
+                continue
+            rows = model.objects.exclude(**{file_field.name: ""}).values_list("pk", file_field.name).order_by("pk")
+            for pk, name in rows.iterator():
+                if is_private_name(name):
+                    continue
+                label = f"{model._meta.label_lower}.{file_field.name}:{pk}"
+                moved = _move_to_private_name(model, file_field, pk, name, source_dir)
+                if moved:
+                    report.moved.append(f"{label}  {name} -> {moved}")
+                else:
+                    report.missing.append(f"{label}  {name}")
+    return report
+
+
+def _move_to_private_name(model, file_field, pk: int, name: str, source_dir: Path | None) -> str:
+    storage = file_field.storage
+    old_path = (source_dir / name) if source_dir else None
+    if old_path is not None and old_path.resolve().is_relative_to(source_dir.resolve()) and old_path.is_file():
+        data, remove = old_path.read_bytes(), old_path.unlink
+    elif storage.exists(name):
+        with storage.open(name, "rb") as handle:
+            data = handle.read()
+        remove = partial(storage.delete, name)
+    else:
+        return ""
+    written = storage.save(file_field.generate_filename(model(pk=pk), PurePosixPath(name).name), ContentFile(data))
+    with transaction.atomic():
+        document_lock(f"{model._meta.label_lower}.{file_field.name}:{pk}")
+        updated = model.objects.filter(pk=pk, **{file_field.name: name}).update(**{file_field.name: written})
+    if not updated:  # the row got a new file meanwhile
+        _delete_quietly(storage, written)
+        return ""
+    remove()
+    return written

@@ -6,6 +6,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from config.storage import s3_document_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -105,24 +107,15 @@ MEDIA_URL = ""
 MEDIA_ROOT = Path(env("DOCKHAND_DOCUMENTS_ROOT", default=str(BASE_DIR / "private")))
 DOCKHAND_STORAGE = env("DOCKHAND_STORAGE", default="local")
 if DOCKHAND_STORAGE == "s3":
-    _endpoint = env("AWS_S3_ENDPOINT_URL", default="") or None
-    DOCUMENT_STORAGE = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
-            "endpoint_url": _endpoint,
-            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
-            "access_key": env("AWS_ACCESS_KEY_ID", default="") or None,
-            "secret_key": env("AWS_SECRET_ACCESS_KEY", default="") or None,
-            "location": env("AWS_LOCATION", default=""),
-            # S3-compatible servers (MinIO, Ceph, moto) want path-style addresses; AWS takes both.
-            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="path" if _endpoint else "") or None,
-            "default_acl": None,  # the bucket's own (private) policy; never public-read
-            "querystring_auth": True,
-            "file_overwrite": False,
-            "object_parameters": {"CacheControl": "private"},
-        },
-    }
+    DOCUMENT_STORAGE = s3_document_storage(
+        bucket=env("AWS_STORAGE_BUCKET_NAME"),
+        endpoint_url=env("AWS_S3_ENDPOINT_URL", default=""),
+        region=env("AWS_S3_REGION_NAME", default=""),
+        access_key=env("AWS_ACCESS_KEY_ID", default=""),
+        secret_key=env("AWS_SECRET_ACCESS_KEY", default=""),
+        location=env("AWS_LOCATION", default=""),
+        addressing_style=env("AWS_S3_ADDRESSING_STYLE", default=""),
+    )
 elif DOCKHAND_STORAGE == "local":
     DOCUMENT_STORAGE = {"BACKEND": "config.storage.PrivateFileSystemStorage"}
 else:
