@@ -23,5 +23,5 @@ class Command(BaseCommand):
         for line in report.moved:
             self.stdout.write(f"moved    {line}")
         for line in report.missing:
-            self.stdout.write(f"missing  {line}  (rendered again when someone asks for it)")
+            self.stdout.write(f"missing  {line}  (a document is rendered again when asked for; a logo must be uploaded again)")
         self.stdout.write(self.style.SUCCESS(f"{len(report.moved)} moved, {len(report.missing)} missing."))
