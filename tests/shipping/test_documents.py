@@ -297,3 +297,23 @@ def test_old_guessable_files_are_moved_to_private_names(world, tmp_path, setting
     response = api_client_for(world.users["packer A"]).get(f"/packing/manifests/{world.manifest.pk}.pdf")
     assert _body(response).startswith(b"%PDF-")
     assert is_private_name(Manifest.objects.get(pk=world.manifest.pk).pdf.name)
+
+
+def test_admin_pages_of_objects_with_stored_documents_open_without_linking_the_files(world, admin_client):
+    from django.core.files.base import ContentFile
+
+    from shipping.models import ClientShippingProfile
+
+    api = api_client_for(world.users["manager A"])
+    for url, _, _, _ in DOCUMENTS.values():
+        api.get(url(world))
+    profile = ClientShippingProfile.objects.create(client=world.shipment.order.client)
+    profile.logo.save("logo.svg", ContentFile(b'<svg xmlns="http://www.w3.org/2000/svg"/>'))
+
+    for model, pk in [("shipping/picklist", world.pick_list.pk), ("shipping/wave", world.wave.pk),
+                      ("shipping/shipment", world.shipment.pk), ("shipping/manifest", world.manifest.pk),
+                      ("returns/returnauthorization", world.rma.pk), ("shipping/clientshippingprofile", profile.pk)]:
+        page = admin_client.get(f"/admin/{model}/{pk}/change/")
+        assert page.status_code == 200, model
+        assert "/media/" not in page.content.decode()
+    assert is_private_name(profile.logo.name)
