@@ -320,7 +320,7 @@ def shipment_packing_slip(request, pk: int):
     if shipment is None:
         raise Http404("No such shipment.")
     if shipment.labelled_at is None:
-        return private_bytes_response(packing_slip_pdf(shipment), filename=f"packing-slip-{pk}.pdf",
+        return private_bytes_response(packing_slip_pdf(shipment), filename=PACKING_SLIP.filename(shipment),
                                       content_type="application/pdf")
     return document_response(PACKING_SLIP, shipment.pk)
 
