@@ -48,4 +48,4 @@ beat: $(STAMP)
 	$(VENV)/bin/celery -A config beat -l info
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles media .pytest_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles media private .pytest_cache

@@ -19,7 +19,7 @@ from orders.rules.api import RuleRunViewSet, RuleViewSet
 from orders.sku_mappings.api import SkuMappingViewSet
 from reports.api.views import KpiView
 from returns.api.views import ReturnPolicyViewSet, ReturnViewSet
-from shipping.api.packing_views import BoxTypeViewSet, OrderRatesView, ShipmentViewSet
+from shipping.api.packing_views import BoxTypeViewSet, ManifestViewSet, OrderRatesView, ShipmentViewSet
 from shipping.api.views import PickListViewSet
 from warehouses.api.views import LocationViewSet, WarehouseViewSet
 
@@ -45,6 +45,7 @@ router.register("sku-mappings", SkuMappingViewSet, basename="sku-mapping")
 router.register("pick-lists", PickListViewSet, basename="pick-list")
 router.register("shipments", ShipmentViewSet, basename="shipment")
 router.register("box-types", BoxTypeViewSet, basename="box-type")
+router.register("manifests", ManifestViewSet, basename="manifest")
 router.register("return-policies", ReturnPolicyViewSet, basename="return-policy")
 router.register("returns", ReturnViewSet, basename="return")
 

@@ -55,6 +55,7 @@ class ReturnAuthorizationAdmin(admin.ModelAdmin):
     list_filter = ["status", "source", "client", "warehouse"]
     search_fields = ["number", "order__order_number", "customer_email"]
     inlines = [ReturnLineInline, ReturnUnitInline, ReturnEventInline]
+    exclude = ["label_pdf"]  # private: the return page links the access-checked label
 
     def has_add_permission(self, request):
         return False

@@ -8,11 +8,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from returns.choices import ReturnStatus
 from returns.links import return_label_url, return_status_url
 from returns.locks import return_lock
-from returns.pdf import return_label_pdf
+from returns.pdf import RETURN_LABEL
 from returns.services import return_event_add
+from shipping.document_store import document_bytes, document_forget
 
 
 def _return_package(rma) -> list:
@@ -91,26 +91,49 @@ def _buy_label(rma) -> None:
     rma.label_service = chosen.service.name
     rma.label_tracking_number = label.tracking_number
     rma.label_cost = chosen.shipping_cost
-    rma.save(update_fields=["label_carrier", "label_service", "label_tracking_number", "label_cost", "updated_at"])
+    document_forget(RETURN_LABEL, rma)  # a label printed before this one has no tracking number
+    rma.save(update_fields=["label_carrier", "label_service", "label_tracking_number", "label_cost", "label_pdf",
+                            "updated_at"])
     return_event_add(rma=rma, actor="returns",
                      note=f"Return label: {chosen.service} to {rma.warehouse.code}, tracking {label.tracking_number}, "
                           f"${chosen.shipping_cost} ({'free for the customer' if rma.free_label else 'deducted from the refund'})")
 
 
-@transaction.atomic
 def return_label_issue(*, rma_id: int) -> bool:
-    """Buy the return label (once) and email it to the customer with the instructions.
+    """Buy the return label (once), store its PDF (rendered once) and email it to the customer with the
+    instructions.
 
     Returns False when it was emailed already, the return is no longer on its way back, or there is no email
     address. Raises ReturnAuthorization.DoesNotExist.
     """
+    if not _return_label_buy(rma_id=rma_id):
+        return False
+    label = document_bytes(RETURN_LABEL, rma_id)  # with no transaction open, as every render
+    return _return_label_email(rma_id=rma_id, label=label)
+
+
+def _on_its_way_back(rma) -> bool:
+    return rma.label_emailed_at is None and rma.can_print_label
+
+
+@transaction.atomic
+def _return_label_buy(*, rma_id: int) -> bool:
+    """Buy the label unless bought; True when it should now be emailed."""
     rma = return_lock(rma_id)
-    if rma.label_emailed_at is not None or rma.status not in (ReturnStatus.AUTHORISED, ReturnStatus.IN_TRANSIT):
+    if not _on_its_way_back(rma):
         return False
     if not rma.label_tracking_number:
         _buy_label(rma)
     if not rma.customer_email:
         return_event_add(rma=rma, note="No customer email: print the label from the return page.", actor="returns")
+        return False
+    return True
+
+
+@transaction.atomic
+def _return_label_email(*, rma_id: int, label: bytes) -> bool:
+    rma = return_lock(rma_id)
+    if not _on_its_way_back(rma):  # another run of the task emailed it meanwhile
         return False
     rma = type(rma).objects.select_related("order", "client", "warehouse").get(pk=rma.pk)
     context = {"rma": rma, "status_url": return_status_url(rma_id=rma.pk), "label_url": return_label_url(rma_id=rma.pk),
@@ -120,7 +143,7 @@ def return_label_issue(*, rma_id: int) -> bool:
         body=render_to_string("returns/email/return_label.txt", context),
         to=[rma.customer_email],
     )
-    message.attach(f"return-label-{rma.number}.pdf", return_label_pdf(rma=rma), "application/pdf")
+    message.attach(f"return-label-{rma.number}.pdf", label, "application/pdf")
     message.send()
     type(rma).objects.filter(pk=rma.pk).update(label_emailed_at=timezone.now(), updated_at=timezone.now())
     return_event_add(rma=rma, note=f"Return label and instructions emailed to {rma.customer_email}", actor="returns")

@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from config.storage import PrivateName
 from inventory.models import Client, Product, StockMovement
 from orders.models import Order, OrderLine
 from returns.choices import (
@@ -97,6 +98,8 @@ class ReturnAuthorization(TimeStamped):
     label_tracking_number = models.CharField(max_length=40, blank=True)
     label_cost = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
     label_emailed_at = models.DateTimeField(null=True, blank=True)
+    label_pdf = models.FileField(upload_to=PrivateName("return-labels"), blank=True,
+                                 help_text="The return label as printed and emailed (rendered once).")
     exchange_order = models.ForeignKey(
         Order, null=True, blank=True, on_delete=models.PROTECT, related_name="exchange_for",
         help_text="The replacement order of exchanged units.",
@@ -133,6 +136,11 @@ class ReturnAuthorization(TimeStamped):
     @property
     def can_close(self) -> bool:
         return self.can_transition_to(ReturnStatus.CLOSED)
+
+    @property
+    def can_print_label(self) -> bool:
+        """The customer still has to send the parcel: the label is there to print."""
+        return self.status in (ReturnStatus.AUTHORISED, ReturnStatus.IN_TRANSIT)
 
     @property
     def can_receive(self) -> bool:

@@ -9,6 +9,10 @@ import barcode
 from barcode.writer import SVGWriter
 from django.template.loader import render_to_string
 
+from config.pdf import render_pdf
+from returns.models import ReturnAuthorization
+from shipping.document_store import DocumentKind
+
 
 def code128_data_uri(value: str) -> str:
     """A Code 128 barcode of the value as an SVG data URI (scanners at the returns desk read it)."""
@@ -21,8 +25,6 @@ def code128_data_uri(value: str) -> str:
 
 def return_label_pdf(*, rma) -> bytes:
     """Render the return label of a return: from the customer, to the returns area, RMA and tracking barcodes."""
-    from weasyprint import HTML
-
     warehouse = rma.warehouse
     context = {
         "rma": rma,
@@ -32,4 +34,12 @@ def return_label_pdf(*, rma) -> bytes:
         "tracking_barcode": code128_data_uri(rma.label_tracking_number) if rma.label_tracking_number else "",
         "lines": list(rma.lines.select_related("product")),
     }
-    return HTML(string=render_to_string("returns/pdf/return_label.html", context)).write_pdf()
+    # config.pdf's renderer: the customer's name and address must not make WeasyPrint fetch anything.
+    return render_pdf(render_to_string("returns/pdf/return_label.html", context))
+
+
+RETURN_LABEL = DocumentKind(
+    model=ReturnAuthorization, field="label_pdf", render=lambda rma: return_label_pdf(rma=rma),
+    filename=lambda rma: f"return-label-{rma.number}.pdf",
+    load=lambda pk: ReturnAuthorization.objects.select_related("order", "client", "warehouse").get(pk=pk),
+)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("cases/<int:pk>/resolve/", views.case_resolve_view, name="case_resolve"),
     path("desk/", views.receive_scan_view, name="desk"),
     path("<int:pk>/", views.return_detail_view, name="detail"),
+    path("<int:pk>/label.pdf", views.return_label_view, name="label_pdf"),
     path("<int:pk>/authorise/", views.return_authorise_view, name="authorise"),
     path("<int:pk>/reject/", views.return_reject_view, name="reject"),
     path("<int:pk>/close/", views.return_close_view, name="close"),

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.decorators import role_required
+from config.documents import document_view
 from inventory.access import user_access
 from inventory.choices import Role
 from inventory.exceptions import DomainError
@@ -37,7 +38,7 @@ from returns.forms import (
 )
 from returns.links import order_id_from_token, order_token, return_id_from_token, return_token
 from returns.models import FeedbackCase, ReturnAuthorization
-from returns.pdf import return_label_pdf
+from returns.pdf import RETURN_LABEL
 from returns.refunds import refund_quote
 from returns.selectors import (
     case_list,
@@ -60,6 +61,7 @@ from returns.services import (
     return_window_closes_at,
 )
 from returns.surveys import case_resolve, survey_answer, survey_from_token
+from shipping.document_store import document_response
 from warehouses.models import Location
 from warehouses.selectors import warehouse_list
 
@@ -177,11 +179,18 @@ def customer_status_view(request, token: str):
 def customer_label_view(request, token: str):
     """The return label as a PDF, for customers to print (also attached to their email)."""
     rma = _return_from_token(token)
-    if rma.status not in (ReturnStatus.AUTHORISED, ReturnStatus.IN_TRANSIT):
+    if not rma.can_print_label:
         raise Http404("This return does not need a label (any more).")
-    response = HttpResponse(return_label_pdf(rma=rma), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="return-label-{rma.number}.pdf"'
-    return response
+    return document_response(RETURN_LABEL, rma.pk)
+
+
+@document_view(*VIEW_ROLES)
+def return_label_view(request, pk: int):
+    """The return label for staff and the client (session or API token): the same stored file as the customer's."""
+    rma = return_list(user=request.user).filter(pk=pk).first()
+    if rma is None or not rma.can_print_label:
+        raise Http404("No return label here.")
+    return document_response(RETURN_LABEL, rma.pk)
 
 
 @never_cache

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminFileWidget
+from django.db import models
 
 from shipping.models import (
     BoxType,
@@ -49,6 +51,7 @@ class PickListAdmin(admin.ModelAdmin):
     list_filter = ["warehouse", "kind", "status"]
     search_fields = ["number", "list_orders__order__order_number"]
     inlines = [PickListOrderInline, PickListLineInline]
+    exclude = ["pdf"]  # private: the pick list page links the access-checked PDF
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -87,10 +90,19 @@ class BoxTypeAdmin(admin.ModelAdmin):
     list_select_related = ["warehouse", "client"]
 
 
+class PrivateFileWidget(AdminFileWidget):
+    """The admin's file input for a private file: it shows the current name, and its link leads nowhere
+    (config.storage refuses public URLs; the template prints nothing for it)."""
+
+    def is_initial(self, value) -> bool:
+        return bool(value and getattr(value, "name", ""))
+
+
 @admin.register(ClientShippingProfile)
 class ClientShippingProfileAdmin(admin.ModelAdmin):
     list_display = ["client", "preferred_carrier", "preferred_tolerance"]
     filter_horizontal = ["allowed_carriers"]
+    formfield_overrides = {models.FileField: {"widget": PrivateFileWidget}}
 
 
 class CarrierServiceInline(admin.TabularInline):
@@ -120,6 +132,7 @@ class ShipmentAdmin(admin.ModelAdmin):
     list_select_related = ["order", "warehouse", "service", "service__carrier"]
     raw_id_fields = ["order"]
     inlines = [PackageInline]
+    exclude = ["packing_slip_pdf"]  # generated, private: the pack page links the access-checked PDF
 
 
 @admin.register(PackScan)
@@ -139,6 +152,7 @@ class PackScanAdmin(admin.ModelAdmin):
 class ManifestAdmin(admin.ModelAdmin):
     list_display = ["manifest_date", "carrier", "warehouse", "closed_by"]
     list_filter = ["carrier", "warehouse"]
+    exclude = ["pdf"]  # generated, private: the manifests page links the access-checked PDF
 
 
 @admin.register(ShipmentNotification)

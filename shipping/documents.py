@@ -6,7 +6,6 @@ import base64
 import mimetypes
 from decimal import Decimal
 
-from django.core.files.base import ContentFile
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.utils import timezone
 from config.barcodes import code128_svg
 from config.pdf import render_pdf
 from shipping.cartonization import GRAMS_PER_LB
+from shipping.document_store import DocumentKind, document_ensure
 from shipping.models import ClientShippingProfile, Manifest, Package, PackageItem, Shipment
 
 LOGO_MAX_BYTES = 512 * 1024
@@ -60,14 +60,21 @@ def packing_slip_pdf(shipment: Shipment) -> bytes:
     return render_pdf(packing_slip_html(shipment))
 
 
+def _shipment_number(shipment: Shipment) -> str:
+    return shipment.order.order_number.strip("#").replace("/", "-")
+
+
+PACKING_SLIP = DocumentKind(
+    model=Shipment, field="packing_slip_pdf", render=packing_slip_pdf,
+    filename=lambda shipment: f"packing-slip-{_shipment_number(shipment)}.pdf",
+    load=lambda pk: Shipment.objects.select_related("order").get(pk=pk),
+)
+
+
 def packing_slip_store(*, shipment: Shipment) -> Shipment:
-    """Render and store the packing slip PDF of a shipment (replacing an earlier one)."""
-    if shipment.packing_slip_pdf:
-        shipment.packing_slip_pdf.delete(save=False)
-    shipment.packing_slip_pdf.save(f"packing-slip-{shipment.order.order_number.strip('#')}.pdf",
-                                   ContentFile(packing_slip_pdf(shipment)), save=False)
-    shipment.save(update_fields=["packing_slip_pdf", "updated_at"])
-    return shipment
+    """Render and store the packing slip PDF of a labelled shipment, unless it is stored already.
+    Raises Shipment.DoesNotExist."""
+    return document_ensure(PACKING_SLIP, shipment.pk)
 
 
 def manifest_html(manifest: Manifest) -> str:
@@ -84,10 +91,17 @@ def manifest_html(manifest: Manifest) -> str:
     })
 
 
+def manifest_pdf(manifest: Manifest) -> bytes:
+    return render_pdf(manifest_html(manifest))
+
+
+MANIFEST_PDF = DocumentKind(
+    model=Manifest, field="pdf", render=manifest_pdf,
+    filename=lambda m: f"manifest-{m.carrier.code}-{m.warehouse.code}-{m.manifest_date}.pdf",
+    load=lambda pk: Manifest.objects.select_related("carrier", "warehouse").get(pk=pk),
+)
+
+
 def manifest_pdf_store(*, manifest: Manifest) -> Manifest:
-    if manifest.pdf:
-        manifest.pdf.delete(save=False)
-    manifest.pdf.save(f"manifest-{manifest.carrier.code}-{manifest.warehouse.code}-{manifest.manifest_date}.pdf",
-                      ContentFile(render_pdf(manifest_html(manifest))), save=False)
-    manifest.save(update_fields=["pdf", "updated_at"])
-    return manifest
+    """Render and store the PDF of a closed manifest, unless it is stored already. Raises Manifest.DoesNotExist."""
+    return document_ensure(MANIFEST_PDF, manifest.pk)

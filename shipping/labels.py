@@ -3,16 +3,17 @@ for thermal printers (203 dpi: 812 × 1218 dots)."""
 
 from __future__ import annotations
 
+import io
 import re
 from decimal import Decimal
 
-from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from config.barcodes import code128_svg
 from config.pdf import render_pdf
 from shipping.cartonization import GRAMS_PER_LB
+from shipping.document_store import DocumentKind, document_bytes, document_ensure
 from shipping.models import Package
 
 DOTS_PER_INCH = 203
@@ -96,12 +97,32 @@ def label_zpl(package: Package) -> str:
     return "\n".join(lines) + "\n"
 
 
+LABEL_PDF = DocumentKind(
+    model=Package, field="label_pdf", render=label_pdf,
+    filename=lambda package: f"label-{package.tracking_number or package.pk}.pdf",
+    load=lambda pk: Package.objects.select_related(
+        "shipment__order", "shipment__warehouse", "shipment__service__carrier").get(pk=pk),
+)
+
+
 def package_label_store(*, package: Package) -> Package:
-    """Render and store the PDF and ZPL label of a package (replacing earlier ones)."""
-    if package.label_pdf:
-        package.label_pdf.delete(save=False)
-    package.label_pdf.save(f"label-{package.tracking_number or package.pk}.pdf", ContentFile(label_pdf(package)),
-                           save=False)
-    package.label_zpl = label_zpl(package)
-    package.save(update_fields=["label_pdf", "label_zpl", "updated_at"])
+    """Render and store the PDF label of a package unless it is stored already, and its ZPL if missing.
+    Raises Package.DoesNotExist."""
+    package = document_ensure(LABEL_PDF, package.pk)
+    if not package.label_zpl:
+        package.label_zpl = label_zpl(package)
+        Package.objects.filter(pk=package.pk).update(label_zpl=package.label_zpl)
     return package
+
+
+def stored_labels_pdf(packages: list[Package]) -> bytes:
+    """The stored labels of many packages as one PDF, in the order given: the same files as printed one by one,
+    each rendered only if it never was."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for package in packages:
+        writer.append(io.BytesIO(document_bytes(LABEL_PDF, package.pk)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

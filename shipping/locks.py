@@ -22,3 +22,15 @@ def shipment_lock(shipment_id: int):
 
     return Shipment.objects.select_for_update(of=("self",)).select_related("order", "order__client",
                                                                            "warehouse").get(pk=shipment_id)
+
+
+def document_lock(key: str) -> None:
+    """Take the render lock of one stored document (creating its lock row on first use). Call inside
+    transaction.atomic; held until it commits.
+
+    The row is not the document's owner (a pick list, a shipment), so a render of several seconds never holds up
+    the floor's writes to that row. Take no other lock after it.
+    """
+    from shipping.models import DocumentLock
+
+    DocumentLock.objects.select_for_update().get_or_create(key=key)

@@ -4,27 +4,28 @@ from __future__ import annotations
 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from config.decorators import role_required
+from config.documents import document_view, private_bytes_response
 from inventory.choices import Role
 from orders.models import Order
 from orders.selectors import order_list
 from shipping.cartonization import GRAMS_PER_LB
 from shipping.choices import NotificationStatus, ShipmentStatus
-from shipping.documents import packing_slip_pdf
+from shipping.document_store import document_response
+from shipping.documents import MANIFEST_PDF, PACKING_SLIP, packing_slip_pdf
 from shipping.exceptions import ItemRefused, PackingError
-from shipping.labels import label_pdf, label_zpl, labels_pdf
+from shipping.labels import LABEL_PDF, package_label_store, stored_labels_pdf
 from shipping.models import Carrier, CarrierService, Package, Shipment, ShipmentNotification
 from shipping.packing import (
     PackageInput,
@@ -42,6 +43,7 @@ from shipping.packing import (
 from shipping.rate_cards import FILES, rate_cards_load
 from shipping.selectors import (
     box_type_list,
+    manifest_list,
     mispick_summary,
     notification_list,
     orders_ready_to_pack,
@@ -259,55 +261,36 @@ def shipment_hand_over(request, pk: int):
     return redirect("packing:station")
 
 
-def _pdf_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
-def _stored_or_rendered_pdf(stored, render, filename: str) -> HttpResponse:
-    """The stored file when there is one and it can be read, else the document rendered now (the same)."""
-    if stored:
-        try:
-            with stored.open("rb") as handle:
-                return _pdf_response(handle.read(), filename)
-        except OSError:
-            pass
-    return _pdf_response(render(), filename)
-
-
 def _package_or_404(request, pk: int) -> Package:
-    package = Package.objects.select_related("shipment").filter(pk=pk).first()
-    if package is None or not shipment_list(user=request.user).filter(pk=package.shipment_id).exists():
+    package = Package.objects.filter(pk=pk, shipment__in=shipment_list(user=request.user)).first()
+    if package is None:
         raise Http404("No such package.")
     if not package.tracking_number:
         raise Http404("This package has no label yet.")
     return package
 
 
-@login_required
-@role_required(*PACK_ROLES, Role.CLIENT)
+@document_view(*PACK_ROLES, Role.CLIENT)
 def package_label_pdf(request, pk: int):
-    """The stored label when rendered, else rendered now (a reprint is the same file)."""
+    """The stored label (session or API token), rendered once if it never was; a reprint is the same file."""
     package = _package_or_404(request, pk)
-    return _stored_or_rendered_pdf(package.label_pdf, partial(label_pdf, package),
-                                   f"label-{package.tracking_number}.pdf")
+    return document_response(LABEL_PDF, package.pk)
 
 
-@login_required
-@role_required(*PACK_ROLES, Role.CLIENT)
+@document_view(*PACK_ROLES, Role.CLIENT)
 def package_label_zpl(request, pk: int):
     package = _package_or_404(request, pk)
-    response = HttpResponse(package.label_zpl or label_zpl(package), content_type="application/zpl; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="label-{package.tracking_number}.zpl"'
-    return response
+    if not package.label_zpl:
+        package = package_label_store(package=package)
+    return private_bytes_response(package.label_zpl, filename=f"label-{package.tracking_number}.zpl",
+                                  content_type="application/zpl; charset=utf-8", as_attachment=True)
 
 
-@login_required
-@role_required(*PACK_ROLES)
+@document_view(*PACK_ROLES)
 def labels_batch_pdf(request):
     """Labels of many packages as one PDF, in hand-over order: ?shipments=3,1,2 (as given), ?wave=7 (a wave's
-    labelled packages, carrier by carrier as the drivers take them) or ?carrier=UPS (labelled, not handed over)."""
+    labelled packages, carrier by carrier as the drivers take them) or ?carrier=UPS (labelled, not handed over).
+    The pages are the stored labels, not new renders."""
     visible = shipment_list(user=request.user)
     packages = Package.objects.filter(shipment__in=visible, tracking_number__gt="").select_related("shipment")
     if (wave := request.GET.get("wave", "")).isdigit():
@@ -326,21 +309,25 @@ def labels_batch_pdf(request):
                       .order_by("shipment__labelled_at", "shipment_id", "number"))
     if not chosen:
         raise Http404("No labels to print.")
-    return _pdf_response(labels_pdf(chosen), "labels.pdf")
+    return private_bytes_response(stored_labels_pdf(chosen), filename="labels.pdf", content_type="application/pdf")
 
 
-@login_required
-@role_required(*PACK_ROLES, Role.CLIENT)
+@document_view(*PACK_ROLES, Role.CLIENT)
 def shipment_packing_slip(request, pk: int):
-    shipment = _shipment_or_404(request, pk)
-    return _stored_or_rendered_pdf(shipment.packing_slip_pdf, partial(packing_slip_pdf, shipment),
-                                   f"packing-slip-{shipment.pk}.pdf")
+    """The stored packing slip of a labelled shipment (session or API token); before the label, a preview
+    rendered for this request (the slip is not final yet, so it is not stored)."""
+    shipment = shipment_list(user=request.user).filter(pk=pk).first()
+    if shipment is None:
+        raise Http404("No such shipment.")
+    if shipment.labelled_at is None:
+        return private_bytes_response(packing_slip_pdf(shipment), filename=PACKING_SLIP.filename(shipment),
+                                      content_type="application/pdf")
+    return document_response(PACKING_SLIP, shipment.pk)
 
 
 @login_required
 @role_required(*PACK_ROLES)
-def manifest_list(request):
-    from shipping.models import Manifest
+def manifest_list_view(request):
     from warehouses.selectors import warehouse_list
 
     warehouses = warehouse_list(user=request.user)
@@ -356,30 +343,20 @@ def manifest_list(request):
     waiting = (Package.objects.filter(shipment__status=ShipmentStatus.SHIPPED, manifest__isnull=True,
                                       shipment__warehouse__in=warehouses)
                .values("carrier__name", "shipment__warehouse__code").annotate(n=Count("pk")).order_by())
-    manifests = (Manifest.objects.filter(warehouse__in=warehouses).select_related("carrier", "warehouse")
-                 .annotate(n=Count("packages")).order_by("-manifest_date", "-pk")[:60])
+    manifests = (manifest_list(user=request.user).annotate(n=Count("packages"))
+                 .order_by("-manifest_date", "-pk")[:60])
     return render(request, "shipping/manifests.html", {
         "manifests": manifests, "waiting": waiting, "carriers": Carrier.objects.filter(is_active=True),
         "warehouses": warehouses,
     })
 
 
-@login_required
-@role_required(*PACK_ROLES)
+@document_view(*PACK_ROLES)
 def manifest_pdf(request, pk: int):
-    from shipping.documents import manifest_html
-    from shipping.models import Manifest
-    from warehouses.selectors import warehouse_list
-
-    manifest = Manifest.objects.filter(pk=pk, warehouse__in=warehouse_list(user=request.user)).first()
-    if manifest is None:
+    """The stored manifest (session or API token), rendered once if missing."""
+    if not manifest_list(user=request.user).filter(pk=pk).exists():
         raise Http404("No such manifest.")
-    if manifest.pdf:
-        with manifest.pdf.open("rb") as handle:
-            return _pdf_response(handle.read(), f"manifest-{pk}.pdf")
-    from config.pdf import render_pdf
-
-    return _pdf_response(render_pdf(manifest_html(manifest)), f"manifest-{pk}.pdf")
+    return document_response(MANIFEST_PDF, pk)
 
 
 @login_required

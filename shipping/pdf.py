@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.files.base import ContentFile
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from config.barcodes import code128_svg
 from config.pdf import render_pdf
+from shipping.document_store import DocumentKind, document_ensure
 from shipping.models import PickList, PickListAllocation, PickListLine, PickListOrder, Wave
 
 PAPER_SIZES = {"letter": "Letter", "a4": "A4"}
@@ -103,26 +103,48 @@ def pick_lists_pdf(pick_lists: list[PickList], *, paper: str) -> bytes:
     return render_pdf([pick_lists_html([pl], paper=paper, for_pdf=True) for pl in pick_lists])
 
 
+def _render_pick_list(pick_list: PickList, *, paper: str | None = None) -> bytes:
+    return pick_lists_pdf(pick_lists_for_print([pick_list.pk]), paper=paper_for(pick_list.warehouse, paper))
+
+
+def _render_wave(wave: Wave, *, paper: str | None = None) -> bytes:
+    ids = list(wave.pick_lists.order_by("pk").values_list("pk", flat=True))
+    return pick_lists_pdf(pick_lists_for_print(ids), paper=paper_for(wave.warehouse, paper))
+
+
+def _pick_list_current(pick_list: PickList, *, paper: str | None = None) -> bool:
+    # A list changes as it is picked (shorts, dropped orders); its PDF is rendered again after a change.
+    return (pick_list.pdf_paper == paper_for(pick_list.warehouse, paper) and pick_list.pdf_rendered_at is not None
+            and pick_list.pdf_rendered_at >= pick_list.updated_at)
+
+
+def _wave_current(wave: Wave, *, paper: str | None = None) -> bool:
+    return wave.pdf_paper == paper_for(wave.warehouse, paper)
+
+
+def _paper(owner, *, paper: str | None = None) -> dict:
+    return {"pdf_paper": paper_for(owner.warehouse, paper)}
+
+
+PICK_LIST_PDF = DocumentKind(
+    model=PickList, field="pdf", render=_render_pick_list, filename=lambda pick_list: f"{pick_list.number}.pdf",
+    is_current=_pick_list_current, stored_fields=_paper, rendered_at_field="pdf_rendered_at",
+    load=lambda pk: PickList.objects.select_related("warehouse").get(pk=pk),
+)
+WAVE_PDF = DocumentKind(
+    model=Wave, field="pdf", render=_render_wave, filename=lambda wave: f"{wave.number}.pdf",
+    is_current=_wave_current, stored_fields=_paper, rendered_at_field="pdf_rendered_at",
+    load=lambda pk: Wave.objects.select_related("warehouse").get(pk=pk),
+)
+
+
 def pick_list_pdf_store(*, pick_list: PickList, paper: str | None = None) -> PickList:
-    """Render a pick list's PDF and store it on the list (replacing an older one)."""
-    [fresh] = pick_lists_for_print([pick_list.pk])
-    data = pick_lists_pdf([fresh], paper=paper_for(fresh.warehouse, paper))
-    if fresh.pdf:
-        fresh.pdf.delete(save=False)
-    fresh.pdf.save(f"{fresh.number}.pdf", ContentFile(data), save=False)
-    fresh.pdf_rendered_at = timezone.now()
-    PickList.objects.filter(pk=fresh.pk).update(pdf=fresh.pdf.name, pdf_rendered_at=fresh.pdf_rendered_at)
-    return fresh
+    """Render a pick list's PDF and store it on the list, unless the stored one is current (on that paper).
+    Raises PickList.DoesNotExist."""
+    return document_ensure(PICK_LIST_PDF, pick_list.pk, paper=paper)
 
 
 def wave_pdf_store(*, wave: Wave, paper: str | None = None) -> Wave:
-    """Render every pick list of a wave into one PDF and store it on the wave."""
-    ids = list(wave.pick_lists.order_by("pk").values_list("pk", flat=True))
-    lists = pick_lists_for_print(ids)
-    data = pick_lists_pdf(lists, paper=paper_for(wave.warehouse, paper))
-    if wave.pdf:
-        wave.pdf.delete(save=False)
-    wave.pdf.save(f"{wave.number}.pdf", ContentFile(data), save=False)
-    wave.pdf_rendered_at = timezone.now()
-    Wave.objects.filter(pk=wave.pk).update(pdf=wave.pdf.name, pdf_rendered_at=wave.pdf_rendered_at)
-    return wave
+    """Render every pick list of a wave into one PDF and store it on the wave, unless it is stored already (on
+    that paper). Raises Wave.DoesNotExist."""
+    return document_ensure(WAVE_PDF, wave.pk, paper=paper)

@@ -184,6 +184,14 @@ def shipment_get(*, user, pk: int):
     return shipment_list_with_details(user=user).get(pk=pk)
 
 
+def manifest_list(*, user) -> QuerySet:
+    """Manifests of the warehouses a staff member works in (client users see none: a manifest lists many
+    clients' packages)."""
+    from shipping.models import Manifest
+
+    return _staff_scope(Manifest.objects.select_related("carrier", "warehouse"), user)
+
+
 def orders_ready_to_pack(*, user) -> QuerySet[Order]:
     """Picked orders in the user's warehouses that no pack station has open yet, oldest first."""
     from shipping.choices import OPEN_SHIPMENT_STATUSES

@@ -11,21 +11,30 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from config.decorators import role_required
+from config.documents import document_view
 from inventory.access import user_access
 from inventory.choices import Role
 from inventory.exceptions import DomainError
 from orders.selectors import order_list
 from shipping.choices import OPEN_PICK_LIST_STATUSES, PickListStatus
+from shipping.document_store import document_response
 from shipping.exceptions import WrongScan
 from shipping.forms import ReleaseForm, ScanForm, ShortForm
 from shipping.models import PickList, Wave
-from shipping.pdf import paper_for, pick_list_pdf_store, pick_lists_for_print, pick_lists_html, wave_pdf_store
+from shipping.pdf import (
+    PAPER_SIZES,
+    PICK_LIST_PDF,
+    WAVE_PDF,
+    paper_for,
+    pick_lists_for_print,
+    pick_lists_html,
+)
 from shipping.picking import (
     pick_list_cancel,
     pick_list_complete,
@@ -45,6 +54,7 @@ from shipping.selectors import (
     scanner_state,
     sort_state,
     wave_get,
+    wave_list,
 )
 from warehouses.selectors import warehouse_list
 
@@ -178,17 +188,12 @@ def pick_list_print(request, pk: int):
     ))
 
 
-@login_required
-@role_required(*FLOOR_ROLES)
+@document_view(*FLOOR_ROLES)
 def pick_list_pdf(request, pk: int):
-    """Download the stored PDF, rendering it first when missing, outdated or on another paper size."""
-    pick_list = _pick_list_or_404(request, pk)
-    paper = request.GET.get("paper")
-    stale = not pick_list.pdf or not pick_list.pdf_rendered_at or pick_list.pdf_rendered_at < pick_list.updated_at
-    if stale or paper:
-        pick_list = pick_list_pdf_store(pick_list=pick_list, paper=paper)
-    return FileResponse(pick_list.pdf.open("rb"), as_attachment=False, filename=f"{pick_list.number}.pdf",
-                        content_type="application/pdf")
+    """The stored PDF (session or API token), rendered first when missing, outdated or on another paper size."""
+    if not pick_list_list(user=request.user).filter(pk=pk).exists():
+        raise Http404("No such pick list.")
+    return document_response(PICK_LIST_PDF, pk, paper=_paper(request))
 
 
 @login_required
@@ -211,14 +216,17 @@ def wave_print(request, pk: int):
     ))
 
 
-@login_required
-@role_required(*FLOOR_ROLES)
+@document_view(*FLOOR_ROLES)
 def wave_pdf(request, pk: int):
-    """One PDF with every list of the wave (rendered by the release task; again here if missing)."""
-    wave = _wave_or_404(request, pk)
-    if not wave.pdf or request.GET.get("paper"):
-        wave = wave_pdf_store(wave=Wave.objects.get(pk=wave.pk), paper=request.GET.get("paper"))
-    return FileResponse(wave.pdf.open("rb"), filename=f"{wave.number}.pdf", content_type="application/pdf")
+    """One PDF with every list of the wave (session or API token): rendered by the release task, or here once
+    if missing or on another paper size."""
+    if not wave_list(user=request.user).filter(pk=pk).exists():
+        raise Http404("No such wave.")
+    return document_response(WAVE_PDF, pk, paper=_paper(request))
+
+
+def _paper(request) -> str | None:
+    return request.GET.get("paper") if request.GET.get("paper") in PAPER_SIZES else None
 
 
 @require_POST

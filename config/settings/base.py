@@ -4,6 +4,9 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+
+from config.storage import s3_document_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -97,10 +100,29 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(env("DOCKHAND_MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Generated documents (pick lists, labels, packing slips, manifests, return labels) and client logos are private:
+# stored through STORAGES["default"] and served only by access-checked views (config.documents); no URL serves
+# this folder or the bucket. DOCKHAND_STORAGE=s3 keeps them in an S3-compatible bucket that every web node and
+# worker shares; the local folder only works when they all run on one machine.
+MEDIA_URL = ""
+MEDIA_ROOT = Path(env("DOCKHAND_DOCUMENTS_ROOT", default=str(BASE_DIR / "private")))
+DOCKHAND_STORAGE = env("DOCKHAND_STORAGE", default="local")
+if DOCKHAND_STORAGE == "s3":
+    DOCUMENT_STORAGE = s3_document_storage(
+        bucket=env("AWS_STORAGE_BUCKET_NAME"),
+        endpoint_url=env("AWS_S3_ENDPOINT_URL", default=""),
+        region=env("AWS_S3_REGION_NAME", default=""),
+        access_key=env("AWS_ACCESS_KEY_ID", default=""),
+        secret_key=env("AWS_SECRET_ACCESS_KEY", default=""),
+        location=env("AWS_LOCATION", default=""),
+        addressing_style=env("AWS_S3_ADDRESSING_STYLE", default=""),
+    )
+elif DOCKHAND_STORAGE == "local":
+    DOCUMENT_STORAGE = {"BACKEND": "config.storage.PrivateFileSystemStorage"}
+else:
+    raise ImproperlyConfigured(f"DOCKHAND_STORAGE must be 'local' or 's3', not {DOCKHAND_STORAGE!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DOCUMENT_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.api_fields import ScopedPrimaryKeyRelatedField
+from config.api_fields import DocumentURLField, ScopedPrimaryKeyRelatedField
 from orders.selectors import order_list
 from returns.choices import Disposition, Resolution, ReturnReason
 from returns.models import (
@@ -70,12 +70,13 @@ class ReturnSerializer(serializers.ModelSerializer):
     units = ReturnUnitSerializer(many=True, read_only=True)
     events = ReturnEventSerializer(many=True, read_only=True)
     refund = RefundSerializer(read_only=True, default=None)
+    label_pdf_url = DocumentURLField("returns:label_pdf", available=lambda rma: rma.can_print_label)
 
     class Meta:
         model = ReturnAuthorization
         fields = ["id", "number", "client", "order", "order_number", "warehouse", "status", "source", "customer_name",
                   "customer_email", "customer_note", "decision_note", "free_label", "label_carrier", "label_service",
-                  "label_tracking_number", "label_cost", "exchange_order", "created_at", "authorised_at",
+                  "label_tracking_number", "label_cost", "label_pdf_url", "exchange_order", "created_at", "authorised_at",
                   "received_at", "inspected_at", "closed_at", "lines", "units", "events", "refund"]
         read_only_fields = fields
 

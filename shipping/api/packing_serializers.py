@@ -1,8 +1,7 @@
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api_fields import ScopedPrimaryKeyRelatedField
+from config.api_fields import DocumentURLField, ScopedPrimaryKeyRelatedField
 from inventory.selectors import client_list
 from shipping.models import BoxType, Package, RateQuote, Shipment
 from warehouses.selectors import warehouse_list
@@ -44,8 +43,8 @@ class PackageSerializer(serializers.ModelSerializer):
     box = serializers.CharField(source="box_type.code", allow_null=True)
     carrier = serializers.CharField(source="carrier.code", allow_null=True)
     tracking_url = serializers.CharField(source="tracking_link")
-    label_pdf_url = serializers.SerializerMethodField()
-    label_zpl_url = serializers.SerializerMethodField()
+    label_pdf_url = DocumentURLField("packing:label_pdf", available=lambda package: bool(package.tracking_number))
+    label_zpl_url = DocumentURLField("packing:label_zpl", available=lambda package: bool(package.tracking_number))
     items = serializers.SerializerMethodField()
 
     class Meta:
@@ -53,21 +52,6 @@ class PackageSerializer(serializers.ModelSerializer):
         fields = ["number", "box", "length_mm", "width_mm", "height_mm", "weight_g", "billable_weight_lb", "price",
                   "carrier", "tracking_number", "tracking_url", "label_pdf_url", "label_zpl_url", "items",
                   "handed_over_at"]
-
-    def _url(self, name, package):
-        if not package.tracking_number:
-            return None
-        request = self.context.get("request")
-        path = reverse(name, args=[package.pk])
-        return request.build_absolute_uri(path) if request else path
-
-    @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_label_pdf_url(self, package):
-        return self._url("packing:label_pdf", package)
-
-    @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_label_zpl_url(self, package):
-        return self._url("packing:label_zpl", package)
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_items(self, package):
@@ -82,12 +66,13 @@ class ShipmentSerializer(serializers.ModelSerializer):
     total_cost = serializers.DecimalField(max_digits=10, decimal_places=2)
     packages = PackageSerializer(many=True)
     rates = RateQuoteSerializer(source="rate_quotes", many=True)
+    packing_slip_url = DocumentURLField("packing:packing_slip")
 
     class Meta:
         model = Shipment
         fields = ["id", "order", "order_number", "warehouse", "status", "carrier", "service", "shipping_cost",
                   "box_cost", "total_cost", "rate_reason", "packed_at", "labelled_at", "shipped_at", "packages",
-                  "rates", "created_at"]
+                  "packing_slip_url", "rates", "created_at"]
         read_only_fields = fields
 
 

@@ -1,4 +1,5 @@
 import django_filters
+from django.db.models import Count
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.generics import GenericAPIView
@@ -14,10 +15,11 @@ from shipping.api.packing_serializers import (
     RateRequestSerializer,
     ShipmentSerializer,
 )
+from shipping.api.serializers import ManifestSerializer
 from shipping.choices import ShipmentStatus
 from shipping.models import BoxType, Shipment
 from shipping.packing import pack_plan
-from shipping.selectors import box_type_list, shipment_list_with_details
+from shipping.selectors import box_type_list, manifest_list, shipment_list_with_details
 
 
 class ShipmentFilter(django_filters.FilterSet):
@@ -43,6 +45,19 @@ class ShipmentViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return shipment_list_with_details(user=self.request.user).order_by("-created_at", "-pk")
+
+
+class ManifestViewSet(viewsets.ReadOnlyModelViewSet):
+    """End-of-day manifests of the user's warehouses, each with the link to its PDF (staff only)."""
+
+    serializer_class = ManifestSerializer
+    filterset_fields = ["manifest_date"]
+    ordering_fields = ["manifest_date", "created_at"]
+    read_roles = frozenset({Role.MANAGER, Role.PACKER})
+
+    def get_queryset(self):
+        return (manifest_list(user=self.request.user).annotate(package_count=Count("packages"))
+                .order_by("-manifest_date", "-pk"))
 
 
 class BoxTypeViewSet(viewsets.ModelViewSet):

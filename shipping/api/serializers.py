@@ -1,8 +1,9 @@
 from rest_framework import serializers
 
+from config.api_fields import DocumentURLField
 from orders.choices import ServiceLevel
 from shipping.choices import PickListKind, WaveSplit
-from shipping.models import PickList, PickListAllocation, PickListLine, PickListOrder
+from shipping.models import Manifest, PickList, PickListAllocation, PickListLine, PickListOrder
 
 
 class PickListOrderSerializer(serializers.ModelSerializer):
@@ -61,16 +62,12 @@ class PickListSerializer(serializers.ModelSerializer):
 class PickListDetailSerializer(PickListSerializer):
     lines = PickListLineSerializer(many=True, read_only=True)
     orders = PickListOrderSerializer(source="list_orders", many=True, read_only=True)
-    pdf_url = serializers.SerializerMethodField()
+    pdf_url = DocumentURLField("shipping:pdf")
+    wave_pdf_url = DocumentURLField("shipping:wave_pdf", pk_attr="wave_id")
 
     class Meta(PickListSerializer.Meta):
-        fields = [*PickListSerializer.Meta.fields, "pdf_url", "orders", "lines"]
+        fields = [*PickListSerializer.Meta.fields, "pdf_url", "wave_pdf_url", "orders", "lines"]
         read_only_fields = fields
-
-    def get_pdf_url(self, obj) -> str:
-        from django.urls import reverse
-
-        return reverse("shipping:pdf", args=[obj.pk])
 
 
 class ReleaseSerializer(serializers.Serializer):
@@ -119,3 +116,15 @@ class ActionResultSerializer(serializers.Serializer):
     message = serializers.CharField()
     details = serializers.ListField(child=serializers.DictField(), required=False)
     pick_list = PickListDetailSerializer()
+
+
+class ManifestSerializer(serializers.ModelSerializer):
+    carrier = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    warehouse = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    package_count = serializers.IntegerField(read_only=True)
+    pdf_url = DocumentURLField("packing:manifest_pdf")
+
+    class Meta:
+        model = Manifest
+        fields = ["id", "carrier", "warehouse", "manifest_date", "package_count", "pdf_url", "created_at"]
+        read_only_fields = fields

@@ -2,6 +2,7 @@
 
 from shipping.models.boxes import BoxType, ClientShippingProfile
 from shipping.models.carriers import Carrier, CarrierService, RateCardEntry, RateZone, TrackingSequence
+from shipping.models.documents import DocumentLock
 from shipping.models.picking import (
     PickList,
     PickListAllocation,
@@ -24,6 +25,7 @@ from shipping.models.tracking import CarrierTracking, PackageTracking, TrackingE
 __all__ = [
     "BoxType", "ClientShippingProfile",
     "Carrier", "CarrierService", "RateCardEntry", "RateZone", "TrackingSequence",
+    "DocumentLock",
     "PickList", "PickListAllocation", "PickListLine", "PickListOrder", "ShortPickRule", "Wave",
     "Manifest", "Package", "PackageItem", "PackScan", "RateQuote", "Shipment", "ShipmentNotification",
     "CarrierTracking", "PackageTracking", "TrackingEvent",

@@ -4,6 +4,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from config.storage import PrivateName
 from inventory.models import Client
 from warehouses.models import TimeStamped, Warehouse
 
@@ -68,7 +69,7 @@ class ClientShippingProfile(TimeStamped):
         max_digits=8, decimal_places=2, default=Decimal("1.00"), validators=[MinValueValidator(0)],
         help_text="The preferred carrier wins when it costs at most this much more than the cheapest.",
     )
-    logo = models.FileField(upload_to="client-logos/", blank=True, help_text="PNG or SVG for packing slips.")
+    logo = models.FileField(upload_to=PrivateName("client-logos"), blank=True, help_text="PNG or SVG for packing slips.")
     packing_slip_message = models.CharField(max_length=300, blank=True)
 
     def __str__(self) -> str:

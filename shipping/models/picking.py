@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from config.storage import PrivateName
 from inventory.models import Product, StockLevel
 from orders.choices import ServiceLevel
 from orders.models import Order, OrderLine
@@ -21,8 +22,9 @@ class Wave(TimeStamped):
     cart_size = models.PositiveSmallIntegerField(default=8)
     released_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
-    pdf = models.FileField(upload_to="pick-lists/%Y/%m/", blank=True)
+    pdf = models.FileField(upload_to=PrivateName("waves"), blank=True)
     pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+    pdf_paper = models.CharField(max_length=10, blank=True, help_text="The paper size the stored PDF is on.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -50,8 +52,9 @@ class PickList(TimeStamped):
     started_at = models.DateTimeField(null=True, blank=True)
     picked_at = models.DateTimeField(null=True, blank=True, help_text="When the last stop was walked.")
     completed_at = models.DateTimeField(null=True, blank=True)
-    pdf = models.FileField(upload_to="pick-lists/%Y/%m/", blank=True)
+    pdf = models.FileField(upload_to=PrivateName("pick-lists"), blank=True)
     pdf_rendered_at = models.DateTimeField(null=True, blank=True)
+    pdf_paper = models.CharField(max_length=10, blank=True, help_text="The paper size the stored PDF is on.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

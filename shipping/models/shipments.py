@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from config.storage import PrivateName
 from inventory.models import Product
 from orders.models import Order, SalesChannel
 from shipping.choices import (
@@ -37,7 +38,7 @@ class Shipment(TimeStamped):
     packed_at = models.DateTimeField(null=True, blank=True)
     labelled_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
-    packing_slip_pdf = models.FileField(upload_to="packing-slips/%Y/%m/", blank=True)
+    packing_slip_pdf = models.FileField(upload_to=PrivateName("packing-slips"), blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -72,7 +73,7 @@ class Package(TimeStamped):
     price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
     carrier = models.ForeignKey(Carrier, null=True, blank=True, on_delete=models.PROTECT, related_name="packages")
     tracking_number = models.CharField(max_length=40, blank=True)
-    label_pdf = models.FileField(upload_to="labels/%Y/%m/", blank=True)
+    label_pdf = models.FileField(upload_to=PrivateName("labels"), blank=True)
     label_zpl = models.TextField(blank=True)
     manifest = models.ForeignKey("shipping.Manifest", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="packages")
@@ -159,7 +160,7 @@ class Manifest(TimeStamped):
     manifest_date = models.DateField()
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
-    pdf = models.FileField(upload_to="manifests/%Y/%m/", blank=True)
+    pdf = models.FileField(upload_to=PrivateName("manifests"), blank=True)
 
     class Meta:
         ordering = ["-manifest_date", "carrier", "-id"]

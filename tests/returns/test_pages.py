@@ -74,7 +74,7 @@ def test_customer_chooses_items_and_gets_the_status_page(client, django_capture_
     assert b"Print the return label" in status.content
     label = client.get(reverse("returns:label", kwargs={"token": return_token(rma_id=rma.pk)}))
     assert label["Content-Type"] == "application/pdf"
-    assert label.content[:5] == b"%PDF-"
+    assert b"".join(label.streaming_content)[:5] == b"%PDF-"
 
 
 def test_customer_form_errors_are_shown_not_raised(client):
