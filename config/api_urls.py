@@ -17,7 +17,7 @@ from orders.api.views import OrderViewSet, SalesChannelViewSet
 from orders.holds.api import HoldViewSet
 from orders.rules.api import RuleRunViewSet, RuleViewSet
 from orders.sku_mappings.api import SkuMappingViewSet
-from reports.api.views import KpiView
+from reports.api.views import BacklogView, JobRetryView, KpiView
 from returns.api.views import ReturnPolicyViewSet, ReturnViewSet
 from shipping.api.packing_views import BoxTypeViewSet, ManifestViewSet, OrderRatesView, ShipmentViewSet
 from shipping.api.views import PickListViewSet
@@ -55,6 +55,8 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("reports/kpis/", KpiView.as_view(), name="report-kpis"),
+    path("backlog/", BacklogView.as_view(), name="backlog"),
+    path("backlog/jobs/<int:pk>/retry/", JobRetryView.as_view(), name="backlog-job-retry"),
     path("orders/<int:pk>/rates/", OrderRatesView.as_view(), name="order-rates"),
     path("", include(router.urls)),
 ]

@@ -84,6 +84,7 @@ SECTIONS: list[tuple[str, list[Link]]] = [
         _link("Rebalancing", "reports:rebalance", M),
         _link("Returns analytics", "returns:analytics", M, C),
         _link("Mis-picks", "packing:mispicks", M),
+        _link("Work backlog", "reports:backlog", M),
     ]),
     ("Admin", [
         _link("Box types", "packing:boxes", M),

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -36,3 +37,26 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}({self.object_id}) {self.state}"
+
+
+class IdempotencyKey(models.Model):
+    """An `Idempotency-Key` of one API write: the same key and body give the first request's result again.
+
+    `scope` names the kind of write ("orders.create", "stock.adjust"), so one key may be used once per kind;
+    `result_id` is the id of what the first request made (an order, a ledger row), read back by the app that
+    owns the scope.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=50)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64, help_text="SHA-256 of the request body.")
+    result_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.key}"

@@ -378,13 +378,37 @@ def work_backlog(*, now: datetime | None = None) -> list[BacklogRow]:
     return sorted(rows.values(), key=lambda r: r.label)
 
 
-def backlog_problems(*, now: datetime | None = None, max_age: timedelta | None = None) -> list[str]:
-    """What makes the backlog unhealthy: due work older than `max_age` (default from settings)."""
+def duration_in_words(seconds: float) -> str:
+    """12 s, 3 min, 2 h 5 min, 3 d 4 h: the two largest units, rounded down."""
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def backlog_max_age() -> timedelta:
+    """How long due work may wait before the backlog is unhealthy."""
+    return timedelta(seconds=_setting("DOCKHAND_BACKLOG_MAX_AGE_SECONDS", 600))
+
+
+def backlog_problems(*, now: datetime | None = None, max_age: timedelta | None = None,
+                     rows: list[BacklogRow] | None = None) -> list[str]:
+    """What makes the backlog unhealthy: due work older than `max_age` (default from settings).
+
+    Pass the `rows` of a work_backlog(now=now) already read to save reading them again.
+    """
     now = now or timezone.now()
-    max_age = max_age or timedelta(seconds=_setting("DOCKHAND_BACKLOG_MAX_AGE_SECONDS", 600))
+    max_age = max_age or backlog_max_age()
     problems = []
-    for row in work_backlog(now=now):
+    for row in work_backlog(now=now) if rows is None else rows:
         age = row.oldest_due_seconds(now)
         if age > max_age.total_seconds():
-            problems.append(f"{row.label}: {row.due} job(s) due, the oldest for {age:.0f} s")
+            problems.append(f"{row.label}: {row.due} job(s) due, the oldest waiting {duration_in_words(age)}")
     return problems

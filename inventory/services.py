@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from core.idempotency import IdempotencyConflict, idempotent_create
 from inventory.choices import MovementKind
 from inventory.exceptions import InsufficientStock, StockLedgerError
 from inventory.figures import stock_summary_mark_changed
@@ -155,6 +156,47 @@ def stock_receive(
         expiry_date=expiry_date,
         kind=kind,
     )
+
+
+STOCK_ADJUST_SCOPE = "stock.adjust"
+
+
+@dataclass(frozen=True)
+class ApiStockAdjustResult:
+    movement: StockMovement
+    replayed: bool
+
+
+def api_stock_adjust(
+    *,
+    user,
+    product: Product,
+    location: Location,
+    quantity: int,
+    reason: str,
+    idempotency_key: str = "",
+    fingerprint: str = "",
+    lot_number: str = "",
+    expiry_date: datetime.date | None = None,
+) -> ApiStockAdjustResult:
+    """Make a stock adjustment sent through the API, at most once per Idempotency-Key (core.idempotency).
+
+    The same key with the same body returns the ledger row written the first time (replayed); the same key
+    with another body raises IdempotencyConflict (409). Raises what stock_adjust raises.
+    """
+    outcome = idempotent_create(
+        user=user, scope=STOCK_ADJUST_SCOPE, key=idempotency_key, fingerprint=fingerprint,
+        create=lambda: stock_adjust(product=product, location=location, quantity=quantity, reason=reason,
+                                    lot_number=lot_number, expiry_date=expiry_date, user=user,
+                                    reference=f"API adjustment by {user.get_username()}",
+                                    kind=MovementKind.ADJUSTMENT))
+    if outcome.created is not None:
+        return ApiStockAdjustResult(outcome.created, False)
+    movement = (StockMovement.objects.select_related("product", "from_location", "to_location", "user")
+                .filter(pk=outcome.result_id).first())
+    if movement is None:
+        raise IdempotencyConflict("The adjustment made with this Idempotency-Key no longer exists; send a new key.")
+    return ApiStockAdjustResult(movement, True)
 
 
 @transaction.atomic

@@ -273,22 +273,6 @@ class ChannelSync(TimeStamped):
         return f"Sync of {self.channel_id}"
 
 
-class IdempotencyKey(models.Model):
-    """An `Idempotency-Key` of an API order creation: the same key and body return the same order."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
-
-    def __str__(self) -> str:
-        return self.key
-
-
 # Rules and holds live in their own modules; importing them here registers their models with the app.
 from orders.holds.models import Hold  # noqa: E402, F401
 from orders.rules.models import Rule, RuleRun, RuleRunError  # noqa: E402, F401

@@ -2,13 +2,15 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
 
 from config.decorators import role_required
 from inventory.choices import Role
 from inventory.selectors import client_list
+from reports.backlog import backlog_job_retry, backlog_read
 from reports.charts import bar_chart
 from reports.forms import KpiFilterForm
 from reports.kpis import AGE_BUCKETS, KpiFilters, kpis_compute
@@ -73,3 +75,31 @@ def dashboard_view(request):
 @role_required(Role.MANAGER)
 def rebalance_view(request):
     return render(request, "reports/rebalance.html", {"suggestions": rebalance_suggestions(user=request.user)})
+
+
+@login_required
+@role_required(Role.MANAGER)
+def backlog_view(request):
+    """The work backlog: what waits, what runs, what failed; htmx reloads the backlog box every few seconds."""
+    template = "reports/_backlog.html" if request.htmx else "reports/backlog.html"
+    return render(request, template, {"backlog": backlog_read()})
+
+
+@require_POST
+@login_required
+@role_required(Role.MANAGER)
+def backlog_job_retry_view(request, pk: int):
+    outcome = backlog_job_retry(job_id=pk)
+    if outcome is None:
+        messages.warning(request, f"Job {pk} is no longer failed: it was retried already, or it is done.")
+    else:
+        what = f"The job for {outcome.job.object_noun} {outcome.job.object_id} ({outcome.job.label})"
+        if outcome.state == "failed":
+            messages.error(request, f"{what} failed again: {outcome.last_error}")
+        elif outcome.state == "done":
+            messages.success(request, f"{what} ran again and is done.")
+        elif outcome.attempts:
+            messages.warning(request, f"{what} failed again and will be retried automatically: {outcome.last_error}")
+        else:
+            messages.success(request, f"{what} is queued again and runs in a moment.")
+    return redirect("reports:backlog")

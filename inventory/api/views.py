@@ -6,7 +6,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from config.api import idempotency_headers, idempotency_key_from, idempotency_key_parameter
 from config.permissions import ALL_ROLES
+from core.idempotency import request_fingerprint
 from inventory.api.control_serializers import StockFigureSerializer
 from inventory.api.serializers import (
     ClientSerializer,
@@ -16,7 +18,7 @@ from inventory.api.serializers import (
     StockMovementSerializer,
     UserSerializer,
 )
-from inventory.choices import MovementKind, Role, StockStatus
+from inventory.choices import Role, StockStatus
 from inventory.filters import ORDERING_CHOICES, StockFigureFilterForm
 from inventory.models import Product, StockLevel, StockMovement
 from inventory.selectors import (
@@ -26,7 +28,7 @@ from inventory.selectors import (
     stock_level_list,
     stock_movement_list,
 )
-from inventory.services import stock_adjust, user_save
+from inventory.services import api_stock_adjust, user_save
 
 User = get_user_model()
 
@@ -155,23 +157,15 @@ class StockAdjustmentViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
 
     serializer_class = StockAdjustmentSerializer
 
-    @extend_schema(responses={201: StockMovementSerializer})
+    @extend_schema(responses={201: StockMovementSerializer}, parameters=[idempotency_key_parameter("ledger row")])
     def create(self, request, *args, **kwargs):
+        """Adjust stock (send an Idempotency-Key header to retry safely: the change is made once)."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        movement = stock_adjust(
-            product=data["product"],
-            location=data["location"],
-            quantity=data["quantity"],
-            reason=data["reason"],
-            lot_number=data["lot_number"],
-            expiry_date=data["expiry_date"],
-            user=request.user,
-            reference=f"API adjustment by {request.user.username}",
-            kind=MovementKind.ADJUSTMENT,
-        )
-        return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
+        result = api_stock_adjust(user=request.user, idempotency_key=idempotency_key_from(request),
+                                  fingerprint=request_fingerprint(request.data), **serializer.validated_data)
+        return Response(StockMovementSerializer(result.movement).data, status=status.HTTP_201_CREATED,
+                        headers=idempotency_headers(replayed=result.replayed))
 
 
 class StockMovementFilter(django_filters.FilterSet):

@@ -1,12 +1,14 @@
 import django_filters
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from config.api import idempotency_headers, idempotency_key_from, idempotency_key_parameter
 from config.permissions import ALL_ROLES
+from core.idempotency import request_fingerprint
 from inventory.access import user_access
 from inventory.choices import Role
 from inventory.models import Client
@@ -19,7 +21,7 @@ from orders.api.serializers import (
 from orders.choices import ChannelKind
 from orders.filters import OrderFilter
 from orders.holds.services import order_holds_release
-from orders.intake.services import api_channel_for_client, api_order_create, request_fingerprint
+from orders.intake.services import api_channel_for_client, api_order_create
 from orders.models import SalesChannel
 from orders.routing import order_reroute
 from orders.selectors import channel_list, order_list_with_details
@@ -68,11 +70,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(
         request=OrderCreateSerializer,
         responses={201: OrderSerializer},
-        parameters=[OpenApiParameter(
-            "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-            description="Any unique string (e.g. a UUID). Retrying with the same key and body returns the same "
-                        "order; the same key with a different body is refused with 409.",
-        )],
+        parameters=[idempotency_key_parameter("order")],
     )
     def create(self, request):
         """Create an order (its lines by SKU; an unknown SKU puts it on hold)."""
@@ -86,15 +84,11 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             if access.client_id is None:
                 raise ValidationError({"channel": ["Give the channel the order belongs to."]})
             channel = api_channel_for_client(Client.objects.get(pk=access.client_id))
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if len(key) > 255:
-            raise ValidationError({"Idempotency-Key": ["At most 255 characters."]})
-        result = api_order_create(user=request.user, channel=channel, data=data, idempotency_key=key,
+        result = api_order_create(user=request.user, channel=channel, data=data,
+                                  idempotency_key=idempotency_key_from(request),
                                   fingerprint=request_fingerprint(request.data))
         order = self.get_queryset().get(pk=result.order.pk)
-        headers = {"Location": reverse("order-detail", args=[order.pk])}
-        if result.replayed:
-            headers["Idempotent-Replayed"] = "true"
+        headers = {"Location": reverse("order-detail", args=[order.pk]), **idempotency_headers(replayed=result.replayed)}
         return Response(self.get_serializer(order).data, status=status.HTTP_201_CREATED, headers=headers)
 
     @extend_schema(request=OrderActionSerializer, responses=OrderSerializer)

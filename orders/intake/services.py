@@ -8,7 +8,6 @@ all end in exactly one Dockhand order.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, prefetch_related_objects
 from django.utils import timezone
 
+from core.idempotency import IdempotencyConflict, idempotent_create
 from core.work import error_is_permanent, error_message, job_run, work_enqueue, work_expedite
 from inventory.exceptions import DomainError
 from inventory.models import Product
@@ -34,7 +34,6 @@ from orders.intake.mapping import IntakeLine, IntakeOrder, PayloadError
 from orders.locks import order_lock, storefront_order_lock
 from orders.models import (
     ChannelSync,
-    IdempotencyKey,
     Order,
     OrderLine,
     SalesChannel,
@@ -527,10 +526,6 @@ def channel_sync(*, channel_id: int, api=None) -> SyncResult | None:
 # --- API intake -------------------------------------------------------------------------------------------
 
 
-def request_fingerprint(data) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
-
-
 def api_channel_for_client(client) -> SalesChannel:
     """The client's API channel, created on first use."""
     channel = SalesChannel.objects.filter(client=client, kind=ChannelKind.API, is_active=True).order_by("pk").first()
@@ -543,8 +538,7 @@ def csv_channel_for_client(client) -> SalesChannel:
     return channel or SalesChannel.objects.create(client=client, kind=ChannelKind.CSV, name=f"{client.name} CSV")
 
 
-class IdempotencyConflict(DomainError):
-    status_code = 409
+API_ORDER_CREATE_SCOPE = "orders.create"
 
 
 @dataclass
@@ -561,26 +555,13 @@ def api_order_create(*, user, channel: SalesChannel, data: dict, fingerprint: st
     another body raises IdempotencyConflict (409). An external_id already used on the channel raises
     IdempotencyConflict too. Raises DomainError for an unusable order.
     """
-    if idempotency_key:
-        try:
-            with transaction.atomic():
-                key = IdempotencyKey.objects.create(user=user, key=idempotency_key[:255], request_hash=fingerprint)
-                order = _api_order_create(user=user, channel=channel, data=data)
-                key.order = order
-                key.save(update_fields=["order"])
-                return ApiOrderResult(order, False)
-        except IntegrityError:
-            key = IdempotencyKey.objects.filter(user=user, key=idempotency_key[:255]).first()
-            if key is None:
-                raise
-            if key.request_hash != fingerprint:
-                raise IdempotencyConflict(
-                    "This Idempotency-Key was already used with a different request body.") from None
-            if key.order_id is None:
-                raise IdempotencyConflict("A request with this Idempotency-Key is still being processed.") from None
-            return ApiOrderResult(key.order, True)
-    with transaction.atomic():
-        return ApiOrderResult(_api_order_create(user=user, channel=channel, data=data), False)
+    outcome = idempotent_create(
+        user=user, scope=API_ORDER_CREATE_SCOPE, key=idempotency_key, fingerprint=fingerprint,
+        create=lambda: _api_order_create(user=user, channel=channel, data=data))
+    order = outcome.created or Order.objects.filter(pk=outcome.result_id).first()
+    if order is None:
+        raise IdempotencyConflict("The order made with this Idempotency-Key has been deleted; send a new key.")
+    return ApiOrderResult(order, outcome.replayed)
 
 
 def _api_order_create(*, user, channel: SalesChannel, data: dict) -> Order:

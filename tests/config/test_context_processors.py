@@ -10,7 +10,7 @@ MANAGER_NAV = [
     ("Shipping", ["Pick lists", "Pack station", "Manifests", "Tracking", "Customer emails"]),
     ("Stock", ["Stock levels", "Inbound (ASNs)", "Cycle counts", "Transfers"]),
     ("Returns", ["All returns", "Open a return", "Returns desk", "Survey cases"]),
-    ("Reports", ["Dashboard", "Turnover", "Rebalancing", "Returns analytics", "Mis-picks"]),
+    ("Reports", ["Dashboard", "Turnover", "Rebalancing", "Returns analytics", "Mis-picks", "Work backlog"]),
     ("Admin", ["Box types", "Rate cards", "API docs", "Site admin"]),
 ]
 
@@ -100,6 +100,7 @@ def test_user_without_a_role_gets_no_navigation():
     ("/returns/analytics/", "Reports", "Returns analytics"),
     ("/reports/", "Reports", "Dashboard"),
     ("/reports/rebalance/", "Reports", "Rebalancing"),
+    ("/reports/backlog/", "Reports", "Work backlog"),
     ("/admin/auth/user/", "Admin", "Site admin"),
 ])
 def test_the_most_specific_link_and_its_section_are_current(path, section, link):

@@ -232,7 +232,7 @@ def test_the_backlog_counts_each_kind_and_the_age_of_the_oldest_due_job():
     assert rows["tests.core.owned"].failed == 1
     problems = backlog_problems(now=now, max_age=datetime.timedelta(minutes=10))
     assert len(problems) == 1
-    assert problems[0].startswith("Recorded work: 3 job(s) due, the oldest for 1200")
+    assert problems == ["Recorded work: 3 job(s) due, the oldest waiting 20 min"]
     assert backlog_problems(now=now, max_age=datetime.timedelta(minutes=30)) == []
 
 
