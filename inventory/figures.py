@@ -324,15 +324,27 @@ def stock_summary_mark_changed(*, product_id: int, location_ids: Iterable[int | 
     """Queue a product's figures for refresh in the warehouses of these locations (None ones are skipped).
 
     Call it inside the transaction that changes the stock: the queue row commits (or rolls back) with the
-    change. One statement, with no lookup of the locations first; it never waits on another writer.
+    change.
     """
-    location_ids = sorted({pk for pk in location_ids if pk is not None})
-    if not location_ids:
+    stock_summary_mark_locations((product_id, location_id) for location_id in location_ids)
+
+
+def stock_summary_mark_locations(pairs: Iterable[tuple[int, int | None]]) -> None:
+    """Queue (product id, location id) pairs for refresh in the locations' warehouses (None locations skipped).
+
+    Call it inside the transaction that changes the stock. One statement however many pairs, with no lookup
+    of the locations first; it never waits on another writer.
+    """
+    pairs = sorted({(product_id, location_id) for product_id, location_id in pairs if location_id is not None})
+    if not pairs:
         return
-    clause, values = _in("id", location_ids)
+    # Typed, so the union's columns are integers on PostgreSQL whichever way parameters are bound.
+    rows = " UNION ALL ".join(["SELECT CAST(%s AS BIGINT) AS product_id, CAST(%s AS BIGINT) AS location_id"]
+                              * len(pairs))
     _run(f"INSERT INTO {_table(StockSummaryChange)} (product_id, warehouse_id, created_at) "
-         f"SELECT DISTINCT %s, warehouse_id, %s FROM {_table(Location)} WHERE {clause}",
-         [product_id, _dt(timezone.now()), *values])
+         f"SELECT DISTINCT x.product_id, loc.warehouse_id, %s FROM ({rows}) x "
+         f"JOIN {_table(Location)} loc ON loc.id = x.location_id",
+         [_dt(timezone.now()), *(value for pair in pairs for value in pair)])
 
 
 def stock_summary_mark_pairs(pairs: Iterable[tuple[int, int]]) -> None:

@@ -3,20 +3,24 @@
 Nothing else in Dockhand writes StockLevel. Quantities move with F() expressions inside
 transaction.atomic, with the rows locked in pk order (inventory.locks), and the database's
 CheckConstraints back every rule (no negative on-hand, never more allocated than on hand).
+Reserving and releasing take a whole order's stock levels at once (stocks_allocate, stocks_deallocate;
+the one-level services call them): one statement locks them in pk order, checks and updates them, one
+writes the ledger rows and one queues the figures, however many levels there are.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from core.idempotency import IdempotencyConflict, idempotent_create
 from inventory.choices import MovementKind
 from inventory.exceptions import InsufficientStock, StockLedgerError
-from inventory.figures import stock_summary_mark_changed
+from inventory.figures import stock_summary_mark_locations
 from inventory.locks import stock_levels_lock
 from inventory.models import Product, StockLevel, StockMovement
 from inventory.signals import stock_available_increased
@@ -46,8 +50,7 @@ def _record(
     reason: str = "",
     user=None,
 ) -> StockMovement:
-    stock_summary_mark_changed(product_id=product_id, location_ids=(from_location_id, to_location_id))
-    return StockMovement.objects.create(
+    return _record_all([StockMovement(
         product_id=product_id,
         kind=kind,
         quantity=quantity,
@@ -57,13 +60,68 @@ def _record(
         reference=reference[:100],
         reason=reason[:255],
         user=_user_or_none(user),
-    )
+    )])[0]
+
+
+def _record_all(movements: list[StockMovement]) -> list[StockMovement]:
+    """Queue the figures of what the movements touch, then write the ledger rows: two statements in all."""
+    stock_summary_mark_locations((m.product_id, location_id) for m in movements
+                                 for location_id in (m.from_location_id, m.to_location_id))
+    return StockMovement.objects.bulk_create(movements)
+
+
+@dataclass(frozen=True)
+class _LevelChanged:
+    product_id: int
+    location_id: int
+    lot_number: str
+    warehouse_id: int
+
+
+def _allocated_add(deltas: dict[int, int]) -> dict[int, _LevelChanged]:
+    """Lock stock levels (pk order) and add units to their `allocated` (negative: take them off), in one
+    statement. A level that would end below zero or above its on-hand stays as it was (the CheckConstraints'
+    own rule, checked first so that it is not an error). Returns the levels changed, by id."""
+    # One statement, in plain SQL: on a hot SKU it runs while every other order waits for these rows, and
+    # locking, checking and updating in one round trip keeps that wait short. The check and the new value
+    # both use the rows as the lock returned them (their newest versions): the statement's snapshot may
+    # predate a change another transaction committed while this one waited for the lock, and PostgreSQL
+    # then adds to the stale value (tests/inventory/test_stock_allocate_concurrency.py reproduces it).
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sl, loc = (connection.ops.quote_name(m._meta.db_table) for m in (StockLevel, Location))
+    with connection.cursor() as cursor:
+        # SQLite's RETURNING names only the updated table, unaliased: hence the warehouse's subquery.
+        cursor.execute(
+            "WITH delta (id, units) AS (VALUES "
+            + ", ".join(["(CAST(%s AS BIGINT), CAST(%s AS INTEGER))"] * len(deltas)) + "), "
+            f"locked AS MATERIALIZED (SELECT id, on_hand, allocated FROM {sl} "
+            f"WHERE id IN (SELECT id FROM delta) ORDER BY id{lock}) "
+            f"UPDATE {sl} SET allocated = locked.allocated + delta.units FROM delta, locked "
+            f"WHERE {sl}.id = delta.id AND locked.id = delta.id "
+            "AND locked.allocated + delta.units BETWEEN 0 AND locked.on_hand "
+            f"RETURNING {sl}.id, {sl}.product_id, {sl}.location_id, {sl}.lot_number, "
+            f"(SELECT warehouse_id FROM {loc} WHERE {loc}.id = {sl}.location_id)",
+            [value for pk in sorted(deltas) for value in (pk, deltas[pk])],
+        )
+        return {pk: _LevelChanged(*rest) for pk, *rest in cursor.fetchall()}
+
+
+def _units_per_level(pairs: list[tuple[int, int]], *, what: str) -> dict[int, int]:
+    units: dict[int, int] = {}
+    for stock_level_id, quantity in pairs:
+        if quantity <= 0:
+            raise StockLedgerError(f"{what} quantity must be positive.", field="quantity")
+        units[stock_level_id] = units.get(stock_level_id, 0) + quantity
+    return units
 
 
 def _announce_arrival(level: StockLevel) -> None:
+    _announce_available(product_id=level.product_id, warehouse_id=level.location.warehouse_id)
+
+
+def _announce_available(*, product_id: int, warehouse_id: int) -> None:
     # Inside the transaction: receivers queue durable work that commits (or not) with the stock change.
-    stock_available_increased.send(sender=StockLevel, product_id=level.product_id,
-                                   warehouse_id=level.location.warehouse_id)
+    stock_available_increased.send(sender=StockLevel, product_id=product_id, warehouse_id=warehouse_id)
 
 
 def _stock_level_for_update(
@@ -199,27 +257,82 @@ def api_stock_adjust(
     return ApiStockAdjustResult(movement, True)
 
 
+@transaction.atomic(savepoint=False)
+def stocks_allocate(*, allocations: Iterable[tuple[int, int]], reference: str, user=None) -> list[StockMovement]:
+    """Reserve units of several stock levels for one order: a ledger row per (stock level id, quantity) pair.
+
+    A fixed number of statements however many pairs: one locks the levels (pk order), checks and updates
+    them, one writes the ledger rows, one queues the figures. Raises StockLedgerError (a quantity that is
+    not positive, an unknown stock level) or InsufficientStock naming each level with too few units. It
+    takes no savepoint inside a caller's transaction (it is routing's hot path): after it raises, that
+    transaction can only roll back.
+    """
+    pairs = list(allocations)
+    if not pairs:
+        return []
+    wanted = _units_per_level(pairs, what="Allocated")
+    changed = _allocated_add(wanted)
+    if refused := sorted(set(wanted) - set(changed)):
+        short = list(StockLevel.objects.filter(pk__in=refused).order_by("pk"))
+        if len(short) < len(refused):
+            raise StockLedgerError("Stock level not found.")
+        raise InsufficientStock(" ".join(f"Only {level.available} of product {level.product_id} available."
+                                         for level in short))
+    return _record_all([
+        StockMovement(
+            product_id=changed[pk].product_id,
+            kind=MovementKind.ALLOCATE,
+            quantity=quantity,
+            from_location_id=changed[pk].location_id,
+            lot_number=changed[pk].lot_number,
+            reference=reference[:100],
+            reason="Reserved for order",
+            user=_user_or_none(user),
+        )
+        for pk, quantity in pairs
+    ])
+
+
 @transaction.atomic
 def stock_allocate(*, stock_level_id: int, quantity: int, reference: str, user=None) -> StockMovement:
     """Reserve units of one stock level for an order. Raises InsufficientStock if fewer are available."""
-    if quantity <= 0:
-        raise StockLedgerError("Allocated quantity must be positive.", field="quantity")
-    level = stock_levels_lock([stock_level_id]).get(stock_level_id)
-    if level is None:
-        raise StockLedgerError("Stock level not found.")
-    if level.available < quantity:
-        raise InsufficientStock(f"Only {level.available} of product {level.product_id} available.")
-    StockLevel.objects.filter(pk=level.pk).update(allocated=F("allocated") + quantity)
-    return _record(
-        product_id=level.product_id,
-        kind=MovementKind.ALLOCATE,
-        quantity=quantity,
-        from_location_id=level.location_id,
-        lot_number=level.lot_number,
-        reference=reference,
-        reason="Reserved for order",
-        user=user,
-    )
+    return stocks_allocate(allocations=[(stock_level_id, quantity)], reference=reference, user=user)[0]
+
+
+@transaction.atomic(savepoint=False)
+def stocks_deallocate(
+    *, releases: Iterable[tuple[int, int]], reference: str, reason: str = "Reservation released", user=None
+) -> list[StockMovement]:
+    """Release reserved units of several stock levels back to available: a ledger row per (stock level id,
+    quantity) pair, and after commit one "stock available" announcement per product and warehouse.
+
+    A fixed number of statements however many pairs, as stocks_allocate. Raises StockLedgerError (a
+    quantity that is not positive, more units than a level has allocated). No savepoint inside a caller's
+    transaction: after it raises, that transaction can only roll back.
+    """
+    pairs = list(releases)
+    if not pairs:
+        return []
+    releasing = _units_per_level(pairs, what="Released")
+    changed = _allocated_add({pk: -quantity for pk, quantity in releasing.items()})
+    if len(changed) < len(releasing):
+        raise StockLedgerError("Cannot release more units than are allocated.")
+    movements = _record_all([
+        StockMovement(
+            product_id=changed[pk].product_id,
+            kind=MovementKind.DEALLOCATE,
+            quantity=quantity,
+            from_location_id=changed[pk].location_id,
+            lot_number=changed[pk].lot_number,
+            reference=reference[:100],
+            reason=reason[:255],
+            user=_user_or_none(user),
+        )
+        for pk, quantity in pairs
+    ])
+    for product_id, warehouse_id in sorted({(level.product_id, level.warehouse_id) for level in changed.values()}):
+        _announce_available(product_id=product_id, warehouse_id=warehouse_id)
+    return movements
 
 
 @transaction.atomic
@@ -227,25 +340,8 @@ def stock_deallocate(
     *, stock_level_id: int, quantity: int, reference: str, reason: str = "Reservation released", user=None
 ) -> StockMovement:
     """Release reserved units back to available. Raises StockLedgerError if fewer are allocated."""
-    if quantity <= 0:
-        raise StockLedgerError("Released quantity must be positive.", field="quantity")
-    level = stock_levels_lock([stock_level_id]).get(stock_level_id)
-    if level is None or level.allocated < quantity:
-        raise StockLedgerError("Cannot release more units than are allocated.")
-    StockLevel.objects.filter(pk=level.pk).update(allocated=F("allocated") - quantity)
-    movement = _record(
-        product_id=level.product_id,
-        kind=MovementKind.DEALLOCATE,
-        quantity=quantity,
-        from_location_id=level.location_id,
-        lot_number=level.lot_number,
-        reference=reference,
-        reason=reason,
-        user=user,
-    )
-    level.location  # noqa: B018 - loaded for the arrival announcement
-    _announce_arrival(level)
-    return movement
+    return stocks_deallocate(releases=[(stock_level_id, quantity)], reference=reference, reason=reason,
+                             user=user)[0]
 
 
 @transaction.atomic

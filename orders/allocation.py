@@ -9,7 +9,10 @@ Which stock a line takes, in one warehouse:
 
 Locks: the order row first, then the stock levels of the products concerned in pk order
 (orders.locks, inventory.locks), so two orders sharing SKUs in any line order cannot deadlock.
-Every reservation goes through inventory.services.stock_allocate, so the ledger records it.
+Every reservation goes through inventory.services.stocks_allocate, so the ledger records it. Writing an
+order's reservations takes a fixed number of statements however many lines and stock levels it touches
+(one batch to the ledger service, one upsert of the allocations): on a hot SKU every statement is time
+the stock row stays locked for everybody else.
 """
 
 from __future__ import annotations
@@ -18,14 +21,14 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import F, Sum
+from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from inventory.exceptions import DomainError, InsufficientStock
 from inventory.locks import stock_levels_for_products_lock
 from inventory.models import StockLevel
-from inventory.services import stock_allocate, stock_deallocate
+from inventory.services import stocks_allocate, stocks_deallocate
 from orders.choices import EDITABLE_STATUSES, OrderStatus
 from orders.exceptions import OrderNotEditable
 from orders.locks import order_lock
@@ -43,7 +46,8 @@ ALLOCATING_STATUSES = frozenset(
 
 @dataclass(frozen=True)
 class Reservation:
-    """Units reserved by one call at one stock level; `allocation` holds the line's running total there."""
+    """Units reserved by one call at one stock level; `allocation` holds the line's running total there
+    (its timestamps load on first use)."""
 
     allocation: Allocation
     stock_level: StockLevel
@@ -132,32 +136,51 @@ def line_allocated_quantity(line: OrderLine) -> int:
     return Allocation.objects.filter(line=line).aggregate(n=Sum("quantity"))["n"] or 0
 
 
+def _allocations_add(taken: list[tuple[OrderLine, StockLevel, int]]) -> dict[tuple[int, int], Allocation]:
+    """Add units to the lines' allocations at the stock levels, creating the missing ones, in one statement.
+
+    Returns each (line id, stock level id)'s Allocation with its new total.
+    """
+    units: dict[tuple[int, int], int] = {}
+    for line, level, quantity in taken:
+        units[(line.pk, level.pk)] = units.get((line.pk, level.pk), 0) + quantity
+    table = connection.ops.quote_name(Allocation._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (created_at, updated_at, line_id, stock_level_id, quantity) VALUES "
+            + ", ".join(["(%s, %s, %s, %s, %s)"] * len(units))
+            + f" ON CONFLICT (line_id, stock_level_id) DO UPDATE SET quantity = {table}.quantity + excluded.quantity,"
+            " updated_at = excluded.updated_at RETURNING id, line_id, stock_level_id, quantity",
+            [value for (line_id, level_id), quantity in units.items()
+             for value in (now, now, line_id, level_id, quantity)],
+        )
+        rows = cursor.fetchall()
+    lines = {line.pk: line for line, _, _ in taken}
+    levels = {level.pk: level for _, level, _ in taken}
+    totals = {}
+    for row in rows:
+        allocation = Allocation.from_db(connection.alias, ["id", "line_id", "stock_level_id", "quantity"], row)
+        allocation.line, allocation.stock_level = lines[allocation.line_id], levels[allocation.stock_level_id]
+        totals[(allocation.line_id, allocation.stock_level_id)] = allocation
+    return totals
+
+
 def _reserve(
-    *,
-    line: OrderLine,
-    order: Order,
-    plan: list[tuple[StockLevel, int]],
-    user=None,
-    existing: dict[tuple[int, int], Allocation] | None = None,
+    *, order: Order, plans: list[tuple[OrderLine, list[tuple[StockLevel, int]]]], user=None
 ) -> list[Reservation]:
-    if existing is None:
-        existing = {(a.line_id, a.stock_level_id): a for a in Allocation.objects.filter(line=line)}
-    reservations, new = [], []
-    for level, quantity in plan:
-        stock_allocate(stock_level_id=level.pk, quantity=quantity, reference=order.order_number, user=user)
-        # Keep the in-memory row in step, so that later lines of the same order see what is left.
+    """Write the planned reservations of an order's lines: the stock and its ledger rows, then the allocations."""
+    taken = [(line, level, quantity) for line, plan in plans for level, quantity in plan]
+    if not taken:
+        return []
+    stocks_allocate(allocations=[(level.pk, quantity) for _, level, quantity in taken],
+                    reference=order.order_number, user=user)
+    for _, level, quantity in taken:
+        # Keep the in-memory rows in step, so that later parts of the same order see what is left.
         level.allocated += quantity
-        allocation = existing.get((line.pk, level.pk))
-        if allocation is None:
-            allocation = Allocation(line=line, stock_level=level, quantity=quantity)
-            existing[(line.pk, level.pk)] = allocation
-            new.append(allocation)
-        else:
-            Allocation.objects.filter(pk=allocation.pk).update(quantity=F("quantity") + quantity)
-            allocation.quantity += quantity
-        reservations.append(Reservation(allocation=allocation, stock_level=level, quantity=quantity))
-    Allocation.objects.bulk_create(new)
-    return reservations
+    totals = _allocations_add(taken)
+    return [Reservation(allocation=totals[(line.pk, level.pk)], stock_level=level, quantity=quantity)
+            for line, level, quantity in taken]
 
 
 def _check_can_allocate(order: Order) -> None:
@@ -212,7 +235,7 @@ def order_line_allocate(
         raise InsufficientStock(
             f"Only {planned} of {quantity} units of {line.sku} can be reserved in this warehouse.", field="quantity"
         )
-    return _reserve(line=line, order=order, plan=plan, user=user)
+    return _reserve(order=order, plans=[(line, plan)], user=user)
 
 
 @dataclass(frozen=True)
@@ -263,12 +286,7 @@ def lines_allocate_locked(
             "Not enough stock: " + ", ".join(f"{s.sku} needs {s.wanted}, {s.available} available"
                                               for s in shortages),
         )
-    existing = {(a.line_id, a.stock_level_id): a
-                for a in Allocation.objects.filter(line__in=[line for line, _ in plans])}
-    reservations: list[Reservation] = []
-    for line, plan in plans:
-        reservations.extend(_reserve(line=line, order=order, plan=plan, user=user, existing=existing))
-    return reservations
+    return _reserve(order=order, plans=plans, user=user)
 
 
 @transaction.atomic
@@ -303,9 +321,8 @@ def order_line_allocations_release(*, line: OrderLine, user=None, reason: str = 
     """Release every reservation of one order line and delete its allocations. Returns units released."""
     order = order_lock(line.order_id)
     allocations = list(Allocation.objects.filter(line_id=line.pk).order_by("stock_level_id", "pk"))
-    for allocation in allocations:
-        stock_deallocate(stock_level_id=allocation.stock_level_id, quantity=allocation.quantity,
-                         reference=order.order_number, reason=reason, user=user)
+    stocks_deallocate(releases=[(a.stock_level_id, a.quantity) for a in allocations],
+                      reference=order.order_number, reason=reason, user=user)
     Allocation.objects.filter(pk__in=[a.pk for a in allocations]).delete()
     return sum(a.quantity for a in allocations)
 

@@ -198,6 +198,7 @@ def test_a_batch_of_deliveries_costs_at_most_15_statements_and_2_commits_per_ord
     import collections
     import re
     kinds = collections.Counter(re.sub(r"\s+", " ", q)[:70] for q in sql)
+    print(f"{per_order:.2f} statements and {len(commits) / BATCH:.2f} commits per order")
     assert per_order <= MAX_STATEMENTS_PER_ORDER, f"{per_order:.1f} statements per order: {kinds.most_common(30)}"
     begins = sum(1 for q in statements.captured_queries if q["sql"] == "BEGIN")
     assert len(commits) / BATCH <= MAX_COMMITS_PER_ORDER, f"{len(commits) / BATCH:.2f} commits per order, {begins}"
