@@ -101,6 +101,7 @@ def fraud_signals(order: Order, *, total: Decimal, first_order: bool) -> list[st
         recent = (
             Order.objects.filter(received_at__gte=since, received_at__lte=order.received_at or timezone.now(),
                                  ship_postal_code=order.ship_postal_code, parent__isnull=True)
+            .order_by()  # a set of customers: no sort, so order_postal_code_received_idx serves it alone
             .annotate(email_l=Lower("customer_email"))
             .values_list("ship_address1", "email_l", "customer_name")
         )
