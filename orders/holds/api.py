@@ -32,7 +32,7 @@ class HoldReleaseSerializer(serializers.Serializer):
 
 
 class HoldFilter(django_filters.FilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=HoldKind.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=HoldKind.choices, distinct=False)  # a column: no repeats
     open = django_filters.BooleanFilter(field_name="released_at", lookup_expr="isnull", label="Open holds only")
 
     class Meta:

@@ -93,6 +93,7 @@ def recent_orders_to(postal_codes: set[str], *, since: datetime.datetime) -> dic
     recent: dict[str, list[tuple]] = {code: [] for code in postal_codes}
     if postal_codes:
         rows = (Order.objects.filter(received_at__gte=since, ship_postal_code__in=postal_codes, parent__isnull=True)
+                .order_by()  # no sort needed, so order_postal_code_received_idx serves it alone
                 .annotate(email_l=Lower("customer_email"))
                 .values_list("ship_postal_code", "ship_address1", "email_l", "customer_name", "received_at"))
         for code, *rest in rows:

@@ -45,7 +45,11 @@ class Hold(models.Model):
                 name="hold_until_date_has_date",
             ),
         ]
-        indexes = [models.Index(fields=["kind", "released_at"])]
+        indexes = [
+            models.Index(fields=["kind", "released_at"]),
+            # The holds page lists open holds oldest first; released ones pile up with every order.
+            models.Index(fields=["created_at", "id"], condition=Q(released_at__isnull=True), name="hold_open_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} hold on order {self.order_id}"

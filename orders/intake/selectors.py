@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from orders.choices import ChannelKind, DeliveryState
+from orders.choices import ChannelKind, DeliverySource, DeliveryState
 from orders.models import SalesChannel, WebhookDelivery
 from orders.selectors import channel_list
 
@@ -23,9 +24,14 @@ def silent_after() -> timedelta:
 
 def channel_list_with_health(*, user) -> QuerySet[SalesChannel]:
     """Channels the user may see, with their last webhook time and failed-delivery count."""
+    # Per-channel subqueries rather than a join and GROUP BY: each reads a few index entries
+    # (delivery_channel_source_idx, delivery_channel_state_idx) instead of every delivery ever stored.
+    deliveries = WebhookDelivery.objects.filter(channel=OuterRef("pk")).order_by()
+    last_webhook = deliveries.filter(source=DeliverySource.WEBHOOK).order_by("-received_at").values("received_at")
+    failed = deliveries.filter(state__in=FAILED_STATES).values("channel").annotate(n=Count("*")).values("n")
     return channel_list(user=user).select_related("sync_state").annotate(
-        last_webhook_at=Max("deliveries__received_at", filter=Q(deliveries__source="webhook")),
-        failed_deliveries=Count("deliveries", filter=Q(deliveries__state__in=FAILED_STATES)),
+        last_webhook_at=Subquery(last_webhook[:1]),
+        failed_deliveries=Coalesce(Subquery(failed), 0),
     ).order_by("client__name", "name", "pk")
 
 
@@ -65,8 +71,9 @@ def channel_warnings(channel: SalesChannel, *, now=None) -> list[ChannelWarning]
 def channel_delivery_counts(channel: SalesChannel) -> dict:
     """Deliveries of a channel by state: in all and in the last 24 hours."""
     since = timezone.now() - timedelta(hours=24)
+    # Counting a column of delivery_channel_state_idx (never null), not the id: the index alone answers.
     rows = channel.deliveries.values("state").annotate(
-        total=Count("pk"), recent=Count("pk", filter=Q(received_at__gte=since))).order_by()
+        total=Count("state"), recent=Count("state", filter=Q(received_at__gte=since))).order_by()
     by_state = {row["state"]: row for row in rows}
     return {
         "rows": [(state, label, by_state.get(state, {}).get("total", 0), by_state.get(state, {}).get("recent", 0))
