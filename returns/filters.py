@@ -26,7 +26,7 @@ class ReturnFilter(django_filters.FilterSet):
                                   widget=forms.TextInput(attrs={"placeholder": "RMA, order or SKU"}))
     client = django_filters.ModelChoiceFilter(queryset=_clients, empty_label="Any client")
     warehouse = django_filters.ModelChoiceFilter(queryset=_warehouses, empty_label="Any warehouse")
-    status = django_filters.MultipleChoiceFilter(choices=ReturnStatus.choices,
+    status = django_filters.MultipleChoiceFilter(choices=ReturnStatus.choices, distinct=False,
                                                  widget=forms.SelectMultiple(attrs={"size": 3}))
     reason = django_filters.ChoiceFilter(field_name="lines__reason", choices=ReturnReason.choices,
                                          empty_label="Any reason", distinct=True)

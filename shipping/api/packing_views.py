@@ -23,7 +23,7 @@ from shipping.selectors import box_type_list, manifest_list, shipment_list_with_
 
 
 class ShipmentFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=ShipmentStatus.choices)
+    status = django_filters.MultipleChoiceFilter(choices=ShipmentStatus.choices, distinct=False)
     warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
     carrier = django_filters.CharFilter(field_name="service__carrier__code", label="Carrier code")
     tracking_number = django_filters.CharFilter(field_name="packages__tracking_number", distinct=True)

@@ -38,7 +38,7 @@ from warehouses.selectors import warehouse_list
 
 
 class PickListFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=PickListStatus.choices)
+    status = django_filters.MultipleChoiceFilter(choices=PickListStatus.choices, distinct=False)
     kind = django_filters.ChoiceFilter(choices=PickListKind.choices)
     warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
     wave = django_filters.CharFilter(field_name="wave__number", label="Wave number")
