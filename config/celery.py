@@ -2,7 +2,9 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+# The worker and beat of a deployment run on production settings unless told otherwise; `make worker` and
+# `make beat` set config.settings.local for a laptop.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("dockhand")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -1,0 +1,82 @@
+"""Reading JSON that strangers send (API bodies, webhooks): bounded nesting, and no text the database refuses.
+
+`json.loads` follows nesting by recursion, so `[[[[...` 50,000 deep raises RecursionError, which is no
+ValueError and became a 500. A NUL character or a lone UTF-16 surrogate (both legal as `\\u0000` / `\\ud800`
+escapes) parses fine but cannot be stored: PostgreSQL refuses NUL in text, and a lone surrogate cannot be
+encoded as UTF-8. `json_loads_checked` turns all three into JSONInputError, a ValueError, so every caller's
+existing "not valid JSON" path answers them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+
+from django.conf import settings
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser, get_encoding
+from rest_framework.utils.json import strict_constant
+
+DEFAULT_MAX_DEPTH = 64  # real orders nest 4–6 levels; a rules payload about 8
+
+
+class JSONInputError(ValueError):
+    """Parsed JSON that Dockhand refuses: nested too deep, or a string with NUL or a lone surrogate."""
+
+
+def max_json_depth() -> int:
+    return getattr(settings, "DOCKHAND_JSON_MAX_DEPTH", DEFAULT_MAX_DEPTH)
+
+
+def json_loads_checked(data: str | bytes, *, max_depth: int | None = None):
+    """Parse JSON text (NaN and Infinity refused); raise ValueError (JSONInputError) for what must not pass.
+
+    Raises ValueError for invalid JSON (json.JSONDecodeError, UnicodeDecodeError) and JSONInputError for
+    nesting deeper than `max_depth` (arrays and objects) or a string or key holding NUL or a lone surrogate.
+    """
+    limit = max_json_depth() if max_depth is None else max_depth
+    try:
+        value = json.loads(data, parse_constant=strict_constant)
+    except RecursionError:
+        raise JSONInputError(f"The JSON is nested deeper than {limit} levels.") from None
+    _check(value, limit)
+    return value
+
+
+def _check(value, limit: int) -> None:
+    # Iterative, so that checking cannot hit the recursion limit either.
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            _check_text(item)
+        elif isinstance(item, dict | list):
+            if depth >= limit:
+                raise JSONInputError(f"The JSON is nested deeper than {limit} levels.")
+            if isinstance(item, dict):
+                for key, child in item.items():
+                    _check_text(key)
+                    stack.append((child, depth + 1))
+            else:
+                stack.extend((child, depth + 1) for child in item)
+
+
+def _check_text(text: str) -> None:
+    if "\x00" in text:
+        raise JSONInputError("A string in the JSON contains a NUL character (\\u0000).")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise JSONInputError("A string in the JSON contains a lone UTF-16 surrogate (\\ud800-\\udfff).") from None
+
+
+class CheckedJSONParser(JSONParser):
+    """DRF's JSON parser with json_loads_checked: too deep, NUL or a lone surrogate is a 400, not a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = get_encoding(parser_context or {})
+        try:
+            text = codecs.getreader(encoding)(stream).read()
+            return json_loads_checked(text)
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from exc
