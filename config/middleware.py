@@ -3,6 +3,7 @@ import uuid
 
 from django.contrib import messages
 from django.http import HttpResponseRedirect
+from django.utils.log import log_response
 
 from config.log_context import log_context
 from inventory.exceptions import DomainError
@@ -25,6 +26,9 @@ class RequestIdMiddleware:
         with log_context(request_id=request_id):
             _tag_error_reports(request_id)
             response = self.get_response(request)
+            if response.status_code >= 400:
+                # Django logs 4xx/5xx after the middleware, outside this context; log it here, once, with the id.
+                log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request)
         response["X-Request-ID"] = request_id
         return response
 
