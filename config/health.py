@@ -51,10 +51,22 @@ def broker_problem(timeout: float = BROKER_TIMEOUT_SECONDS) -> str | None:
     return None
 
 
+def static_files_problem() -> str | None:
+    """With hashed static file names (production), the manifest collectstatic writes must exist."""
+    from django.contrib.staticfiles.storage import ManifestFilesMixin
+    from django.core.files.storage import storages
+
+    storage = storages["staticfiles"]
+    if not isinstance(storage, ManifestFilesMixin) or storage.exists(storage.manifest_name):
+        return None
+    return "static files: no manifest: run `manage.py collectstatic` (every page would be a 500)"
+
+
 def readiness_problems() -> dict[str, list[str]]:
     """Each check's problems (an empty list when it is fine); a check that does not apply is left out."""
     checks: dict[str, list[str]] = {}
-    for name, check in (("database", database_problem), ("broker", broker_problem)):
+    for name, check in (("database", database_problem), ("broker", broker_problem),
+                        ("static_files", static_files_problem)):
         problem = check()
         checks[name] = [problem] if problem else []
     try:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hmac
+import os
 
 from django.conf import settings
 from django.http import HttpResponse
-from django_prometheus.exports import ExportToDjangoView
-from prometheus_client import REGISTRY
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
 from config.health import work_backlog_problems
@@ -31,8 +31,18 @@ class WorkBacklogCollector:
             yield count
 
 
-_collector = WorkBacklogCollector()
-REGISTRY.register(_collector)
+# Read once per scrape by whichever process answers, so it stays out of the per-process (multiprocess) figures.
+_backlog_registry = CollectorRegistry(auto_describe=False)
+_backlog_registry.register(WorkBacklogCollector())
+
+
+def _process_registry():
+    # Under gunicorn with PROMETHEUS_MULTIPROC_DIR set, add up every worker's figures, not just this one's.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return registry
+    return REGISTRY
 
 
 def metrics(request):
@@ -41,4 +51,5 @@ def metrics(request):
         sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(sent.encode(), token.encode()):
             return HttpResponse("A bearer token is required for /metrics.\n", status=401, content_type="text/plain")
-    return ExportToDjangoView(request)
+    body = generate_latest(_process_registry()) + generate_latest(_backlog_registry)
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

@@ -111,7 +111,7 @@ def test_readiness_checks_the_database_and_skips_the_broker_when_tasks_run_inlin
     response = client.get("/readyz/")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok", "static_files": "ok"}}
 
 
 def test_healthz_is_kept_as_readiness(client):
@@ -210,3 +210,14 @@ def test_metrics_token_when_set(client, settings):
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"}).status_code == 200
+
+
+def test_readiness_fails_without_collectstatic_when_file_names_are_hashed(client, settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}
+
+    response = client.get("/readyz/")
+
+    assert response.status_code == 503
+    assert "collectstatic" in response.json()["checks"]["static_files"][0]
