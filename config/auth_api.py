@@ -22,7 +22,7 @@ TokenResponse = inline_serializer("TokenResponse", fields={"token": serializers.
 class TokenView(APIView):
     """POST a username and password for an API token (send it as `Authorization: Token <token>`); DELETE revokes it.
 
-    Failed attempts count towards the login lockout shared with the login pages (config/lockout.py).
+    Failed attempts count towards the lockout shared with the login pages: after too many, a 429 until it ends.
     """
 
     parser_classes = [CheckedJSONParser, FormParser, MultiPartParser]
