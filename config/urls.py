@@ -1,9 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from config import metrics, views
 
@@ -15,7 +13,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Pages without a <link rel="icon"> (the admin, the API docs) make browsers ask for this one.
-    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon),
     path("livez/", views.livez, name="livez"),
     path("readyz/", views.readyz, name="readyz"),
     path("healthz/", views.readyz, name="healthz"),  # the old name, kept for existing monitors: readiness

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from config.health import readiness_problems
@@ -33,6 +34,12 @@ def _status_counts(orders):
     from django.db.models import Count
 
     return orders.order_by().values("status").annotate(n=Count("pk"))
+
+
+@require_GET
+def favicon(request):
+    # Resolved per request: the hashed name exists only after collectstatic.
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
 
 
 @require_GET

@@ -147,3 +147,14 @@ def test_sentry_dsn_in_the_environment_turns_error_reporting_on():
 
     assert on.stdout.strip().splitlines()[-1] == "True False", on.stderr
     assert off.stdout.strip().splitlines()[-1].startswith("False"), off.stderr
+
+
+def test_urls_and_checks_load_before_collectstatic(tmp_path):
+    # The worker and beat run Django's checks at start; nothing may need the static manifest at import time.
+    result = run_python("import runpy, sys; sys.argv = ['manage.py', 'check'];"
+                        "runpy.run_path('manage.py', run_name='__main__')",
+                        {**GOOD_ENV, "DJANGO_SETTINGS_MODULE": "config.settings.production",
+                         "DJANGO_STATIC_ROOT": str(tmp_path / "never-collected")})
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
