@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 
 from django.conf import settings
 from rest_framework.exceptions import ParseError
@@ -39,26 +40,54 @@ def json_loads_checked(data: str | bytes, *, max_depth: int | None = None):
         value = json.loads(data, parse_constant=strict_constant)
     except RecursionError:
         raise JSONInputError(f"The JSON is nested deeper than {limit} levels.") from None
-    _check(value, limit)
+    _check(value, limit, check_text=_may_hold_bad_text(data))
     return value
 
 
-def _check(value, limit: int) -> None:
+# A NUL or a lone surrogate reaches a parsed string only through a \u escape (a raw NUL is invalid JSON and
+# raw surrogates are invalid UTF-8), so text without such an escape needs no look at its strings.
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+_SUSPECT_ESCAPE_BYTES = re.compile(_SUSPECT_ESCAPE.pattern.encode())
+
+
+def _may_hold_bad_text(data: str | bytes) -> bool:
+    if isinstance(data, bytes | bytearray):
+        encoding = json.detect_encoding(data)
+        if encoding.startswith("utf-8"):
+            return bool(_SUSPECT_ESCAPE_BYTES.search(data))
+        data = data.decode(encoding, errors="surrogatepass")  # UTF-16/32: parsed already, so it decodes
+    if _SUSPECT_ESCAPE.search(data):
+        return True
+    try:
+        data.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _check(value, limit: int, *, check_text: bool) -> None:
     # Iterative, so that checking cannot hit the recursion limit either.
-    stack = [(value, 0)]
+    if not isinstance(value, dict | list):
+        if check_text and isinstance(value, str):
+            _check_text(value)
+        return
+    stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, str):
-            _check_text(item)
-        elif isinstance(item, dict | list):
-            if depth >= limit:
-                raise JSONInputError(f"The JSON is nested deeper than {limit} levels.")
-            if isinstance(item, dict):
-                for key, child in item.items():
+        if depth > limit:
+            raise JSONInputError(f"The JSON is nested deeper than {limit} levels.")
+        if isinstance(item, dict):
+            if check_text:
+                for key in item:
                     _check_text(key)
-                    stack.append((child, depth + 1))
-            else:
-                stack.extend((child, depth + 1) for child in item)
+            children = item.values()
+        else:
+            children = item
+        for child in children:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+            elif check_text and isinstance(child, str):
+                _check_text(child)
 
 
 def _check_text(text: str) -> None:

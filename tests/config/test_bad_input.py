@@ -134,3 +134,19 @@ def test_checked_loads_refuses_nul_in_a_key():
 
 def test_a_valid_surrogate_pair_is_fine():
     assert json_loads_checked('{"gift": "\\ud83c\\udf81"}') == {"gift": "🎁"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32-le"])
+def test_checked_loads_finds_escaped_nul_in_utf16_and_utf32_bodies(encoding):
+    with pytest.raises(JSONInputError, match="NUL"):
+        json_loads_checked('{"id": "1\\u0000"}'.encode(encoding))
+
+
+def test_checked_loads_finds_a_raw_lone_surrogate_in_text():
+    with pytest.raises(JSONInputError, match="surrogate"):
+        json_loads_checked('{"id": "1\ud800"}')
+
+
+def test_checked_loads_passes_a_scalar_and_escaped_ordinary_text():
+    assert json_loads_checked('"caf\\u00e9"') == "café"
+    assert json_loads_checked("7") == 7
