@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.email import NON_DELIVERING_EMAIL_BACKENDS
 
 from .base import *  # noqa: F403
-from .base import DATABASES, INSTALLED_APPS, LOGGING, MIDDLEWARE, SECRET_KEY_DEVELOPMENT, env
+from .base import DATABASES, INSTALLED_APPS, LOGGING, SECRET_KEY_DEVELOPMENT, env
 
 _problems: list[str] = []
 
@@ -76,8 +76,8 @@ if _problems:
         + "\nSee the README's Production section for every variable."
     )
 
-INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "demo"]  # base has none; this keeps it so
-MIDDLEWARE = list(MIDDLEWARE)
+# The demo loader creates users with a known password: never here, even if base.py ever lists it.
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "demo"]
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
@@ -95,6 +95,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# One JSON object per line on stderr, for the log collector.
+# One JSON object per line on stderr, for the log collector; the worker and beat use it too (config/celery.py).
 LOGGING = {**LOGGING, "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json",
                                                  "filters": ["request_context"]}}}
