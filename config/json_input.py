@@ -29,18 +29,19 @@ def max_json_depth() -> int:
     return getattr(settings, "DOCKHAND_JSON_MAX_DEPTH", DEFAULT_MAX_DEPTH)
 
 
-def json_loads_checked(data: str | bytes, *, max_depth: int | None = None):
+def json_loads_checked(data: str | bytes, *, max_depth: int | None = None, check_strings: bool = True):
     """Parse JSON text (NaN and Infinity refused); raise ValueError (JSONInputError) for what must not pass.
 
     Raises ValueError for invalid JSON (json.JSONDecodeError, UnicodeDecodeError) and JSONInputError for
-    nesting deeper than `max_depth` (arrays and objects) or a string or key holding NUL or a lone surrogate.
+    nesting deeper than `max_depth` (arrays and objects) or, unless check_strings is False, a string or key
+    holding NUL or a lone surrogate (json_text_problem).
     """
     limit = max_json_depth() if max_depth is None else max_depth
     try:
         value = json.loads(data, parse_constant=strict_constant)
     except RecursionError:
         raise JSONInputError(f"The JSON is nested deeper than {limit} levels.") from None
-    _check(value, limit, check_text=_may_hold_bad_text(data))
+    _check(value, limit, check_text=check_strings and _may_hold_bad_text(data))
     return value
 
 
@@ -90,13 +91,21 @@ def _check(value, limit: int, *, check_text: bool) -> None:
                 _check_text(child)
 
 
-def _check_text(text: str) -> None:
+def json_text_problem(text: str) -> str | None:
+    """What makes a parsed string unstorable ("contains a NUL character (\\u0000)", ...), or None."""
     if "\x00" in text:
-        raise JSONInputError("A string in the JSON contains a NUL character (\\u0000).")
+        return "contains a NUL character (\\u0000)"
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise JSONInputError("A string in the JSON contains a lone UTF-16 surrogate (\\ud800-\\udfff).") from None
+        return "contains a lone UTF-16 surrogate (\\ud800-\\udfff)"
+    return None
+
+
+def _check_text(text: str) -> None:
+    problem = json_text_problem(text)
+    if problem:
+        raise JSONInputError(f"A string in the JSON {problem}.")
 
 
 class CheckedJSONParser(JSONParser):
