@@ -35,17 +35,22 @@ check: $(STAMP)
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
-	  DJANGO_ALLOWED_HOSTS=dockhand.example $(PY) manage.py check --deploy --fail-level WARNING
+	  DJANGO_ALLOWED_HOSTS=dockhand.example DOCKHAND_PUBLIC_URL=https://dockhand.example \
+	  DATABASE_URL=$${DATABASE_URL:-postgres://dockhand@127.0.0.1:5432/dockhand} \
+	  REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	  DJANGO_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend \
+	  $(PY) manage.py check --deploy --fail-level WARNING
 	$(VENV)/bin/ruff check .
 
 bench: $(STAMP)
 	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
+# A laptop's worker and beat use the local settings; a deployment's use production (Procfile, deploy/).
 worker: $(STAMP)
-	$(VENV)/bin/celery -A config worker -l info
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.local} $(VENV)/bin/celery -A config worker -l info
 
 beat: $(STAMP)
-	$(VENV)/bin/celery -A config beat -l info
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.local} $(VENV)/bin/celery -A config beat -l info
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles media private .pytest_cache

@@ -1,8 +1,8 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from config.auth_api import ObtainTokenView
+from config.api_docs import RedocView, SchemaView, SwaggerView
+from config.auth_api import TokenView
 from inventory.api.control_views import CycleCountViewSet, InboundShipmentViewSet, TransferViewSet
 from inventory.api.views import (
     ClientViewSet,
@@ -50,10 +50,10 @@ router.register("return-policies", ReturnPolicyViewSet, basename="return-policy"
 router.register("returns", ReturnViewSet, basename="return")
 
 urlpatterns = [
-    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
+    path("docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("reports/kpis/", KpiView.as_view(), name="report-kpis"),
     path("backlog/", BacklogView.as_view(), name="backlog"),
     path("backlog/jobs/<int:pk>/retry/", JobRetryView.as_view(), name="backlog-job-retry"),

@@ -1,7 +1,46 @@
+import re
+import uuid
+
 from django.contrib import messages
 from django.http import HttpResponseRedirect
+from django.utils.log import log_response
 
+from config.log_context import log_context
 from inventory.exceptions import DomainError
+
+# What an incoming X-Request-ID may look like (a proxy's or a client's id); anything else is replaced, so that
+# a header cannot write into the logs.
+REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
+
+
+class RequestIdMiddleware:
+    """Give every request an id (the proxy's X-Request-ID, else a new one), log under it and send it back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        with log_context(request_id=request_id):
+            _tag_error_reports(request_id)
+            response = self.get_response(request)
+            if response.status_code >= 400:
+                # Django logs 4xx/5xx after the middleware, outside this context; log it here, once, with the id.
+                log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+def _tag_error_reports(request_id: str) -> None:
+    try:
+        import sentry_sdk
+    except ImportError:  # error reporting is optional
+        return
+    sentry_sdk.get_isolation_scope().set_tag("request_id", request_id)
+
+
 
 
 class DomainErrorMiddleware:

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from config import views
+from config import metrics, views
 
 admin.site.site_header = "Dockhand administration"
 admin.site.site_title = "Dockhand"
@@ -11,7 +11,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("healthz/", views.healthz, name="healthz"),
+    # Pages without a <link rel="icon"> (the admin, the API docs) make browsers ask for this one.
+    path("favicon.ico", views.favicon),
+    path("livez/", views.livez, name="livez"),
+    path("readyz/", views.readyz, name="readyz"),
+    path("healthz/", views.readyz, name="healthz"),  # the old name, kept for existing monitors: readiness
+    path("metrics", metrics.metrics, name="metrics"),
     path("orders/rules/", include("orders.rules.urls")),
     path("orders/holds/", include("orders.holds.urls")),
     path("orders/sku-mappings/", include("orders.sku_mappings.urls")),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from config.log_context import log_context
 from orders.choices import OrderStatus
 from orders.holds.checks import fraud_window, recent_orders_to
 from orders.holds.services import automatic_hold_problems, hold_place
@@ -69,7 +70,7 @@ def order_received_process(*, order_id: int) -> str:
 
     Safe to call twice. Returns the outcome: "skipped" (gone or no longer received), "held", or routing's.
     """
-    with transaction.atomic():
+    with log_context(order_id=order_id), transaction.atomic():
         locked = Order.objects.select_for_update(of=("self",)).filter(pk=order_id).first()
         if locked is None or locked.status != OrderStatus.RECEIVED:
             return "skipped"
@@ -90,7 +91,8 @@ def order_new_process(*, order: Order, lines: list[OrderLine], context: Processi
     context.order_added(order)
     if order.status != OrderStatus.RECEIVED:
         return "skipped"
-    return _process(order, lines=lines, holds=[], context=context, rule_warehouse_codes=[])
+    with log_context(order_id=order.pk):
+        return _process(order, lines=lines, holds=[], context=context, rule_warehouse_codes=[])
 
 
 def _process(order: Order, *, lines: list[OrderLine], holds: list, context: ProcessingContext,

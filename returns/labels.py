@@ -8,6 +8,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from config.email import EMAIL_NOT_SENT_NOTE, email_delivers
 from returns.links import return_label_url, return_status_url
 from returns.locks import return_lock
 from returns.pdf import RETURN_LABEL
@@ -145,6 +146,10 @@ def _return_label_email(*, rma_id: int, label: bytes) -> bool:
     )
     message.attach(f"return-label-{rma.number}.pdf", label, "application/pdf")
     message.send()
+    if not email_delivers():
+        return_event_add(rma=rma, note=f"Return label to {rma.customer_email}: {EMAIL_NOT_SENT_NOTE} "
+                                       "Print the label from the return page.", actor="returns")
+        return False
     type(rma).objects.filter(pk=rma.pk).update(label_emailed_at=timezone.now(), updated_at=timezone.now())
     return_event_add(rma=rma, note=f"Return label and instructions emailed to {rma.customer_email}", actor="returns")
     return True

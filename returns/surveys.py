@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from config.email import EMAIL_NOT_SENT_NOTE, email_delivers
 from core.work import work_enqueue
 from inventory.exceptions import DomainError
 from orders.choices import OrderStatus
@@ -132,6 +133,10 @@ def survey_email_send(*, survey_id: int) -> bool:
         from_email=None,
         recipient_list=[survey.email],
     )
+    if not email_delivers():
+        order_event_add(order=order, note=f"“How did we do?” survey to {survey.email}: {EMAIL_NOT_SENT_NOTE}",
+                        actor="follow-up")
+        return False
     survey.sent_at = now
     survey.expires_at = now + survey_link_max_age()
     survey.save(update_fields=["sent_at", "expires_at", "updated_at"])

@@ -14,6 +14,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from config.email import EmailNotDelivered, email_delivers
 from core.work import work_enqueue
 from orders.choices import ChannelKind
 from orders.storefronts import RetryPolicy, StorefrontError, StorefrontUnavailable, client_for_channel
@@ -86,12 +87,14 @@ def notification_send(*, notification_id: int, final: bool = False) -> ShipmentN
     try:
         if notification.kind == NotificationKind.CUSTOMER_EMAIL:
             _send_email(notification)
+            if not email_delivers():
+                raise EmailNotDelivered()
             note = f"Sent to {notification.shipment.order.customer_email}."
         else:
             note = _update_storefront(notification)
     except StorefrontUnavailable as exc:
         problem, retryable = exc.message, True
-    except StorefrontError as exc:
+    except (StorefrontError, EmailNotDelivered) as exc:
         problem = exc.message
     except (smtplib.SMTPException, OSError) as exc:
         problem, retryable = f"{type(exc).__name__}: {exc}", True

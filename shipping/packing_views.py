@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from config.barcodes import code128_text_decode
 from config.decorators import role_required
 from config.documents import document_view, private_bytes_response
 from inventory.choices import Role
@@ -68,8 +69,11 @@ def _find_orders(request, code: str) -> list[Order]:
 
     visible = order_list(user=request.user)
     code = code.strip()
-    found = list(visible.filter(Q(order_number__iexact=code) | Q(order_number__iexact=f"#{code}")
-                                | Q(external_id=code))[:5])
+    match = Q(order_number__iexact=code) | Q(order_number__iexact=f"#{code}") | Q(external_id=code)
+    printed = code128_text_decode(code)  # a packing slip's barcode of a number Code 128 cannot carry as is
+    if printed is not None:
+        match |= Q(order_number=printed)
+    found = list(visible.filter(match)[:5])
     if found:
         return found
     tote = None

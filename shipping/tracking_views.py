@@ -1,6 +1,5 @@
 """Tracking pages: the carriers' webhook, and the managers' deliveries page (exceptions, late shipments)."""
 
-import json
 import logging
 
 from django.contrib import messages
@@ -12,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from config.decorators import role_required
+from config.json_input import json_loads_checked
 from inventory.access import user_access
 from inventory.choices import Role
 from shipping.carriers import adapter_for
@@ -45,7 +45,7 @@ def tracking_webhook(request, carrier_code: str):
         logger.warning("tracking webhook of %s with a bad signature", carrier.code)
         return JsonResponse({"detail": "Bad signature."}, status=401)
     try:
-        updates = adapter_for(carrier).parse_webhook(json.loads(body))
+        updates = adapter_for(carrier).parse_webhook(json_loads_checked(body))
     except (ValueError, UnicodeDecodeError) as exc:
         return JsonResponse({"detail": str(exc) or "Unreadable body."}, status=400)
     try:

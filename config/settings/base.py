@@ -1,5 +1,6 @@
 """Settings shared by every environment; values come from the environment (12-factor)."""
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -13,7 +14,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="dockhand-insecure-development-key-change-me-in-production-0123456789")
+# Development only: production.py refuses to start with it (or without DJANGO_SECRET_KEY).
+SECRET_KEY_DEVELOPMENT = "dockhand-insecure-development-key-change-me-in-production-0123456789"
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=SECRET_KEY_DEVELOPMENT)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -33,6 +36,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
+    "csp",
+    "django_prometheus",
     # Layered apps, lowest first: each imports only from those above it in this list.
     "core",
     "warehouses",
@@ -41,10 +47,12 @@ INSTALLED_APPS = [
     "shipping",
     "returns",
     "reports",
-    "demo",
+    # "demo" (seed_demo: demo users with a known password) is added by local.py and test.py only.
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -54,11 +62,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
     "config.middleware.DomainErrorMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during authentication into the lockout response.
+    "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -77,7 +90,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    # An empty DATABASE_URL counts as unset (production.py then refuses to start).
+    "default": env.db_url_config(env("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -98,7 +112,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Generated documents (pick lists, labels, packing slips, manifests, return labels) and client logos are private:
 # stored through STORAGES["default"] and served only by access-checked views (config.documents); no URL serves
@@ -131,6 +145,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Whether the backend reaches anyone; unset, config.email judges by the backend (console, file, dummy: no).
+EMAIL_DELIVERS = env.bool("DJANGO_EMAIL_DELIVERS", default=None)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Dockhand <no-reply@dockhand.local>")
 
 # --- Celery -----------------------------------------------------------------
@@ -147,6 +163,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2, "max_retries": 1}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
+# One beat sends, however many are started: the others wait on a Redis lock (config/beat.py).
+CELERY_BEAT_SCHEDULER = "config.beat.LockedPersistentScheduler"
+CELERY_BEAT_LOCK_SECONDS = env.int("CELERY_BEAT_LOCK_SECONDS", default=60)
 CELERY_IMPORTS = ["core.tasks", "orders.intake.tasks"]
 # Durable work (core.work): every task is a database row first; Celery is the fast path. A message that a
 # dead worker left unacknowledged comes back after the visibility timeout; the sweep takes the job back
@@ -205,7 +224,7 @@ CELERY_BEAT_SCHEDULE["shipping-tracking-poll"] = {
 # --- API --------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "config.token_auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["config.permissions.IsStaffOrClientUser"],
@@ -218,8 +237,19 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Nesting bounded, NUL and lone surrogates refused: a 400, never a 500 (config/json_input.py).
+    "DEFAULT_PARSER_CLASSES": ["config.json_input.CheckedJSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttles.AnonRateThrottle", "config.throttles.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("DOCKHAND_API_ANON_RATE", default="30/minute"),
+        "user": env("DOCKHAND_API_USER_RATE", default="600/minute"),
+    },
 }
+DOCKHAND_JSON_MAX_DEPTH = env.int("DOCKHAND_JSON_MAX_DEPTH", default=64)
+# API tokens stop working this long after they were issued; a new POST to /api/v1/auth/token/ issues a new one.
+DOCKHAND_API_TOKEN_HOURS = env.float("DOCKHAND_API_TOKEN_HOURS", default=24 * 7)
+# true: the OpenAPI schema and the docs pages need a login (session or token).
+DOCKHAND_API_DOCS_REQUIRE_LOGIN = env.bool("DOCKHAND_API_DOCS_REQUIRE_LOGIN", default=False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Dockhand API",
     "DESCRIPTION": "Orders, stock and fulfilment for merchants, storefronts and warehouse staff.",
@@ -266,9 +296,73 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_context": {"()": "config.log_context.RequestContextFilter"}},
+    "formatters": {"json": {"()": "config.log_context.JsonFormatter"}},
+    # DJANGO_LOG_FORMAT=json gives JSON lines here too; production.py always logs JSON.
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_context"],
+                             **({"formatter": "json"} if env("DJANGO_LOG_FORMAT", default="") == "json" else {})}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# --- Caches (API throttle counters) ------------------------------------------------------------------------
+# Shared across processes through Redis when there is one; a Redis outage lets requests through unthrottled
+# (config/throttles.py) rather than failing them.
+CACHE_URL = env("DJANGO_CACHE_URL", default=REDIS_URL)
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "dockhand",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+
+# --- Login protection (django-axes) -------------------------------------------------------------------------
+# /login/, /admin/login/ and /api/v1/auth/token/ all authenticate through these backends, so one count covers all.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("DOCKHAND_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("DOCKHAND_LOGIN_COOLOFF_MINUTES", default=15))
+# A username is locked from the address that failed, not everywhere: an attacker cannot lock a packer out
+# of the warehouse floor by guessing from elsewhere. The API throttles bound guessing across many usernames.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.lockout.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # keep failures and lockouts only, not a row per successful login
+# How many proxies (load balancer, nginx) put their address in X-Forwarded-For in front of Dockhand.
+DOCKHAND_TRUSTED_PROXY_COUNT = env.int("DOCKHAND_TRUSTED_PROXY_COUNT", default=0)
+REST_FRAMEWORK["NUM_PROXIES"] = DOCKHAND_TRUSTED_PROXY_COUNT  # the throttles read the client address the same way
+
+# --- Content-Security-Policy (django-csp) --------------------------------------------------------------------
+# Scripts only from our own static files: no inline script, no handlers in attributes. Inline styles stay
+# allowed (style attributes in pages, and Swagger UI's and htmx's own); they cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# --- Metrics and error reporting ------------------------------------------------------------------------------
+# /metrics (Prometheus): set a token to require `Authorization: Bearer <token>`, or keep it off the internet.
+DOCKHAND_METRICS_TOKEN = env("DOCKHAND_METRICS_TOKEN", default="")
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config.error_reporting import error_reporting_init
+
+    error_reporting_init(dsn=SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default="production"),
+                         release=env("DOCKHAND_RELEASE", default="") or None,
+                         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))
 
 # --- Picking (shipping) -------------------------------------------------------
 DOCKHAND_PICKING = {

@@ -1,7 +1,10 @@
 from .base import *  # noqa: F403
-from .base import env
+from .base import INSTALLED_APPS, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
+
+# The demo loader (seed_demo) exists only here and in the tests: it creates users with a known password.
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]
 
 # Serve static files straight from the apps and static/ (no collectstatic needed).
 WHITENOISE_USE_FINDERS = True

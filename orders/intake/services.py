@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, prefetch_related_objects
 from django.utils import timezone
 
+from config.log_context import log_context
 from core.idempotency import IdempotencyConflict, idempotent_create
 from core.work import error_is_permanent, error_message, job_run, work_enqueue, work_expedite
 from inventory.exceptions import DomainError
@@ -372,7 +373,7 @@ def webhook_delivery_failed(delivery_id: int, message: str) -> bool:
 def _delivery_apply(delivery: WebhookDelivery, intake: IntakeOrder | None, batch: IntakeBatch) -> None:
     """Apply one read delivery: the order (created, routed, updated or cancelled) and the delivery's outcome
     commit together, so a delivery is applied once and a crash leaves it as it was."""
-    with transaction.atomic():
+    with log_context(delivery_id=delivery.pk), transaction.atomic():
         if intake is None:
             _delivery_finish(delivery, state=DeliveryState.IGNORED,
                              note=f"Topic “{delivery.topic}” is not an order topic Dockhand handles.")

@@ -5,7 +5,6 @@ Nothing here talks to the broker or processes the order: the response depends on
 
 from __future__ import annotations
 
-import json
 import re
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from config.json_input import JSONInputError, json_loads_checked, json_text_problem
 from orders.choices import ChannelKind, DeliveryState
 from orders.intake.services import webhook_delivery_store
 from orders.models import SalesChannel
@@ -56,12 +56,19 @@ def _kept_headers(request) -> dict:
 
 def _receive(request, *, channel: SalesChannel, body: bytes, topic: str, delivery_id: str, event_id: str):
     """Store the delivery (rejected when the body is not a JSON object) and answer."""
+    if b"\x00" in body:  # no JSON has a raw NUL, and the database cannot store one in text
+        return _error(400, "The body contains a NUL byte: it is not JSON.")
     try:
-        payload = json.loads(body)
+        # Nesting is bounded here; a NUL in a name or an address is the payload mapping's to refuse.
+        payload = json_loads_checked(body, check_strings=False)
         error = "" if isinstance(payload, dict) else "The body is not a JSON object."
+    except JSONInputError as exc:
+        payload, error = None, f"The body was refused: {exc}"
     except ValueError as exc:
         payload, error = None, f"The body is not valid JSON ({exc.__class__.__name__}: {exc})."
     external_id = str(payload.get("id", ""))[:100] if isinstance(payload, dict) else ""
+    if problem := json_text_problem(external_id):  # the id is stored with the delivery: it must be storable
+        external_id, error = "", f"The body was refused: its order id {problem}."
     delivery, created = webhook_delivery_store(
         channel=channel, topic=topic, body=body, headers=_kept_headers(request), delivery_id=delivery_id,
         event_id=event_id, external_id=external_id,

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from core.choices import JobState
 from core.models import Job
@@ -73,7 +74,7 @@ def test_manager_sees_the_backlog_and_retries_a_failed_job(browser, live_server,
 
     # the box refreshes itself: new work shows up without a reload
     Job.objects.create(task=ROUTING_TASK, object_id=921)
-    page.wait_for_function("document.querySelector('[data-count=orders] .n').textContent === '2'", timeout=20_000)
+    expect(page.locator("[data-count=orders] .n")).to_have_text("2", timeout=20_000)  # no eval under the CSP
     assert page.locator(".message-success").count() == 1  # only the box was swapped, not the page
     context.close()
 

@@ -1,0 +1,11 @@
+// Behaviour that pages ask for with attributes, so that no page needs inline script (Content-Security-Policy):
+//   <form data-confirm="Really?">  asks before submitting;  <button data-print>  opens the print dialog.
+(() => {
+  document.addEventListener("submit", (event) => {
+    const message = event.target.closest?.("form[data-confirm]")?.dataset.confirm;
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
+  document.addEventListener("click", (event) => {
+    if (event.target.closest?.("[data-print]")) window.print();
+  });
+})();
