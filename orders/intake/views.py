@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,9 +11,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from config.decorators import role_required
+from core.work import work_enqueue
 from inventory.choices import Role
 from inventory.selectors import client_list, product_list
 from orders.choices import DeliveryState
@@ -70,15 +69,9 @@ def channel_sync_view(request, pk: int):
     channel = channel_list(user=request.user).filter(pk=pk).first()
     if channel is None:
         raise Http404("No such channel.")
-    try:
-        channel_sync_task.delay(channel.pk)  # no transaction is open here: the publish happens now
-    except BrokerUnavailable:
-        logger.warning("Channel %s: sync not queued, the broker is unreachable", channel.pk, exc_info=True)
-        minutes = round(settings.CELERY_BEAT_SCHEDULE["intake-sync-channels"]["schedule"] / 60)
-        messages.warning(request, f"The task queue cannot be reached, so the sync of {channel.name} could not "
-                                  f"start now. The scheduled sync (every {minutes} minutes) will fetch its orders.")
-    else:
-        messages.success(request, f"A sync of {channel.name} was started; refresh in a moment.")
+    # Durable work: queued now, run by a worker (or the next sweep while the broker is away); never waits here.
+    work_enqueue(channel_sync_task, channel.pk)
+    messages.success(request, f"A sync of {channel.name} was queued; refresh in a moment.")
     return redirect("intake:channel", pk=pk)
 
 

@@ -180,23 +180,28 @@ def test_channel_sync_button_runs_a_sync(manager_client, client_a, fake_storefro
     assert "Orders only polling found: 1" in html
 
 
-def test_channel_sync_button_with_the_broker_down_says_so_instead_of_failing(manager_client, client_a,
-                                                                              monkeypatch):
+def test_channel_sync_button_with_the_broker_down_queues_the_sync_for_the_sweep(manager_client, client_a,
+                                                                                monkeypatch):
     from kombu.exceptions import OperationalError
 
-    from orders.intake import views
+    from config.celery import app as celery_app
+    from core.models import Job
+    from core.tasks import job_run_task
+    from core.work import wait_for_dispatches
 
     channel = shopify_channel(client_a, store_url="https://shop.example")
 
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(views.channel_sync_task, "delay", broker_down)
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    monkeypatch.setattr(job_run_task, "apply_async", broker_down)
     response = manager_client.post(reverse("intake:channel_sync", args=[channel.pk]), follow=True)
+    assert wait_for_dispatches()
 
     assert response.status_code == 200
-    assert "The task queue cannot be reached" in response.content.decode()
-    assert "every 10 minutes" in response.content.decode()
+    assert f"A sync of {channel.name} was queued" in response.content.decode()
+    assert list(Job.objects.values_list("task", "object_id")) == [("orders.intake.sync_channel", channel.pk)]
 
 
 def test_client_user_sees_own_channels_only(client, client_a, client_b):
