@@ -152,16 +152,18 @@ class IntakeReport:
     stranded: list[str] = field(default_factory=list)  # still `received`
     deliveries_by_state: dict[str, int] = field(default_factory=dict)
     unfinished_deliveries: list[tuple[int, str, str]] = field(default_factory=list)  # (id, state, error)
+    jobs_left: dict[str, int] = field(default_factory=dict)  # the deliveries' durable jobs still there, by state
 
     @property
     def settled(self) -> bool:
-        return not (self.missing or self.duplicated or self.stranded or self.unfinished_deliveries)
+        return not (self.missing or self.duplicated or self.stranded or self.unfinished_deliveries
+                    or self.jobs_left)
 
     def __str__(self) -> str:
         return (f"{self.expected} orders sent: {len(self.missing)} missing, {len(self.duplicated)} duplicated, "
                 f"{len(self.stranded)} still received; orders by status {self.orders_by_status}; deliveries by "
                 f"state {self.deliveries_by_state}; unfinished deliveries (first 5) "
-                f"{self.unfinished_deliveries[:5]}")
+                f"{self.unfinished_deliveries[:5]}; their jobs left {self.jobs_left}")
 
 
 class Load:
@@ -214,6 +216,7 @@ class ProductionStack:
         celery_workers: int = 1,
         celery_concurrency: int = 2,
         sweep_seconds: float = 5.0,
+        lease_seconds: int | None = None,
         keep_database: bool = False,
         extra_env: dict[str, str] | None = None,
     ):
@@ -232,6 +235,7 @@ class ProductionStack:
         self.web_workers, self.web_threads = web_workers, web_threads
         self.celery_workers, self.celery_concurrency = celery_workers, celery_concurrency
         self.sweep_seconds = sweep_seconds
+        self.lease_seconds = lease_seconds
         self.keep_database = keep_database
         self.extra_env = dict(extra_env or {})
         self.port = free_port()
@@ -316,12 +320,14 @@ class ProductionStack:
             "DOCKHAND_PUBLIC_URL": self.url,
             "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "DJANGO_SECURE_SSL_REDIRECT": "false",  # plain HTTP on 127.0.0.1 if production settings are used
-            "DOCKHAND_MEDIA_ROOT": str(self.workdir / "media"),
+            "DOCKHAND_DOCUMENTS_ROOT": str(self.workdir / "documents"),
             "DOCKHAND_SWEEP_SECONDS": str(self.sweep_seconds),
             # beat's pick-list release (every 10 min) would render PDFs in the middle of a measurement
             "DOCKHAND_PICK_AUTO_RELEASE": "false",
             "PYTHONUNBUFFERED": "1",
         })
+        if self.lease_seconds is not None:
+            env["DOCKHAND_WORK_LEASE_SECONDS"] = str(self.lease_seconds)
         if broker:
             env.update({"REDIS_URL": self.redis.url, "CELERY_TASK_ALWAYS_EAGER": "false"})
         else:  # building the database: the demo's tasks run inline, as in `make run`
@@ -465,7 +471,9 @@ class ProductionStack:
         if popen is None:
             return
         if popen.poll() is None:
-            _kill_group(popen.pid, signal.SIGTERM)
+            # the leader only: gunicorn's master and Celery's main process stop their children in order
+            with contextlib.suppress(ProcessLookupError):
+                popen.send_signal(signal.SIGTERM)
             try:
                 popen.wait(timeout=grace)
             except subprocess.TimeoutExpired:
@@ -609,6 +617,8 @@ class ProductionStack:
 
     def intake_report(self, hooks_or_ids: Iterable) -> IntakeReport:
         """Orders and deliveries of a batch of storefront orders (webhooks or external ids) on the channel."""
+        from orders.intake.services import PROCESS_DELIVERY_TASK
+
         ids = sorted({str(getattr(item, "order_id", item)) for item in hooks_or_ids})
         channel_id = self.shopify_channel()["id"]
         report = IntakeReport(expected=len(ids))
@@ -622,12 +632,17 @@ class ProductionStack:
                 report.stranded.append(external_id)
         report.missing = [i for i in ids if i not in counts]
         report.duplicated = {i: n for i, n in counts.items() if n > 1}
+        delivery_ids = []
         for delivery_id, state, error in self.query(
                 "SELECT id, state, last_error FROM orders_webhookdelivery WHERE channel_id = %s "
                 "AND external_id = ANY(%s) ORDER BY id", [channel_id, ids]):
+            delivery_ids.append(delivery_id)
             report.deliveries_by_state[state] = report.deliveries_by_state.get(state, 0) + 1
             if state not in FINISHED_DELIVERY_STATES:
                 report.unfinished_deliveries.append((delivery_id, state, error[:200]))
+        report.jobs_left = dict(self.query(
+            "SELECT state, count(*) FROM core_job WHERE task = %s AND object_id = ANY(%s) GROUP BY state",
+            [PROCESS_DELIVERY_TASK, delivery_ids]))
         return report
 
 
