@@ -165,6 +165,8 @@ def main() -> int:
     if busiest:  # from the workers' logs; absent when the pool processes log nothing
         print("  worker time, busiest tasks         " + "   ".join(
             f"{task.rsplit('.', 1)[-1]} {count} × {mean * 1000:.0f} ms" for task, (count, mean) in busiest))
+    if stack.restarts:
+        print(f"  the supervisor restarted: {stack.restarts}")
     if not report.settled:
         print(f"  NOT SETTLED after {args.timeout:.0f} s: {report}")
     print(f"  baseline (psycopg INSERTs, 1 tx/order) {n} orders in {baseline_seconds:6.2f} s = "

@@ -198,6 +198,7 @@ class _Process:
     log: Path
     popen: subprocess.Popen | None = None
     log_offset: int = 0
+    held_down: bool = False  # killed on purpose (kill_worker): the supervisor leaves it down
 
 
 class ProductionStack:
@@ -245,6 +246,11 @@ class ProductionStack:
         self._db: psycopg.Connection | None = None
         self._db_lock = threading.Lock()
         self._started = False
+        self.restarts: list[str] = []  # what the supervisor restarted, and why
+        self._spawn_lock = threading.Lock()
+        self._restarting = threading.Event()
+        self._supervisor_exit = threading.Event()
+        self._supervisor: threading.Thread | None = None
         self._token: str | None = None
         self._channel: dict | None = None
 
@@ -280,6 +286,9 @@ class ProductionStack:
             deadline = time.monotonic() + timeout
             for process in self.processes.values():
                 self._wait_ready(process, deadline)
+            self._restarting.set()
+            self._supervisor = threading.Thread(target=self._supervise, name="stack-supervisor", daemon=True)
+            self._supervisor.start()
         except BaseException:
             self.stop()
             raise
@@ -289,11 +298,17 @@ class ProductionStack:
         if not self._started:
             return
         self._started = False
+        self._restarting.clear()
         with contextlib.suppress(Exception):
             self.redis.thaw()  # a frozen broker would keep the processes from shutting down in time
-        for name in ["beat", *(n for n in self.processes if n.startswith("worker")), "web"]:
-            if name in self.processes:
-                self._terminate(self.processes[name])
+        with self._spawn_lock:
+            for name in ["beat", *(n for n in self.processes if n.startswith("worker")), "web"]:
+                if name in self.processes:
+                    self._terminate(self.processes[name])
+        # only now: the children it restarted die with the thread that started them (PR_SET_PDEATHSIG)
+        self._supervisor_exit.set()
+        if self._supervisor is not None:
+            self._supervisor.join(timeout=5)
         with contextlib.suppress(Exception):
             self.redis.stop()
         with self._db_lock:
@@ -449,6 +464,25 @@ class ProductionStack:
                 stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent,
             )
 
+    def _supervise(self) -> None:
+        """Restart a process that exits on its own, as production's service manager (Restart=always) would,
+        and note it in `restarts` and supervisor.log: a crash must not pass for lost work, nor go unseen."""
+        while not self._supervisor_exit.wait(0.5):
+            if not self._restarting.is_set():
+                continue
+            with self._spawn_lock:
+                for process in self.processes.values():
+                    if process.held_down or process.popen is None or process.popen.poll() is None \
+                            or not self._restarting.is_set():
+                        continue
+                    note = (f"{time.strftime('%H:%M:%S')} {process.name} exited with {process.popen.returncode}"
+                            f" ({self.tail(process.name, 1)[:200]}); restarted")
+                    self.restarts.append(note)
+                    with open(self.workdir / "supervisor.log", "a") as log:
+                        log.write(note + "\n")
+                    _kill_group(process.popen.pid, signal.SIGKILL)
+                    self._spawn(process)
+
     def _wait_ready(self, process: _Process, deadline: float) -> None:
         while time.monotonic() < deadline:
             if process.popen.poll() is not None:
@@ -492,7 +526,9 @@ class ProductionStack:
     def kill_worker(self, sig: int = signal.SIGKILL, index: int = 0) -> None:
         """Send `sig` to a Celery worker's whole process group (the main process and its pool), as a crash would."""
         process = self.processes[self._worker_name(index)]
-        _kill_group(process.popen.pid, sig)
+        with self._spawn_lock:
+            process.held_down = True
+            _kill_group(process.popen.pid, sig)
         if sig in (signal.SIGKILL, signal.SIGTERM):
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.popen.wait(timeout=15)
@@ -500,8 +536,10 @@ class ProductionStack:
     def restart_worker(self, index: int = 0, timeout: float = 60.0) -> None:
         """Start a Celery worker again (after kill_worker), with the same name; wait until it is ready."""
         process = self.processes[self._worker_name(index)]
-        self._terminate(process, grace=0.5)
-        self._spawn(process)
+        with self._spawn_lock:
+            self._terminate(process, grace=0.5)
+            self._spawn(process)
+            process.held_down = False
         self._wait_ready(process, time.monotonic() + timeout)
 
     # --- the broker -----------------------------------------------------------------------------------------

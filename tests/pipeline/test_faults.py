@@ -13,6 +13,7 @@ import re
 import signal
 import time
 import uuid
+import warnings
 
 import pytest
 
@@ -43,6 +44,8 @@ def stack(tmp_path):
     with ProductionStack(workdir=tmp_path / "stack", sweep_seconds=SWEEP_SECONDS,
                          lease_seconds=LEASE_SECONDS) as running:
         yield running
+        if running.restarts:  # a crash the supervisor healed, as production's would: worth seeing
+            warnings.warn(f"the stack's supervisor restarted: {running.restarts}", stacklevel=1)
 
 
 def problems_after_load_with(stack, fault) -> list[str]:
