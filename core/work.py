@@ -21,6 +21,8 @@ work and the deletion of its row.
 from __future__ import annotations
 
 import contextvars
+import importlib
+import importlib.util
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -30,6 +32,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from celery import current_app
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
@@ -157,15 +160,37 @@ def _publish(task_name: str, object_id: int | None) -> None:
                        exc_info=True)
 
 
+_publishes_waiting: set[str] = set()
+
+
+def _publish_batch(task_name: str) -> None:
+    with _executor_lock:
+        _publishes_waiting.discard(task_name)  # a job committed from now on asks for a message of its own
+    _publish(task_name, None)
+
+
 def _dispatch(task_name: str, object_id: int | None) -> None:
-    """Start a committed job: inline without a broker, else published from a background thread."""
+    """Start a committed job: inline without a broker, else published from a background thread.
+
+    A batch task needs one message for any number of its jobs (the worker claims a batch of the due ones),
+    so while a message for it waits to be published, jobs committed meanwhile ride on that one.
+    """
     if current_app.conf.task_always_eager:
         try:
             job_run(task_name, object_id)
         except Exception:  # the job row keeps its state; the sweep runs it again
             logger.exception("Running %s(%s) failed", task_name, object_id)
         return
-    future = _pool().submit(_publish, task_name, object_id)
+    _tasks_load()
+    kind = _kinds.get(task_name)
+    if kind and kind.batch:
+        with _executor_lock:
+            if task_name in _publishes_waiting:
+                return
+            _publishes_waiting.add(task_name)
+        future = _pool().submit(_publish_batch, task_name)
+    else:
+        future = _pool().submit(_publish, task_name, object_id)
     _pending.add(future)
     future.add_done_callback(_pending.discard)
 
@@ -203,11 +228,18 @@ _tasks_loaded = False
 
 
 def _tasks_load() -> None:
-    """Import every app's tasks (as a worker does at start), so that tasks and their kinds are known here."""
+    """Import every app's tasks module and CELERY_IMPORTS (what a worker does at start), so that the tasks and
+    their kinds are known in this process too. Plain imports: Celery's own loader would set Django up again
+    and reset the logging of a worker's pool process."""
     global _tasks_loaded
-    if not _tasks_loaded:
-        current_app.loader.import_default_modules()
-        _tasks_loaded = True
+    if _tasks_loaded:
+        return
+    modules = [f"{app.name}.tasks" for app in apps.get_app_configs()]
+    modules += list(getattr(settings, "CELERY_IMPORTS", []))
+    for module in modules:
+        if importlib.util.find_spec(module.rsplit(".", 1)[0]) and importlib.util.find_spec(module):
+            importlib.import_module(module)
+    _tasks_loaded = True
 
 
 def job_run(task_name: str, object_id: int | None = None, *, limit: int | None = None,

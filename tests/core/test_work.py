@@ -282,3 +282,26 @@ def test_two_workers_never_run_the_same_job():
     ran = [i for batch in BATCHES for i in batch]
     assert sorted(ran) == list(range(40))
     assert not Job.objects.exists()
+
+
+def test_jobs_of_a_batch_task_committed_while_its_message_waits_share_that_message(
+        monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    unfrozen = threading.Event()
+    published = []
+
+    def slow_broker(args, **kwargs):
+        published.append(args)
+        unfrozen.wait(10)
+
+    monkeypatch.setattr(job_run_task, "apply_async", slow_broker)
+    with django_capture_on_commit_callbacks(execute=True):
+        work_enqueue(batch_task, 1)  # its message is being published (the broker is slow)
+    for i in range(2, 6):
+        with django_capture_on_commit_callbacks(execute=True):
+            work_enqueue(batch_task, i)
+    unfrozen.set()
+    assert wait_for_dispatches()
+
+    assert published in ([["tests.core.batch", None]], [["tests.core.batch", None]] * 2)
+    assert Job.objects.filter(task="tests.core.batch").count() == 5
