@@ -18,6 +18,7 @@ database.
 from __future__ import annotations
 
 import contextlib
+import random
 import subprocess
 import time
 from pathlib import Path
@@ -160,6 +161,30 @@ class ScaleOutStack(ProductionStack):
         """Call the REST API as the demo's manager (token auth) on web node `node`."""
         return requests.request(method, f"{self.web_urls[node]}{path}", json=json, timeout=timeout,
                                 headers={"Authorization": f"Token {self.api_token()}", **(headers or {})})
+
+    def packable_skus(self) -> list[str]:
+        """The Shopify channel's SKUs that fit, one unit alone, in some active box it may use. The demo has items
+        no box holds (660 mm trekking poles), which the pack station rightly refuses to pack."""
+        channel = self.shopify_channel()
+        boxes = [(sorted(dims), max_weight - tare) for *dims, max_weight, tare in self.query(
+            "SELECT inner_length_mm, inner_width_mm, inner_height_mm, max_weight_g, tare_weight_g "
+            "FROM shipping_boxtype WHERE is_active AND (client_id IS NULL OR client_id = %s)",
+            [channel["client_id"]])]
+        products = self.query("SELECT sku, length_mm, width_mm, height_mm, weight_g FROM inventory_product "
+                              "WHERE client_id = %s AND sku = ANY(%s) ORDER BY sku",
+                              [channel["client_id"], channel["skus"]])
+        return [sku for sku, *dims, weight in products
+                if any(all(a <= b for a, b in zip(sorted(dims), box, strict=True)) and weight <= room
+                       for box, room in boxes)]
+
+    def packable_shopify_webhooks(self, count: int, *, seed: int | None = None) -> list:
+        """Like shopify_webhooks, of packable SKUs only, so that every order can go out."""
+        from orders.intake.simulator import webhooks
+
+        rng = random.Random(seed)
+        return webhooks(count=count, skus=self.packable_skus(), secret=self.shopify_channel()["secret"], rng=rng,
+                        bad_share=0.0, first_id=6_000_000_000_000 + rng.randrange(10**12),
+                        first_number=rng.randrange(100_000, 900_000))
 
     def bucket_object(self, key: str) -> bytes:
         return self.s3.client().get_object(Bucket=self.bucket, Key=key)["Body"].read()
