@@ -3,6 +3,7 @@ import uuid
 
 from django.contrib import messages
 from django.http import HttpResponseRedirect
+from django.shortcuts import render
 from django.utils.log import log_response
 
 from config.log_context import log_context
@@ -55,8 +56,12 @@ class DomainErrorMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
             return None
-        messages.error(request, exception.message)
-        back = request.headers.get("referer") or request.path
+        back = request.headers.get("referer") or ""
         if not back.startswith(("/", request.build_absolute_uri("/"))):
-            back = "/"
-        return HttpResponseRedirect(back)
+            back = ""
+        if request.method in ("GET", "HEAD") and (not back or back in (request.path,
+                                                                       request.build_absolute_uri())):
+            # The page itself cannot be shown: going back to it would loop, so say why here.
+            return render(request, "error_domain.html", {"message": exception.message}, status=exception.status_code)
+        messages.error(request, exception.message)
+        return HttpResponseRedirect(back or "/")
