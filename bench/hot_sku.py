@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pgbench_db import ensure_database  # noqa: E402  (bench/ is sys.path[0])
+from pgbench_db import django_setup_empty, ensure_database  # noqa: E402  (bench/ is sys.path[0])
 
 BENCH_URL = os.environ.get("DOCKHAND_BENCH_HOT_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dh_bench_hot")
 THREADS = int(os.environ.get("BENCH_THREADS", "32"))
@@ -47,15 +47,7 @@ SERIAL = int(os.environ.get("BENCH_SERIAL", "200"))
 
 
 def setup_django() -> None:
-    os.environ["DATABASE_URL"] = BENCH_URL
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)
+    django_setup_empty(BENCH_URL)
 
 
 def build(*, orders: int, units: int):

@@ -21,3 +21,18 @@ def ensure_database(url: str) -> str | None:
     except psycopg.Error as exc:
         return f"PostgreSQL not available at {parts.hostname}:{parts.port or 5432} ({exc.__class__.__name__})"
     return None
+
+
+def django_setup_empty(url: str) -> None:
+    """Set Django up on the benchmark's database, migrated and emptied (test settings: tasks run inline)."""
+    import os
+
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
