@@ -1,7 +1,8 @@
 """Routing: choose the warehouse (or warehouses) that ship an order, reserve its stock, and say why.
 
-order_route is the single entry point; the Celery task orders.tasks.order_route_task calls it for every
-order that reaches `received` (new, released from hold, re-routed), and backorders_allocate calls it for
+order_route is the single entry point: orders.processing calls it, after the rules and the hold checks, for
+every order that reaches `received` (intake in the transaction that creates the order; the routing job for
+API and CSV orders and orders released from a hold or re-routed), and backorders_allocate calls it for
 backordered orders when stock arrives.
 
 The decision, under the order's lock and the stock's locks (Order, then StockLevel rows in pk order):
