@@ -304,7 +304,8 @@ def stocks_deallocate(
     *, releases: Iterable[tuple[int, int]], reference: str, reason: str = "Reservation released", user=None
 ) -> list[StockMovement]:
     """Release reserved units of several stock levels back to available: a ledger row per (stock level id,
-    quantity) pair, and after commit one "stock available" announcement per product and warehouse.
+    quantity) pair, and one "stock available" announcement per product and warehouse (inside the
+    transaction, so that its receivers' durable work commits with it).
 
     A fixed number of statements however many pairs, as stocks_allocate. Raises StockLedgerError (a
     quantity that is not positive, more units than a level has allocated). No savepoint inside a caller's

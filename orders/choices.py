@@ -90,7 +90,6 @@ class DeliverySource(models.TextChoices):
 
 class DeliveryState(models.TextChoices):
     PENDING = "pending", "Pending"
-    PROCESSING = "processing", "Processing"
     PROCESSED = "processed", "Processed"
     DUPLICATE = "duplicate", "Duplicate (already applied)"
     IGNORED = "ignored", "Ignored"

@@ -19,15 +19,13 @@ from django.utils import timezone
 from config.log_context import log_context
 from orders.choices import OrderStatus
 from orders.holds.checks import fraud_window, recent_orders_to
-from orders.holds.services import automatic_hold_problems, hold_place
+from orders.holds.services import automatic_holds_place
 from orders.models import Order, OrderLine
 from orders.routing import order_route
 from orders.rules.engine import OrderFacts, first_order_pks, rules_evaluate
 from orders.rules.models import Rule
 from orders.rules.services import rules_active, rules_evaluation_write
 from warehouses.models import Warehouse
-
-HOLD_CHECKS_ACTOR = "hold checks"
 
 
 @dataclass
@@ -106,10 +104,7 @@ def _process(order: Order, *, lines: list[OrderLine], holds: list, context: Proc
         rule_warehouse_codes = list(evaluation.after.allowed_warehouses)
         if evaluation.after.inserts:  # a rule added flyers or samples: route them too
             lines = list(order.lines.select_related("product").order_by("pk"))
-    problems = automatic_hold_problems(facts, recent=context.recent_by_postal_code.get(order.ship_postal_code))
-    for kind, reason in problems:
-        hold_place(order=order.pk, kind=kind, reason=reason, actor=HOLD_CHECKS_ACTOR)
-    if problems:
+    if automatic_holds_place(facts=facts, recent=context.recent_by_postal_code.get(order.ship_postal_code)):
         return "held"
     return order_route(order=order, locked=True, lines=lines, warehouses=context.warehouses,
                        rule_warehouse_codes=rule_warehouse_codes).outcome

@@ -257,7 +257,8 @@ def order_create(
     external_line_id. Lines are matched to the client's products through the SKU mappings or by SKU
     (`products`, SKU to product, when the caller looked them up already); an unknown SKU puts the order on
     hold. A received order gets its routing queued (durable work), unless the caller routes it in the same
-    transaction (`queue_routing=False`).
+    transaction (`queue_routing=False`); the order carries the lines just written as `created_lines` (with
+    their products), so that caller need not read them back.
 
     Raises DomainError for an order without lines or a line with a non-positive quantity (before writing).
     """

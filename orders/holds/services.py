@@ -282,6 +282,11 @@ def order_automatic_holds_place(*, order: Order | int, actor: str = "hold checks
     locked = order_lock(order_id)
     if locked.status != OrderStatus.RECEIVED:
         return []
-    facts = facts_for_orders(orders_for_rules(Order.objects.filter(pk=order_id)))[0]
-    return [hold_place(order=order_id, kind=kind, reason=reason, actor=actor)
-            for kind, reason in automatic_hold_problems(facts)]
+    return automatic_holds_place(facts=facts_for_orders(orders_for_rules(Order.objects.filter(pk=order_id)))[0],
+                                 actor=actor)
+
+
+def automatic_holds_place(*, facts, recent: list[tuple] | None = None, actor: str = "hold checks") -> list[Hold]:
+    """Hold the (locked) order of `facts` for each automatic check that fails (automatic_hold_problems)."""
+    return [hold_place(order=facts.order.pk, kind=kind, reason=reason, actor=actor)
+            for kind, reason in automatic_hold_problems(facts, recent=recent)]
