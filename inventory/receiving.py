@@ -14,11 +14,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Count, F, Q
-from django.utils import timezone
 
-from core.work import work_enqueue
+from core.transitions import status_transition, transition_check
 from inventory.choices import INBOUND_TRANSITIONS, DifferenceKind, InboundStatus
-from inventory.exceptions import DomainError, StockLedgerError
+from inventory.exceptions import DomainError
 from inventory.figures import stock_summary_mark_pairs
 from inventory.locks import row_lock
 from inventory.models import Client, InboundLine, InboundShipment, Product, ReceiptDifference
@@ -170,8 +169,7 @@ def inbound_receive_scan(*, shipment: InboundShipment, code: str, quantity: int 
                           "it cannot receive more.", field="code")
     product = _find_product(locked.client, code)
     if locked.status == InboundStatus.EXPECTED:
-        locked.status = InboundStatus.RECEIVING
-        locked.save(update_fields=["status", "updated_at"])
+        _inbound_move(locked, InboundStatus.RECEIVING, user=user, note="First unit scanned in")
     if product is None:
         difference = ReceiptDifference.objects.create(
             shipment=locked, kind=DifferenceKind.UNEXPECTED, code=code, quantity=quantity, user=_user(user),
@@ -229,38 +227,41 @@ def _line_differences(line: InboundLine) -> list[tuple[str, int]]:
 def inbound_close(*, shipment: InboundShipment, user=None) -> InboundShipment:
     """Close an ASN: record its over/short/damaged/unexpected differences and report them to the client.
 
-    Raises DomainError when it is already closed or cancelled.
+    Raises InvalidTransition (a DomainError) when it is already closed or cancelled.
     """
     from inventory.tasks import inbound_report_send
 
     locked = row_lock(InboundShipment, shipment.pk)
-    if InboundStatus.CLOSED not in INBOUND_TRANSITIONS.get(locked.status, frozenset()):
-        raise DomainError(f"ASN {locked.reference} is already {locked.get_status_display().lower()}.")
+    transition_check(instance=locked, to_status=InboundStatus.CLOSED, transitions=INBOUND_TRANSITIONS)
     differences = []
     for line in locked.lines.select_related("product").order_by("pk"):
         for kind, quantity in _line_differences(line):
             differences.append(ReceiptDifference(shipment=locked, line=line, kind=kind, code=line.product.sku,
                                                  quantity=quantity, user=_user(user)))
     ReceiptDifference.objects.bulk_create(differences)
-    locked.status = InboundStatus.CLOSED
-    locked.closed_at = timezone.now()
-    locked.save(update_fields=["status", "closed_at", "updated_at"])
+    _inbound_move(locked, InboundStatus.CLOSED, user=user, work=[(inbound_report_send, locked.pk)],
+                  note=f"{len(differences)} difference(s) reported to the client" if differences else "As expected")
     _mark_lines_changed(locked)  # nothing more is expected from it
-    work_enqueue(inbound_report_send, locked.pk)
     return locked
 
 
 @transaction.atomic
 def inbound_cancel(*, shipment: InboundShipment, user=None) -> InboundShipment:
-    """Cancel an ASN before anything was received. Raises DomainError once receiving has started."""
-    locked = row_lock(InboundShipment, shipment.pk)
-    if InboundStatus.CANCELLED not in INBOUND_TRANSITIONS.get(locked.status, frozenset()):
-        raise StockLedgerError(f"ASN {locked.reference} is {locked.get_status_display().lower()} and cannot be "
-                               "cancelled.")
-    locked.status = InboundStatus.CANCELLED
-    locked.save(update_fields=["status", "updated_at"])
+    """Cancel an ASN before anything was received. Raises InvalidTransition once receiving has started."""
+    locked = _inbound_move(row_lock(InboundShipment, shipment.pk), InboundStatus.CANCELLED, user=user)
     _mark_lines_changed(locked)
     return locked
+
+
+# The time each step is stamped on the ASN.
+INBOUND_STAMPS = {InboundStatus.CLOSED: "closed_at"}
+
+
+def _inbound_move(locked: InboundShipment, to_status: str, *, user=None, note: str = "",
+                  work=()) -> InboundShipment:
+    """Move an ASN the caller locked to another status and write its audit row (core.transitions)."""
+    return status_transition(instance=locked, to_status=to_status, transitions=INBOUND_TRANSITIONS, user=user,
+                             note=note, stamps=INBOUND_STAMPS, work=work)
 
 
 def _mark_lines_changed(shipment: InboundShipment) -> None:

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.transitions import status_transition
 from core.work import work_enqueue
 from inventory.choices import MovementKind
 from inventory.exceptions import DomainError
@@ -266,6 +267,14 @@ def return_request(
 # --- Status machine -----------------------------------------------------------------------------------------
 
 
+# The time each step is stamped on the return.
+RETURN_STATUS_STAMPS = {
+    ReturnStatus.AUTHORISED: "authorised_at", ReturnStatus.RECEIVED: "received_at",
+    ReturnStatus.INSPECTED: "inspected_at", ReturnStatus.REFUNDED: "closed_at",
+    ReturnStatus.CLOSED: "closed_at", ReturnStatus.REJECTED: "closed_at",
+}
+
+
 @transaction.atomic
 def return_transition(
     *,
@@ -278,33 +287,17 @@ def return_transition(
 ) -> ReturnAuthorization:
     """Move a return to another status, recording who and when.
 
-    Raises InvalidReturnTransition when the move is not in RETURN_TRANSITIONS.
+    Raises InvalidReturnTransition when the move is not in RETURN_TRANSITIONS (core.transitions does the
+    steps).
     """
-    rma_id = rma if isinstance(rma, int) else rma.pk
-    locked = return_lock(rma_id)
-    from_status = locked.status
-    if to_status not in RETURN_TRANSITIONS.get(from_status, frozenset()):
-        raise InvalidReturnTransition(
-            f"Return {locked.number} cannot go from {ReturnStatus(from_status).label} "
-            f"to {ReturnStatus(to_status).label}.",
-            field="status",
-        )
-    locked.status = to_status
-    update_fields = ["status", "updated_at"]
-    stamp = {
-        ReturnStatus.AUTHORISED: "authorised_at", ReturnStatus.RECEIVED: "received_at",
-        ReturnStatus.INSPECTED: "inspected_at", ReturnStatus.REFUNDED: "closed_at",
-        ReturnStatus.CLOSED: "closed_at", ReturnStatus.REJECTED: "closed_at",
-    }.get(to_status)
-    if stamp:
-        setattr(locked, stamp, timezone.now())
-        update_fields.append(stamp)
-    for name, value in (extra_fields or {}).items():
-        setattr(locked, name, value)
-        update_fields.append(name)
-    locked.save(update_fields=update_fields)
-    ReturnEvent.objects.create(rma=locked, from_status=from_status, to_status=to_status, note=note,
-                               user=_user_or_none(user), actor=actor[:100])
+    locked = status_transition(
+        instance=rma if isinstance(rma, int) else rma.pk, lock=return_lock, to_status=to_status,
+        transitions=RETURN_TRANSITIONS, user=user, actor=actor, note=note, stamps=RETURN_STATUS_STAMPS,
+        fields=extra_fields, subject=lambda r: f"Return {r.number}", error=InvalidReturnTransition,
+        event=lambda move: ReturnEvent.objects.create(
+            rma=move.instance, from_status=move.from_status, to_status=move.to_status, note=move.note,
+            user=_user_or_none(move.user), actor=move.actor[:100]),
+    )
     if not isinstance(rma, int):
         rma.refresh_from_db()
     return locked

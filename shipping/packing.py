@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.transitions import status_transition, transition_check
 from core.work import work_enqueue
 from inventory.choices import MovementKind
 from inventory.models import Product
@@ -160,11 +161,27 @@ def pack_plan(*, order: Order, deliver_by: datetime.date | None = None, strict: 
 
 # --- the pack station ----------------------------------------------------------------------------------
 
+# The time each step is stamped on the shipment.
+SHIPMENT_STAMPS = {ShipmentStatus.PACKED: "packed_at", ShipmentStatus.LABELLED: "labelled_at",
+                   ShipmentStatus.SHIPPED: "shipped_at"}
+
+
+def _shipment_subject(shipment: Shipment) -> str:
+    return f"Shipment of order {shipment.order.order_number}"
+
+
 def _check_transition(shipment: Shipment, to_status: str) -> None:
-    if to_status not in SHIPMENT_TRANSITIONS.get(shipment.status, frozenset()):
-        raise InvalidShipmentTransition(
-            f"Shipment of order {shipment.order.order_number} is {shipment.get_status_display().lower()}; "
-            f"it cannot become {ShipmentStatus(to_status).label.lower()}.")
+    """Refuse a move SHIPMENT_TRANSITIONS does not allow before any side effect (the move checks again)."""
+    transition_check(instance=shipment, to_status=to_status, transitions=SHIPMENT_TRANSITIONS,
+                     subject=_shipment_subject, error=InvalidShipmentTransition)
+
+
+def _shipment_move(locked: Shipment, to_status: str, *, user=None, note: str = "", fields: dict | None = None,
+                   at=None) -> Shipment:
+    """Move a shipment the caller locked to another status and write its audit row (core.transitions)."""
+    return status_transition(instance=locked, to_status=to_status, transitions=SHIPMENT_TRANSITIONS, user=user,
+                             note=note, subject=_shipment_subject, stamps=SHIPMENT_STAMPS, fields=fields,
+                             error=InvalidShipmentTransition, at=at)
 
 
 @transaction.atomic
@@ -301,10 +318,6 @@ def shipment_pack(*, shipment: Shipment, packages: list[PackageInput], user=None
                                         for pid, qty in sorted(package.items.items()) if qty)
     candidate = Candidate(boxes=[p.box_type.code for p in packages], specs=specs,
                           box_cost=sum((p.box_type.cost for p in packages), Decimal("0")))
-    now = timezone.now()
-    locked.status = ShipmentStatus.PACKED
-    locked.packed_by = _user_or_none(user)
-    locked.packed_at = now
     locked.box_cost = candidate.box_cost
     try:
         result = rate_shop(order=order, warehouse=order.warehouse, candidates=[candidate], deliver_by=deliver_by)
@@ -313,11 +326,12 @@ def shipment_pack(*, shipment: Shipment, packages: list[PackageInput], user=None
         locked.rate_reason = f"Not rated: {exc.message} Choose a service before printing the label."
     if result is not None:
         _store_rates(locked, result)
-    locked.save(update_fields=["status", "packed_by", "packed_at", "box_cost", "service", "shipping_cost",
-                               "rate_reason", "updated_at"])
     boxes = ", ".join(candidate.boxes)
-    order_transition(order=order, to_status=OrderStatus.PACKED, user=user,
-                     note=f"Packed in {len(packages)} package(s): {boxes}.")
+    note = f"Packed in {len(packages)} package(s): {boxes}."
+    _shipment_move(locked, ShipmentStatus.PACKED, user=user, note=note, fields={
+        "packed_by": _user_or_none(user), "box_cost": locked.box_cost, "service": locked.service,
+        "shipping_cost": locked.shipping_cost, "rate_reason": locked.rate_reason})
+    order_transition(order=order, to_status=OrderStatus.PACKED, user=user, note=note)
     return locked
 
 
@@ -379,11 +393,11 @@ def shipment_label(*, shipment: Shipment, user=None, service: CarrierService | N
         package.carrier = service.carrier
         package.tracking_number = label.tracking_number
         package.save(update_fields=["carrier", "tracking_number", "billable_weight_lb", "price", "updated_at"])
-    locked.status = ShipmentStatus.LABELLED
-    locked.labelled_at = timezone.now()
-    locked.save(update_fields=["status", "labelled_at", "service", "shipping_cost", "rate_reason", "updated_at"])
     numbers = ", ".join(p.tracking_number for p in packages)
-    order_event_add(order=locked.order, user=user, note=f"Label bought: {service}, tracking {numbers}.")
+    note = f"Label bought: {service}, tracking {numbers}."
+    _shipment_move(locked, ShipmentStatus.LABELLED, user=user, note=note, fields={
+        "service": locked.service, "shipping_cost": locked.shipping_cost, "rate_reason": locked.rate_reason})
+    order_event_add(order=locked.order, user=user, note=note)
     from shipping.tasks import shipment_documents_render
 
     work_enqueue(shipment_documents_render, locked.pk)
@@ -412,12 +426,10 @@ def shipment_ship(*, shipment: Shipment, user=None) -> Shipment:
         _check_transition(locked, ShipmentStatus.SHIPPED)
         now = timezone.now()
         locked.packages.update(handed_over_at=now)
-        locked.status = ShipmentStatus.SHIPPED
-        locked.shipped_at = now
-        locked.save(update_fields=["status", "shipped_at", "updated_at"])
         service = locked.service
-        order_transition(order=order, to_status=OrderStatus.SHIPPED, user=user,
-                         note=f"Handed over to {service.carrier.name if service else 'the carrier'}: {numbers}.")
+        note = f"Handed over to {service.carrier.name if service else 'the carrier'}: {numbers}."
+        _shipment_move(locked, ShipmentStatus.SHIPPED, user=user, note=note, at=now)
+        order_transition(order=order, to_status=OrderStatus.SHIPPED, user=user, note=note)
         notifications = _notifications_create(locked, order)
     from shipping.tasks import shipment_notify
 
@@ -443,10 +455,7 @@ def _notifications_create(shipment: Shipment, order: Order) -> list[ShipmentNoti
 @transaction.atomic
 def shipment_cancel(*, shipment: Shipment, user=None, reason: str = "") -> Shipment:
     """Cancel an open shipment (the order was cancelled or is repacked). Raises InvalidShipmentTransition."""
-    locked = shipment_lock(shipment.pk)
-    _check_transition(locked, ShipmentStatus.CANCELLED)
-    locked.status = ShipmentStatus.CANCELLED
-    locked.save(update_fields=["status", "updated_at"])
+    locked = _shipment_move(shipment_lock(shipment.pk), ShipmentStatus.CANCELLED, user=user, note=reason)
     if reason:
         order_event_add(order=locked.order, user=user, note=f"Shipment cancelled: {reason}")
     return locked

@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.transitions import status_transition, transition_check
 from core.work import work_enqueue
 from inventory.choices import MovementKind
 from inventory.services import stock_move, stock_remove
@@ -45,7 +46,7 @@ from shipping.choices import (
     ShortPickAction,
     WaveSplit,
 )
-from shipping.exceptions import PickingError, WrongScan
+from shipping.exceptions import InvalidPickListTransition, PickingError, WrongScan
 from shipping.locks import pick_list_lock
 from shipping.models import PickList, PickListAllocation, PickListLine, PickListOrder, ShortPickRule, Wave
 from shipping.selectors import orders_ready_to_pick
@@ -67,13 +68,27 @@ def _user_or_none(user):
     return user if getattr(user, "is_authenticated", False) else None
 
 
+# The time each step is stamped on the list (a cancelled list is finished too).
+PICK_LIST_STAMPS = {PickListStatus.PICKING: "started_at", PickListStatus.COMPLETED: "completed_at",
+                    PickListStatus.CANCELLED: "completed_at"}
+
+
+def _pick_list_subject(pick_list: PickList) -> str:
+    return f"Pick list {pick_list.number}"
+
+
 def _check_move(pick_list: PickList, to_status: str) -> None:
-    if to_status not in PICK_LIST_TRANSITIONS[pick_list.status]:
-        raise PickingError(
-            f"Pick list {pick_list.number} is {pick_list.get_status_display().lower()}; it cannot be "
-            f"{PickListStatus(to_status).label.lower()} now.",
-            field="status",
-        )
+    """Refuse a move PICK_LIST_TRANSITIONS does not allow before any side effect (the move checks again)."""
+    transition_check(instance=pick_list, to_status=to_status, transitions=PICK_LIST_TRANSITIONS,
+                     subject=_pick_list_subject, error=InvalidPickListTransition)
+
+
+def _pick_list_move(locked: PickList, to_status: str, *, user=None, note: str = "", fields: dict | None = None,
+                    at=None) -> PickList:
+    """Move a list the caller locked to another status and write its audit row (core.transitions)."""
+    return status_transition(instance=locked, to_status=to_status, transitions=PICK_LIST_TRANSITIONS, user=user,
+                             note=note, subject=_pick_list_subject, stamps=PICK_LIST_STAMPS, fields=fields,
+                             error=InvalidPickListTransition, at=at)
 
 
 def packing_location_for(warehouse: Warehouse) -> Location:
@@ -297,13 +312,10 @@ def pick_lists_release_due(*, warehouse: Warehouse, cart_size: int | None = None
 def pick_list_cancel(*, pick_list: PickList, user=None) -> PickList:
     """Withdraw a released list before anyone starts it; its orders stay allocated and can be released
     again. Raises PickingError once picking has started."""
-    locked = pick_list_lock(pick_list.pk)
-    _check_move(locked, PickListStatus.CANCELLED)
+    locked = _pick_list_move(pick_list_lock(pick_list.pk), PickListStatus.CANCELLED, user=user,
+                             note="Withdrawn before picking")
     locked.list_orders.filter(is_open=True).update(is_open=False, outcome=PickListOrder.Outcome.DROPPED,
                                                    note=f"List cancelled by {_who(user)}", closed_at=timezone.now())
-    locked.status = PickListStatus.CANCELLED
-    locked.completed_at = timezone.now()
-    locked.save(update_fields=["status", "completed_at", "updated_at"])
     return locked
 
 
@@ -329,11 +341,8 @@ def pick_list_start(*, pick_list: PickList, user) -> PickList:
         picking += 1
     if not picking:
         raise PickingError(f"No order on {locked.number} can still be picked; cancel the list.")
-    locked.status = PickListStatus.PICKING
-    locked.picker = _user_or_none(user)
-    locked.started_at = timezone.now()
-    locked.save(update_fields=["status", "picker", "started_at", "updated_at"])
-    return locked
+    return _pick_list_move(locked, PickListStatus.PICKING, user=user, fields={"picker": _user_or_none(user)},
+                           note=f"{picking} order(s) to pick")
 
 
 def pick_list_current_line(pick_list: PickList) -> PickListLine | None:
@@ -629,19 +638,15 @@ def pick_list_complete(*, pick_list: PickList, user) -> PickList:
     if open_stops:
         raise PickingError(f"{len(open_stops)} stop(s) still open: scan them or report them short.")
     now = timezone.now()
-    locked.picked_at = now
     open_orders = list(locked.list_orders.filter(is_open=True).select_related("order"))
     if locked.kind == PickListKind.SINGLE or not open_orders:
+        _check_move(locked, PickListStatus.COMPLETED)
         for list_order in open_orders:
             _order_picked(locked, list_order, user)
-        _check_move(locked, PickListStatus.COMPLETED)
-        locked.status = PickListStatus.COMPLETED
-        locked.completed_at = now
-    else:
-        _check_move(locked, PickListStatus.SORTING)
-        locked.status = PickListStatus.SORTING
-    locked.save(update_fields=["status", "picked_at", "completed_at", "updated_at"])
-    return locked
+        return _pick_list_move(locked, PickListStatus.COMPLETED, user=user, fields={"picked_at": now}, at=now,
+                               note="Every stop walked")
+    return _pick_list_move(locked, PickListStatus.SORTING, user=user, fields={"picked_at": now}, at=now,
+                           note=f"Every stop walked; {len(open_orders)} order(s) to sort")
 
 
 # --- Sorting -----------------------------------------------------------------------------------------------
@@ -695,9 +700,7 @@ def pick_list_sort_scan(*, pick_list: PickList, code: str, user) -> SortResult:
         _order_picked(locked, list_order, user)
     list_done = not locked.list_orders.filter(is_open=True).exists()
     if list_done:
-        locked.status = PickListStatus.COMPLETED
-        locked.completed_at = timezone.now()
-        locked.save(update_fields=["status", "completed_at", "updated_at"])
+        _pick_list_move(locked, PickListStatus.COMPLETED, user=user, note="Every order sorted")
     return SortResult(order_number=list_order.order.order_number, tote=list_order.tote,
                       sku=link.line.product.sku, sorted_units=sorted_units, total_units=total,
                       order_done=order_done, list_done=list_done)
@@ -723,11 +726,7 @@ def pick_list_order_drop(*, order_id: int, note: str) -> int:
         _drop_list_order(entry, note)
         closed += 1
         if locked.status == PickListStatus.RELEASED and not locked.list_orders.filter(is_open=True).exists():
-            locked.status = PickListStatus.CANCELLED
-            locked.completed_at = timezone.now()
-            locked.save(update_fields=["status", "completed_at", "updated_at"])
+            _pick_list_move(locked, PickListStatus.CANCELLED, note=f"Its last order left the list: {note}")
         elif locked.status == PickListStatus.SORTING and not locked.list_orders.filter(is_open=True).exists():
-            locked.status = PickListStatus.COMPLETED
-            locked.completed_at = timezone.now()
-            locked.save(update_fields=["status", "completed_at", "updated_at"])
+            _pick_list_move(locked, PickListStatus.COMPLETED, note=f"Its last open order left the list: {note}")
     return closed
