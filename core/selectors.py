@@ -1,11 +1,12 @@
-"""Reads of durable work for the backlog pages (core.work has the counts per kind)."""
+"""Reads of core's rows: durable work for the backlog pages (core.work has the counts per kind) and the
+audit trail of status changes."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from core.choices import JobState
-from core.models import Job
+from core.models import Job, StatusChange
 
 
 def job_failed_list() -> QuerySet[Job]:
@@ -16,3 +17,16 @@ def job_failed_list() -> QuerySet[Job]:
 def job_get(*, job_id: int) -> Job | None:
     """Return the job, or None when it does not exist (a finished job's row is deleted)."""
     return Job.objects.filter(pk=job_id).first()
+
+
+def status_change_list(*, instance: Model) -> list[StatusChange]:
+    """The audit trail of one row (core.StatusChange), oldest first, each with `from_label` and `to_label`
+    read from its model's status choices. The caller has already checked the user may see the row."""
+    from core.transitions import status_label
+
+    changes = list(StatusChange.objects.filter(model=instance._meta.label_lower, object_id=instance.pk)
+                   .select_related("user"))
+    for change in changes:
+        change.from_label = status_label(instance, change.from_status)
+        change.to_label = status_label(instance, change.to_status)
+    return changes

@@ -8,6 +8,7 @@ that finds more units announces them, which releases backorders.
 from __future__ import annotations
 
 import datetime
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Sum
@@ -142,8 +143,20 @@ def _settle(count: CycleCount, user, note: str) -> CycleCount:
     if to_status == count.status:  # some variances still wait for a decision
         count.save(update_fields=["updated_at"])
         return count
-    return status_transition(instance=count, to_status=to_status, transitions=COUNT_TRANSITIONS, user=user,
-                             note=note, subject=f"Count {count.pk}", stamps={CountStatus.CLOSED: "closed_at"})
+    return cycle_count_transition(count=count, to_status=to_status, locked=True, user=user, note=note)
+
+
+def cycle_count_transition(*, count: CycleCount | int, to_status: str, user=None, note: str = "",
+                           locked: bool = False) -> CycleCount:
+    """Move a cycle count to another status, recording who and when (core.transitions.status_transition).
+
+    The step the counting services share (a count's status follows its lines). With `locked` the caller
+    holds the count's row lock and passes that instance. Returns the locked, saved count.
+    Raises InvalidTransition when COUNT_TRANSITIONS does not allow the move.
+    """
+    return status_transition(instance=count, lock=None if locked else partial(row_lock, CycleCount),
+                             to_status=to_status, transitions=COUNT_TRANSITIONS, user=user, note=note,
+                             subject=lambda c: f"Count {c.pk}", stamps={CountStatus.CLOSED: "closed_at"})
 
 
 @transaction.atomic

@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import io
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Count, F, Q
@@ -169,7 +171,8 @@ def inbound_receive_scan(*, shipment: InboundShipment, code: str, quantity: int 
                           "it cannot receive more.", field="code")
     product = _find_product(locked.client, code)
     if locked.status == InboundStatus.EXPECTED:
-        _inbound_move(locked, InboundStatus.RECEIVING, user=user, note="First unit scanned in")
+        inbound_transition(shipment=locked, to_status=InboundStatus.RECEIVING, locked=True, user=user,
+                           note="First unit scanned in")
     if product is None:
         difference = ReceiptDifference.objects.create(
             shipment=locked, kind=DifferenceKind.UNEXPECTED, code=code, quantity=quantity, user=_user(user),
@@ -239,8 +242,9 @@ def inbound_close(*, shipment: InboundShipment, user=None) -> InboundShipment:
             differences.append(ReceiptDifference(shipment=locked, line=line, kind=kind, code=line.product.sku,
                                                  quantity=quantity, user=_user(user)))
     ReceiptDifference.objects.bulk_create(differences)
-    _inbound_move(locked, InboundStatus.CLOSED, user=user, work=[(inbound_report_send, locked.pk)],
-                  note=f"{len(differences)} difference(s) reported to the client" if differences else "As expected")
+    inbound_transition(shipment=locked, to_status=InboundStatus.CLOSED, locked=True, user=user,
+                       work=[(inbound_report_send, locked.pk)],
+                       note=f"{len(differences)} difference(s) reported to the client" if differences else "As expected")
     _mark_lines_changed(locked)  # nothing more is expected from it
     return locked
 
@@ -248,7 +252,7 @@ def inbound_close(*, shipment: InboundShipment, user=None) -> InboundShipment:
 @transaction.atomic
 def inbound_cancel(*, shipment: InboundShipment, user=None) -> InboundShipment:
     """Cancel an ASN before anything was received. Raises InvalidTransition once receiving has started."""
-    locked = _inbound_move(row_lock(InboundShipment, shipment.pk), InboundStatus.CANCELLED, user=user)
+    locked = inbound_transition(shipment=shipment.pk, to_status=InboundStatus.CANCELLED, user=user)
     _mark_lines_changed(locked)
     return locked
 
@@ -257,11 +261,17 @@ def inbound_cancel(*, shipment: InboundShipment, user=None) -> InboundShipment:
 INBOUND_STAMPS = {InboundStatus.CLOSED: "closed_at"}
 
 
-def _inbound_move(locked: InboundShipment, to_status: str, *, user=None, note: str = "",
-                  work=()) -> InboundShipment:
-    """Move an ASN the caller locked to another status and write its audit row (core.transitions)."""
-    return status_transition(instance=locked, to_status=to_status, transitions=INBOUND_TRANSITIONS, user=user,
-                             note=note, stamps=INBOUND_STAMPS, work=work)
+def inbound_transition(*, shipment: InboundShipment | int, to_status: str, user=None, note: str = "",
+                       work: Iterable = (), locked: bool = False) -> InboundShipment:
+    """Move an ASN to another status, recording who and when (core.transitions.status_transition).
+
+    The step the receiving services share; they do the work around it. With `locked` the caller holds the
+    ASN's row lock and passes that instance. Returns the locked, saved ASN.
+    Raises InvalidTransition when INBOUND_TRANSITIONS does not allow the move.
+    """
+    return status_transition(instance=shipment, lock=None if locked else partial(row_lock, InboundShipment),
+                             to_status=to_status, transitions=INBOUND_TRANSITIONS, user=user, note=note,
+                             stamps=INBOUND_STAMPS, work=work)
 
 
 def _mark_lines_changed(shipment: InboundShipment) -> None:

@@ -10,6 +10,9 @@ are never promised to an order; the stock page shows them as inbound for the des
 
 from __future__ import annotations
 
+import datetime
+from functools import partial
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -115,7 +118,8 @@ def transfer_dispatch(*, transfer: Transfer, user=None) -> Transfer:
                    reason=("In transit to " + locked.to_warehouse.code) if between else "Moved", user=user)
     note = f"Dispatched to {locked.to_warehouse.code}" if between else "Moved"
     now = timezone.now()
-    return _transfer_move(locked, to_status, user=user, note=note, fields={"dispatched_at": now}, at=now)
+    return transfer_transition(transfer=locked, to_status=to_status, locked=True, user=user, note=note,
+                               fields={"dispatched_at": now}, at=now)
 
 
 @transaction.atomic
@@ -135,13 +139,14 @@ def transfer_receive(*, transfer: Transfer, user=None) -> Transfer:
         stock_move(stock_level_id=_source_level(line, transit).pk, to_location=_destination(line, locked),
                    quantity=line.quantity, reference=locked.ledger_reference, kind=MovementKind.TRANSFER,
                    reason=f"Arrived from {locked.from_warehouse.code}", user=user)
-    return _transfer_move(locked, TransferStatus.RECEIVED, user=user, note=f"Arrived at {locked.to_warehouse.code}")
+    return transfer_transition(transfer=locked, to_status=TransferStatus.RECEIVED, locked=True, user=user,
+                               note=f"Arrived at {locked.to_warehouse.code}")
 
 
 @transaction.atomic
 def transfer_cancel(*, transfer: Transfer, user=None) -> Transfer:
     """Cancel a draft transfer. Raises InvalidTransition once it has been dispatched."""
-    return _transfer_move(row_lock(Transfer, transfer.pk), TransferStatus.CANCELLED, user=user)
+    return transfer_transition(transfer=transfer.pk, to_status=TransferStatus.CANCELLED, user=user)
 
 
 # The time each step is stamped on the transfer (dispatching also stamps dispatched_at).
@@ -152,8 +157,15 @@ def _transfer_subject(transfer: Transfer) -> str:
     return f"Transfer {transfer.pk}"
 
 
-def _transfer_move(locked: Transfer, to_status: str, *, user=None, note: str = "", fields: dict | None = None,
-                   at=None) -> Transfer:
-    """Move a transfer the caller locked to another status and write its audit row (core.transitions)."""
-    return status_transition(instance=locked, to_status=to_status, transitions=TRANSFER_TRANSITIONS, user=user,
-                             note=note, subject=_transfer_subject, stamps=TRANSFER_STAMPS, fields=fields, at=at)
+def transfer_transition(*, transfer: Transfer | int, to_status: str, user=None, note: str = "",
+                        fields: dict | None = None, at: datetime.datetime | None = None,
+                        locked: bool = False) -> Transfer:
+    """Move a transfer to another status, recording who and when (core.transitions.status_transition).
+
+    The step the transfer services share; they move the stock around it. With `locked` the caller holds the
+    transfer's row lock and passes that instance. Returns the locked, saved transfer.
+    Raises InvalidTransition when TRANSFER_TRANSITIONS does not allow the move.
+    """
+    return status_transition(instance=transfer, lock=None if locked else partial(row_lock, Transfer),
+                             to_status=to_status, transitions=TRANSFER_TRANSITIONS, user=user, note=note,
+                             subject=_transfer_subject, stamps=TRANSFER_STAMPS, fields=fields, at=at)

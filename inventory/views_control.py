@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.decorators import role_required
+from core.selectors import status_change_list
 from inventory.access import user_access
 from inventory.choices import CountLineStatus, CountStatus, Role
 from inventory.counting import cycle_count_approve, cycle_count_create, cycle_count_record, cycle_count_submit
@@ -159,6 +160,7 @@ def inbound_detail_view(request, pk: int):
     return render(request, "inventory/inbound_detail.html", {
         "shipment": shipment, "lines": [(line, suggestions.get(line.pk)) for line in lines],
         "differences": inbound_differences(shipment), "form": ScanForm(), "can_scan": access.is_staff_member,
+        "changes": status_change_list(instance=shipment),
     })
 
 
@@ -226,7 +228,7 @@ def count_detail_view(request, pk: int):
         "count": count, "lines": lines, "is_manager": user_access(request.user).is_manager,
         "uncounted": sum(1 for ln in lines if ln.counted_quantity is None),
         "waiting": [ln for ln in lines if ln.status == CountLineStatus.NEEDS_APPROVAL],
-        "open": count.status == CountStatus.OPEN,
+        "open": count.status == CountStatus.OPEN, "changes": status_change_list(instance=count),
     })
 
 
@@ -309,8 +311,10 @@ def _transfer_or_404(request, pk) -> Transfer:
 @role_required(*STAFF)
 def transfer_detail_view(request, pk: int):
     transfer = _transfer_or_404(request, pk)
-    return render(request, "inventory/transfer_detail.html", {"transfer": transfer,
-                                                              "is_manager": user_access(request.user).is_manager})
+    return render(request, "inventory/transfer_detail.html", {
+        "transfer": transfer, "is_manager": user_access(request.user).is_manager,
+        "changes": status_change_list(instance=transfer),
+    })
 
 
 TRANSFER_ACTIONS = {"dispatch": transfer_dispatch, "receive": transfer_receive, "cancel": transfer_cancel}

@@ -176,12 +176,18 @@ def _check_transition(shipment: Shipment, to_status: str) -> None:
                      subject=_shipment_subject, error=InvalidShipmentTransition)
 
 
-def _shipment_move(locked: Shipment, to_status: str, *, user=None, note: str = "", fields: dict | None = None,
-                   at=None) -> Shipment:
-    """Move a shipment the caller locked to another status and write its audit row (core.transitions)."""
-    return status_transition(instance=locked, to_status=to_status, transitions=SHIPMENT_TRANSITIONS, user=user,
-                             note=note, subject=_shipment_subject, stamps=SHIPMENT_STAMPS, fields=fields,
-                             error=InvalidShipmentTransition, at=at)
+def shipment_transition(*, shipment: Shipment | int, to_status: str, user=None, note: str = "",
+                        fields: dict | None = None, at: datetime.datetime | None = None,
+                        locked: bool = False) -> Shipment:
+    """Move a shipment to another status, recording who and when (core.transitions.status_transition).
+
+    The step the pack-station services share; they do the work around it. With `locked` the caller holds
+    the shipment's row lock and passes that instance. Returns the locked, saved shipment.
+    Raises InvalidShipmentTransition when SHIPMENT_TRANSITIONS does not allow the move.
+    """
+    return status_transition(instance=shipment, lock=None if locked else shipment_lock, to_status=to_status,
+                             transitions=SHIPMENT_TRANSITIONS, user=user, note=note, subject=_shipment_subject,
+                             stamps=SHIPMENT_STAMPS, fields=fields, error=InvalidShipmentTransition, at=at)
 
 
 @transaction.atomic
@@ -328,9 +334,9 @@ def shipment_pack(*, shipment: Shipment, packages: list[PackageInput], user=None
         _store_rates(locked, result)
     boxes = ", ".join(candidate.boxes)
     note = f"Packed in {len(packages)} package(s): {boxes}."
-    _shipment_move(locked, ShipmentStatus.PACKED, user=user, note=note, fields={
-        "packed_by": _user_or_none(user), "box_cost": locked.box_cost, "service": locked.service,
-        "shipping_cost": locked.shipping_cost, "rate_reason": locked.rate_reason})
+    rated = {"service": locked.service, "shipping_cost": locked.shipping_cost, "rate_reason": locked.rate_reason}
+    shipment_transition(shipment=locked, to_status=ShipmentStatus.PACKED, locked=True, user=user, note=note,
+                        fields={"packed_by": _user_or_none(user), "box_cost": locked.box_cost, **rated})
     order_transition(order=order, to_status=OrderStatus.PACKED, user=user, note=note)
     return locked
 
@@ -395,8 +401,9 @@ def shipment_label(*, shipment: Shipment, user=None, service: CarrierService | N
         package.save(update_fields=["carrier", "tracking_number", "billable_weight_lb", "price", "updated_at"])
     numbers = ", ".join(p.tracking_number for p in packages)
     note = f"Label bought: {service}, tracking {numbers}."
-    _shipment_move(locked, ShipmentStatus.LABELLED, user=user, note=note, fields={
-        "service": locked.service, "shipping_cost": locked.shipping_cost, "rate_reason": locked.rate_reason})
+    rated = {"service": locked.service, "shipping_cost": locked.shipping_cost, "rate_reason": locked.rate_reason}
+    shipment_transition(shipment=locked, to_status=ShipmentStatus.LABELLED, locked=True, user=user, note=note,
+                        fields=rated)
     order_event_add(order=locked.order, user=user, note=note)
     from shipping.tasks import shipment_documents_render
 
@@ -428,7 +435,8 @@ def shipment_ship(*, shipment: Shipment, user=None) -> Shipment:
         locked.packages.update(handed_over_at=now)
         service = locked.service
         note = f"Handed over to {service.carrier.name if service else 'the carrier'}: {numbers}."
-        _shipment_move(locked, ShipmentStatus.SHIPPED, user=user, note=note, at=now)
+        shipment_transition(shipment=locked, to_status=ShipmentStatus.SHIPPED, locked=True, user=user, note=note,
+                            at=now)
         order_transition(order=order, to_status=OrderStatus.SHIPPED, user=user, note=note)
         notifications = _notifications_create(locked, order)
     from shipping.tasks import shipment_notify
@@ -455,7 +463,7 @@ def _notifications_create(shipment: Shipment, order: Order) -> list[ShipmentNoti
 @transaction.atomic
 def shipment_cancel(*, shipment: Shipment, user=None, reason: str = "") -> Shipment:
     """Cancel an open shipment (the order was cancelled or is repacked). Raises InvalidShipmentTransition."""
-    locked = _shipment_move(shipment_lock(shipment.pk), ShipmentStatus.CANCELLED, user=user, note=reason)
+    locked = shipment_transition(shipment=shipment.pk, to_status=ShipmentStatus.CANCELLED, user=user, note=reason)
     if reason:
         order_event_add(order=locked.order, user=user, note=f"Shipment cancelled: {reason}")
     return locked

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from config.barcodes import code128_text_decode
 from config.decorators import role_required
 from config.documents import document_view, private_bytes_response
+from core.selectors import status_change_list
 from inventory.choices import Role
 from orders.models import Order
 from orders.selectors import order_list
@@ -156,7 +157,8 @@ def shipment_detail(request, pk: int):
     lines, complete = _lines(shipment)
     context = {"shipment": shipment, "order": shipment.order, "lines": lines, "complete": complete,
                "refusal": request.session.pop(REFUSAL_KEY.format(pk), None),
-               "scans": shipment.scans.select_related("product", "user").order_by("-created_at")[:8]}
+               "scans": shipment.scans.select_related("product", "user").order_by("-created_at")[:8],
+               "changes": status_change_list(instance=shipment)}
     if shipment.status == ShipmentStatus.PACKING and complete:
         plan = pack_plan(order=shipment.order)
         box_types = list(box_types_for_order(shipment.order))

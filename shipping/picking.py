@@ -18,6 +18,7 @@ Locks: the pick list first (shipping.locks), then orders (order_transition), the
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -83,12 +84,18 @@ def _check_move(pick_list: PickList, to_status: str) -> None:
                      subject=_pick_list_subject, error=InvalidPickListTransition)
 
 
-def _pick_list_move(locked: PickList, to_status: str, *, user=None, note: str = "", fields: dict | None = None,
-                    at=None) -> PickList:
-    """Move a list the caller locked to another status and write its audit row (core.transitions)."""
-    return status_transition(instance=locked, to_status=to_status, transitions=PICK_LIST_TRANSITIONS, user=user,
-                             note=note, subject=_pick_list_subject, stamps=PICK_LIST_STAMPS, fields=fields,
-                             error=InvalidPickListTransition, at=at)
+def pick_list_transition(*, pick_list: PickList | int, to_status: str, user=None, note: str = "",
+                         fields: dict | None = None, at: datetime.datetime | None = None,
+                         locked: bool = False) -> PickList:
+    """Move a pick list to another status, recording who and when (core.transitions.status_transition).
+
+    The step the picking services share; they do the work around it. With `locked` the caller holds the
+    list's row lock and passes that instance. Returns the locked, saved list.
+    Raises InvalidPickListTransition (a PickingError) when PICK_LIST_TRANSITIONS does not allow the move.
+    """
+    return status_transition(instance=pick_list, lock=None if locked else pick_list_lock, to_status=to_status,
+                             transitions=PICK_LIST_TRANSITIONS, user=user, note=note, subject=_pick_list_subject,
+                             stamps=PICK_LIST_STAMPS, fields=fields, error=InvalidPickListTransition, at=at)
 
 
 def packing_location_for(warehouse: Warehouse) -> Location:
@@ -312,8 +319,8 @@ def pick_lists_release_due(*, warehouse: Warehouse, cart_size: int | None = None
 def pick_list_cancel(*, pick_list: PickList, user=None) -> PickList:
     """Withdraw a released list before anyone starts it; its orders stay allocated and can be released
     again. Raises PickingError once picking has started."""
-    locked = _pick_list_move(pick_list_lock(pick_list.pk), PickListStatus.CANCELLED, user=user,
-                             note="Withdrawn before picking")
+    locked = pick_list_transition(pick_list=pick_list.pk, to_status=PickListStatus.CANCELLED, user=user,
+                                  note="Withdrawn before picking")
     locked.list_orders.filter(is_open=True).update(is_open=False, outcome=PickListOrder.Outcome.DROPPED,
                                                    note=f"List cancelled by {_who(user)}", closed_at=timezone.now())
     return locked
@@ -341,8 +348,8 @@ def pick_list_start(*, pick_list: PickList, user) -> PickList:
         picking += 1
     if not picking:
         raise PickingError(f"No order on {locked.number} can still be picked; cancel the list.")
-    return _pick_list_move(locked, PickListStatus.PICKING, user=user, fields={"picker": _user_or_none(user)},
-                           note=f"{picking} order(s) to pick")
+    return pick_list_transition(pick_list=locked, to_status=PickListStatus.PICKING, locked=True, user=user,
+                                fields={"picker": _user_or_none(user)}, note=f"{picking} order(s) to pick")
 
 
 def pick_list_current_line(pick_list: PickList) -> PickListLine | None:
@@ -643,10 +650,11 @@ def pick_list_complete(*, pick_list: PickList, user) -> PickList:
         _check_move(locked, PickListStatus.COMPLETED)
         for list_order in open_orders:
             _order_picked(locked, list_order, user)
-        return _pick_list_move(locked, PickListStatus.COMPLETED, user=user, fields={"picked_at": now}, at=now,
-                               note="Every stop walked")
-    return _pick_list_move(locked, PickListStatus.SORTING, user=user, fields={"picked_at": now}, at=now,
-                           note=f"Every stop walked; {len(open_orders)} order(s) to sort")
+        return pick_list_transition(pick_list=locked, to_status=PickListStatus.COMPLETED, locked=True, user=user,
+                                    fields={"picked_at": now}, at=now, note="Every stop walked")
+    return pick_list_transition(pick_list=locked, to_status=PickListStatus.SORTING, locked=True, user=user,
+                                fields={"picked_at": now}, at=now,
+                                note=f"Every stop walked; {len(open_orders)} order(s) to sort")
 
 
 # --- Sorting -----------------------------------------------------------------------------------------------
@@ -700,7 +708,8 @@ def pick_list_sort_scan(*, pick_list: PickList, code: str, user) -> SortResult:
         _order_picked(locked, list_order, user)
     list_done = not locked.list_orders.filter(is_open=True).exists()
     if list_done:
-        _pick_list_move(locked, PickListStatus.COMPLETED, user=user, note="Every order sorted")
+        pick_list_transition(pick_list=locked, to_status=PickListStatus.COMPLETED, locked=True, user=user,
+                             note="Every order sorted")
     return SortResult(order_number=list_order.order.order_number, tote=list_order.tote,
                       sku=link.line.product.sku, sorted_units=sorted_units, total_units=total,
                       order_done=order_done, list_done=list_done)
@@ -726,7 +735,9 @@ def pick_list_order_drop(*, order_id: int, note: str) -> int:
         _drop_list_order(entry, note)
         closed += 1
         if locked.status == PickListStatus.RELEASED and not locked.list_orders.filter(is_open=True).exists():
-            _pick_list_move(locked, PickListStatus.CANCELLED, note=f"Its last order left the list: {note}")
+            pick_list_transition(pick_list=locked, to_status=PickListStatus.CANCELLED, locked=True,
+                                 note=f"Its last order left the list: {note}")
         elif locked.status == PickListStatus.SORTING and not locked.list_orders.filter(is_open=True).exists():
-            _pick_list_move(locked, PickListStatus.COMPLETED, note=f"Its last open order left the list: {note}")
+            pick_list_transition(pick_list=locked, to_status=PickListStatus.COMPLETED, locked=True,
+                                 note=f"Its last open order left the list: {note}")
     return closed

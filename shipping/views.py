@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from config.decorators import role_required
 from config.documents import document_view
+from core.selectors import status_change_list
 from inventory.access import user_access
 from inventory.choices import Role
 from inventory.exceptions import DomainError
@@ -173,6 +174,7 @@ def pick_list_detail(request, pk: int):
     return render(request, "shipping/pick_list_detail.html", {
         "pick_list": pick_list, "lines": [ln for ln in pick_list.lines.all() if ln.quantity > 0],
         "list_orders": pick_list.list_orders.all(), "access": user_access(request.user),
+        "changes": status_change_list(instance=pick_list),
     })
 
 
