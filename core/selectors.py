@@ -7,6 +7,7 @@ from django.db.models import Model, QuerySet
 
 from core.choices import JobState
 from core.models import Job, StatusChange
+from core.transitions import status_label
 
 
 def job_failed_list() -> QuerySet[Job]:
@@ -22,8 +23,6 @@ def job_get(*, job_id: int) -> Job | None:
 def status_change_list(*, instance: Model) -> list[StatusChange]:
     """The audit trail of one row (core.StatusChange), oldest first, each with `from_label` and `to_label`
     read from its model's status choices. The caller has already checked the user may see the row."""
-    from core.transitions import status_label
-
     changes = list(StatusChange.objects.filter(model=instance._meta.label_lower, object_id=instance.pk)
                    .select_related("user"))
     for change in changes:

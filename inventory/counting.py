@@ -14,10 +14,10 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from core.access import user_access
+from core.exceptions import DomainError
 from core.transitions import status_transition
-from inventory.access import user_access
 from inventory.choices import COUNT_TRANSITIONS, CountLineStatus, CountStatus, MovementKind
-from inventory.exceptions import DomainError
 from inventory.figures import VELOCITY_DAYS
 from inventory.locks import row_lock
 from inventory.models import CycleCount, CycleCountLine, StockLevel, StockMovement

@@ -17,9 +17,9 @@ from functools import partial
 from django.db import transaction
 from django.db.models import Count, F, Q
 
+from core.exceptions import DomainError
 from core.transitions import status_transition, transition_check
 from inventory.choices import INBOUND_TRANSITIONS, DifferenceKind, InboundStatus
-from inventory.exceptions import DomainError
 from inventory.figures import stock_summary_mark_pairs
 from inventory.locks import row_lock
 from inventory.models import Client, InboundLine, InboundShipment, Product, ReceiptDifference

@@ -16,9 +16,10 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from core.exceptions import DomainError
 from core.transitions import InvalidTransition, status_transition, transition_check
 from inventory.choices import TRANSFER_TRANSITIONS, MovementKind, TransferStatus
-from inventory.exceptions import DomainError, InsufficientStock
+from inventory.exceptions import InsufficientStock
 from inventory.locks import row_lock
 from inventory.models import Product, StockLevel, Transfer, TransferLine
 from inventory.receiving import putaway_suggest

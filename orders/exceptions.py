@@ -1,5 +1,5 @@
 from core import transitions
-from inventory.exceptions import DomainError
+from core.exceptions import DomainError
 
 
 class InvalidTransition(transitions.InvalidTransition):

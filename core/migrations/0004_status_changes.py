@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_idempotency_keys'),
+        ('core', '0003_userprofile_from_inventory'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
