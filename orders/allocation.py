@@ -77,6 +77,13 @@ def allocatable_stock_levels_lock(
     return stock_levels_for_products_lock(product_ids, **filters)
 
 
+def allocatable_stock_levels(*, product_ids: Iterable[int]) -> list[StockLevel]:
+    """The stock levels of the products at pick and reserve locations, as they are now (no lock; pk order)."""
+    return list(StockLevel.objects.filter(product_id__in=sorted(set(product_ids)),
+                                          location__kind__in=ALLOCATABLE_LOCATION_KINDS, location__is_active=True)
+                .select_related("location").order_by("pk"))
+
+
 def _fewest_locations(levels: list[StockLevel], need: int) -> tuple[int, list[tuple[StockLevel, int]]]:
     # The k largest stacks have the largest sum of any k, so taking the largest until one location can
     # fill the rest gives the fewest locations; the rest comes from the smallest stack that fits.

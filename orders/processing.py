@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import prefetch_related_objects
@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from config.log_context import log_context
 from orders.choices import OrderStatus
-from orders.holds.checks import fraud_window, recent_orders_to
+from orders.holds.checks import StreetHistory, fraud_window, recent_orders_to, street_key
 from orders.holds.services import automatic_hold_problems, automatic_holds_place
 from orders.locks import orders_lock
 from orders.models import Order, OrderLine
@@ -41,6 +41,7 @@ class ProcessingContext:
     warehouses: list[Warehouse]
     first_orders: dict[tuple[int, str], int]
     recent_by_postal_code: dict[str, list[tuple]]
+    _by_street: dict[str, dict[str, StreetHistory]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, *, customers: Iterable[tuple[int, str]], postal_codes: Iterable[str],
@@ -59,8 +60,23 @@ class ProcessingContext:
         if order.customer_email:
             self.first_orders.setdefault((order.client_id, order.customer_email.lower()), order.pk)
         if order.ship_postal_code in self.recent_by_postal_code and not order.parent_id:
-            self.recent_by_postal_code[order.ship_postal_code].append(
-                (order.ship_address1, order.customer_email.lower(), order.customer_name, order.received_at))
+            row = (order.ship_address1, order.customer_email.lower(), order.customer_name, order.received_at)
+            self.recent_by_postal_code[order.ship_postal_code].append(row)
+            if order.ship_postal_code in self._by_street:
+                streets = self._by_street[order.ship_postal_code]
+                streets.setdefault(street_key(order.ship_address1), StreetHistory()).add(row)
+
+    def recent_to(self, order: Order) -> StreetHistory | None:
+        """The recent orders to the order's street (what the fraud check counts), or None if not read."""
+        code = order.ship_postal_code
+        if code not in self.recent_by_postal_code:
+            return None
+        if code not in self._by_street:  # indexed once: a burst to one postal code is not scanned per order
+            index: dict[str, StreetHistory] = {}
+            for row in self.recent_by_postal_code[code]:
+                index.setdefault(street_key(row[0]), StreetHistory()).add(row)
+            self._by_street[code] = index
+        return self._by_street[code].get(street_key(order.ship_address1)) or StreetHistory()
 
     def is_first_order(self, order: Order) -> bool:
         if not order.customer_email:
@@ -109,7 +125,7 @@ def _process(order: Order, *, lines: list[OrderLine], holds: list, context: Proc
         rule_warehouse_codes = list(evaluation.after.allowed_warehouses)
         if evaluation.after.inserts:  # a rule added flyers or samples: route them too
             lines = list(order.lines.select_related("product").order_by("pk"))
-    if automatic_holds_place(facts=facts, recent=context.recent_by_postal_code.get(order.ship_postal_code)):
+    if automatic_holds_place(facts=facts, recent=context.recent_to(order)):
         return "held"
     return order_route(order=order, locked=True, lines=lines, warehouses=context.warehouses,
                        rule_warehouse_codes=rule_warehouse_codes).outcome
@@ -166,7 +182,7 @@ def _route_plain(orders: list[Order], *, lines: dict[int, list[OrderLine]], cont
         facts = OrderFacts(order=order, lines=lines[order.pk], first_order=context.is_first_order(order),
                            holds=[] if new else list(order.holds.all()), allowed_warehouse_codes=codes)
         if rules_evaluate(context.rules, facts).matched or automatic_hold_problems(
-                facts, recent=context.recent_by_postal_code.get(order.ship_postal_code)):
+                facts, recent=context.recent_to(order)):
             others.append(order)
         else:
             plain.append((order, lines[order.pk], codes))

@@ -27,11 +27,12 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
-from inventory.exceptions import DomainError
+from inventory.exceptions import DomainError, InsufficientStock
 from inventory.locks import stock_levels_for_products_lock
 from inventory.models import StockLevel
 from orders.allocation import (
     ALLOCATABLE_LOCATION_KINDS,
+    allocatable_stock_levels,
     allocatable_stock_levels_lock,
     allocation_today,
     lines_allocate_locked,
@@ -242,31 +243,49 @@ def orders_route_together(*, orders: list[tuple[Order, list[OrderLine], list[str
     are for order_route one by one (a hold, a split or a backorder is each order's own story).
 
     For the batch paths (intake, the routing job): the caller's transaction holds the orders' locks and
-    gives, per order, its lines (with products) and the warehouse codes rules allow (empty: any). The stock
-    of every product of the batch is locked once (pk order, after the orders), the plans are made in memory,
-    oldest order first, and written in a fixed number of statements: the stock, the ledger (a row per stock
-    level and order), the allocations, the orders' status and warehouse, the timeline entries. An order left
-    out leaves out every later order that shares a product with it, so none overtakes an older one.
+    gives, per order, its lines (with products) and the warehouse codes rules allow (empty: any). The plans
+    are made in memory, oldest order first, from one read of the stock of every product of the batch, and
+    written in a fixed number of statements: the orders' status and warehouse, the timeline entries, then
+    the stock (locked in pk order, checked and updated in one statement), its ledger rows (each with its
+    order's number) and the allocations. The stock rows are locked last, so they stay locked only for the
+    last few statements; should another worker have taken the stock meanwhile, the batch is planned again
+    under the stock's locks. An order left out leaves out every later order that shares a product with it,
+    so none overtakes an older one.
     """
     product_ids = {line.product_id for _, lines, _ in orders for line in lines if line.product_id}
     if not product_ids:
         return [order for order, _, _ in orders]
-    levels = allocatable_stock_levels_lock(product_ids=product_ids)
+    ready: list[tuple[Order, list[OrderLine], _Where | None]] = []
+    for order, lines, rule_codes in sorted(orders, key=lambda item: (item[0].received_at, item[0].pk)):
+        where = None
+        if (order.status == OrderStatus.RECEIVED and OrderStatus.ALLOCATED in ORDER_TRANSITIONS[order.status]
+                and lines and all(line.product_id for line in lines)):
+            found = _route_where(order, warehouses=warehouses, rule_warehouse_codes=rule_codes)
+            where = found if isinstance(found, _Where) else None
+        ready.append((order, lines, where))
+    try:
+        with transaction.atomic():
+            return _route_together(ready, levels=allocatable_stock_levels(product_ids=product_ids), user=user,
+                                   actor=actor)
+    except InsufficientStock:  # taken meanwhile by another worker: plan again from the locked rows
+        return _route_together(ready, levels=allocatable_stock_levels_lock(product_ids=product_ids), user=user,
+                               actor=actor)
+
+
+def _route_together(ready: list[tuple[Order, list[OrderLine], _Where | None]], *, levels: list[StockLevel], user,
+                    actor: str) -> list[Order]:
     today = allocation_today()
     left: list[Order] = []
     blocked: set[int] = set()
     taken: list[tuple[Order, OrderLine, StockLevel, int]] = []
     routed: list[tuple[Order, Warehouse, str]] = []
-    for order, lines, rule_codes in sorted(orders, key=lambda item: (item[0].received_at, item[0].pk)):
+    for order, lines, where in ready:
         products = {line.product_id for line in lines}
         chosen = None
-        if (order.status == OrderStatus.RECEIVED and OrderStatus.ALLOCATED in ORDER_TRANSITIONS[order.status]
-                and lines and None not in products and not products & blocked):
-            where = _route_where(order, warehouses=warehouses, rule_warehouse_codes=rule_codes)
-            if isinstance(where, _Where):
-                available = _available(where, levels, today=today)
-                demand, skus = _demand(lines)
-                chosen = _full_warehouse(order, where, available, demand)
+        if where is not None and not products & blocked:
+            available = _available(where, levels, today=today)
+            demand, skus = _demand(lines)
+            chosen = _full_warehouse(order, where, available, demand)
         plans, shortages = ([], [True]) if chosen is None else lines_plan(
             lines=[(line, line.quantity) for line in lines], levels=levels, warehouse_id=chosen.pk, today=today)
         if shortages:  # after _full_warehouse only when the plan's rules refuse what the counts allow
@@ -278,13 +297,17 @@ def orders_route_together(*, orders: list[tuple[Order, list[OrderLine], list[str
                 level.allocated += quantity  # later orders of the batch see what is left
                 taken.append((order, line, level, quantity))
         routed.append((order, chosen, _routed_note(order, where, chosen, lines, available, demand, skus)))
-    reservations_write(taken=taken, user=user)
-    _orders_allocated(routed, user=user, actor=actor)
+    if routed:
+        now = _orders_allocated(routed, user=user, actor=actor)
+        reservations_write(taken=taken, user=user)
+        for order, warehouse, _ in routed:
+            order.status, order.warehouse, order.updated_at = OrderStatus.ALLOCATED, warehouse, now
     return left
 
 
-def _orders_allocated(routed: list[tuple[Order, Warehouse, str]], *, user, actor: str) -> None:
-    """Move received orders to allocated in their warehouses: an UPDATE per warehouse, one INSERT of events."""
+def _orders_allocated(routed: list[tuple[Order, Warehouse, str]], *, user, actor: str):
+    """Move received orders to allocated in their warehouses: an UPDATE per warehouse, one INSERT of events.
+    Returns the time written as their updated_at."""
     now = timezone.now()
     by_warehouse: dict[int, list[Order]] = defaultdict(list)
     for order, warehouse, _ in routed:
@@ -293,14 +316,14 @@ def _orders_allocated(routed: list[tuple[Order, Warehouse, str]], *, user, actor
         Order.objects.filter(pk__in=[o.pk for o in orders], status=OrderStatus.RECEIVED).update(
             status=OrderStatus.ALLOCATED, warehouse_id=warehouse_id, updated_at=now)
     with order_events_together():
-        for order, warehouse, note in routed:
-            order.status, order.warehouse, order.updated_at = OrderStatus.ALLOCATED, warehouse, now
+        for order, _, note in routed:
             order_event_write(OrderEvent(order=order, from_status=OrderStatus.RECEIVED,
                                          to_status=OrderStatus.ALLOCATED, note=note,
                                          user=user if getattr(user, "is_authenticated", False) else None,
                                          actor=actor[:100]))
             transaction.on_commit(partial(order_status_changed.send, sender=Order, order_id=order.pk,
                                           from_status=OrderStatus.RECEIVED, to_status=OrderStatus.ALLOCATED))
+    return now
 
 def _route(locked: Order, *, user, actor: str, lines: list[OrderLine] | None, warehouses: list[Warehouse] | None,
            rule_warehouse_codes: list[str] | None) -> RoutingResult:
