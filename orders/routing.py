@@ -263,10 +263,10 @@ def orders_route_together(*, orders: list[tuple[Order, list[OrderLine], list[str
             found = _route_where(order, warehouses=warehouses, rule_warehouse_codes=rule_codes)
             where = found if isinstance(found, _Where) else None
         ready.append((order, lines, where))
+    levels = allocatable_stock_levels(product_ids=product_ids)
     try:
         with transaction.atomic():
-            return _route_together(ready, levels=allocatable_stock_levels(product_ids=product_ids), user=user,
-                                   actor=actor)
+            return _route_together(ready, levels=levels, user=user, actor=actor)
     except InsufficientStock:  # taken meanwhile by another worker: plan again from the locked rows
         return _route_together(ready, levels=allocatable_stock_levels_lock(product_ids=product_ids), user=user,
                                actor=actor)
