@@ -19,6 +19,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from config.log_context import log_context
+from core.work import work_enqueue_many
 from orders.choices import OrderStatus
 from orders.holds.checks import StreetHistory, fraud_window, recent_orders_to, street_key
 from orders.holds.services import automatic_hold_problems, automatic_holds_place
@@ -28,6 +29,7 @@ from orders.routing import order_route, orders_route_together
 from orders.rules.engine import OrderFacts, first_order_pks, rules_evaluate
 from orders.rules.models import Rule
 from orders.rules.services import rules_active, rules_evaluation_write
+from orders.tasks import order_route_task
 from warehouses.models import Warehouse
 
 logger = logging.getLogger(__name__)
@@ -188,3 +190,11 @@ def _route_plain(orders: list[Order], *, lines: dict[int, list[OrderLine]], cont
             plain.append((order, lines[order.pk], codes))
     others += orders_route_together(orders=plain, warehouses=context.warehouses)
     return others
+
+
+def orders_new_route(orders: list[Order], *, context: ProcessingContext) -> None:
+    """Route the orders a batch of intake has just created in the caller's transaction (which holds them),
+    together where nothing but stock is needed; give each other one its routing job, in that transaction."""
+    lines = {order.pk: order.created_lines for order in orders}
+    others = _route_plain(orders, lines=lines, context=context, new=True)
+    work_enqueue_many(order_route_task, [order.pk for order in others])
