@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from config.log_context import log_context
+from core.log_context import log_context
 from core.work import work_enqueue_many
 from orders.choices import OrderStatus
 from orders.holds.checks import StreetHistory, fraud_window, recent_orders_to, street_key

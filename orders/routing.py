@@ -27,7 +27,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
-from inventory.exceptions import DomainError, InsufficientStock
+from core.exceptions import DomainError
+from inventory.exceptions import InsufficientStock
 from inventory.locks import stock_levels_for_products_lock
 from inventory.models import StockLevel
 from orders.allocation import (
