@@ -1,10 +1,12 @@
-"""What happens to an order that reaches received, in one transaction: the active rules, the automatic hold
-checks (address, payment, fraud), then routing.
+"""What happens to an order that reaches received: the active rules, the automatic hold checks (address,
+payment, fraud), then routing.
 
 `orders_received_process` does it for a batch of orders (the routing job's batch handler: new API and CSV
-orders, orders released from a hold or sent back to routing), `order_received_process` for one. Intake does it for the orders it creates, in the transaction that
-creates them, through `order_new_process`; a `ProcessingContext` holds what a whole batch reads once: the
-active rules, the warehouses, the customers' first orders and the recent orders to the same postal codes.
+orders, orders released from a hold or sent back to routing), `order_received_process` for one, in one
+transaction. Intake does it for the orders it creates, in the transaction that creates them: a batch's new
+orders through `orders_new_route`, a single delivery's through `order_new_process`. A `ProcessingContext`
+holds what a whole batch reads once: the active rules, the warehouses, the customers' first orders and the
+recent orders to the same postal codes.
 """
 
 from __future__ import annotations
