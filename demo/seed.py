@@ -520,7 +520,7 @@ def seed_pick_lists(manager) -> int:
     from orders.choices import OrderStatus
     from shipping.exceptions import PickingError
     from shipping.models import PickList
-    from shipping.picking import pick_lists_release_due, wave_release
+    from shipping.picking.release import pick_lists_release_due, wave_release
 
     if PickList.objects.exists():
         return 0
@@ -592,11 +592,11 @@ def seed_packing_demo(clients: dict[str, Client]) -> int:
     Returns how many orders it left ready to pack.
     """
     from shipping.models import Carrier, ClientShippingProfile
-    from shipping.picking import (
+    from shipping.picking.release import pick_list_release_single
+    from shipping.picking.scan import (
         pick_list_complete,
         pick_list_current_line,
         pick_list_line_confirm,
-        pick_list_release_single,
         pick_list_start,
     )
     from shipping.rate_cards import rate_cards_load_directory

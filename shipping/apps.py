@@ -7,7 +7,7 @@ _STAYS_ON_LIST = frozenset({"allocated", "picking", "picked"})
 def _order_left_picking(sender, order_id: int, from_status: str, to_status: str, **kwargs) -> None:
     if from_status not in _STAYS_ON_LIST or to_status in _STAYS_ON_LIST:
         return  # only an order that was allocated, picking or picked can be on a pick list
-    from shipping.picking import pick_list_order_drop
+    from shipping.picking.drop import pick_list_order_drop
 
     pick_list_order_drop(order_id=order_id, note=f"Order went {from_status or 'new'} → {to_status}")
 

@@ -43,7 +43,7 @@ def wave_pdf_task(wave_id: int) -> None:
 @shared_task(ignore_result=True)
 def pick_lists_release_task(warehouse_id: int) -> int:
     """Release the waiting allocated orders of one warehouse as batch and single lists."""
-    from shipping.picking import pick_lists_release_due
+    from shipping.picking.release import pick_lists_release_due
     from warehouses.models import Warehouse
 
     warehouse = Warehouse.objects.filter(pk=warehouse_id, is_active=True).first()
@@ -55,7 +55,7 @@ def pick_lists_release_task(warehouse_id: int) -> int:
 @shared_task(ignore_result=True)
 def pick_lists_release_all_task() -> int:
     """Beat entry: queue the release of each active warehouse (one task per warehouse)."""
-    from shipping.picking import picking_setting
+    from shipping.picking.lists import picking_setting
     from warehouses.models import Warehouse
 
     if not picking_setting("auto_release"):
