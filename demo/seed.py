@@ -407,14 +407,10 @@ def seed_returns_demo(clients: dict[str, Client], manager) -> int:
     decide) and survey answers, one of them a “something was wrong” case."""
     from returns.choices import Disposition, ReturnSource
     from returns.models import FeedbackSurvey
-    from returns.services import (
-        ReturnLineRequest,
-        return_inspection_finish,
-        return_policy_update,
-        return_refund,
-        return_request,
-        return_unit_receive,
-    )
+    from returns.services.opening import ReturnLineRequest, return_request
+    from returns.services.policy import return_policy_update
+    from returns.services.receiving import return_inspection_finish, return_unit_receive
+    from returns.services.refunding import return_refund
     from returns.surveys import survey_answer, survey_token
 
     if Order.objects.filter(external_id="DEMO-H101").exists():

@@ -12,7 +12,7 @@ from core.email import EMAIL_NOT_SENT_NOTE, email_delivers
 from returns.links import return_label_url, return_status_url
 from returns.locks import return_lock
 from returns.pdf import RETURN_LABEL
-from returns.services import return_event_add
+from returns.services.status import return_event_add
 from shipping.document_store import document_bytes, document_forget
 
 

@@ -18,7 +18,7 @@ def return_label_tracked(sender, *, tracking_number: str, status: str, **kwargs)
     from returns.choices import ReturnStatus
     from returns.exceptions import InvalidReturnTransition
     from returns.models import ReturnAuthorization
-    from returns.services import return_mark_in_transit
+    from returns.services.status import return_mark_in_transit
 
     if status not in ON_THE_WAY or not tracking_number:
         return

@@ -50,7 +50,7 @@ def refund_quote(*, rma) -> RefundQuote:
     label fee when no reason earned a free label and a label was issued. Exchanged units refund nothing.
     Never negative.
     """
-    from returns.services import return_policy_for_client
+    from returns.services.policy import return_policy_for_client
 
     policy = return_policy_for_client(client=rma.client)
     fees = {rule.reason: rule.restocking_fee_percent for rule in policy.reason_rules.all()}

@@ -16,7 +16,7 @@ from orders.choices import ChannelKind
 from returns.choices import RefundStatus
 from returns.locks import refund_lock
 from returns.models import Refund
-from returns.services import return_event_add
+from returns.services.status import return_event_add
 
 
 class RefundRetryLater(Exception):

@@ -48,18 +48,11 @@ from returns.selectors import (
     return_get,
     return_list,
 )
-from returns.services import (
-    RESTOCK_LOCATION_KINDS,
-    return_authorise,
-    return_close,
-    return_inspection_finish,
-    return_policy_for_client,
-    return_refund,
-    return_reject,
-    return_request,
-    return_unit_receive,
-    return_window_closes_at,
-)
+from returns.services.opening import return_request, return_window_closes_at
+from returns.services.policy import return_policy_for_client
+from returns.services.receiving import RESTOCK_LOCATION_KINDS, return_inspection_finish, return_unit_receive
+from returns.services.refunding import return_refund
+from returns.services.status import return_authorise, return_close, return_reject
 from returns.surveys import case_resolve, survey_answer, survey_from_token
 from shipping.document_store import document_response
 from warehouses.models import Location
@@ -421,7 +414,7 @@ def receive_view(request, pk: int):
     form = ReceiveUnitForm(request.POST or None, locations=locations,
                            initial={"disposition": Disposition.RESTOCK})
     if request.method == "GET" and rma.can_receive and rma.status != ReturnStatus.RECEIVED:
-        from returns.services import return_receive_start
+        from returns.services.receiving import return_receive_start
 
         return_receive_start(rma=rma, user=request.user)
         rma = _get_return_or_404(request, pk)

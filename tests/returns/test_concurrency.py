@@ -9,7 +9,8 @@ from core.exceptions import DomainError
 from orders.choices import OrderStatus
 from returns.choices import Disposition, RefundStatus
 from returns.models import FeedbackSurvey, Refund, ReturnAuthorization, ReturnUnit
-from returns.services import return_inspection_finish, return_refund, return_unit_receive
+from returns.services.receiving import return_inspection_finish, return_unit_receive
+from returns.services.refunding import return_refund
 from returns.storefront_refunds import refund_send
 from returns.surveys import survey_email_send
 from shipping.choices import TrackingSource
