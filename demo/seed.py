@@ -18,7 +18,7 @@ from core.access import ensure_role_groups
 from core.choices import Role
 from core.services import user_save
 from demo.catalog import BRIGHTLEAF_PRODUCTS, CASCADE_PRODUCTS, CLIENTS, LOT_TRACKED_SKUS, WAREHOUSES, upc_a
-from inventory.figures import stock_summary_refresh_all
+from inventory.figures.refresh import stock_summary_refresh_all
 from inventory.models import Client, Product, StockLevel, StockMovement
 from inventory.services import stock_receive
 from orders.choices import ChannelKind, ServiceLevel

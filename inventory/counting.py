@@ -18,7 +18,7 @@ from core.access import user_access
 from core.exceptions import DomainError
 from core.transitions import status_transition
 from inventory.choices import COUNT_TRANSITIONS, CountLineStatus, CountStatus, MovementKind
-from inventory.figures import VELOCITY_DAYS
+from inventory.figures.refresh import VELOCITY_DAYS
 from inventory.locks import row_lock
 from inventory.models import CycleCount, CycleCountLine, StockLevel, StockMovement
 from inventory.services import stock_adjust

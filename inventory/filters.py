@@ -6,7 +6,7 @@ import django_filters
 from django import forms
 
 from inventory.choices import CountStatus, InboundStatus, StockStatus, TransferStatus
-from inventory.figures import ORDERINGS, StockFigureFilters
+from inventory.figures.read import ORDERINGS, StockFigureFilters
 from inventory.models import CycleCount, InboundShipment, Transfer
 
 ORDERING_CHOICES = [(key, key) for key in ORDERINGS] + [(f"-{key}", f"-{key}") for key in ORDERINGS]

@@ -20,7 +20,7 @@ from django.db.models import Count, F, Q
 from core.exceptions import DomainError
 from core.transitions import status_transition, transition_check
 from inventory.choices import INBOUND_TRANSITIONS, DifferenceKind, InboundStatus
-from inventory.figures import stock_summary_mark_pairs
+from inventory.figures.refresh import stock_summary_mark_pairs
 from inventory.locks import row_lock
 from inventory.models import Client, InboundLine, InboundShipment, Product, ReceiptDifference
 from inventory.services import stock_receive

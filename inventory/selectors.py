@@ -46,7 +46,7 @@ def stock_movement_list(*, user) -> QuerySet[StockMovement]:
 
 def stock_figure_page(*, user, filters, page: int = 1, per_page: int = 50):
     """Return one page of stock figures per product and warehouse (inventory.figures), scoped to the user."""
-    from inventory.figures import StockFigurePage, stock_figures_page
+    from inventory.figures.read import StockFigurePage, stock_figures_page
 
     access = user_access(user)
     if not access.roles:
@@ -56,7 +56,7 @@ def stock_figure_page(*, user, filters, page: int = 1, per_page: int = 50):
 
 def stock_figure_iter(*, user, filters):
     """Yield every stock figures row the user may see (for CSV export)."""
-    from inventory.figures import stock_figures_iter
+    from inventory.figures.read import stock_figures_iter
 
     access = user_access(user)
     if not access.roles:

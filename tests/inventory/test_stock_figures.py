@@ -10,7 +10,7 @@ from django.urls import reverse
 from core.access import user_access
 from core.choices import Role
 from inventory.choices import StockStatus
-from inventory.figures import StockFigureFilters, stock_figures_page
+from inventory.figures.read import StockFigureFilters, stock_figures_page
 from inventory.receiving import inbound_create
 from inventory.reorder import reorder_setting_save, reorder_suggest
 from inventory.services import stock_allocate

@@ -1,51 +1,19 @@
-"""Stock figures per product and warehouse: computed in SQL, kept in StockSummary, read through indexes.
-
-The stock page, its CSV export, the API and the daily digest all read these rows. The rules, in the
-order they are applied to one product in one warehouse:
-
-* **available** = on hand − allocated, over the warehouse's real locations (not its virtual TRANSIT one);
-  a product with units only in transit to a warehouse has a row there, with nothing on hand;
-* **inbound** = units still expected on open ASNs + units in transit to the warehouse;
-* **30-day velocity** = units shipped from the warehouse (ledger SHIP rows) in the last 30 days;
-* **days of cover** = available ÷ (velocity ÷ 30); empty when nothing sold;
-* **reorder point / quantity**: the manager's ReorderSetting if there is one, else a default of
-  velocity/day × (default lead time + default safety days) and velocity/day × cover days
-  (the z·σ·√L suggestion lives in inventory.reorder, which needs the daily spread, not just the sum);
-* **status**: *stock-out* when nothing is available; *dead* when units are on hand, none shipped in
-  90 days and the stock has been here at least 90 days; *under* when available + inbound ≤ reorder
-  point; *over* when available exceeds reorder point + reorder quantity (with a setting) or covers more
-  than OVERSTOCK_COVER_DAYS (without one); else *healthy*.
-
-**Why a summary table.** Filtering a million product × warehouse rows by status, or sorting them by a
-figure, needs every row's figures; computing them per request took seconds at 100,000 SKUs × 10
-warehouses (bench/stock_page.py). So one statement (_figures_ctes) computes the figures of any set of
-pairs and upserts them into StockSummary, and pages read StockSummary through its indexes:
-
-1. every stock service (inventory.services, receiving, reorder settings) appends the pairs it touched to
-   StockSummaryChange in its own transaction: a plain insert, so writers never wait on each other;
-2. stock_summary_refresh_pending() takes queued pairs off (DELETE … RETURNING, SKIP LOCKED on
-   PostgreSQL) and refreshes them in the same transaction. The page, the API and the digest call it before
-   they read, so a user sees their own change at once; a Celery task drains the queue every minute too;
-3. the 30- and 90-day windows slide with the calendar, not only with stock movements: every hour
-   stock_summary_queue_aged() queues the pairs whose sales left a window or whose stock turned 90 days
-   old in that hour, and nightly stock_summary_rebuild() recomputes every pair in chunks as a safety net,
-   writing only rows whose figures changed.
-"""
+"""Computing figures: the rules' thresholds and defaults, the queue of changed pairs, the refresh and the
+nightly rebuild."""
 
 from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from inventory.choices import INBOUND_OPEN_STATUSES, MovementKind, StockStatus
+from inventory.figures.table import SUMMARY_COLUMNS, _dt, _in, _run, _table, _where
 from inventory.models import (
-    Client,
     InboundLine,
     InboundShipment,
     Product,
@@ -56,7 +24,7 @@ from inventory.models import (
     StockSummaryChange,
 )
 from warehouses.choices import LocationKind
-from warehouses.models import Location, Warehouse
+from warehouses.models import Location
 
 VELOCITY_DAYS = 30
 DEAD_STOCK_DAYS = 90
@@ -71,116 +39,6 @@ REFRESH_BATCH = 2000
 # Products per statement of the nightly rebuild: big enough for hash joins, small enough to keep locks short.
 REBUILD_CHUNK_PRODUCTS = 5000
 PENDING_COUNT_CAP = 10_000
-
-STATUS_SEVERITY = [StockStatus.STOCKOUT, StockStatus.UNDER, StockStatus.OVER, StockStatus.DEAD,
-                   StockStatus.HEALTHY]
-
-# Sort keys the page and the API accept; each maps to an SQL expression of the read query.
-ORDERINGS: dict[str, str] = {
-    "sku": "p.sku",
-    "warehouse": "w.code",
-    "client": "c.name",
-    "on_hand": "s.on_hand",
-    "allocated": "s.allocated",
-    "available": "s.available",
-    "inbound": "s.inbound",
-    "velocity": "s.sold_30",
-    "days_of_cover": "s.days_of_cover",
-    "reorder_point": "s.reorder_point",
-    "status": "CASE s.status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STATUS_SEVERITY))
-              + " END",
-    "value": "s.on_hand * p.unit_value",
-}
-
-SUMMARY_COLUMNS = ["on_hand", "allocated", "available", "inbound", "sold_30", "sold_90", "first_at",
-                   "reorder_point", "reorder_quantity", "has_setting", "days_of_cover", "status"]
-
-
-@dataclass(frozen=True)
-class StockFigureFilters:
-    client_id: int | None = None
-    warehouse_id: int | None = None
-    warehouse_code: str = ""
-    status: str = ""
-    search: str = ""
-    sku: str = ""
-    product_id: int | None = None
-    ordering: str = "sku"  # a key of ORDERINGS, '-' in front for descending
-
-
-@dataclass
-class StockFigure:
-    product_id: int
-    warehouse_id: int
-    sku: str
-    product_name: str
-    client_id: int
-    client_name: str
-    warehouse_code: str
-    unit_value: Decimal
-    on_hand: int
-    allocated: int
-    available: int
-    inbound: int
-    sold_30: int
-    sold_90: int
-    reorder_point: int
-    reorder_quantity: int
-    has_setting: bool
-    days_of_cover: float | None
-    status: str
-    stock_value: Decimal = field(default=Decimal("0"))
-
-    @property
-    def velocity_per_day(self) -> float:
-        return self.sold_30 / VELOCITY_DAYS
-
-    @property
-    def status_label(self) -> str:
-        return StockStatus(self.status).label
-
-    @property
-    def suggested_order(self) -> int:
-        """Units to order now: enough to get back above the reorder point, at least one reorder quantity."""
-        if self.status not in (StockStatus.UNDER, StockStatus.STOCKOUT):
-            return 0
-        gap = self.reorder_point - (self.available + self.inbound)
-        return max(self.reorder_quantity, gap, 1)
-
-
-@dataclass
-class StockFigurePage:
-    rows: list[StockFigure]
-    total: int
-    pending_changes: int = 0  # queued stock changes not yet counted into the figures (capped)
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _dt(value: datetime.datetime):
-    return connection.ops.adapt_datetimefield_value(value)
-
-
-def _in(column: str, values) -> tuple[str, list]:
-    values = list(values)
-    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
-
-
-def _where(clauses: list[str]) -> str:
-    return " AND " + " AND ".join(clauses) if clauses else ""
-
-
-def _run(sql: str, params: list) -> tuple[list[str], list]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if cursor.description is None:
-            return [], []
-        return [col[0] for col in cursor.description], cursor.fetchall()
-
-
-# --- Computing figures (the refresh) ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -460,104 +318,3 @@ def stock_summary_rebuild(*, chunk_products: int = REBUILD_CHUNK_PRODUCTS,
         _run(f"ANALYZE {_table(StockSummary)}", [])
     return {"chunks": chunks, "seconds": round(time.perf_counter() - started, 2),
             "rows": StockSummary.objects.count()}
-
-
-# --- Reading figures -------------------------------------------------------------------------------------
-
-
-def _read_clauses(*, access, filters: StockFigureFilters) -> tuple[list[str], list]:
-    """WHERE clauses of the read query: what the user may see and what the filters ask for."""
-    clauses: list[str] = []
-    params: list = []
-    if access.client_id is not None:
-        clauses.append("p.client_id = %s")
-        params.append(access.client_id)
-    elif access.warehouse_ids is not None:
-        clause, values = _in("s.warehouse_id", sorted(access.warehouse_ids) or [-1])
-        clauses.append(clause)
-        params += values
-    equal_to = {"p.client_id": filters.client_id, "s.warehouse_id": filters.warehouse_id,
-                "w.code": filters.warehouse_code or None, "s.product_id": filters.product_id,
-                "p.sku": filters.sku or None, "s.status": filters.status or None}
-    for column, value in equal_to.items():
-        if value is not None:
-            clauses.append(f"{column} = %s")
-            params.append(value)
-    if filters.search:
-        clauses.append("(LOWER(p.sku) LIKE %s OR LOWER(p.name) LIKE %s)")
-        needle = "%" + filters.search.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
-        params += [needle, needle]
-    return clauses, params
-
-
-def _read_sql(*, access, filters: StockFigureFilters) -> tuple[str, str, list]:
-    """The rows statement (ordered, no LIMIT) and the count statement, sharing one parameter list."""
-    s, p, c, w = _table(StockSummary), _table(Product), _table(Client), _table(Warehouse)
-    clauses, params = _read_clauses(access=access, filters=filters)
-    where = " WHERE " + " AND ".join(clauses) if clauses else ""
-    joins = (f"FROM {s} s JOIN {p} p ON p.id = s.product_id JOIN {c} c ON c.id = p.client_id "
-             f"JOIN {w} w ON w.id = s.warehouse_id")
-    key = filters.ordering.lstrip("-")
-    descending = filters.ordering.startswith("-")
-    direction = "DESC" if descending else "ASC"
-    order = f"{ORDERINGS.get(key, ORDERINGS['sku'])} {direction}"
-    if key == "days_of_cover":
-        # No sales means endless cover: last when ascending, first when descending.
-        order += " NULLS FIRST" if descending else " NULLS LAST"
-    rows_sql = (f"SELECT s.product_id, s.warehouse_id, p.sku, p.name AS product_name, p.client_id, "
-                f"c.name AS client_name, w.code AS warehouse_code, p.unit_value, "
-                f"{', '.join('s.' + col for col in SUMMARY_COLUMNS if col != 'first_at')}, "
-                f"s.on_hand * p.unit_value AS stock_value "
-                f"{joins}{where} ORDER BY {order}, p.sku ASC, w.code ASC")
-    # The count joins only what its clauses name: over a million rows each join costs more than the page.
-    count_joins = f"FROM {s} s"
-    if "p." in where:
-        count_joins += f" JOIN {p} p ON p.id = s.product_id"
-    if "w." in where:
-        count_joins += f" JOIN {w} w ON w.id = s.warehouse_id"
-    count_sql = f"SELECT COUNT(*) {count_joins}{where}"
-    return rows_sql, count_sql, params
-
-
-def _row_to_figure(columns: list[str], row) -> StockFigure:
-    data = dict(zip(columns, row, strict=True))
-    cover = data["days_of_cover"]
-    return StockFigure(
-        product_id=data["product_id"], warehouse_id=data["warehouse_id"], sku=data["sku"],
-        product_name=data["product_name"], client_id=data["client_id"], client_name=data["client_name"],
-        warehouse_code=data["warehouse_code"], unit_value=Decimal(str(data["unit_value"])),
-        on_hand=int(data["on_hand"]), allocated=int(data["allocated"]), available=int(data["available"]),
-        inbound=int(data["inbound"]), sold_30=int(data["sold_30"]), sold_90=int(data["sold_90"]),
-        reorder_point=int(data["reorder_point"]), reorder_quantity=int(data["reorder_quantity"]),
-        has_setting=bool(data["has_setting"]), days_of_cover=float(cover) if cover is not None else None,
-        status=data["status"], stock_value=Decimal(str(data["stock_value"])).quantize(Decimal("0.01")),
-    )
-
-
-def stock_figures_page(*, access, filters: StockFigureFilters, limit: int, offset: int) -> StockFigurePage:
-    """Return one page of figures, the total row count and the changes still queued: five queries at most.
-
-    Refreshes queued changes first (up to REFRESH_BATCH), so the reader sees every committed stock
-    change; then reads StockSummary through its indexes.
-    """
-    taken = stock_summary_refresh_pending(limit=REFRESH_BATCH)
-    rows_sql, count_sql, params = _read_sql(access=access, filters=filters)
-    columns, rows = _run(f"{rows_sql} LIMIT %s OFFSET %s", [*params, limit, offset])
-    _cols, count = _run(count_sql, params)
-    # Fewer taken than asked for means the queue was empty behind them: nothing left to count.
-    pending = stock_summary_pending_count(access=access) if taken >= REFRESH_BATCH else 0
-    return StockFigurePage(rows=[_row_to_figure(columns, row) for row in rows], total=int(count[0][0]),
-                           pending_changes=pending)
-
-
-def stock_figures_iter(*, access, filters: StockFigureFilters, chunk_size: int = 2000) -> Iterator[StockFigure]:
-    """Yield every figures row through a server-side cursor (PostgreSQL), for streaming exports."""
-    stock_summary_refresh_pending()
-    rows_sql, _count_sql, params = _read_sql(access=access, filters=filters)
-    connection.ensure_connection()
-    with transaction.atomic(), connection.chunked_cursor() as cursor:  # a server-side cursor needs a transaction
-        cursor.execute(rows_sql, params)
-        columns = [col[0] for col in cursor.description]
-        while rows := cursor.fetchmany(chunk_size):
-            for row in rows:
-                yield _row_to_figure(columns, row)
