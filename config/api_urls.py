@@ -19,8 +19,8 @@ from orders.rules.api import RuleRunViewSet, RuleViewSet
 from orders.sku_mappings.api import SkuMappingViewSet
 from reports.api.views import BacklogView, JobRetryView, KpiView
 from returns.api.views import ReturnPolicyViewSet, ReturnViewSet
-from shipping.api.packing_views import BoxTypeViewSet, ManifestViewSet, OrderRatesView, ShipmentViewSet
 from shipping.api.views import PickListViewSet
+from shipping.packing.api import BoxTypeViewSet, ManifestViewSet, OrderRatesView, ShipmentViewSet
 from warehouses.api.views import LocationViewSet, WarehouseViewSet
 
 router = DefaultRouter()

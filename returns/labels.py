@@ -22,7 +22,7 @@ def _return_package(rma) -> list:
     from shipping.carriers.base import PackageSpec
     from shipping.cartonization import CartonizationError, Item, candidate_packings
     from shipping.models import BoxType
-    from shipping.packing import box_from_model
+    from shipping.packing.services import box_from_model
     from shipping.rating import candidates_from_packings
 
     items = []

@@ -17,7 +17,7 @@ def _order_cancelled_while_packing(sender, order_id: int, from_status: str, to_s
         return
     from shipping.choices import OPEN_SHIPMENT_STATUSES
     from shipping.models import Shipment
-    from shipping.packing import shipment_cancel
+    from shipping.packing.services import shipment_cancel
 
     for shipment in Shipment.objects.filter(order_id=order_id, status__in=OPEN_SHIPMENT_STATUSES):
         shipment_cancel(shipment=shipment, reason="the order was cancelled")

@@ -9,7 +9,7 @@ from orders.services import order_cancel
 from shipping.choices import NotificationKind, NotificationStatus, ScanResult, ShipmentStatus
 from shipping.exceptions import InvalidShipmentTransition, ItemRefused, PackingError
 from shipping.models import Package, PackScan
-from shipping.packing import (
+from shipping.packing.services import (
     PackageInput,
     expected_units,
     manifest_close,

@@ -29,7 +29,7 @@ from shipping.documents import MANIFEST_PDF, PACKING_SLIP, packing_slip_pdf
 from shipping.exceptions import ItemRefused, PackingError
 from shipping.labels import LABEL_PDF, package_label_store, stored_labels_pdf
 from shipping.models import Carrier, CarrierService, Package, Shipment, ShipmentNotification
-from shipping.packing import (
+from shipping.packing.services import (
     PackageInput,
     box_types_for_order,
     expected_units,
@@ -119,7 +119,7 @@ def pack_station(request):
                                                                          ShipmentStatus.PACKED,
                                                                          ShipmentStatus.LABELLED])
                       .order_by("created_at")[:50])
-    return render(request, "shipping/pack_station.html", {
+    return render(request, "shipping/packing/pack_station.html", {
         "ready": orders_ready_to_pack(user=request.user)[:50], "open_shipments": open_shipments,
         "matches": matches, "code": code, "station": station,
     })
@@ -178,7 +178,7 @@ def shipment_detail(request, pk: int):
             "carrier").order_by("carrier__code", "transit_days")
     if shipment.status in (ShipmentStatus.SHIPPED,):
         context["notifications"] = shipment.notifications.order_by("kind")
-    return render(request, "shipping/pack_shipment.html", context)
+    return render(request, "shipping/packing/pack_shipment.html", context)
 
 
 def _items_summary(items, ids: bool = False):
@@ -352,7 +352,7 @@ def manifest_list_view(request):
                .values("carrier__name", "shipment__warehouse__code").annotate(n=Count("pk")).order_by())
     manifests = (manifest_list(user=request.user).annotate(n=Count("packages"))
                  .order_by("-manifest_date", "-pk")[:60])
-    return render(request, "shipping/manifests.html", {
+    return render(request, "shipping/packing/manifests.html", {
         "manifests": manifests, "waiting": waiting, "carriers": Carrier.objects.filter(is_active=True),
         "warehouses": warehouses,
     })
@@ -370,7 +370,7 @@ def manifest_pdf(request, pk: int):
 @role_required(Role.MANAGER, Role.PACKER)
 def box_types_view(request):
     boxes = box_type_list(user=request.user).order_by("warehouse__code", "client__name", "inner_length_mm")
-    return render(request, "shipping/box_types.html", {"boxes": boxes})
+    return render(request, "shipping/packing/box_types.html", {"boxes": boxes})
 
 
 @login_required
@@ -395,7 +395,7 @@ def rate_cards_view(request):
         return redirect("packing:rate_cards")
     services = (CarrierService.objects.select_related("carrier").annotate(n_rates=Count("rates"))
                 .order_by("carrier__code", "transit_days", "code"))
-    return render(request, "shipping/rate_cards.html", {"services": services, "files": FILES})
+    return render(request, "shipping/packing/rate_cards.html", {"services": services, "files": FILES})
 
 
 @login_required
@@ -406,7 +406,7 @@ def mispicks_view(request):
     except ValueError:
         days = 30
     since = timezone.now() - datetime.timedelta(days=days)
-    return render(request, "shipping/mispicks.html", {"summary": mispick_summary(user=request.user, since=since),
+    return render(request, "shipping/packing/mispicks.html", {"summary": mispick_summary(user=request.user, since=since),
                                                       "days": days})
 
 
@@ -420,7 +420,7 @@ def notifications_view(request):
     if request.GET.get("failed"):
         qs = qs.filter(status__in=[NotificationStatus.FAILED, NotificationStatus.RETRYING])
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "shipping/notifications.html", {"page": page, "channel": channel})
+    return render(request, "shipping/packing/notifications.html", {"page": page, "channel": channel})
 
 
 @require_POST

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shipping import packing_views as views
+from shipping.packing import views
 
 app_name = "packing"
 
