@@ -114,7 +114,7 @@ def manifest_pdf_render(manifest_id: int) -> None:
 @shared_task(name="shipping.tracking_poll_all", ignore_result=True)
 def tracking_poll_all() -> None:
     """Beat: queue a tracking poll of every active carrier that does not report by webhook only."""
-    from shipping.tracking import pollable_carrier_ids
+    from shipping.tracking.services import pollable_carrier_ids
 
     for carrier_id in pollable_carrier_ids():
         work_enqueue(tracking_poll_carrier_task, carrier_id)
@@ -124,7 +124,7 @@ def tracking_poll_all() -> None:
 def tracking_poll_carrier_task(carrier_id: int) -> None:
     """Ask one carrier's adapter for news of its packages on their way; safe to run twice (events dedupe)."""
     from shipping.models import Carrier
-    from shipping.tracking import tracking_poll_carrier
+    from shipping.tracking.services import tracking_poll_carrier
 
     try:
         tracking_poll_carrier(carrier_id=carrier_id)

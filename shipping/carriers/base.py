@@ -67,7 +67,7 @@ class CarrierAdapter(ABC):
 
     # Tracking -----------------------------------------------------------------------------------------------
     def track(self, tracking_numbers: list[str]) -> list:
-        """Return the carrier's events (shipping.tracking.TrackingUpdate) for these numbers; polled by beat.
+        """Return the carrier's events (shipping.tracking.services.TrackingUpdate) for these numbers; polled by beat.
 
         Carriers without a tracking API return nothing and report by webhook only. May raise CarrierError.
         """
@@ -80,7 +80,7 @@ class CarrierAdapter(ABC):
         "occurred_at" (ISO 8601 with offset), "location", "description"}]}; a carrier with its own format
         overrides this and maps its status codes to shipping.choices.TrackingStatus.
         """
-        from shipping.tracking import TrackingUpdate
+        from shipping.tracking.services import TrackingUpdate
 
         if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
             raise ValueError("Expected a JSON object with a list of events.")

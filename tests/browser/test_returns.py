@@ -139,7 +139,7 @@ def test_manager_sees_tracking_timeline_and_delivery_exceptions(page, live_serve
     import datetime
 
     from shipping.choices import TrackingSource
-    from shipping.tracking import TrackingUpdate, tracking_event_record
+    from shipping.tracking.services import TrackingUpdate, tracking_event_record
     from tests.shipping.tracking_helpers import shipped_order
 
     order, shipment = shipped_order(packages=2)

@@ -14,7 +14,7 @@ from returns.services.refunding import return_refund
 from returns.storefront_refunds import refund_send
 from returns.surveys import survey_email_send
 from shipping.choices import TrackingSource
-from shipping.tracking import TrackingUpdate, tracking_event_record
+from shipping.tracking.services import TrackingUpdate, tracking_event_record
 from tests.concurrency import run_together
 from tests.conftest import postgres_only
 from tests.returns.factories import delivered_order, make_setup, open_return

@@ -17,7 +17,7 @@ from shipping.carriers import adapter_for
 from shipping.choices import ShipmentStatus, TrackingSource, TrackingStatus
 from shipping.models import Carrier, Package, PackageTracking
 from shipping.selectors import shipment_list
-from shipping.tracking import (
+from shipping.tracking.services import (
     SIGNATURE_HEADER,
     TrackingError,
     package_exception_resolve,
@@ -76,7 +76,7 @@ def deliveries_view(request):
         if promised is not None and promised < today:
             late.append({"shipment": shipment, "promised": promised, "days_late": (today - promised).days,
                          "packages": list(shipment.packages.all())})
-    return render(request, "shipping/deliveries.html", {"exceptions": exceptions, "late": late, "today": today})
+    return render(request, "shipping/tracking/deliveries.html", {"exceptions": exceptions, "late": late, "today": today})
 
 
 @require_POST
