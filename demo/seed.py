@@ -460,9 +460,9 @@ def seed_stock_control_demo(clients: dict[str, Client], manager) -> dict:
     order uses. Idempotent: skipped once the demo ASN exists.
     """
     from inventory.choices import MovementKind
-    from inventory.counting import cycle_count_create, cycle_count_record, cycle_count_submit
+    from inventory.control.counting import cycle_count_create, cycle_count_record, cycle_count_submit
+    from inventory.control.receiving import inbound_create
     from inventory.models import InboundShipment
-    from inventory.receiving import inbound_create
     from inventory.reorder import reorder_setting_save
     from inventory.services import stock_remove
     from orders.models import OrderLine

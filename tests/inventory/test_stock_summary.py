@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from core.access import user_access
 from inventory.choices import MovementKind, StockStatus
+from inventory.control.receiving import inbound_cancel, inbound_close, inbound_create, inbound_receive_scan
+from inventory.control.transfers import transfer_create, transfer_dispatch, transfer_receive
 from inventory.figures import read, refresh, table
 from inventory.figures.read import StockFigureFilters, stock_figures_page
 from inventory.figures.refresh import stock_summary_rebuild, stock_summary_refresh_pending
 from inventory.models import StockLevel, StockMovement, StockSummary, StockSummaryChange
-from inventory.receiving import inbound_cancel, inbound_close, inbound_create, inbound_receive_scan
 from inventory.reorder import reorder_setting_save
 from inventory.services import stock_allocate, stock_deallocate, stock_move, stock_remove
 from inventory.tasks import (
@@ -22,7 +23,6 @@ from inventory.tasks import (
     stock_summary_rebuild_task,
     stock_summary_refresh_task,
 )
-from inventory.transfers import transfer_create, transfer_dispatch, transfer_receive
 from tests.concurrency import run_together
 from tests.conftest import postgres_only
 from tests.factories import LocationFactory, ProductFactory, WarehouseFactory

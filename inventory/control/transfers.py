@@ -19,10 +19,10 @@ from django.utils import timezone
 from core.exceptions import DomainError
 from core.transitions import InvalidTransition, status_transition, transition_check
 from inventory.choices import TRANSFER_TRANSITIONS, MovementKind, TransferStatus
+from inventory.control.receiving import putaway_suggest
 from inventory.exceptions import InsufficientStock
 from inventory.locks import row_lock
 from inventory.models import Product, StockLevel, Transfer, TransferLine
-from inventory.receiving import putaway_suggest
 from inventory.services import stock_move
 from warehouses.choices import LocationKind
 from warehouses.models import Location, Warehouse

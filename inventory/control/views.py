@@ -13,10 +13,14 @@ from core.decorators import role_required
 from core.exceptions import DomainError
 from core.selectors import status_change_list
 from inventory.choices import CountLineStatus, CountStatus
-from inventory.counting import cycle_count_approve, cycle_count_create, cycle_count_record, cycle_count_submit
-from inventory.forms import CycleCountCreateForm, InboundForm, ScanForm, TransferForm
-from inventory.models import CycleCount, InboundShipment, Transfer
-from inventory.receiving import (
+from inventory.control.counting import (
+    cycle_count_approve,
+    cycle_count_create,
+    cycle_count_record,
+    cycle_count_submit,
+)
+from inventory.control.forms import CycleCountCreateForm, InboundForm, ScanForm, TransferForm
+from inventory.control.receiving import (
     inbound_close,
     inbound_create,
     inbound_differences,
@@ -24,6 +28,8 @@ from inventory.receiving import (
     inbound_receive_scan,
     putaway_suggest,
 )
+from inventory.control.transfers import transfer_cancel, transfer_create, transfer_dispatch, transfer_receive
+from inventory.models import CycleCount, InboundShipment, Transfer
 from inventory.selectors import (
     client_list,
     cycle_count_get,
@@ -34,7 +40,6 @@ from inventory.selectors import (
     transfer_get,
     transfer_list,
 )
-from inventory.transfers import transfer_cancel, transfer_create, transfer_dispatch, transfer_receive
 from warehouses.selectors import location_list, warehouse_list
 
 STAFF = (Role.MANAGER, Role.PICKER, Role.PACKER)
@@ -90,7 +95,7 @@ def inbound_list_view(request):
     if status := request.GET.get("status"):
         shipments = shipments.filter(status=status)
     page = Paginator(shipments, 50).get_page(request.GET.get("page"))
-    return render(request, "inventory/inbound_list.html", {"page": page})
+    return render(request, "inventory/control/inbound_list.html", {"page": page})
 
 
 @login_required
@@ -114,7 +119,7 @@ def inbound_create_view(request):
                 return redirect("inventory:inbound_detail", pk=shipment.pk)
         else:
             messages.error(request, _errors(form))
-    return render(request, "inventory/inbound_form.html", {"form": form})
+    return render(request, "inventory/control/inbound_form.html", {"form": form})
 
 
 def _shipment_or_404(request, pk) -> InboundShipment:
@@ -158,7 +163,7 @@ def inbound_detail_view(request, pk: int):
         for line in lines:
             if line.outstanding:
                 suggestions[line.pk] = putaway_suggest(product=line.product, warehouse=shipment.warehouse)
-    return render(request, "inventory/inbound_detail.html", {
+    return render(request, "inventory/control/inbound_detail.html", {
         "shipment": shipment, "lines": [(line, suggestions.get(line.pk)) for line in lines],
         "differences": inbound_differences(shipment), "form": ScanForm(), "can_scan": access.is_staff_member,
         "changes": status_change_list(instance=shipment),
@@ -196,7 +201,7 @@ def count_list_view(request):
         return redirect("inventory:count_detail", pk=count.pk)
 
     return _list_with_plan_form(request, form_class=CycleCountCreateForm, plan=plan,
-                                rows=cycle_count_list(user=request.user), template="inventory/count_list.html",
+                                rows=cycle_count_list(user=request.user), template="inventory/control/count_list.html",
                                 what="counts")
 
 
@@ -225,7 +230,7 @@ def count_detail_view(request, pk: int):
                 messages.error(request, exc.message)
         return redirect("inventory:count_detail", pk=pk)
     lines = list(count.lines.all())
-    return render(request, "inventory/count_detail.html", {
+    return render(request, "inventory/control/count_detail.html", {
         "count": count, "lines": lines, "is_manager": user_access(request.user).is_manager,
         "uncounted": sum(1 for ln in lines if ln.counted_quantity is None),
         "waiting": [ln for ln in lines if ln.status == CountLineStatus.NEEDS_APPROVAL],
@@ -298,7 +303,7 @@ def transfer_list_view(request):
         return redirect("inventory:transfer_detail", pk=transfer.pk)
 
     return _list_with_plan_form(request, form_class=TransferForm, plan=plan, rows=transfer_list(user=request.user),
-                                template="inventory/transfer_list.html", what="transfers")
+                                template="inventory/control/transfer_list.html", what="transfers")
 
 
 def _transfer_or_404(request, pk) -> Transfer:
@@ -312,7 +317,7 @@ def _transfer_or_404(request, pk) -> Transfer:
 @role_required(*STAFF)
 def transfer_detail_view(request, pk: int):
     transfer = _transfer_or_404(request, pk)
-    return render(request, "inventory/transfer_detail.html", {
+    return render(request, "inventory/control/transfer_detail.html", {
         "transfer": transfer, "is_manager": user_access(request.user).is_manager,
         "changes": status_change_list(instance=transfer),
     })
