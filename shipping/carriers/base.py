@@ -67,9 +67,10 @@ class CarrierAdapter(ABC):
 
     # Tracking -----------------------------------------------------------------------------------------------
     def track(self, tracking_numbers: list[str]) -> list:
-        """Return the carrier's events (shipping.tracking.services.TrackingUpdate) for these numbers; polled by beat.
+        """Return the carrier's events for these numbers (shipping.tracking.services.TrackingUpdate).
 
-        Carriers without a tracking API return nothing and report by webhook only. May raise CarrierError.
+        Beat polls it. Carriers without a tracking API return nothing and report by webhook only. May raise
+        CarrierError.
         """
         return []
 
