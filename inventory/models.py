@@ -145,7 +145,7 @@ class UserProfile(TimeStamped):
         return f"Profile of {self.user}"
 
 
-# --- Stock control (issue 8): receiving, reorder settings, cycle counts, transfers -------------------------
+# --- Stock control: receiving, reorder settings, cycle counts, transfers ----------------------------------
 
 
 class InboundShipment(TimeStamped):
