@@ -23,7 +23,7 @@ from orders.models import Order
 from orders.selectors import order_list
 from returns import analytics
 from returns.choices import CaseStatus, Disposition, ReturnReason, ReturnSource, ReturnStatus
-from returns.filters import ReturnFilter
+from returns.filters import CaseFilter, ReturnFilter
 from returns.forms import (
     AnalyticsFilterForm,
     CaseResolveForm,
@@ -264,7 +264,7 @@ def return_list_view(request):
     """Managers' returns page: filters by client, warehouse, reason, status and date; CSV export."""
     returns = return_list(user=request.user).order_by("-created_at", "-pk")
     filterset = ReturnFilter(request.GET or None, queryset=returns, request=request)
-    returns = filterset.qs if filterset.is_bound and filterset.is_valid() else returns
+    returns = filterset.qs  # values not understood are left out, and the page says which
     if request.GET.get("export") == "csv":
         writer = csv.writer(_Echo())
         response = StreamingHttpResponse((writer.writerow(row) for row in _csv_rows(returns)),
@@ -275,7 +275,7 @@ def return_list_view(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "returns/return_list.html", {
-        "filter": filterset, "page": page, "query": query.urlencode(),
+        "filterset": filterset, "page": page, "query": query.urlencode(),
         "open_cases": case_list(user=request.user).filter(status=CaseStatus.OPEN).count()
         if user_access(request.user).has_any(Role.MANAGER, Role.CLIENT) else 0,
     })
@@ -500,13 +500,13 @@ def analytics_view(request):
 @role_required(Role.MANAGER, Role.CLIENT)
 def case_list_view(request):
     """“Something was wrong” survey answers for managers to follow up."""
-    status = request.GET.get("status", CaseStatus.OPEN)
-    cases = case_list(user=request.user).order_by("-created_at", "-pk")
-    if status in CaseStatus.values:
-        cases = cases.filter(status=status)
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
-    return render(request, "returns/case_list.html", {"page": page, "status": status, "form": CaseResolveForm(),
-                                                      "statuses": CaseStatus.choices})
+    data = request.GET.copy()
+    data.setdefault("status", CaseStatus.OPEN)
+    filterset = CaseFilter(data, queryset=case_list(user=request.user).order_by("-created_at", "-pk"), request=request)
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))  # values not understood are left out
+    return render(request, "returns/case_list.html", {
+        "page": page, "status": filterset.form.cleaned_data.get("status", ""), "form": CaseResolveForm(),
+        "statuses": CaseStatus.choices, "filterset": filterset})
 
 
 @require_POST

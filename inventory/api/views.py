@@ -1,4 +1,3 @@
-import django_filters
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -19,8 +18,15 @@ from inventory.api.serializers import (
     UserSerializer,
 )
 from inventory.choices import Role, StockStatus
-from inventory.filters import ORDERING_CHOICES, StockFigureFilterForm
-from inventory.models import Product, StockLevel, StockMovement
+from inventory.filters import (
+    ORDERING_CHOICES,
+    ClientFilter,
+    ProductFilter,
+    StockFigureFilterForm,
+    StockLevelFilter,
+    StockMovementFilter,
+    UserFilter,
+)
 from inventory.selectors import (
     client_list,
     product_list,
@@ -35,19 +41,13 @@ User = get_user_model()
 
 class ClientViewSet(viewsets.ModelViewSet):
     serializer_class = ClientSerializer
-    filterset_fields = ["code", "is_active"]
+    filterset_class = ClientFilter
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name"]
     read_roles = ALL_ROLES
 
     def get_queryset(self):
         return client_list(user=self.request.user).prefetch_related("allowed_warehouses").order_by("name", "pk")
-
-
-class ProductFilter(django_filters.FilterSet):
-    class Meta:
-        model = Product
-        fields = {"client": ["exact"], "sku": ["exact"], "barcode": ["exact"], "is_active": ["exact"]}
 
 
 class ProductViewSet(viewsets.ModelViewSet):
@@ -60,21 +60,6 @@ class ProductViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return product_list(user=self.request.user).order_by("client_id", "sku")
-
-
-class StockLevelFilter(django_filters.FilterSet):
-    sku = django_filters.CharFilter(field_name="product__sku")
-    client = django_filters.NumberFilter(field_name="product__client")
-    warehouse = django_filters.CharFilter(field_name="location__warehouse__code", label="Warehouse code")
-    in_stock = django_filters.BooleanFilter(field_name="on_hand", lookup_expr="gt", label="On hand > 0",
-                                            method="filter_in_stock")
-
-    class Meta:
-        model = StockLevel
-        fields = {"product": ["exact"], "location": ["exact"], "lot_number": ["exact"]}
-
-    def filter_in_stock(self, queryset, name, value):
-        return queryset.filter(on_hand__gt=0) if value else queryset.filter(on_hand=0)
 
 
 class StockLevelViewSet(viewsets.ReadOnlyModelViewSet):
@@ -168,16 +153,6 @@ class StockAdjustmentViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
                         headers=idempotency_headers(replayed=result.replayed))
 
 
-class StockMovementFilter(django_filters.FilterSet):
-    sku = django_filters.CharFilter(field_name="product__sku")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-
-    class Meta:
-        model = StockMovement
-        fields = {"product": ["exact"], "kind": ["exact"], "reference": ["exact"]}
-
-
 class StockMovementViewSet(viewsets.ReadOnlyModelViewSet):
     """The stock ledger, newest first."""
 
@@ -194,7 +169,7 @@ class UserViewSet(viewsets.ModelViewSet):
 
     serializer_class = UserSerializer
     read_roles = frozenset({Role.MANAGER})
-    filterset_fields = ["is_active"]
+    filterset_class = UserFilter
     search_fields = ["username", "email"]
 
     def get_queryset(self):
