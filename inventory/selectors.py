@@ -31,6 +31,14 @@ def client_list(*, user) -> QuerySet[Client]:
     return qs
 
 
+def user_list(*, user) -> QuerySet:
+    """Users with their groups, profile and warehouses, for managers; an empty queryset for everyone else."""
+    from django.contrib.auth import get_user_model
+
+    qs = get_user_model().objects.select_related("profile").prefetch_related("groups", "profile__warehouses")
+    return qs if user_access(user).is_manager else qs.none()
+
+
 def product_list(*, user) -> QuerySet[Product]:
     return scope_by_client(Product.objects.select_related("client"), user)
 
@@ -50,7 +58,7 @@ def stock_movement_list(*, user) -> QuerySet[StockMovement]:
     return scope_by_client(qs, user, field="product__client")
 
 
-# --- Stock control (issue 8) --------------------------------------------------------------------------------
+# --- Stock control ------------------------------------------------------------------------------------------
 
 
 def stock_figure_page(*, user, filters, page: int = 1, per_page: int = 50):

@@ -33,6 +33,7 @@ from inventory.selectors import (
     stock_figure_page,
     stock_level_list,
     stock_movement_list,
+    user_list,
 )
 from inventory.services import api_stock_adjust, user_save
 
@@ -173,13 +174,15 @@ class UserViewSet(viewsets.ModelViewSet):
     search_fields = ["username", "email"]
 
     def get_queryset(self):
-        return User.objects.order_by("username").prefetch_related("groups")
+        return user_list(user=self.request.user).order_by("username")
 
     def perform_create(self, serializer):
-        serializer.instance = user_save(**serializer.validated_data)
+        user = user_save(**serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=user.pk)  # its groups and profile as saved
 
     def perform_update(self, serializer):
-        serializer.instance = user_save(instance=serializer.instance, **serializer.validated_data)
+        user = user_save(instance=serializer.instance, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=user.pk)
 
     def perform_destroy(self, instance):
         # Users keep their history (events, ledger rows); deactivate instead of deleting.
