@@ -1,11 +1,19 @@
-"""Reads of durable work for the backlog pages (core.work has the counts per kind)."""
+"""Reads of durable work for the backlog pages (core.work has the counts per kind), and of users."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
+from core.access import user_access
 from core.choices import JobState
 from core.models import Job
+
+
+def user_list(*, user) -> QuerySet:
+    """Users with their groups, profile and warehouses, for managers; an empty queryset for everyone else."""
+    qs = get_user_model().objects.select_related("profile").prefetch_related("groups", "profile__warehouses")
+    return qs if user_access(user).is_manager else qs.none()
 
 
 def job_failed_list() -> QuerySet[Job]:

@@ -7,8 +7,8 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.api_fields import ScopedPrimaryKeyRelatedField
-from inventory.choices import Role
+from core.api_fields import ScopedPrimaryKeyRelatedField
+from core.choices import Role
 from inventory.selectors import client_list
 from orders.rules.filters import RuleFilter, RuleRunFilter
 from orders.rules.models import Rule, RuleRun

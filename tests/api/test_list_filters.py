@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.api_urls import router
-from inventory.choices import Role
+from core.choices import Role
 from shipping.choices import PickListStatus
 from shipping.models import PickList
 from shipping.picking import pick_list_cancel, pick_list_release_single

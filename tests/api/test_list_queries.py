@@ -18,8 +18,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from config.api_urls import router
-from config.permissions import ALL_ROLES
-from inventory.choices import DifferenceKind, Role
+from core.choices import Role
+from core.permissions import ALL_ROLES
+from inventory.choices import DifferenceKind
 from inventory.figures import stock_summary_refresh_pending
 from inventory.models import ReceiptDifference
 from orders.sku_mappings.services import sku_mapping_create

@@ -1,6 +1,6 @@
 from rest_framework import viewsets
 
-from config.permissions import ALL_ROLES
+from core.permissions import ALL_ROLES
 from warehouses.api.serializers import LocationSerializer, WarehouseSerializer
 from warehouses.filters import LocationFilter, WarehouseFilter
 from warehouses.selectors import location_list, warehouse_list
