@@ -43,8 +43,8 @@ def hold_list_view(request):
     holds = holds.order_by("-created_at", "-pk") if state == "released" else holds.order_by("created_at", "pk")
     page = Paginator(holds, 50).get_page(request.GET.get("page"))
     return render(request, "orders/holds/hold_list.html", {
-        "filterset": filterset, "form": filterset.form, "page": page, "counts": hold_open_counts(user=request.user), "state": state,
-        "kind": kinds[0] if len(kinds) == 1 else "", "release_form": ReleaseForm(),
+        "filterset": filterset, "form": filterset.form, "page": page, "counts": hold_open_counts(user=request.user),
+        "state": state, "kind": kinds[0] if len(kinds) == 1 else "", "release_form": ReleaseForm(),
         "client_kinds": CLIENT_RELEASABLE_KINDS,
     })
 

@@ -88,8 +88,8 @@ def test_open_means_ready_picking_or_sorting_on_the_pick_list_page_and_the_api(c
     warehouse = WarehouseFactory()
     packing_location(warehouse)
     product = ProductFactory()
-    lists = [pick_list_release_single(order=allocated_order(warehouse, [(product, LocationFactory(warehouse=warehouse),
-                                                                         1)]), user=manager) for _ in range(2)]
+    orders = [allocated_order(warehouse, [(product, LocationFactory(warehouse=warehouse), 1)]) for _ in range(2)]
+    lists = [pick_list_release_single(order=order, user=manager) for order in orders]
     pick_list_cancel(pick_list=lists[1], user=manager)
     client.force_login(manager)
 

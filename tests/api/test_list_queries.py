@@ -105,7 +105,8 @@ def _stock_movements(scene: Scene, n: int) -> None:
 
 def _stock_levels(scene: Scene, n: int) -> None:
     for _ in range(n):
-        StockLevelFactory(product=ProductFactory(client=scene.client), location=LocationFactory(warehouse=scene.warehouse))
+        StockLevelFactory(product=ProductFactory(client=scene.client),
+                          location=LocationFactory(warehouse=scene.warehouse))
     stock_summary_refresh_pending()  # the figures of /stock/ are kept per product and warehouse
 
 
