@@ -41,7 +41,7 @@ def stock_movement_list(*, user) -> QuerySet[StockMovement]:
     return restrict(qs, user, client="product__client", warehouse=None)
 
 
-# --- Stock control (issue 8) --------------------------------------------------------------------------------
+# --- Stock control ------------------------------------------------------------------------------------------
 
 
 def stock_figure_page(*, user, filters, page: int = 1, per_page: int = 50):

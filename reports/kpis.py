@@ -37,7 +37,7 @@ AGE_BUCKETS = [("< 1 day", 0, 24), ("1–2 days", 24, 48), ("2–5 days", 48, 12
 
 
 def ship_cutoff_hour() -> int:
-    # Carriers' own cut-offs arrive with shipping (issue 6); until then one cut-off for every warehouse.
+    # One cut-off hour for every warehouse and carrier, in each warehouse's own time zone (ship_deadline).
     return getattr(settings, "DOCKHAND_SHIP_CUTOFF_HOUR", 14)
 
 

@@ -1,15 +1,27 @@
-"""Returns listens to lower layers: the carrier scanning a return label means the parcel is on its way."""
+"""Returns listens to lower layers: a new client gets its return policy; the carrier scanning a return label
+means the parcel is on its way."""
 
 from __future__ import annotations
 
 import logging
 
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from inventory.models import Client
 from shipping.signals import tracking_event_received
 
 logger = logging.getLogger(__name__)
 ON_THE_WAY = {"in_transit", "out_for_delivery", "delivered"}
+
+
+@receiver(post_save, sender=Client, dispatch_uid="returns.client_return_policy")
+def client_return_policy(sender, *, instance: Client, created: bool, raw: bool = False, **kwargs) -> None:
+    """Give a new client the default return policy, so that reading a policy never has to write one."""
+    from returns.services import return_policy_for_client
+
+    if created and not raw:
+        return_policy_for_client(client=instance)
 
 
 @receiver(tracking_event_received, dispatch_uid="returns.return_label_tracked")

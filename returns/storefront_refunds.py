@@ -89,7 +89,7 @@ def _woocommerce(client, refund: Refund, *, check_existing: bool) -> str:
     return str(answer.get("id", ""))
 
 
-def refund_send(*, refund_id: int, final_attempt: bool = False) -> str:
+def refund_storefront_send(*, refund_id: int, final_attempt: bool = False) -> str:
     """Send one refund to its storefront; returns the refund's status afterwards.
 
     Raises RefundRetryLater when the storefront is unavailable and this is not the final attempt (the

@@ -50,10 +50,10 @@ def refund_send(refund_id: int) -> str:
     """Send a recorded refund to its storefront; while the shop is unavailable its job retries with backoff,
     and the last attempt marks it failed for a manager."""
     from returns.models import Refund
-    from returns.storefront_refunds import refund_send as send
+    from returns.storefront_refunds import refund_storefront_send
 
     try:
-        return send(refund_id=refund_id, final_attempt=work_attempt_is_final())
+        return refund_storefront_send(refund_id=refund_id, final_attempt=work_attempt_is_final())
     except Refund.DoesNotExist:
         logger.info("refund %s vanished before it was sent", refund_id)
         return "missing"

@@ -23,10 +23,11 @@ from core.selectors import status_change_list
 from orders.models import Order
 from orders.selectors import order_list
 from shipping.cartonization import GRAMS_PER_LB
-from shipping.choices import NotificationStatus, ShipmentStatus
+from shipping.choices import ShipmentStatus
 from shipping.document_store import document_response
 from shipping.documents import MANIFEST_PDF, PACKING_SLIP, packing_slip_pdf
 from shipping.exceptions import ItemRefused, PackingError
+from shipping.filters import BoxTypeFilter, ManifestFilter, NotificationFilter
 from shipping.labels import LABEL_PDF, package_label_store, stored_labels_pdf
 from shipping.models import Carrier, CarrierService, Package, Shipment, ShipmentNotification
 from shipping.packing import (
@@ -350,11 +351,12 @@ def manifest_list_view(request):
     shipped = shipment_list(user=request.user).filter(status=ShipmentStatus.SHIPPED)
     waiting = (Package.objects.filter(shipment__in=shipped, manifest__isnull=True)
                .values("carrier__name", "shipment__warehouse__code").annotate(n=Count("pk")).order_by())
-    manifests = (manifest_list(user=request.user).annotate(n=Count("packages"))
+    filterset = ManifestFilter(request.GET or None, queryset=manifest_list(user=request.user), request=request)
+    manifests = (filterset.qs.annotate(n=Count("packages"))  # values not understood are left out
                  .order_by("-manifest_date", "-pk")[:60])
     return render(request, "shipping/manifests.html", {
         "manifests": manifests, "waiting": waiting, "carriers": Carrier.objects.filter(is_active=True),
-        "warehouses": warehouses,
+        "warehouses": warehouses, "filterset": filterset,
     })
 
 
@@ -369,8 +371,9 @@ def manifest_pdf(request, pk: int):
 @login_required
 @role_required(Role.MANAGER, Role.PACKER)
 def box_types_view(request):
-    boxes = box_type_list(user=request.user).order_by("warehouse__code", "client__name", "inner_length_mm")
-    return render(request, "shipping/box_types.html", {"boxes": boxes})
+    filterset = BoxTypeFilter(request.GET or None, queryset=box_type_list(user=request.user), request=request)
+    boxes = filterset.qs.order_by("warehouse__code", "client__name", "inner_length_mm")  # bad values left out
+    return render(request, "shipping/box_types.html", {"boxes": boxes, "filterset": filterset})
 
 
 @login_required
@@ -413,14 +416,10 @@ def mispicks_view(request):
 @login_required
 @role_required(Role.MANAGER, Role.CLIENT)
 def notifications_view(request):
-    qs = notification_list(user=request.user).order_by("-created_at", "-pk")
-    channel = request.GET.get("channel", "")
-    if channel.isdigit():
-        qs = qs.filter(channel_id=int(channel))
-    if request.GET.get("failed"):
-        qs = qs.filter(status__in=[NotificationStatus.FAILED, NotificationStatus.RETRYING])
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "shipping/notifications.html", {"page": page, "channel": channel})
+    filterset = NotificationFilter(request.GET or None, request=request,
+                                   queryset=notification_list(user=request.user).order_by("-created_at", "-pk"))
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))  # values not understood are left out
+    return render(request, "shipping/notifications.html", {"page": page, "filterset": filterset})
 
 
 @require_POST

@@ -11,7 +11,6 @@ from django.db.models.functions import Coalesce
 from core.access import restrict, user_access
 from orders.choices import OrderStatus
 from orders.models import Order, OrderLine
-from shipping.choices import OPEN_PICK_LIST_STATUSES, PickListStatus
 from shipping.models import PickList, PickListAllocation, PickListLine, PickListOrder, Wave
 
 
@@ -84,19 +83,6 @@ def orders_ready_to_pick(*, warehouse_id: int) -> QuerySet[Order]:
         .filter(units__gt=0, first_stop__isnull=False)
         .order_by("received_at", "pk")
     )
-
-
-def open_pick_list_for_order(*, order_id: int) -> PickList | None:
-    entry = (PickListOrder.objects.filter(order_id=order_id, is_open=True,
-                                          pick_list__status__in=OPEN_PICK_LIST_STATUSES)
-             .select_related("pick_list").first())
-    return entry.pick_list if entry else None
-
-
-def pick_list_status_counts(*, user) -> dict[str, int]:
-    rows = _staff_scope(PickList.objects.all(), user).order_by().values("status").annotate(n=Count("pk"))
-    counts = {row["status"]: row["n"] for row in rows}
-    return {status: counts.get(status, 0) for status in PickListStatus.values}
 
 
 def scanner_state(pick_list: PickList) -> dict:
