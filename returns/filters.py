@@ -2,22 +2,21 @@
 
 import django_filters
 from django import forms
+from django.db.models import Q
 
 from inventory.models import Client
+from inventory.selectors import client_list
 from returns.choices import ReturnReason, ReturnSource, ReturnStatus
 from returns.models import ReturnAuthorization
 from warehouses.models import Warehouse
+from warehouses.selectors import warehouse_list
 
 
 def _clients(request):
-    from inventory.selectors import client_list
-
     return client_list(user=request.user) if request is not None else Client.objects.none()
 
 
 def _warehouses(request):
-    from warehouses.selectors import warehouse_list
-
     return warehouse_list(user=request.user) if request is not None else Warehouse.objects.none()
 
 
@@ -42,8 +41,6 @@ class ReturnFilter(django_filters.FilterSet):
         fields = ["q", "client", "warehouse", "status", "reason", "source", "created_after", "created_before", "order"]
 
     def filter_q(self, queryset, name, value):
-        from django.db.models import Q
-
         value = value.strip()
         if not value:
             return queryset

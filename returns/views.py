@@ -54,6 +54,7 @@ from returns.services import (
     return_close,
     return_inspection_finish,
     return_policy_for_client,
+    return_receive_start,
     return_refund,
     return_reject,
     return_request,
@@ -61,6 +62,7 @@ from returns.services import (
     return_window_closes_at,
 )
 from returns.surveys import case_resolve, survey_answer, survey_from_token
+from returns.trace import order_traces
 from shipping.document_store import document_response
 from warehouses.models import Location
 from warehouses.selectors import warehouse_list
@@ -235,8 +237,6 @@ class _Echo:
 
 
 def _csv_rows(returns):
-    from returns.trace import order_traces
-
     returns = list(returns.select_related("refund").prefetch_related("lines__product", "units"))
     traces = order_traces(r.order_id for r in returns)
     yield CSV_COLUMNS
@@ -421,8 +421,6 @@ def receive_view(request, pk: int):
     form = ReceiveUnitForm(request.POST or None, locations=locations,
                            initial={"disposition": Disposition.RESTOCK})
     if request.method == "GET" and rma.can_receive and rma.status != ReturnStatus.RECEIVED:
-        from returns.services import return_receive_start
-
         return_receive_start(rma=rma, user=request.user)
         rma = _get_return_or_404(request, pk)
     if request.method == "POST" and form.is_valid():
