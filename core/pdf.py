@@ -67,7 +67,7 @@ def _inside_static_roots(path: Path) -> bool:
 
 
 def _static_response(url: str):
-    from weasyprint.urls import URLFetcherResponse  # noqa: PLC0415 - WeasyPrint is heavy (Pango, fonts); loaded only when a PDF is made
+    from weasyprint.urls import URLFetcherResponse  # noqa: PLC0415 - heavy (Pango), loaded for a PDF only
 
     path = static_file_for_url(url)
     mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -76,7 +76,7 @@ def _static_response(url: str):
 
 def _data_image_response(url: str):
     """An inline image (a client's logo on a packing slip): bytes already in the document, nothing fetched."""
-    from weasyprint.urls import URLFetcherResponse  # noqa: PLC0415 - WeasyPrint is heavy (Pango, fonts); loaded only when a PDF is made
+    from weasyprint.urls import URLFetcherResponse  # noqa: PLC0415 - heavy (Pango), loaded for a PDF only
 
     header, _, data = url.partition(",")
     mime_type = header[5:].split(";")[0].lower()
@@ -91,7 +91,7 @@ def _data_image_response(url: str):
 
 def static_only_url_fetcher():
     """Return a WeasyPrint URL fetcher that serves the app's static files and refuses every other URL."""
-    from weasyprint.urls import URLFetcher  # noqa: PLC0415 - WeasyPrint is heavy (Pango, fonts); loaded only when a PDF is made
+    from weasyprint.urls import URLFetcher  # noqa: PLC0415 - heavy (Pango), loaded for a PDF only
 
     class StaticOnlyURLFetcher(URLFetcher):
         def __init__(self):
@@ -107,7 +107,7 @@ def static_only_url_fetcher():
 
 def html_to_document(html: str):
     """Lay out one HTML string with the locked-down fetcher; returns a weasyprint Document."""
-    from weasyprint import HTML  # noqa: PLC0415 - WeasyPrint is heavy (Pango, fonts); loaded only when a PDF is made
+    from weasyprint import HTML  # noqa: PLC0415 - heavy (Pango), loaded for a PDF only
 
     return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=static_only_url_fetcher()).render()
 
