@@ -36,12 +36,17 @@ def order_events_together():
     """Write the timeline entries made inside in one INSERT when the block ends (without an error).
 
     For a unit of work that writes several entries of one order (intake: received, rules, routed); use it
-    inside the transaction, where nothing reads the timeline back before the block ends.
+    inside the transaction, where nothing reads the timeline back before the block ends. Inside another
+    such block it adds to that one's INSERT, so the entries stay in the order they were made. Yields the
+    list of entries held (a caller that rolls back part of its work drops that part's entries from it).
     """
+    if (outer := _events_held.get()) is not None:
+        yield outer
+        return
     held: list[OrderEvent] = []
     token = _events_held.set(held)
     try:
-        yield
+        yield held
     finally:
         _events_held.reset(token)
     OrderEvent.objects.bulk_create(held)
