@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.db.models import Model, Q, QuerySet
 
 from core.choices import ROLE_GROUP_NAMES, Role
+from core.models import UserProfile
 
 STAFF_ROLES = frozenset({Role.PICKER, Role.PACKER, Role.MANAGER})
 
@@ -73,8 +74,6 @@ def user_access(user: AbstractBaseUser | AnonymousUser) -> Access:
 
 
 def _has_profile(user) -> bool:
-    from core.models import UserProfile
-
     try:
         user.profile  # noqa: B018
     except UserProfile.DoesNotExist:

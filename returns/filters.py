@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.db.models import Q
 
 from inventory.filters import clients_of
 from returns.choices import CaseStatus, ReturnReason, ReturnSource, ReturnStatus
@@ -30,8 +31,6 @@ class ReturnFilter(django_filters.FilterSet):
         fields = ["q", "client", "warehouse", "status", "reason", "source", "created_after", "created_before", "order"]
 
     def filter_q(self, queryset, name, value):
-        from django.db.models import Q
-
         value = value.strip()
         if not value:
             return queryset

@@ -62,6 +62,7 @@ from returns.services import (
     return_window_closes_at,
 )
 from returns.surveys import case_resolve, survey_answer, survey_from_token
+from returns.trace import order_traces
 from shipping.document_store import document_response
 from warehouses.models import Location
 from warehouses.selectors import warehouse_list
@@ -236,8 +237,6 @@ class _Echo:
 
 
 def _csv_rows(returns):
-    from returns.trace import order_traces
-
     returns = list(returns.select_related("refund").prefetch_related("lines__product", "units"))
     traces = order_traces(r.order_id for r in returns)
     yield CSV_COLUMNS

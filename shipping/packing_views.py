@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -20,6 +21,7 @@ from core.choices import Role
 from core.decorators import role_required
 from core.documents import document_view, private_bytes_response
 from core.selectors import status_change_list
+from inventory.models import Product
 from orders.models import Order
 from orders.selectors import order_list
 from shipping.cartonization import GRAMS_PER_LB
@@ -29,7 +31,8 @@ from shipping.documents import MANIFEST_PDF, PACKING_SLIP, packing_slip_pdf
 from shipping.exceptions import ItemRefused, PackingError
 from shipping.filters import BoxTypeFilter, ManifestFilter, NotificationFilter
 from shipping.labels import LABEL_PDF, package_label_store, stored_labels_pdf
-from shipping.models import Carrier, CarrierService, Package, Shipment, ShipmentNotification
+from shipping.models import Carrier, CarrierService, Package, PickListOrder, Shipment, ShipmentNotification
+from shipping.notifications import notification_resend
 from shipping.packing import (
     PackageInput,
     box_types_for_order,
@@ -54,6 +57,7 @@ from shipping.selectors import (
     shipment_get,
     shipment_list,
 )
+from warehouses.selectors import warehouse_list
 
 PACK_ROLES = (Role.PACKER, Role.MANAGER)
 REFUSAL_KEY = "pack_refusal_{}"
@@ -68,8 +72,6 @@ def _shipment_or_404(request, pk: int) -> Shipment:
 
 def _find_orders(request, code: str) -> list[Order]:
     """Orders a scanned code names: an order number, a pick list (its picked orders) or a tote (LIST-T3)."""
-    from shipping.models import PickListOrder
-
     visible = order_list(user=request.user)
     code = code.strip()
     match = Q(order_number__iexact=code) | Q(order_number__iexact=f"#{code}") | Q(external_id=code)
@@ -183,10 +185,6 @@ def shipment_detail(request, pk: int):
 
 
 def _items_summary(items, ids: bool = False):
-    from collections import Counter
-
-    from inventory.models import Product
-
     counts = Counter(int(i.key) for i in items)
     if ids:
         return sorted(counts.items())
@@ -302,8 +300,6 @@ def labels_batch_pdf(request):
     visible = shipment_list(user=request.user)
     packages = Package.objects.filter(shipment__in=visible, tracking_number__gt="").select_related("shipment")
     if (wave := request.GET.get("wave", "")).isdigit():
-        from shipping.models import PickListOrder
-
         orders = PickListOrder.objects.filter(pick_list__wave_id=int(wave)).values("order_id")
         chosen = list(packages.filter(shipment__order_id__in=orders, shipment__status=ShipmentStatus.LABELLED)
                       .order_by("carrier__code", "shipment__labelled_at", "shipment_id", "number"))
@@ -336,8 +332,6 @@ def shipment_packing_slip(request, pk: int):
 @login_required
 @role_required(*PACK_ROLES)
 def manifest_list_view(request):
-    from warehouses.selectors import warehouse_list
-
     warehouses = warehouse_list(user=request.user)
     if request.method == "POST":
         carrier = Carrier.objects.filter(pk=request.POST.get("carrier") or 0).first()
@@ -426,8 +420,6 @@ def notifications_view(request):
 @login_required
 @role_required(Role.MANAGER)
 def notification_resend_view(request, pk: int):
-    from shipping.notifications import notification_resend
-
     notification = notification_list(user=request.user).filter(pk=pk).first()
     if notification is None:
         raise Http404("No such notification.")

@@ -11,7 +11,22 @@ from django.db.models.functions import Coalesce
 from core.access import restrict, user_access
 from orders.choices import OrderStatus
 from orders.models import Order, OrderLine
-from shipping.models import PickList, PickListAllocation, PickListLine, PickListOrder, Wave
+from shipping.choices import MISPICK_RESULTS, OPEN_SHIPMENT_STATUSES
+from shipping.models import (
+    BoxType,
+    Manifest,
+    Package,
+    PackageItem,
+    PackScan,
+    PickList,
+    PickListAllocation,
+    PickListLine,
+    PickListOrder,
+    RateQuote,
+    Shipment,
+    ShipmentNotification,
+    Wave,
+)
 
 
 def _staff_scope(qs, user):
@@ -134,9 +149,6 @@ def pick_exceptions(*, user, limit: int = 15) -> QuerySet[PickListOrder]:
 
 def mispick_list(*, user) -> QuerySet:
     """Caught mis-picks (pack scans refused as wrong, extra or unknown) the user may see: staff by warehouse."""
-    from shipping.choices import MISPICK_RESULTS
-    from shipping.models import PackScan
-
     access = user_access(user)
     if access.is_client_user or not access.is_staff_member:
         return PackScan.objects.none()
@@ -147,15 +159,11 @@ def mispick_list(*, user) -> QuerySet:
 
 def shipment_list(*, user) -> QuerySet:
     """Shipments the user may see: a client user its client's, staff those of their warehouses."""
-    from shipping.models import Shipment
-
     qs = Shipment.objects.select_related("order", "order__client", "warehouse", "service", "service__carrier")
     return restrict(qs, user, client="order__client", warehouse="warehouse")
 
 
 def shipment_list_with_details(*, user) -> QuerySet:
-    from shipping.models import Package, PackageItem, RateQuote
-
     packages = Package.objects.select_related("box_type", "carrier").prefetch_related(
         Prefetch("items", queryset=PackageItem.objects.select_related("product")))
     return shipment_list(user=user).prefetch_related(
@@ -172,15 +180,11 @@ def shipment_get(*, user, pk: int):
 def manifest_list(*, user) -> QuerySet:
     """Manifests of the warehouses a staff member works in (client users see none: a manifest lists many
     clients' packages)."""
-    from shipping.models import Manifest
-
     return _staff_scope(Manifest.objects.select_related("carrier", "warehouse"), user)
 
 
 def orders_ready_to_pack(*, user) -> QuerySet[Order]:
     """Picked orders in the user's warehouses that no pack station has open yet, oldest first."""
-    from shipping.choices import OPEN_SHIPMENT_STATUSES
-
     qs = Order.objects.filter(status=OrderStatus.PICKED).select_related("client", "warehouse")
     qs = _staff_scope(qs, user).exclude(shipments__status__in=OPEN_SHIPMENT_STATUSES)
     return qs.order_by("received_at", "pk")
@@ -188,17 +192,12 @@ def orders_ready_to_pack(*, user) -> QuerySet[Order]:
 
 def box_type_list(*, user) -> QuerySet:
     """Box types: staff see their warehouses' boxes, a client user only its own packaging."""
-    from shipping.models import BoxType
-
     qs = BoxType.objects.select_related("warehouse", "client")
     return restrict(qs, user, client="client", warehouse="warehouse")
 
 
 def mispick_summary(*, user, since) -> dict:
     """Caught mis-picks (refused pack-station scans) since a moment: total, by kind, by packer, by product."""
-    from shipping.choices import MISPICK_RESULTS
-    from shipping.models import PackScan
-
     qs = restrict(PackScan.objects.filter(result__in=MISPICK_RESULTS, created_at__gte=since), user,
                   client="shipment__order__client", warehouse="shipment__warehouse")
     return {
@@ -213,7 +212,5 @@ def mispick_summary(*, user, since) -> dict:
 
 def notification_list(*, user) -> QuerySet:
     """Customer emails and storefront updates of shipped orders, scoped like their orders."""
-    from shipping.models import ShipmentNotification
-
     qs = ShipmentNotification.objects.select_related("shipment__order", "channel", "channel__client")
     return restrict(qs, user, client="channel__client", warehouse=None)

@@ -1,3 +1,5 @@
+from collections import Counter
+
 from django.db.models import Count
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
@@ -6,6 +8,7 @@ from rest_framework.response import Response
 
 from core.choices import Role
 from core.permissions import ALL_ROLES
+from inventory.models import Product
 from orders.models import Order
 from orders.selectors import order_list
 from shipping.api.packing_serializers import (
@@ -109,10 +112,6 @@ class OrderRatesView(GenericAPIView):
 
 
 def _items(packed) -> list[dict]:
-    from collections import Counter
-
-    from inventory.models import Product
-
     counts = Counter(int(i.key) for i in packed.items)
     skus = dict(Product.objects.filter(pk__in=list(counts)).values_list("pk", "sku"))
     return [{"sku": skus[pid], "quantity": qty} for pid, qty in sorted(counts.items())]
