@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextvars
 from contextlib import contextmanager
-from functools import partial
 
 from django.db import transaction
 
@@ -94,27 +93,19 @@ def order_transition(
     if locked:  # inside the caller's transaction, which holds the lock
         assert isinstance(order, Order)
     order_id = order if isinstance(order, int) else order.pk
-    moves: list[StatusMove] = []
 
     def write_event(move: StatusMove) -> None:
-        moves.append(move)
         order_event_write(OrderEvent(order=move.instance, from_status=move.from_status, to_status=move.to_status,
                                      note=move.note, user=_user_or_none(move.user), actor=move.actor[:100]))
+        # Inside the transaction, so that the receivers' durable work commits with the move.
+        order_status_changed.send(sender=Order, order_id=order_id, from_status=move.from_status,
+                                  to_status=move.to_status)
 
     result = status_transition(
         instance=order if locked else order_id, lock=None if locked else order_lock, to_status=to_status,
         transitions=ORDER_TRANSITIONS, user=user, actor=actor, note=note, fields=extra_fields,
         event=write_event, error=InvalidTransition,
         work=[(order_route_task, order_id)] if to_status == OrderStatus.RECEIVED else (),
-    )
-    transaction.on_commit(
-        partial(
-            order_status_changed.send,
-            sender=Order,
-            order_id=order_id,
-            from_status=moves[0].from_status,
-            to_status=to_status,
-        )
     )
     if not locked and not isinstance(order, int):
         order.refresh_from_db()
@@ -296,8 +287,5 @@ def _order_insert(*, channel, order_number, external_id, wanted, products, user,
     else:
         if queue_routing:
             work_enqueue(order_route_task, order.pk)
-        transaction.on_commit(
-            partial(order_status_changed.send, sender=Order, order_id=order.pk, from_status="",
-                    to_status=order.status)
-        )
+        order_status_changed.send(sender=Order, order_id=order.pk, from_status="", to_status=order.status)
     return order

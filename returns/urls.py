@@ -25,5 +25,6 @@ urlpatterns = [
     path("<int:pk>/close/", staff.return_close_view, name="close"),
     path("<int:pk>/refund/", staff.return_refund_view, name="refund"),
     path("<int:pk>/receive/", desk.receive_view, name="receive"),
+    path("<int:pk>/receive/start/", desk.receive_start_view, name="receive_start"),
     path("<int:pk>/receive/finish/", desk.receive_finish_view, name="receive_finish"),
 ]

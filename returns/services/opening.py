@@ -19,8 +19,8 @@ from orders.services import order_event_add
 from returns.choices import Resolution, ReturnReason, ReturnSource
 from returns.exceptions import ReturnNotAllowed
 from returns.models import ReturnAuthorization, ReturnEvent, ReturnLine, ReturnPolicy
+from returns.policies import return_policy_for_client
 from returns.selectors import order_delivered_at, order_returnable_quantities, order_shipped_at
-from returns.services.policy import return_policy_for_client
 from returns.services.status import _user_or_none, return_authorise
 from warehouses.choices import LocationKind
 from warehouses.geo import great_circle_km, us_zip_coordinates

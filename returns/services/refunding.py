@@ -6,6 +6,7 @@ from django.db import transaction
 
 from core.exceptions import DomainError
 from core.work import work_enqueue
+from orders.choices import ChannelKind
 from orders.services import order_event_add
 from returns.choices import RefundStatus, ReturnStatus
 from returns.exceptions import InvalidReturnTransition
@@ -13,6 +14,7 @@ from returns.locks import return_lock
 from returns.models import Refund, RefundLine, ReturnAuthorization
 from returns.refunds import refund_quote
 from returns.services.status import _user_or_none, return_transition
+from returns.task_names import REFUND_SEND_TASK
 
 
 @transaction.atomic
@@ -22,9 +24,6 @@ def return_refund(*, rma: ReturnAuthorization, user=None, actor: str = "") -> Re
 
     Raises InvalidReturnTransition unless inspected, DomainError when nothing is refundable (close it instead).
     """
-    from orders.choices import ChannelKind
-    from returns.tasks import refund_send
-
     locked = return_lock(rma.pk)
     if locked.status != ReturnStatus.INSPECTED:
         raise InvalidReturnTransition(f"Return {locked.number} must be inspected before it is refunded.")
@@ -48,5 +47,5 @@ def return_refund(*, rma: ReturnAuthorization, user=None, actor: str = "") -> Re
     order_event_add(order=locked.order, note=f"Return {locked.number} refunded: {quote.amount} {quote.currency}",
                     user=user, actor=actor)
     if calls_storefront:
-        work_enqueue(refund_send, refund.pk)
+        work_enqueue(REFUND_SEND_TASK, refund.pk)
     return refund

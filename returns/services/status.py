@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.db import transaction
 
 from core.exceptions import DomainError
@@ -11,11 +13,14 @@ from returns.choices import RETURN_TRANSITIONS, ReturnStatus
 from returns.exceptions import InvalidReturnTransition
 from returns.locks import return_lock
 from returns.models import ReturnAuthorization, ReturnEvent
+from returns.task_names import RETURN_LABEL_TASK
 
 
 def _user_or_none(user):
     return user if getattr(user, "is_authenticated", False) else None
 
+
+logger = logging.getLogger(__name__)
 
 # The time each step is stamped on the return.
 RETURN_STATUS_STAMPS = {
@@ -65,10 +70,8 @@ def return_authorise(*, rma: ReturnAuthorization, user=None, note: str = "", act
 
     Raises InvalidReturnTransition unless the return is requested.
     """
-    from returns.tasks import return_label_send
-
     locked = return_transition(rma=rma, to_status=ReturnStatus.AUTHORISED, user=user, note=note, actor=actor)
-    work_enqueue(return_label_send, locked.pk)
+    work_enqueue(RETURN_LABEL_TASK, locked.pk)
     return locked
 
 
@@ -98,3 +101,21 @@ def return_mark_in_transit(*, rma: ReturnAuthorization, note: str = "", user=Non
     """Record that the parcel is on its way back (the carrier scanned the return label)."""
     return return_transition(rma=rma, to_status=ReturnStatus.IN_TRANSIT, user=user, note=note or "On its way back",
                              actor=actor)
+
+
+def return_label_scanned(*, tracking_number: str, status: str) -> ReturnAuthorization | None:
+    """Mark the authorised return whose label carries this tracking number in transit (the carrier scanned it).
+
+    Returns the return, or None when no authorised return has that label (none, or it moved on meanwhile),
+    so running it twice changes nothing.
+    """
+    rma = (ReturnAuthorization.objects.filter(label_tracking_number=tracking_number, status=ReturnStatus.AUTHORISED)
+           .first() if tracking_number else None)
+    if rma is None:
+        return None
+    try:
+        return return_mark_in_transit(rma=rma, actor="carrier tracking",
+                                      note=f"Carrier scanned the return label ({status})")
+    except InvalidReturnTransition:  # received at the desk meanwhile
+        logger.info("return %s moved on before its tracking event", rma.number)
+        return None

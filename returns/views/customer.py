@@ -16,9 +16,8 @@ from returns.forms import CustomerLookupForm, SurveyForm, parse_line_requests
 from returns.links import order_id_from_token, order_token, return_id_from_token, return_token
 from returns.models import ReturnAuthorization
 from returns.pdf import RETURN_LABEL
-from returns.selectors import order_find_for_customer, order_returnable_quantities
+from returns.selectors import order_find_for_customer, order_returnable_quantities, return_policy_get
 from returns.services.opening import return_request, return_window_closes_at
-from returns.services.policy import return_policy_for_client
 from returns.surveys import survey_answer, survey_from_token
 from shipping.document_store import document_response
 
@@ -75,7 +74,7 @@ def _order_from_token(token: str) -> Order:
 def customer_items_view(request, token: str):
     """Step 2: choose items, quantities and reasons; the client's policy decides what happens next."""
     order = _order_from_token(token)
-    policy = return_policy_for_client(client=order.client)
+    policy = return_policy_get(client=order.client)
     returnable = order_returnable_quantities(order=order)
     lines = [line for line in order.lines.all() if line.product_id]
     errors: list[str] = []

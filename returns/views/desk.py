@@ -12,7 +12,12 @@ from returns.choices import Disposition, ReturnStatus
 from returns.forms import ReceiveUnitForm, ScanReturnForm
 from returns.models import ReturnAuthorization
 from returns.selectors import return_find_by_number, return_list
-from returns.services.receiving import RESTOCK_LOCATION_KINDS, return_inspection_finish, return_unit_receive
+from returns.services.receiving import (
+    RESTOCK_LOCATION_KINDS,
+    return_inspection_finish,
+    return_receive_start,
+    return_unit_receive,
+)
 from returns.views.staff import _get_return_or_404
 from warehouses.models import Location
 
@@ -23,7 +28,7 @@ DESK_ROLES = (Role.MANAGER, Role.PICKER, Role.PACKER)
 @role_required(*DESK_ROLES)
 @require_http_methods(["GET", "POST"])
 def receive_scan_view(request):
-    """The returns desk: scan the RMA label of a parcel to start receiving it."""
+    """The returns desk: scanning the RMA label of a parcel receives it and opens its inspection."""
     form = ScanReturnForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         rma = return_find_by_number(user=request.user, number=form.cleaned_data["number"])
@@ -33,6 +38,7 @@ def receive_scan_view(request):
             form.add_error("number", f"Return {rma.number} is {rma.get_status_display().lower()}; "
                                      "it is not expected back.")
         else:
+            return_receive_start(rma=rma, user=request.user)
             return redirect("returns:receive", pk=rma.pk)
     expected = (return_list(user=request.user).filter(status__in=[ReturnStatus.AUTHORISED, ReturnStatus.IN_TRANSIT,
                                                                   ReturnStatus.RECEIVED])
@@ -51,16 +57,12 @@ def _restock_locations(rma: ReturnAuthorization):
 @role_required(*DESK_ROLES)
 @require_http_methods(["GET", "POST"])
 def receive_view(request, pk: int):
-    """Scan each item of a return's parcel, inspect it and choose its disposition; then finish."""
+    """Scan each item of a return's parcel, inspect it and choose its disposition; then finish. A parcel not
+    yet received shows the button that receives it (receive_start_view)."""
     rma = _get_return_or_404(request, pk)
     locations = _restock_locations(rma)
     form = ReceiveUnitForm(request.POST or None, locations=locations,
                            initial={"disposition": Disposition.RESTOCK})
-    if request.method == "GET" and rma.can_receive and rma.status != ReturnStatus.RECEIVED:
-        from returns.services.receiving import return_receive_start
-
-        return_receive_start(rma=rma, user=request.user)
-        rma = _get_return_or_404(request, pk)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -80,6 +82,17 @@ def receive_view(request, pk: int):
             return redirect("returns:receive", pk=pk)
     return render(request, "returns/receive.html", {"rma": rma, "form": form},
                   status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+@role_required(*DESK_ROLES)
+def receive_start_view(request, pk: int):
+    """Receive the parcel of a return (status received), so that its items can be scanned."""
+    rma = _get_return_or_404(request, pk)
+    return_receive_start(rma=rma, user=request.user)
+    messages.success(request, f"Parcel of {rma.number} received: scan its items.")
+    return redirect("returns:receive", pk=pk)
 
 
 @require_POST

@@ -15,6 +15,7 @@ from core.decorators import role_required
 from inventory.selectors import client_list
 from returns import analytics
 from returns.choices import CaseStatus
+from returns.filters import CaseFilter
 from returns.forms import AnalyticsFilterForm, CaseResolveForm
 from returns.models import FeedbackCase
 from returns.selectors import case_list
@@ -54,13 +55,13 @@ def analytics_view(request):
 @role_required(Role.MANAGER, Role.CLIENT)
 def case_list_view(request):
     """“Something was wrong” survey answers for managers to follow up."""
-    status = request.GET.get("status", CaseStatus.OPEN)
-    cases = case_list(user=request.user).order_by("-created_at", "-pk")
-    if status in CaseStatus.values:
-        cases = cases.filter(status=status)
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
-    return render(request, "returns/case_list.html", {"page": page, "status": status, "form": CaseResolveForm(),
-                                                      "statuses": CaseStatus.choices})
+    data = request.GET.copy()
+    data.setdefault("status", CaseStatus.OPEN)
+    filterset = CaseFilter(data, queryset=case_list(user=request.user).order_by("-created_at", "-pk"), request=request)
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))  # values not understood are left out
+    return render(request, "returns/case_list.html", {
+        "page": page, "status": filterset.form.cleaned_data.get("status", ""), "form": CaseResolveForm(),
+        "statuses": CaseStatus.choices, "filterset": filterset})
 
 
 @require_POST

@@ -29,6 +29,7 @@ from returns.selectors import case_list, order_returnable_quantities, return_get
 from returns.services.opening import return_request
 from returns.services.refunding import return_refund
 from returns.services.status import return_authorise, return_close, return_reject
+from returns.trace import order_traces
 from shipping.document_store import document_response
 
 VIEW_ROLES = (Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER)
@@ -63,8 +64,6 @@ class _Echo:
 
 
 def _csv_rows(returns):
-    from returns.trace import order_traces
-
     returns = list(returns.select_related("refund").prefetch_related("lines__product", "units"))
     traces = order_traces(r.order_id for r in returns)
     yield CSV_COLUMNS
@@ -91,7 +90,7 @@ def return_list_view(request):
     """Managers' returns page: filters by client, warehouse, reason, status and date; CSV export."""
     returns = return_list(user=request.user).order_by("-created_at", "-pk")
     filterset = ReturnFilter(request.GET or None, queryset=returns, request=request)
-    returns = filterset.qs if filterset.is_bound and filterset.is_valid() else returns
+    returns = filterset.qs  # values not understood are left out, and the page says which
     if request.GET.get("export") == "csv":
         writer = csv.writer(_Echo())
         response = StreamingHttpResponse((writer.writerow(row) for row in _csv_rows(returns)),
@@ -102,7 +101,7 @@ def return_list_view(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "returns/return_list.html", {
-        "filter": filterset, "page": page, "query": query.urlencode(),
+        "filterset": filterset, "page": page, "query": query.urlencode(),
         "open_cases": case_list(user=request.user).filter(status=CaseStatus.OPEN).count()
         if user_access(request.user).has_any(Role.MANAGER, Role.CLIENT) else 0,
     })

@@ -1,7 +1,8 @@
 """/api/v1/shipments/, /api/v1/box-types/, /api/v1/manifests/ and /api/v1/orders/<id>/rates/: the packing
 area's API (writes go through shipping.packing.services)."""
 
-import django_filters
+from collections import Counter
+
 from django.db.models import Count
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
@@ -11,10 +12,11 @@ from rest_framework.response import Response
 from core.api_fields import DocumentURLField, ScopedPrimaryKeyRelatedField
 from core.choices import Role
 from core.permissions import ALL_ROLES
+from inventory.models import Product
 from inventory.selectors import client_list
 from orders.models import Order
 from orders.selectors import order_list
-from shipping.choices import ShipmentStatus
+from shipping.filters import BoxTypeFilter, ManifestFilter, ShipmentFilter
 from shipping.models import BoxType, Manifest, Package, RateQuote, Shipment
 from shipping.packing.services import pack_plan
 from shipping.selectors import box_type_list, manifest_list, shipment_list_with_details
@@ -136,17 +138,6 @@ class ManifestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ShipmentFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=ShipmentStatus.choices, distinct=False)
-    warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
-    carrier = django_filters.CharFilter(field_name="service__carrier__code", label="Carrier code")
-    tracking_number = django_filters.CharFilter(field_name="packages__tracking_number", distinct=True)
-    shipped_after = django_filters.IsoDateTimeFilter(field_name="shipped_at", lookup_expr="gte")
-
-    class Meta:
-        model = Shipment
-        fields = ["order"]
-
 
 class ShipmentViewSet(viewsets.ReadOnlyModelViewSet):
     """Shipments with their packages, the rates compared, tracking numbers and label links."""
@@ -165,7 +156,7 @@ class ManifestViewSet(viewsets.ReadOnlyModelViewSet):
     """End-of-day manifests of the user's warehouses, each with the link to its PDF (staff only)."""
 
     serializer_class = ManifestSerializer
-    filterset_fields = ["manifest_date"]
+    filterset_class = ManifestFilter
     ordering_fields = ["manifest_date", "created_at"]
     read_roles = frozenset({Role.MANAGER, Role.PACKER})
 
@@ -178,7 +169,7 @@ class BoxTypeViewSet(viewsets.ModelViewSet):
     """Box types of the warehouses, and clients' own packaging (client set). Managers write."""
 
     serializer_class = BoxTypeSerializer
-    filterset_fields = ["warehouse", "client", "is_active"]
+    filterset_class = BoxTypeFilter
     search_fields = ["code", "name"]
     read_roles = ALL_ROLES
 
@@ -236,10 +227,6 @@ class OrderRatesView(GenericAPIView):
 
 
 def _items(packed) -> list[dict]:
-    from collections import Counter
-
-    from inventory.models import Product
-
     counts = Counter(int(i.key) for i in packed.items)
     skus = dict(Product.objects.filter(pk__in=list(counts)).values_list("pk", "sku"))
     return [{"sku": skus[pid], "quantity": qty} for pid, qty in sorted(counts.items())]

@@ -26,6 +26,7 @@ from shipping.picking.lists import (
     picking_setting,
 )
 from shipping.selectors import orders_ready_to_pick
+from shipping.task_names import PICK_LIST_PDF_TASK, WAVE_PDF_TASK
 from warehouses.choices import LocationKind
 from warehouses.models import Warehouse
 from warehouses.walk import serpentine_order, spot_of
@@ -107,9 +108,7 @@ def _pick_list_create(*, warehouse: Warehouse, kind: str, orders: list[Order], u
         _add_units(pick_list, by_order[allocation.line.order_id], allocation, allocation.quantity)
     _resequence(pick_list)
     if kind != PickListKind.WAVE:
-        from shipping.tasks import pick_list_pdf_task
-
-        work_enqueue(pick_list_pdf_task, pick_list.pk)
+        work_enqueue(PICK_LIST_PDF_TASK, pick_list.pk)
     return pick_list
 
 
@@ -202,9 +201,7 @@ def wave_release(*, warehouse: Warehouse, user=None, service_level: str = "", cu
         for start in range(0, len(group), cart_size):
             _pick_list_create(warehouse=warehouse, kind=PickListKind.WAVE, orders=group[start:start + cart_size],
                               user=user, wave=wave)
-    from shipping.tasks import wave_pdf_task
-
-    work_enqueue(wave_pdf_task, wave.pk)
+    work_enqueue(WAVE_PDF_TASK, wave.pk)
     return wave
 
 

@@ -13,7 +13,7 @@ from inventory.services import stock_remove
 from orders.allocation import order_line_allocate
 from orders.choices import OrderStatus
 from orders.reservations import allocation_reduce
-from orders.services import order_hold, order_transition
+from orders.services import order_event_add, order_hold, order_transition
 from shipping.choices import ShortPickAction
 from shipping.exceptions import PickingError
 from shipping.models import PickList, PickListAllocation, PickListLine, PickListOrder, ShortPickRule
@@ -76,8 +76,6 @@ def pick_list_line_short(*, pick_list: PickList, line_id: int, user, found: int 
                      for r in got]
         found_elsewhere = sum(r.quantity for r in got)
         if found_elsewhere == missing:
-            from orders.services import order_event_add
-
             order_event_add(order=order, user=user,
                             note=f"{note}; allocated again at {', '.join(new_stops)} on the same list.")
             status = order.status
