@@ -90,10 +90,9 @@ class CarrierAdapter(ABC):
 
     # Tracking -----------------------------------------------------------------------------------------------
     def track(self, tracking_numbers: list[str]) -> list:
-        """Return the carrier's events for these numbers (shipping.tracking.services.TrackingUpdate).
+        """Return the carrier's events (TrackingUpdate) for these numbers; polled by beat.
 
-        Beat polls it. Carriers without a tracking API return nothing and report by webhook only. May raise
-        CarrierError.
+        Carriers without a tracking API return nothing and report by webhook only. May raise CarrierError.
         """
         return []
 
