@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from orders.choices import OrderStatus
 from orders.models import Order, OrderLine, SalesChannel
+from orders.selectors import channel_list
 
 
 def start_of_day(day: datetime.date) -> datetime.datetime:
@@ -19,8 +20,6 @@ def start_of_day(day: datetime.date) -> datetime.datetime:
 
 
 def _channels(request):
-    from orders.selectors import channel_list
-
     return channel_list(user=getattr(request, "user", None)) if request else SalesChannel.objects.none()
 
 

@@ -23,9 +23,10 @@ from inventory.choices import MovementKind
 from inventory.models import Product, StockLevel
 from inventory.services import stock_receive, stock_remove
 from orders.choices import OrderStatus
+from orders.intake.creation import order_create
 from orders.locks import order_lock
 from orders.models import Order, OrderLine
-from orders.services import order_create, order_event_add
+from orders.services import order_event_add
 from returns.choices import (
     RECEIVABLE_STATUSES,
     RETURN_TRANSITIONS,

@@ -35,10 +35,11 @@ from inventory.choices import MovementKind
 from inventory.services import stock_move, stock_remove
 from orders.allocation import order_line_allocate
 from orders.choices import OrderStatus
+from orders.holds.services import order_hold
 from orders.locks import orders_lock
 from orders.models import Allocation, Order
 from orders.reservations import allocation_reduce, allocation_relocate, packing_stock_level_id
-from orders.services import order_hold, order_transition
+from orders.services import order_transition
 from shipping.choices import (
     OPEN_PICK_LIST_STATUSES,
     PICK_LIST_TRANSITIONS,

@@ -7,10 +7,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.choices import Role
-from orders.holds.choices import HoldKind
-from orders.holds.models import Hold
+from orders.choices import HoldKind
 from orders.holds.selectors import hold_list
 from orders.holds.services import hold_release
+from orders.models import Hold
 
 
 class HoldSerializer(serializers.ModelSerializer):

@@ -1,6 +1,6 @@
 from django import forms
 
-from orders.holds.choices import HoldKind
+from orders.choices import HoldKind
 
 
 class HoldFilterForm(forms.Form):

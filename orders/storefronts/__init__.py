@@ -5,6 +5,7 @@ reads; fulfilment (issue 6) and refunds (issue 7) add `create_fulfillment` / `cr
 same classes, calling `self.request(...)` so that they get the same retry behaviour.
 """
 
+from orders.choices import ChannelKind
 from orders.storefronts.base import (
     RetryPolicy,
     StorefrontClient,
@@ -27,8 +28,6 @@ __all__ = [
 
 def client_for_channel(channel, **kwargs) -> StorefrontClient:
     """Return the API client of a Shopify or WooCommerce channel. Raises StorefrontError when it has none."""
-    from orders.choices import ChannelKind
-
     credentials = channel.credentials or {}
     if not channel.store_url:
         raise StorefrontError(f"Channel {channel.name} has no store URL to poll.")

@@ -4,9 +4,8 @@ from decimal import Decimal
 
 import factory
 
-from orders.holds.choices import HoldKind
-from orders.holds.models import Hold
-from orders.rules.models import Rule
+from orders.choices import HoldKind
+from orders.models import Hold, Rule
 from tests.factories import OrderFactory, OrderLineFactory, ProductFactory, SalesChannelFactory
 
 
