@@ -1,13 +1,21 @@
-"""Reads of core's rows: durable work for the backlog pages (core.work has the counts per kind) and the
-audit trail of status changes."""
+"""Reads of core's rows: durable work for the backlog pages (core.work has the counts per kind), the audit
+trail of status changes, and users."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import Model, QuerySet
 
+from core.access import user_access
 from core.choices import JobState
 from core.models import Job, StatusChange
 from core.transitions import status_label
+
+
+def user_list(*, user) -> QuerySet:
+    """Users with their groups, profile and warehouses, for managers; an empty queryset for everyone else."""
+    qs = get_user_model().objects.select_related("profile").prefetch_related("groups", "profile__warehouses")
+    return qs if user_access(user).is_manager else qs.none()
 
 
 def job_failed_list() -> QuerySet[Job]:

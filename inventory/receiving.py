@@ -24,6 +24,7 @@ from inventory.figures import stock_summary_mark_pairs
 from inventory.locks import row_lock
 from inventory.models import Client, InboundLine, InboundShipment, Product, ReceiptDifference
 from inventory.services import stock_receive
+from inventory.tasks import inbound_report_send
 from warehouses.choices import LocationKind
 from warehouses.models import Location, Warehouse
 
@@ -232,8 +233,6 @@ def inbound_close(*, shipment: InboundShipment, user=None) -> InboundShipment:
 
     Raises InvalidTransition (a DomainError) when it is already closed or cancelled.
     """
-    from inventory.tasks import inbound_report_send
-
     locked = row_lock(InboundShipment, shipment.pk)
     transition_check(instance=locked, to_status=InboundStatus.CLOSED, transitions=INBOUND_TRANSITIONS)
     differences = []

@@ -48,7 +48,6 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     S.CANCELLED: frozenset(),
 }
 
-CANCELLABLE_STATUSES = frozenset(s for s, targets in ORDER_TRANSITIONS.items() if S.CANCELLED in targets)
 OPEN_STATUSES = frozenset(
     {S.RECEIVED, S.ALLOCATED, S.BACKORDERED, S.ON_HOLD, S.PICKING, S.PICKED, S.PACKED}
 )
@@ -112,9 +111,6 @@ class HoldKind(models.TextChoices):
     UNKNOWN_SKU = "unknown_sku", "Unknown SKU"
 
 
-# Holds that Dockhand puts on by itself when an order arrives; a person's release of one of them is an
-# override, so the same check does not put the order back on hold when it is processed again.
-AUTOMATIC_HOLD_KINDS = frozenset({HoldKind.ADDRESS, HoldKind.PAYMENT, HoldKind.FRAUD})
 # What a client user may release (on its own orders): only what it asked for.
 CLIENT_RELEASABLE_KINDS = frozenset({HoldKind.CLIENT})
 

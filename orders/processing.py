@@ -31,7 +31,7 @@ from orders.models import Order, OrderLine, Rule
 from orders.routing import order_route, orders_route_together
 from orders.rules.engine import rules_evaluate
 from orders.rules.services import rules_active, rules_evaluation_write
-from orders.services import ORDER_ROUTE_TASK
+from orders.task_names import ORDER_ROUTE_TASK
 from warehouses.models import Warehouse
 
 logger = logging.getLogger(__name__)

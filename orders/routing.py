@@ -74,9 +74,6 @@ class RoutingResult:
     warehouse: Warehouse | None = None
     parts: list[Order] = field(default_factory=list)
 
-# Durable work of orders.tasks (queued by orders.receivers when stock arrives): runs backorders_allocate.
-BACKORDERS_ALLOCATE_TASK = "orders.tasks.backorders_allocate_task"
-
 
 def km(distance: float) -> str:
     return f"{distance:,.0f} km"
@@ -84,12 +81,6 @@ def km(distance: float) -> str:
 
 def _lines_phrase(count: int) -> str:
     return f"all {count} lines in stock" if count > 1 else "the line in stock"
-
-
-@dataclass(frozen=True)
-class _Demand:
-    line: OrderLine
-    quantity: int
 
 
 def _shortfalls(demand: dict[int, int], available: dict[int, int], skus: dict[int, str]) -> list[str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextvars
 from contextlib import contextmanager
-from functools import partial
 
 from django.db import transaction
 
@@ -25,10 +24,7 @@ from orders.locks import order_lock
 from orders.models import Allocation, Order, OrderEvent, OrderLine
 from orders.selectors import products_for_skus
 from orders.signals import order_status_changed
-
-# Durable work of orders.tasks, queued by name: the tasks call these services.
-ORDER_ROUTE_TASK = "orders.tasks.order_route_task"
-
+from orders.task_names import ORDER_ROUTE_TASK
 
 _events_held: contextvars.ContextVar[list[OrderEvent] | None] = contextvars.ContextVar("order_events_held",
                                                                                        default=None)
@@ -96,27 +92,19 @@ def order_transition(
     if locked:  # inside the caller's transaction, which holds the lock
         assert isinstance(order, Order)
     order_id = order if isinstance(order, int) else order.pk
-    moves: list[StatusMove] = []
 
     def write_event(move: StatusMove) -> None:
-        moves.append(move)
         order_event_write(OrderEvent(order=move.instance, from_status=move.from_status, to_status=move.to_status,
                                      note=move.note, user=user_or_none(move.user), actor=move.actor[:100]))
+        # Inside the transaction, so that the receivers' durable work commits with the move.
+        order_status_changed.send(sender=Order, order_id=order_id, from_status=move.from_status,
+                                  to_status=move.to_status)
 
     result = status_transition(
         instance=order if locked else order_id, lock=None if locked else order_lock, to_status=to_status,
         transitions=ORDER_TRANSITIONS, user=user, actor=actor, note=note, fields=extra_fields,
         event=write_event, error=InvalidTransition,
         work=[(ORDER_ROUTE_TASK, order_id)] if to_status == OrderStatus.RECEIVED else (),
-    )
-    transaction.on_commit(
-        partial(
-            order_status_changed.send,
-            sender=Order,
-            order_id=order_id,
-            from_status=moves[0].from_status,
-            to_status=to_status,
-        )
     )
     if not locked and not isinstance(order, int):
         order.refresh_from_db()

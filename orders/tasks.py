@@ -10,9 +10,9 @@ from celery import shared_task
 from core.work import work_register
 from orders.holds.services import holds_release_due
 from orders.processing import order_received_process, orders_received_process
-from orders.routing import BACKORDERS_ALLOCATE_TASK, backorders_allocate
-from orders.rules.services import RULE_RUN_TASK, rule_run_process
-from orders.services import ORDER_ROUTE_TASK
+from orders.routing import backorders_allocate
+from orders.rules.services import rule_run_process
+from orders.task_names import BACKORDERS_ALLOCATE_TASK, ORDER_ROUTE_TASK, RULE_RUN_TASK
 
 logger = logging.getLogger(__name__)
 

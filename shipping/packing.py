@@ -38,6 +38,7 @@ from shipping.cartonization import (
     recommend,
 )
 from shipping.choices import (
+    MISPICK_RESULTS,
     SHIPMENT_TRANSITIONS,
     NotificationKind,
     NotificationStatus,
@@ -55,6 +56,7 @@ from shipping.locks import shipment_lock
 from shipping.models import (
     BoxType,
     CarrierService,
+    Manifest,
     Package,
     PackageItem,
     PackScan,
@@ -62,7 +64,8 @@ from shipping.models import (
     Shipment,
     ShipmentNotification,
 )
-from shipping.rating import Candidate, RateShopResult, candidates_from_packings, rate_shop
+from shipping.rating import Candidate, RateShopResult, candidates_from_packings, distance_miles, rate_shop
+from shipping.task_names import MANIFEST_PDF_TASK, SHIPMENT_DOCUMENTS_TASK, SHIPMENT_NOTIFY_TASK
 
 
 def _user_or_none(user):
@@ -377,8 +380,6 @@ def shipment_label(*, shipment: Shipment, user=None, service: CarrierService | N
     adapter = adapter_for(service.carrier)
     specs = [PackageSpec(p.length_mm, p.width_mm, p.height_mm, p.weight_g) for p in packages]
     if service.pk != locked.service_id:
-        from shipping.rating import distance_miles
-
         try:
             quote = adapter.quote(service, packages=specs,
                                   distance_miles=distance_miles(locked.warehouse, locked.order.ship_postal_code,
@@ -405,9 +406,8 @@ def shipment_label(*, shipment: Shipment, user=None, service: CarrierService | N
     shipment_transition(shipment=locked, to_status=ShipmentStatus.LABELLED, locked=True, user=user, note=note,
                         fields=rated)
     order_event_add(order=locked.order, user=user, note=note)
-    from shipping.tasks import shipment_documents_render
 
-    work_enqueue(shipment_documents_render, locked.pk)
+    work_enqueue(SHIPMENT_DOCUMENTS_TASK, locked.pk)
     return locked
 
 
@@ -439,10 +439,9 @@ def shipment_ship(*, shipment: Shipment, user=None) -> Shipment:
                             at=now)
         order_transition(order=order, to_status=OrderStatus.SHIPPED, user=user, note=note)
         notifications = _notifications_create(locked, order)
-    from shipping.tasks import shipment_notify
 
     for notification in notifications:
-        work_enqueue(shipment_notify, notification.pk)
+        work_enqueue(SHIPMENT_NOTIFY_TASK, notification.pk)
     return locked
 
 
@@ -471,8 +470,6 @@ def shipment_cancel(*, shipment: Shipment, user=None, reason: str = "") -> Shipm
 
 def mispick_count(*, since: datetime.datetime | None = None, warehouse_id: int | None = None) -> int:
     """Caught mis-picks (refused scans) since a moment, optionally at one warehouse."""
-    from shipping.choices import MISPICK_RESULTS
-
     qs = PackScan.objects.filter(result__in=MISPICK_RESULTS)
     if since is not None:
         qs = qs.filter(created_at__gte=since)
@@ -485,9 +482,6 @@ def mispick_count(*, since: datetime.datetime | None = None, warehouse_id: int |
 def manifest_close(*, carrier, warehouse, user=None, manifest_date: datetime.date | None = None):
     """Close the day for one carrier at one warehouse: every handed-over package not yet on a manifest goes on
     a new one, whose PDF is rendered after commit. Raises PackingError when there is nothing to list."""
-    from shipping.models import Manifest
-    from shipping.tasks import manifest_pdf_render
-
     packages = (Package.objects.select_for_update(of=("self",))
                 .filter(carrier=carrier, shipment__warehouse=warehouse, shipment__status=ShipmentStatus.SHIPPED,
                         manifest__isnull=True).order_by("pk"))
@@ -497,5 +491,5 @@ def manifest_close(*, carrier, warehouse, user=None, manifest_date: datetime.dat
     manifest = Manifest.objects.create(carrier=carrier, warehouse=warehouse, closed_by=_user_or_none(user),
                                        manifest_date=manifest_date or timezone.localdate())
     Package.objects.filter(pk__in=ids).update(manifest=manifest)
-    work_enqueue(manifest_pdf_render, manifest.pk)
+    work_enqueue(MANIFEST_PDF_TASK, manifest.pk)
     return manifest

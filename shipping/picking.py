@@ -39,7 +39,7 @@ from orders.holds.services import order_hold
 from orders.locks import orders_lock
 from orders.models import Allocation, Order
 from orders.reservations import allocation_reduce, allocation_relocate, packing_stock_level_id
-from orders.services import order_transition
+from orders.services import order_event_add, order_transition
 from shipping.choices import (
     OPEN_PICK_LIST_STATUSES,
     PICK_LIST_TRANSITIONS,
@@ -52,6 +52,7 @@ from shipping.exceptions import InvalidPickListTransition, PickingError, WrongSc
 from shipping.locks import pick_list_lock
 from shipping.models import PickList, PickListAllocation, PickListLine, PickListOrder, ShortPickRule, Wave
 from shipping.selectors import orders_ready_to_pick
+from shipping.task_names import PICK_LIST_PDF_TASK, WAVE_PDF_TASK
 from warehouses.choices import LocationKind
 from warehouses.models import Location, Warehouse
 from warehouses.walk import serpentine_order, spot_of
@@ -187,9 +188,7 @@ def _pick_list_create(*, warehouse: Warehouse, kind: str, orders: list[Order], u
         _add_units(pick_list, by_order[allocation.line.order_id], allocation, allocation.quantity)
     _resequence(pick_list)
     if kind != PickListKind.WAVE:
-        from shipping.tasks import pick_list_pdf_task
-
-        work_enqueue(pick_list_pdf_task, pick_list.pk)
+        work_enqueue(PICK_LIST_PDF_TASK, pick_list.pk)
     return pick_list
 
 
@@ -282,9 +281,7 @@ def wave_release(*, warehouse: Warehouse, user=None, service_level: str = "", cu
         for start in range(0, len(group), cart_size):
             _pick_list_create(warehouse=warehouse, kind=PickListKind.WAVE, orders=group[start:start + cart_size],
                               user=user, wave=wave)
-    from shipping.tasks import wave_pdf_task
-
-    work_enqueue(wave_pdf_task, wave.pk)
+    work_enqueue(WAVE_PDF_TASK, wave.pk)
     return wave
 
 
@@ -569,8 +566,6 @@ def pick_list_line_short(*, pick_list: PickList, line_id: int, user, found: int 
                      for r in got]
         found_elsewhere = sum(r.quantity for r in got)
         if found_elsewhere == missing:
-            from orders.services import order_event_add
-
             order_event_add(order=order, user=user,
                             note=f"{note}; allocated again at {', '.join(new_stops)} on the same list.")
             status = order.status
@@ -605,7 +600,7 @@ def _order_fail(pick_list: PickList, list_order: PickListOrder, note: str, user)
 
     Backordered, it keeps what it holds: the units already picked stay reserved for it in the packing
     area and its other reservations stay on the shelves, so routing only tops up the shortfall when stock
-    arrives. On hold, every reservation is released (orders.services.order_hold) and the units already
+    arrives. On hold, every reservation is released (orders.holds.services.order_hold) and the units already
     picked wait, unreserved, in the packing area to go back on the shelf.
     """
     order = list_order.order

@@ -4,7 +4,6 @@ return replacements), and the API and CSV channels with the API's idempotent cre
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 from django.db import IntegrityError, transaction
 
@@ -16,8 +15,9 @@ from orders.choices import ChannelKind
 from orders.holds.services import order_hold
 from orders.models import Order, OrderEvent, OrderLine, SalesChannel
 from orders.selectors import products_for_skus
-from orders.services import ORDER_ROUTE_TASK, order_event_write, unknown_sku_reason
+from orders.services import order_event_write, unknown_sku_reason
 from orders.signals import order_status_changed
+from orders.task_names import ORDER_ROUTE_TASK
 
 # --- API and CSV channels -------------------------------------------------------------------------------------------
 
@@ -146,8 +146,5 @@ def _order_insert(*, channel, order_number, external_id, wanted, products, user,
     else:
         if queue_routing:
             work_enqueue(ORDER_ROUTE_TASK, order.pk)
-        transaction.on_commit(
-            partial(order_status_changed.send, sender=Order, order_id=order.pk, from_status="",
-                    to_status=order.status)
-        )
+        order_status_changed.send(sender=Order, order_id=order.pk, from_status="", to_status=order.status)
     return order

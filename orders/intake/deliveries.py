@@ -31,10 +31,10 @@ from orders.locks import storefront_order_lock
 from orders.models import Order, SalesChannel, StorefrontOrder, WebhookDelivery
 from orders.processing import orders_new_route
 from orders.services import order_events_together
+from orders.task_names import PROCESS_DELIVERY_TASK
 
 logger = logging.getLogger(__name__)
 
-PROCESS_DELIVERY_TASK = "orders.intake.process_webhook_delivery"
 
 OUTCOME_STATE = {
     "created": DeliveryState.PROCESSED,

@@ -4,12 +4,12 @@ from celery import shared_task
 
 from core.work import work_enqueue, work_register
 from orders.intake.deliveries import (
-    PROCESS_DELIVERY_TASK,
     webhook_deliveries_process,
     webhook_delivery_failed,
     webhook_delivery_process,
 )
 from orders.intake.polling import channel_sync, pollable_channel_ids
+from orders.task_names import PROCESS_DELIVERY_TASK
 
 
 @shared_task(name=PROCESS_DELIVERY_TASK, acks_late=True)

@@ -28,6 +28,7 @@ from orders.models import Order, OrderLine, Rule, RuleRun, RuleRunError
 from orders.rules.engine import Evaluation, rules_evaluate
 from orders.rules.schema import RuleDefinitionError, rule_definition_clean
 from orders.services import order_allocations_release, order_event_add, order_transition
+from orders.task_names import RULE_RUN_TASK
 from warehouses.models import Warehouse
 
 RULE_FIELDS = ("name", "description", "client", "position", "is_active", "stop_processing", "conditions",
@@ -44,9 +45,6 @@ RULE_RUN_STALLED_AFTER = datetime.timedelta(minutes=15)
 RULE_RUN_ERRORS_KEPT = 100
 
 logger = logging.getLogger(__name__)
-
-# Durable work of orders.tasks, queued by name: the task calls rule_run_process.
-RULE_RUN_TASK = "orders.tasks.rule_run_task"
 
 
 def rule_validate(rule: Rule) -> None:

@@ -16,10 +16,11 @@ from core.tasks import job_run_task, jobs_sweep_task
 from core.work import jobs_sweep, wait_for_dispatches
 from orders.choices import DeliveryState, OrderStatus
 from orders.holds.services import order_release_hold
-from orders.intake.deliveries import PROCESS_DELIVERY_TASK, webhook_delivery_retry
+from orders.intake.deliveries import webhook_delivery_retry
 from orders.intake.tasks import webhook_delivery_process_task
 from orders.models import Order, WebhookDelivery
 from orders.storefronts import shopify, woocommerce
+from orders.task_names import PROCESS_DELIVERY_TASK
 from tests.factories import ProductFactory
 from tests.fakes.storefront import load_fixture, shopify_order, woocommerce_order
 from tests.orders.intake_helpers import post_shopify, post_woo, products_for, shopify_channel, woo_channel
@@ -193,7 +194,7 @@ def test_update_before_picking_changes_address_and_lines_and_releases_stock(deli
     location = put_stock(red, 10, warehouse=slc)
     deliver(channel, shopify_order(80, updated_at="2026-11-20T10:00:00-05:00", lines=[("IPOD2008RED", 2, "10")]))
     order = Order.objects.get()
-    if order.status != OrderStatus.ALLOCATED:  # routing (issue 4) may already have allocated it
+    if order.status != OrderStatus.ALLOCATED:  # routing may already have allocated it
         order_allocate(order=order, warehouse=slc)
         Order.objects.filter(pk=order.pk).update(status=OrderStatus.ALLOCATED, warehouse=slc)
     stock = location.stock_levels.get()

@@ -15,8 +15,8 @@ from core.work import job_run, jobs_sweep, wait_for_dispatches
 from inventory.services import stock_adjust
 from orders.choices import DeliveryState, OrderStatus
 from orders.holds.services import order_hold, order_release_hold
-from orders.intake.deliveries import PROCESS_DELIVERY_TASK
 from orders.models import Order, OrderEvent, WebhookDelivery
+from orders.task_names import PROCESS_DELIVERY_TASK
 from orders.tasks import order_route_task
 from tests.conftest import postgres_only
 from tests.factories import LocationFactory, ProductFactory, StockLevelFactory, WarehouseFactory

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import factory
 
-from orders.choices import HoldKind
-from orders.models import Hold, Rule
+from orders.choices import HoldKind, RuleRunStatus
+from orders.models import Hold, Rule, RuleRun
 from tests.factories import OrderFactory, OrderLineFactory, ProductFactory, SalesChannelFactory
 
 
@@ -20,6 +20,17 @@ class RuleFactory(factory.django.DjangoModelFactory):
     is_active = True
     conditions = factory.LazyFunction(list)
     actions = factory.LazyFunction(lambda: [{"type": "add_tags", "value": ["ruled"]}])
+
+
+class RuleRunFactory(factory.django.DjangoModelFactory):
+    """A finished re-run (only one run may be queued or running at a time)."""
+
+    class Meta:
+        model = RuleRun
+
+    status = RuleRunStatus.DONE
+    orders_considered = 3
+    orders_matched = 1
 
 
 class HoldFactory(factory.django.DjangoModelFactory):
