@@ -22,8 +22,8 @@ from inventory.figures.refresh import stock_summary_refresh_all
 from inventory.models import Client, Product, StockLevel, StockMovement
 from inventory.services import stock_receive
 from orders.choices import ChannelKind, ServiceLevel
+from orders.intake.creation import order_create
 from orders.models import Order, SalesChannel
-from orders.services import order_create
 from warehouses.choices import LocationKind
 from warehouses.models import Location, Warehouse
 from warehouses.walk import Spot
@@ -235,9 +235,9 @@ DEMO_RULES = [
 
 def seed_rules_and_holds(clients: dict[str, Client], manager) -> int:
     """A few rules (three on, one draft) and orders on hold for each reason the holds page shows."""
-    from orders.rules.models import Rule
+    from orders.holds.services import order_hold
+    from orders.models import Rule
     from orders.rules.services import rule_create
-    from orders.services import order_hold
 
     created = 0
     for name, client_code, position, active, conditions, actions in DEMO_RULES:

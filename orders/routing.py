@@ -43,6 +43,7 @@ from orders.allocation import (
 )
 from orders.choices import ORDER_TRANSITIONS, OrderStatus
 from orders.exceptions import InvalidTransition
+from orders.holds.services import order_hold
 from orders.locks import order_lock
 from orders.models import Allocation, Order, OrderEvent, OrderLine
 from orders.services import (
@@ -50,7 +51,6 @@ from orders.services import (
     order_event_add,
     order_event_write,
     order_events_together,
-    order_hold,
     order_transition,
 )
 from orders.signals import order_status_changed

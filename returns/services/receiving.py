@@ -11,8 +11,8 @@ from django.utils import timezone
 from inventory.choices import MovementKind
 from inventory.models import Product, StockLevel
 from inventory.services import stock_receive, stock_remove
+from orders.intake.creation import order_create
 from orders.models import Order
-from orders.services import order_create
 from returns.choices import RECEIVABLE_STATUSES, Disposition, Resolution, ReturnStatus
 from returns.exceptions import InvalidReturnTransition, ReceivingError
 from returns.locks import return_lines_lock, return_lock

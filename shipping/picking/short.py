@@ -12,8 +12,9 @@ from inventory.choices import MovementKind
 from inventory.services import stock_remove
 from orders.allocation import order_line_allocate
 from orders.choices import OrderStatus
+from orders.holds.services import order_hold
 from orders.reservations import allocation_reduce
-from orders.services import order_event_add, order_hold, order_transition
+from orders.services import order_event_add, order_transition
 from shipping.choices import ShortPickAction
 from shipping.exceptions import PickingError
 from shipping.models import PickList, PickListAllocation, PickListLine, PickListOrder, ShortPickRule
@@ -96,7 +97,7 @@ def _order_fail(pick_list: PickList, list_order: PickListOrder, note: str, user)
 
     Backordered, it keeps what it holds: the units already picked stay reserved for it in the packing
     area and its other reservations stay on the shelves, so routing only tops up the shortfall when stock
-    arrives. On hold, every reservation is released (orders.services.order_hold) and the units already
+    arrives. On hold, every reservation is released (orders.holds.services.order_hold) and the units already
     picked wait, unreserved, in the packing area to go back on the shelf.
     """
     order = list_order.order

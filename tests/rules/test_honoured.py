@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from inventory.services import stock_receive
-from orders.holds.models import Hold
+from orders.models import Hold
 from orders.routing import order_route
 from shipping.cartonization import Box, Item, candidate_packings
 from shipping.rating import candidates_from_packings, rate_shop

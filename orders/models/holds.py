@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from orders.holds.choices import HoldKind
+from orders.choices import HoldKind
 
 
 class Hold(models.Model):

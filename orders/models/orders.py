@@ -112,7 +112,7 @@ class Order(TimeStamped):
             models.Index(fields=["client", "status", "received_at", "id"], name="order_client_status_recv_idx"),
             models.Index(fields=["channel", "received_at", "id"], name="order_channel_received_idx"),
             # The history that rules and holds look up for each new order: the customer's first order
-            # (orders.rules.engine.first_order_ids) and recent orders to one address (orders.holds.checks).
+            # (orders.facts.first_order_ids) and recent orders to one address (orders.holds.checks).
             models.Index(Lower("customer_email"), "client", name="order_customer_email_idx"),
             models.Index(fields=["ship_postal_code", "received_at"], name="order_postal_code_received_idx"),
         ]
@@ -285,8 +285,3 @@ class ChannelSync(TimeStamped):
     def __str__(self) -> str:
         return f"Sync of {self.channel_id}"
 
-
-# Rules and holds live in their own modules; importing them here registers their models with the app.
-from orders.holds.models import Hold  # noqa: E402, F401
-from orders.rules.models import Rule, RuleRun, RuleRunError  # noqa: E402, F401
-from orders.sku_mappings.models import SkuMapping  # noqa: E402, F401

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from orders.rules.choices import OPEN_RULE_RUN_STATUSES, RuleRunStatus
+from orders.choices import OPEN_RULE_RUN_STATUSES, RuleRunStatus
 
 
 class Rule(models.Model):
