@@ -27,13 +27,6 @@ from inventory.signals import stock_available_increased
 from warehouses.models import Location
 
 
-@dataclass(frozen=True)
-class MovementContext:
-    reference: str = ""
-    reason: str = ""
-    user: object | None = None
-
-
 def _user_or_none(user):
     return user if getattr(user, "is_authenticated", False) else None
 

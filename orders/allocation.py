@@ -134,16 +134,6 @@ def allocation_plan(
     return plan
 
 
-def allocatable_units(levels: Iterable[StockLevel], *, today: datetime.date | None = None) -> int:
-    """Units of the given stock levels that could be reserved now."""
-    today = today or allocation_today()
-    return sum(max(lv.available, 0) for lv in levels if stock_level_is_allocatable(lv, today=today))
-
-
-def line_allocated_quantity(line: OrderLine) -> int:
-    return Allocation.objects.filter(line=line).aggregate(n=Sum("quantity"))["n"] or 0
-
-
 def _allocations_add(taken: list[tuple[OrderLine, StockLevel, int]]) -> dict[tuple[int, int], Allocation]:
     """Add units to the lines' allocations at the stock levels, creating the missing ones, in one statement.
 

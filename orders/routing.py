@@ -83,12 +83,6 @@ def _lines_phrase(count: int) -> str:
     return f"all {count} lines in stock" if count > 1 else "the line in stock"
 
 
-@dataclass(frozen=True)
-class _Demand:
-    line: OrderLine
-    quantity: int
-
-
 def _shortfalls(demand: dict[int, int], available: dict[int, int], skus: dict[int, str]) -> list[str]:
     return [f"{skus[p]} needs {need}, has {available.get(p, 0)}"
             for p, need in demand.items() if available.get(p, 0) < need]

@@ -15,6 +15,8 @@ from typing import TypeVar
 
 from django.db import transaction
 
+from warehouses.models import Location
+
 T = TypeVar("T")
 
 
@@ -78,8 +80,6 @@ def walk_sequence_assign(*, warehouse, step: int = 10) -> int:
     """Number every aisle location of a warehouse along the serpentine path; places outside the aisles
     (aisle 0) keep their numbers. Returns how many locations changed.
     """
-    from warehouses.models import Location
-
     locations = list(Location.objects.filter(warehouse=warehouse, aisle__gt=0).select_for_update())
     numbers = serpentine_sequence([spot_of(loc) for loc in locations], step=step)
     changed = [loc for loc in locations if loc.walk_sequence != numbers[loc.code]]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from decimal import Decimal
@@ -9,7 +11,28 @@ from django.db.models import F
 from django.utils.dateparse import parse_datetime
 
 from shipping.cartonization import billable_weight_lb
+from shipping.models import TrackingSequence
 from shipping.tracking_numbers import make_tracking_number
+
+
+@dataclass(frozen=True)
+class TrackingUpdate:
+    """One event as a carrier adapter understood it."""
+
+    tracking_number: str
+    status: str
+    occurred_at: datetime.datetime
+    location: str = ""
+    description: str = ""
+    event_id: str = ""
+    raw: dict | None = None
+
+    @property
+    def key(self) -> str:
+        if self.event_id:
+            return self.event_id[:100]
+        basis = "|".join([self.tracking_number, self.status, self.occurred_at.isoformat(), self.location])
+        return "h:" + hashlib.sha256(basis.encode()).hexdigest()[:64]
 
 
 @dataclass(frozen=True)
@@ -80,8 +103,6 @@ class CarrierAdapter(ABC):
         "occurred_at" (ISO 8601 with offset), "location", "description"}]}; a carrier with its own format
         overrides this and maps its status codes to shipping.choices.TrackingStatus.
         """
-        from shipping.tracking import TrackingUpdate
-
         if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
             raise ValueError("Expected a JSON object with a list of events.")
         updates = []
@@ -107,8 +128,6 @@ class CarrierAdapter(ABC):
 
     def next_serial(self) -> int:
         """Take the carrier's next package serial under a row lock (never repeats)."""
-        from shipping.models import TrackingSequence
-
         with transaction.atomic():
             sequence, _ = TrackingSequence.objects.get_or_create(carrier=self.carrier)
             sequence = TrackingSequence.objects.select_for_update().get(pk=sequence.pk)
