@@ -26,3 +26,20 @@ def location_list(*, user) -> QuerySet[Location]:
     ids = _assigned_warehouse_ids(user)
     qs = Location.objects.select_related("warehouse")
     return qs if ids is None else qs.filter(warehouse_id__in=ids)
+
+
+def zone_layout_rows(*, warehouse: Warehouse) -> list[dict]:
+    """Each zone with aisle locations at the warehouse: its aisles, its layout (or None) and where the pick
+    routes place its aisles (metres from the packing area), in walking order."""
+    from warehouses.models import ZoneLayout
+    from warehouses.walk import geometry_from_layout
+
+    aisles = sorted(set(Location.objects.filter(warehouse=warehouse, aisle__gt=0).values_list("zone", "aisle")))
+    layouts = {z.zone: z for z in ZoneLayout.objects.filter(warehouse=warehouse)}
+    geometry = geometry_from_layout(aisles, 0, layouts)
+    rows: dict[str, dict] = {}
+    for zone, aisle in geometry.aisle_order:
+        row = rows.setdefault(zone, {"zone": zone, "layout": layouts.get(zone), "aisles": [], "x": []})
+        row["aisles"].append(aisle)
+        row["x"].append(geometry.x_of(zone, aisle))
+    return list(rows.values())
