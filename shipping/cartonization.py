@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 from itertools import permutations, product
@@ -695,6 +695,28 @@ def split_into_fewest_boxes(items: Sequence[Item], boxes: Sequence[Box],
 
 
 def greedy_split(items: Sequence[Item], boxes: Sequence[Box], divisor: Decimal) -> Packing:
+    """Split by filling one box at a time (for orders too big for the exact partition search). When weight
+    binds, filling the first boxes to their limit can strand a last light item: so the split is tried again
+    with each box's load capped at an even share of the weight over one box fewer, and the fewest boxes win."""
+    packing = _greedy_fill(items, boxes, divisor, cap_g=None)
+    total_g = sum(i.weight_g for i in items)
+    total_volume = sum(i.volume for i in items)
+    for spread in (Decimal("1.00"), Decimal("1.03"), Decimal("1.08")):
+        fewer_boxes = len(packing) - 1
+        if fewer_boxes < 1 or total_volume > fewer_boxes * max(b.volume for b in boxes) \
+                or total_g > fewer_boxes * max(b.max_weight_g - b.tare_g for b in boxes):
+            break
+        cap = int(Decimal(total_g) / (len(packing) - 1) * spread) + 1
+        try:
+            fewer = _greedy_fill(items, boxes, divisor, cap_g=cap)
+        except CartonizationError:
+            continue
+        if len(fewer) < len(packing):
+            packing = fewer
+    return packing
+
+
+def _greedy_fill(items: Sequence[Item], boxes: Sequence[Box], divisor: Decimal, cap_g: int | None) -> Packing:
     # Fill the box that takes the most, repeat, then put each package in its own best box.
     remaining = list(items)
     packing: Packing = []
@@ -706,18 +728,41 @@ def greedy_split(items: Sequence[Item], boxes: Sequence[Box], divisor: Decimal) 
         best: tuple[PackedBox, list[Item]] | None = None
         best_key = None
         for box in boxes:
-            packed, leftover = pack_partial(box, remaining)
+            capped = box if cap_g is None else replace(box, max_weight_g=min(box.max_weight_g, box.tare_g + cap_g))
+            packed, leftover = pack_partial(capped, remaining)
             if not packed.placements:
                 continue
             volume = sum(i.volume for i in packed.items)
             key = (volume, -box.volume)
             if best_key is None or key > best_key:
-                best, best_key = (packed, leftover), key
+                best, best_key = (PackedBox(box=box, placements=packed.placements), leftover), key
         if best is None:
             raise CartonizationError("Could not place the remaining items.")
         packing.append(best[0])
         remaining = best[1]
-    return [shrink(packed, boxes, divisor) for packed in packing]
+    return [shrink(packed, boxes, divisor) for packed in _consolidate(packing)]
+
+
+def _consolidate(packing: Packing) -> Packing:
+    """Empty the lightest-filled packages into the others where their items fit, one item at a time."""
+    packing = list(packing)
+    for victim in sorted(packing, key=lambda p: sum(i.volume for i in p.items)):
+        if len(packing) < 2:
+            break
+        others = [p for p in packing if p is not victim]
+        moved: dict[int, PackedBox] = {}
+        for item in victim.items:
+            for n, other in enumerate(others):
+                current = moved.get(n, other)
+                bigger = pack(current.box, [*current.items, item])
+                if bigger is not None:
+                    moved[n] = bigger
+                    break
+            else:
+                break
+        else:
+            packing = [moved.get(n, other) for n, other in enumerate(others)]
+    return packing
 
 
 def shrink(packed: PackedBox, boxes: Sequence[Box], divisor: Decimal = DEFAULT_DIM_DIVISOR) -> PackedBox:
