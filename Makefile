@@ -41,6 +41,7 @@ check: $(STAMP)
 	  DJANGO_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

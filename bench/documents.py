@@ -86,7 +86,7 @@ def main() -> int:
     from django.test import Client
 
     import shipping.pdf
-    from inventory.choices import Role
+    from core.choices import Role
     from shipping.pdf import paper_for, pick_lists_for_print
     from tests.factories import make_user
 

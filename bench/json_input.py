@@ -25,7 +25,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from config.json_input import json_loads_checked  # noqa: E402
+from core.json_input import json_loads_checked  # noqa: E402
 
 FIXTURE = ROOT / "tests/fixtures/storefronts/shopify/order.json"
 

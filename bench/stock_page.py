@@ -189,7 +189,7 @@ def main() -> int:
     from django.test import Client as HttpClient
     from django.test.utils import CaptureQueriesContext
 
-    from inventory.choices import Role
+    from core.choices import Role
     from inventory.models import Client
     from tests.factories import make_user
 

@@ -1,8 +1,8 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from config.api_docs import RedocView, SchemaView, SwaggerView
-from config.auth_api import TokenView
+from core.api_docs import RedocView, SchemaView, SwaggerView
+from core.auth_api import TokenView
 from inventory.api.control_views import CycleCountViewSet, InboundShipmentViewSet, TransferViewSet
 from inventory.api.views import (
     ClientViewSet,

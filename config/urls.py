@@ -2,20 +2,22 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from config import metrics, views
+from core import metrics
+from core.views import favicon, livez, readyz
+from reports.views import home
 
 admin.site.site_header = "Dockhand administration"
 admin.site.site_title = "Dockhand"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Pages without a <link rel="icon"> (the admin, the API docs) make browsers ask for this one.
-    path("favicon.ico", views.favicon),
-    path("livez/", views.livez, name="livez"),
-    path("readyz/", views.readyz, name="readyz"),
-    path("healthz/", views.readyz, name="healthz"),  # the old name, kept for existing monitors: readiness
+    path("favicon.ico", favicon),
+    path("livez/", livez, name="livez"),
+    path("readyz/", readyz, name="readyz"),
+    path("healthz/", readyz, name="healthz"),  # the old name, kept for existing monitors: readiness
     path("metrics", metrics.metrics, name="metrics"),
     path("orders/rules/", include("orders.rules.urls")),
     path("orders/holds/", include("orders.holds.urls")),
@@ -32,4 +34,4 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]
-# No /media/: generated documents are private and served only by access-checked views (config.documents).
+# No /media/: generated documents are private and served only by access-checked views (core.documents).

@@ -6,6 +6,37 @@ from django.utils import timezone
 from core.choices import JobState
 
 
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class UserProfile(TimeStamped):
+    """Who a user works for: a client (client users) and, for staff, the warehouses they may see.
+
+    The apps' models are named by string, so that core imports no app. The tables keep the names they had
+    when the profile lived in inventory: every request reads them, and a code version still running during a
+    deploy reads them under those names.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    client = models.ForeignKey("inventory.Client", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="users")
+    warehouses = models.ManyToManyField(
+        "warehouses.Warehouse", blank=True, related_name="staff", help_text="Empty means every warehouse.",
+        db_table="inventory_userprofile_warehouses",
+    )
+
+    class Meta:
+        db_table = "inventory_userprofile"
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+
 class Job(models.Model):
     """One piece of asynchronous work, written in the same transaction as the change that needs it.
 

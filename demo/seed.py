@@ -14,12 +14,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from core.access import ensure_role_groups
+from core.choices import Role
+from core.services import user_save
 from demo.catalog import BRIGHTLEAF_PRODUCTS, CASCADE_PRODUCTS, CLIENTS, LOT_TRACKED_SKUS, WAREHOUSES, upc_a
-from inventory.access import ensure_role_groups
-from inventory.choices import Role
 from inventory.figures import stock_summary_refresh_all
 from inventory.models import Client, Product, StockLevel, StockMovement
-from inventory.services import stock_receive, user_save
+from inventory.services import stock_receive
 from orders.choices import ChannelKind, ServiceLevel
 from orders.models import Order, SalesChannel
 from orders.services import order_create

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from inventory.models import Client, Product, StockLevel, StockMovement, UserProfile
+from inventory.models import Client, Product, StockLevel, StockMovement
 
 
 @admin.register(Client)
@@ -47,12 +47,3 @@ class StockMovementAdmin(_LedgerAdmin):
     search_fields = ["product__sku", "reference", "reason"]
     list_select_related = ["product", "from_location", "to_location", "user"]
     date_hierarchy = "created_at"
-
-
-@admin.register(UserProfile)
-class UserProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "client"]
-    list_filter = ["client", "warehouses"]
-    search_fields = ["user__username"]
-    list_select_related = ["user", "client"]
-    filter_horizontal = ["warehouses"]

@@ -15,21 +15,6 @@ class MovementKind(models.TextChoices):
     DISPOSE = "dispose", "Disposed"
 
 
-class Role(models.TextChoices):
-    PICKER = "picker", "Picker"
-    PACKER = "packer", "Packer"
-    MANAGER = "manager", "Manager"
-    CLIENT = "client", "Client user"
-
-
-ROLE_GROUP_NAMES: dict[str, str] = {
-    Role.PICKER: "Picker",
-    Role.PACKER: "Packer",
-    Role.MANAGER: "Manager",
-    Role.CLIENT: "Client",
-}
-
-
 class StockStatus(models.TextChoices):
     """How one product stands in one warehouse; see inventory.figures for the rules."""
 

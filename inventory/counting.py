@@ -13,9 +13,9 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from inventory.access import user_access
+from core.access import user_access
+from core.exceptions import DomainError
 from inventory.choices import CountLineStatus, CountStatus, MovementKind
-from inventory.exceptions import DomainError
 from inventory.figures import VELOCITY_DAYS
 from inventory.locks import row_lock
 from inventory.models import CycleCount, CycleCountLine, StockLevel, StockMovement

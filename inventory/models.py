@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 
+from core.models import TimeStamped
 from inventory.choices import (
     INBOUND_OPEN_STATUSES,
     INBOUND_TRANSITIONS,
@@ -16,7 +17,7 @@ from inventory.choices import (
     StockStatus,
     TransferStatus,
 )
-from warehouses.models import Location, TimeStamped, Warehouse
+from warehouses.models import Location, Warehouse
 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 currency code, e.g. USD.")
 
@@ -130,19 +131,6 @@ class StockMovement(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Stock movements are immutable and cannot be deleted.")
-
-
-class UserProfile(TimeStamped):
-    """Who a user works for: a client (client users) and, for staff, the warehouses they may see."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
-    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
-    warehouses = models.ManyToManyField(
-        Warehouse, blank=True, related_name="staff", help_text="Empty means every warehouse."
-    )
-
-    def __str__(self) -> str:
-        return f"Profile of {self.user}"
 
 
 # --- Stock control (issue 8): receiving, reorder settings, cycle counts, transfers -------------------------

@@ -16,9 +16,10 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from core.exceptions import DomainError
 from core.work import work_enqueue
 from inventory.choices import INBOUND_TRANSITIONS, DifferenceKind, InboundStatus
-from inventory.exceptions import DomainError, StockLedgerError
+from inventory.exceptions import StockLedgerError
 from inventory.figures import stock_summary_mark_pairs
 from inventory.locks import row_lock
 from inventory.models import Client, InboundLine, InboundShipment, Product, ReceiptDifference

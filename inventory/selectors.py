@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
-from inventory.access import scope_by_client, scope_by_warehouse, user_access
+from core.access import restrict, user_access
 from inventory.models import (
     Client,
     CycleCount,
@@ -22,32 +22,23 @@ from inventory.models import (
 
 
 def client_list(*, user) -> QuerySet[Client]:
-    access = user_access(user)
-    qs = Client.objects.all()
-    if not access.roles:
-        return qs.none()
-    if access.client_id is not None:
-        return qs.filter(pk=access.client_id)
-    return qs
+    return restrict(Client.objects.all(), user, client="pk", warehouse=None)
 
 
 def product_list(*, user) -> QuerySet[Product]:
-    return scope_by_client(Product.objects.select_related("client"), user)
+    return restrict(Product.objects.select_related("client"), user, client="client", warehouse=None)
 
 
 def stock_level_list(*, user) -> QuerySet[StockLevel]:
     """Stock per product and location, scoped by client and by the staff member's warehouses."""
     qs = StockLevel.objects.select_related("product", "product__client", "location", "location__warehouse")
-    qs = scope_by_client(qs, user, field="product__client")
-    access = user_access(user)
-    if access.warehouse_ids is not None and access.client_id is None:
-        qs = qs.filter(location__warehouse_id__in=access.warehouse_ids)
+    qs = restrict(qs, user, client="product__client", warehouse="location__warehouse")
     return qs.annotate(available_units=F("on_hand") - F("allocated"))
 
 
 def stock_movement_list(*, user) -> QuerySet[StockMovement]:
     qs = StockMovement.objects.select_related("product", "from_location", "to_location", "user")
-    return scope_by_client(qs, user, field="product__client")
+    return restrict(qs, user, client="product__client", warehouse=None)
 
 
 # --- Stock control (issue 8) --------------------------------------------------------------------------------
@@ -75,7 +66,7 @@ def stock_figure_iter(*, user, filters):
 
 def inbound_shipment_list(*, user) -> QuerySet[InboundShipment]:
     qs = InboundShipment.objects.select_related("client", "warehouse")
-    return scope_by_warehouse(scope_by_client(qs, user), user)
+    return restrict(qs, user, client="client", warehouse="warehouse")
 
 
 def inbound_shipment_get(*, user, pk: int) -> InboundShipment:
@@ -88,7 +79,7 @@ def inbound_shipment_get(*, user, pk: int) -> InboundShipment:
 
 def reorder_setting_list(*, user) -> QuerySet[ReorderSetting]:
     qs = ReorderSetting.objects.select_related("product", "product__client", "warehouse")
-    return scope_by_warehouse(scope_by_client(qs, user, field="product__client"), user)
+    return restrict(qs, user, client="product__client", warehouse="warehouse")
 
 
 def cycle_count_list(*, user) -> QuerySet[CycleCount]:
@@ -97,7 +88,7 @@ def cycle_count_list(*, user) -> QuerySet[CycleCount]:
     if not access.is_staff_member:
         return CycleCount.objects.none()
     qs = CycleCount.objects.select_related("warehouse", "created_by")
-    return scope_by_warehouse(qs, user)
+    return restrict(qs, user, client=None, warehouse="warehouse")
 
 
 def cycle_count_get(*, user, pk: int) -> CycleCount:
@@ -111,9 +102,7 @@ def transfer_list(*, user) -> QuerySet[Transfer]:
     if not access.is_staff_member:
         return Transfer.objects.none()
     qs = Transfer.objects.select_related("from_warehouse", "to_warehouse", "created_by")
-    if access.warehouse_ids is not None:
-        qs = qs.filter(Q(from_warehouse_id__in=access.warehouse_ids) | Q(to_warehouse_id__in=access.warehouse_ids))
-    return qs
+    return restrict(qs, user, client=None, warehouse=("from_warehouse", "to_warehouse"))
 
 
 def transfer_get(*, user, pk: int) -> Transfer:

@@ -13,9 +13,10 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.access import Access
+from core.choices import ROLE_GROUP_NAMES, Role
 from core.work import work_register
-from inventory.access import Access
-from inventory.choices import ROLE_GROUP_NAMES, Role, StockStatus
+from inventory.choices import StockStatus
 from inventory.figures import (
     StockFigureFilters,
     stock_figures_page,

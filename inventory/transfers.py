@@ -13,8 +13,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from core.exceptions import DomainError
 from inventory.choices import MovementKind, TransferStatus
-from inventory.exceptions import DomainError, InsufficientStock
+from inventory.exceptions import InsufficientStock
 from inventory.locks import row_lock
 from inventory.models import Product, StockLevel, Transfer, TransferLine
 from inventory.receiving import putaway_suggest

@@ -10,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from config.decorators import role_required
-from inventory.access import user_access
-from inventory.choices import Role, StockStatus
-from inventory.exceptions import DomainError
+from core.access import user_access
+from core.choices import Role
+from core.decorators import role_required
+from core.exceptions import DomainError
+from inventory.choices import StockStatus
 from inventory.figures import DEAD_STOCK_DAYS, OVERSTOCK_COVER_DAYS, PENDING_COUNT_CAP, StockFigureFilters
 from inventory.filters import StockFigureFilterForm
 from inventory.forms import PeriodForm, ReorderSettingForm

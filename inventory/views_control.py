@@ -7,11 +7,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from config.decorators import role_required
-from inventory.access import user_access
-from inventory.choices import CountLineStatus, CountStatus, Role
+from core.access import user_access
+from core.choices import Role
+from core.decorators import role_required
+from core.exceptions import DomainError
+from inventory.choices import CountLineStatus, CountStatus
 from inventory.counting import cycle_count_approve, cycle_count_create, cycle_count_record, cycle_count_submit
-from inventory.exceptions import DomainError
 from inventory.forms import CycleCountCreateForm, InboundForm, ScanForm, TransferForm
 from inventory.models import CycleCount, InboundShipment, Transfer
 from inventory.receiving import (

@@ -25,7 +25,8 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from inventory.exceptions import DomainError, InsufficientStock
+from core.exceptions import DomainError
+from inventory.exceptions import InsufficientStock
 from inventory.locks import stock_levels_for_products_lock
 from inventory.models import StockLevel
 from inventory.services import stocks_allocate, stocks_deallocate

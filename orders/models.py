@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.models import TimeStamped
 from inventory.models import Client, Product, StockLevel
 from orders.choices import (
     ORDER_TRANSITIONS,
@@ -16,7 +17,7 @@ from orders.choices import (
     PaymentStatus,
     ServiceLevel,
 )
-from warehouses.models import TimeStamped, Warehouse
+from warehouses.models import Warehouse
 
 
 class SalesChannel(TimeStamped):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from config.log_context import log_context
+from core.log_context import log_context
 from orders.choices import OrderStatus
 from orders.holds.checks import fraud_window, recent_orders_to
 from orders.holds.services import automatic_holds_place

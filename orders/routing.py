@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Sum
 
-from inventory.exceptions import DomainError
+from core.exceptions import DomainError
 from inventory.locks import stock_levels_for_products_lock
 from inventory.models import StockLevel
 from orders.allocation import (

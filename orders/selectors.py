@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Prefetch, QuerySet, Sum
 from django.utils import timezone
 
-from inventory.access import scope_by_client, user_access
+from core.access import restrict
 from inventory.models import StockLevel
 from orders.choices import OrderStatus
 from orders.models import Allocation, Order, OrderEvent, OrderLine, SalesChannel
@@ -16,11 +16,7 @@ from orders.models import Allocation, Order, OrderEvent, OrderLine, SalesChannel
 def order_list(*, user) -> QuerySet[Order]:
     """Orders the user may see: a client user its client's; staff limited to warehouses only theirs."""
     qs = Order.objects.select_related("client", "channel", "warehouse", "forced_warehouse")
-    qs = scope_by_client(qs, user)
-    access = user_access(user)
-    if access.warehouse_ids is not None and access.client_id is None:
-        qs = qs.filter(warehouse_id__in=access.warehouse_ids)
-    return qs
+    return restrict(qs, user, client="client", warehouse="warehouse")
 
 
 def order_list_with_details(*, user) -> QuerySet[Order]:
@@ -37,7 +33,7 @@ def order_get(*, user, pk: int) -> Order:
 
 
 def channel_list(*, user) -> QuerySet[SalesChannel]:
-    return scope_by_client(SalesChannel.objects.select_related("client"), user)
+    return restrict(SalesChannel.objects.select_related("client"), user, client="client", warehouse=None)
 
 
 def order_reservations(*, order: Order) -> list:

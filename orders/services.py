@@ -180,7 +180,7 @@ def order_hold(
     that is already on hold adds the hold. Raises InvalidTransition when the order cannot be held now,
     DomainError for an empty reason.
     """
-    from inventory.exceptions import DomainError
+    from core.exceptions import DomainError
     from orders.holds.services import hold_kind_for_user, hold_place
 
     if not reason.strip():
@@ -221,7 +221,7 @@ def order_release_hold(*, order: Order, user=None, note: str = "Released from ho
 
     Raises DomainError while a SKU is still unknown, InvalidTransition when the order is not on hold.
     """
-    from inventory.exceptions import DomainError
+    from core.exceptions import DomainError
     from orders.holds.services import holds_close_all
 
     locked = order_lock(order.pk)
@@ -262,7 +262,7 @@ def order_create(
 
     Raises DomainError for an order without lines or a line with a non-positive quantity (before writing).
     """
-    from inventory.exceptions import DomainError
+    from core.exceptions import DomainError
     from orders.sku_mappings.selectors import products_for_skus
 
     if not lines:

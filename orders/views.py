@@ -5,8 +5,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from config.decorators import role_required
-from inventory.choices import Role
+from core.choices import Role
+from core.decorators import role_required
 from orders.choices import OrderStatus
 from orders.filters import OrderFilter
 from orders.forms import ReasonForm

@@ -2,14 +2,18 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from config.decorators import role_required
-from inventory.choices import Role
-from inventory.selectors import client_list
+from core.access import primary_role
+from core.choices import Role
+from core.decorators import role_required
+from inventory.selectors import client_list, stock_level_list
+from orders.choices import OrderStatus
+from orders.selectors import order_list
 from reports.backlog import backlog_job_retry, backlog_read
 from reports.charts import bar_chart
 from reports.forms import KpiFilterForm
@@ -19,6 +23,28 @@ from warehouses.selectors import warehouse_list
 
 CYCLE_BUCKETS = [("< 4 h", 0, 4), ("4–8 h", 4, 8), ("8–24 h", 8, 24), ("1–2 d", 24, 48), ("2–3 d", 48, 72),
                  ("> 3 d", 72, None)]
+
+
+@login_required
+def home(request):
+    """A home page per role: what this person should do next."""
+    role = primary_role(request.user)
+    orders = order_list(user=request.user)
+    counts = {row["status"]: row["n"] for row in _status_counts(orders)}
+    context = {
+        "role": role,
+        "status_counts": [(status, label, counts.get(status, 0)) for status, label in OrderStatus.choices],
+        "recent_orders": orders.order_by("-received_at")[:10],
+    }
+    if role in (Role.MANAGER, Role.CLIENT):
+        context["low_stock"] = (
+            stock_level_list(user=request.user).filter(on_hand__gt=0).order_by("available_units")[:8]
+        )
+    return render(request, "home.html", context)
+
+
+def _status_counts(orders):
+    return orders.order_by().values("status").annotate(n=Count("pk"))
 
 
 def _cycle_histogram(hours: list[float]) -> list[int]:

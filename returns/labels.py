@@ -8,7 +8,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from config.email import EMAIL_NOT_SENT_NOTE, email_delivers
+from core.email import EMAIL_NOT_SENT_NOTE, email_delivers
 from returns.links import return_label_url, return_status_url
 from returns.locks import return_lock
 from returns.pdf import RETURN_LABEL

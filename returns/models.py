@@ -5,7 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from config.storage import PrivateName
+from core.models import TimeStamped
+from core.storage import PrivateName
 from inventory.models import Client, Product, StockMovement
 from orders.models import Order, OrderLine
 from returns.choices import (
@@ -19,7 +20,7 @@ from returns.choices import (
     ReturnSource,
     ReturnStatus,
 )
-from warehouses.models import Location, TimeStamped, Warehouse
+from warehouses.models import Location, Warehouse
 
 
 class ReturnPolicy(TimeStamped):

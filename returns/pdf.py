@@ -9,7 +9,7 @@ import barcode
 from barcode.writer import SVGWriter
 from django.template.loader import render_to_string
 
-from config.pdf import render_pdf
+from core.pdf import render_pdf
 from returns.models import ReturnAuthorization
 from shipping.document_store import DocumentKind
 
@@ -34,7 +34,7 @@ def return_label_pdf(*, rma) -> bytes:
         "tracking_barcode": code128_data_uri(rma.label_tracking_number) if rma.label_tracking_number else "",
         "lines": list(rma.lines.select_related("product")),
     }
-    # config.pdf's renderer: the customer's name and address must not make WeasyPrint fetch anything.
+    # core.pdf's renderer: the customer's name and address must not make WeasyPrint fetch anything.
     return render_pdf(render_to_string("returns/pdf/return_label.html", context))
 
 

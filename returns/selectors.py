@@ -6,7 +6,7 @@ import datetime
 
 from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
-from inventory.access import scope_by_client, scope_by_warehouse
+from core.access import restrict
 from orders.choices import OrderStatus
 from orders.models import Order, OrderEvent
 from orders.selectors import order_list
@@ -83,7 +83,7 @@ def order_find_for_customer(*, order_number: str, email_or_postcode: str) -> Ord
 def return_list(*, user) -> QuerySet[ReturnAuthorization]:
     """Returns the user may see: a client user its client's; staff limited to warehouses only theirs."""
     qs = ReturnAuthorization.objects.select_related("client", "order", "warehouse")
-    return scope_by_warehouse(scope_by_client(qs, user), user)
+    return restrict(qs, user, client="client", warehouse="warehouse")
 
 
 def return_list_with_details(*, user) -> QuerySet[ReturnAuthorization]:
@@ -116,7 +116,7 @@ def order_returns(*, order: Order) -> QuerySet[ReturnAuthorization]:
 def survey_list(*, user) -> QuerySet[FeedbackSurvey]:
     """Surveys the user may see: a client user its client's; staff limited to some warehouses those of their orders."""
     qs = FeedbackSurvey.objects.select_related("order", "order__client", "order__warehouse")
-    return scope_by_warehouse(scope_by_client(qs, user, field="order__client"), user, field="order__warehouse")
+    return restrict(qs, user, client="order__client", warehouse="order__warehouse")
 
 
 def _shipping_orders(*, user, warehouse_id: int | None, client_id: int | None) -> QuerySet[Order]:
@@ -172,4 +172,4 @@ def survey_list_answered(
 
 def case_list(*, user) -> QuerySet[FeedbackCase]:
     qs = FeedbackCase.objects.select_related("order", "order__client", "order__warehouse", "survey", "resolved_by")
-    return scope_by_warehouse(scope_by_client(qs, user, field="order__client"), user, field="order__warehouse")
+    return restrict(qs, user, client="order__client", warehouse="order__warehouse")

@@ -16,9 +16,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.exceptions import DomainError
 from core.work import work_enqueue
 from inventory.choices import MovementKind
-from inventory.exceptions import DomainError
 from inventory.models import Product, StockLevel
 from inventory.services import stock_receive, stock_remove
 from orders.choices import OrderStatus

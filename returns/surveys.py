@@ -17,9 +17,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from config.email import EMAIL_NOT_SENT_NOTE, email_delivers
+from core.email import EMAIL_NOT_SENT_NOTE, email_delivers
+from core.exceptions import DomainError
 from core.work import work_enqueue
-from inventory.exceptions import DomainError
 from orders.choices import OrderStatus
 from orders.models import Order
 from orders.services import order_event_add

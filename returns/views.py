@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.decorators import role_required
-from config.documents import document_view
-from inventory.access import user_access
-from inventory.choices import Role
-from inventory.exceptions import DomainError
+from core.access import user_access
+from core.choices import Role
+from core.decorators import role_required
+from core.documents import document_view
+from core.exceptions import DomainError
 from inventory.selectors import client_list
 from orders.models import Order
 from orders.selectors import order_list

@@ -92,7 +92,7 @@ class BoxTypeAdmin(admin.ModelAdmin):
 
 class PrivateFileWidget(AdminFileWidget):
     """The admin's file input for a private file: it shows the current name, and its link leads nowhere
-    (config.storage refuses public URLs; the template prints nothing for it)."""
+    (core.storage refuses public URLs; the template prints nothing for it)."""
 
     def is_initial(self, value) -> bool:
         return bool(value and getattr(value, "name", ""))

@@ -1,7 +1,7 @@
 """Stored documents, each rendered once: pick lists, waves, labels, packing slips, manifests, return labels.
 
 A document lives in a FileField of its owner row, written through the default storage (a private folder or an
-S3-compatible bucket; config.storage) under a random name. document_ensure renders it when it is missing or
+S3-compatible bucket; core.storage) under a random name. document_ensure renders it when it is missing or
 out of date, holding the document's lock row (shipping.locks.document_lock), so that concurrent requests,
 workers and machines asking for the same missing document wait for one render and then read its file. The file
 is stored only after a successful render and the row points at it in the same transaction; a failure removes
@@ -25,7 +25,7 @@ from django.db import models, transaction
 from django.http import FileResponse
 from django.utils import timezone
 
-from config.documents import private_file_response
+from core.documents import private_file_response
 from shipping.locks import document_lock
 
 logger = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ def documents_make_private(*, source_dir: Path | None) -> PrivatizeReport:
     row at it and delete the old file. Safe to run twice; rows already private are left alone."""
     from django.apps import apps
 
-    from config.storage import PrivateName, is_private_name
+    from core.storage import PrivateName, is_private_name
 
     report = PrivatizeReport()
     for model in apps.get_models():

@@ -10,8 +10,8 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from config.barcodes import code128_svg
-from config.pdf import render_pdf
+from core.barcodes import code128_svg
+from core.pdf import render_pdf
 from shipping.cartonization import GRAMS_PER_LB
 from shipping.document_store import DocumentKind, document_ensure
 from shipping.models import ClientShippingProfile, Manifest, Package, PackageItem, Shipment

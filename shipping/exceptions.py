@@ -1,4 +1,4 @@
-from inventory.exceptions import DomainError
+from core.exceptions import DomainError
 
 
 class PickingError(DomainError):

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from config.email import EmailNotDelivered, email_delivers
+from core.email import EmailNotDelivered, email_delivers
 from core.work import work_enqueue
 from orders.choices import ChannelKind
 from orders.storefronts import RetryPolicy, StorefrontError, StorefrontUnavailable, client_for_channel

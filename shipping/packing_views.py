@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from config.barcodes import code128_text_decode
-from config.decorators import role_required
-from config.documents import document_view, private_bytes_response
-from inventory.choices import Role
+from core.barcodes import code128_text_decode
+from core.choices import Role
+from core.decorators import role_required
+from core.documents import document_view, private_bytes_response
 from orders.models import Order
 from orders.selectors import order_list
 from shipping.cartonization import GRAMS_PER_LB
@@ -48,6 +48,7 @@ from shipping.selectors import (
     mispick_summary,
     notification_list,
     orders_ready_to_pack,
+    pick_list_list,
     shipment_get,
     shipment_list,
 )
@@ -65,7 +66,7 @@ def _shipment_or_404(request, pk: int) -> Shipment:
 
 def _find_orders(request, code: str) -> list[Order]:
     """Orders a scanned code names: an order number, a pick list (its picked orders) or a tote (LIST-T3)."""
-    from shipping.models import PickList, PickListOrder
+    from shipping.models import PickListOrder
 
     visible = order_list(user=request.user)
     code = code.strip()
@@ -83,7 +84,7 @@ def _find_orders(request, code: str) -> list[Order]:
         if sep and tail.isdigit():
             number, tote = head, int(tail)
             break
-    pick_list = PickList.objects.filter(number__iexact=number).first()
+    pick_list = pick_list_list(user=request.user).filter(number__iexact=number).first()
     if pick_list is None:
         return []
     entries = PickListOrder.objects.filter(pick_list=pick_list)
@@ -344,8 +345,8 @@ def manifest_list_view(request):
         manifest = manifest_close(carrier=carrier, warehouse=warehouse, user=request.user)
         messages.success(request, f"Manifest closed with {manifest.packages.count()} package(s).")
         return redirect("packing:manifests")
-    waiting = (Package.objects.filter(shipment__status=ShipmentStatus.SHIPPED, manifest__isnull=True,
-                                      shipment__warehouse__in=warehouses)
+    shipped = shipment_list(user=request.user).filter(status=ShipmentStatus.SHIPPED)
+    waiting = (Package.objects.filter(shipment__in=shipped, manifest__isnull=True)
                .values("carrier__name", "shipment__warehouse__code").annotate(n=Count("pk")).order_by())
     manifests = (manifest_list(user=request.user).annotate(n=Count("packages"))
                  .order_by("-manifest_date", "-pk")[:60])

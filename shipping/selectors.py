@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db.models import Count, Min, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from inventory.access import scope_by_warehouse, user_access
+from core.access import restrict, user_access
 from orders.choices import OrderStatus
 from orders.models import Order, OrderLine
 from shipping.choices import OPEN_PICK_LIST_STATUSES, PickListStatus
@@ -19,7 +19,7 @@ def _staff_scope(qs, user):
     access = user_access(user)
     if access.is_client_user or not access.is_staff_member:
         return qs.none()
-    return scope_by_warehouse(qs, user)
+    return restrict(qs, user, client=None, warehouse="warehouse")
 
 
 def pick_list_list(*, user) -> QuerySet[PickList]:
@@ -155,17 +155,16 @@ def mispick_list(*, user) -> QuerySet:
     if access.is_client_user or not access.is_staff_member:
         return PackScan.objects.none()
     qs = PackScan.objects.filter(result__in=MISPICK_RESULTS).select_related("shipment")
-    return scope_by_warehouse(qs, user, field="shipment__warehouse")
+    return restrict(qs, user, client=None, warehouse="shipment__warehouse")
 
 # --- packing and shipping ----------------------------------------------------------------------------------
 
 def shipment_list(*, user) -> QuerySet:
     """Shipments the user may see: a client user its client's, staff those of their warehouses."""
-    from inventory.access import scope_by_client
     from shipping.models import Shipment
 
     qs = Shipment.objects.select_related("order", "order__client", "warehouse", "service", "service__carrier")
-    return scope_by_warehouse(scope_by_client(qs, user, field="order__client"), user)
+    return restrict(qs, user, client="order__client", warehouse="warehouse")
 
 
 def shipment_list_with_details(*, user) -> QuerySet:
@@ -206,12 +205,7 @@ def box_type_list(*, user) -> QuerySet:
     from shipping.models import BoxType
 
     qs = BoxType.objects.select_related("warehouse", "client")
-    access = user_access(user)
-    if not access.roles:
-        return qs.none()
-    if access.client_id is not None:
-        return qs.filter(client_id=access.client_id)
-    return scope_by_warehouse(qs, user)
+    return restrict(qs, user, client="client", warehouse="warehouse")
 
 
 def mispick_summary(*, user, since) -> dict:
@@ -219,12 +213,8 @@ def mispick_summary(*, user, since) -> dict:
     from shipping.choices import MISPICK_RESULTS
     from shipping.models import PackScan
 
-    qs = PackScan.objects.filter(result__in=MISPICK_RESULTS, created_at__gte=since)
-    access = user_access(user)
-    if access.warehouse_ids is not None and access.client_id is None:
-        qs = qs.filter(shipment__warehouse_id__in=access.warehouse_ids)
-    if access.client_id is not None:
-        qs = qs.filter(shipment__order__client_id=access.client_id)
+    qs = restrict(PackScan.objects.filter(result__in=MISPICK_RESULTS, created_at__gte=since), user,
+                  client="shipment__order__client", warehouse="shipment__warehouse")
     return {
         "total": qs.count(),
         "by_kind": list(qs.order_by().values("result").annotate(n=Count("pk")).order_by("-n")),
@@ -237,11 +227,10 @@ def mispick_summary(*, user, since) -> dict:
 
 def notification_list(*, user) -> QuerySet:
     """Customer emails and storefront updates of shipped orders, scoped like their orders."""
-    from inventory.access import scope_by_client
     from shipping.models import ShipmentNotification
 
     qs = ShipmentNotification.objects.select_related("shipment__order", "channel", "channel__client")
-    return scope_by_client(qs, user, field="channel__client")
+    return restrict(qs, user, client="channel__client", warehouse=None)
 
 
 def tracking_range_problems() -> list[str]:

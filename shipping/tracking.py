@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from inventory.exceptions import DomainError
+from core.exceptions import DomainError
 from orders.choices import OrderStatus
 from orders.locks import order_lock
 from orders.services import order_event_add, order_transition

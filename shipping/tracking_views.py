@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from config.decorators import role_required
-from config.json_input import json_loads_checked
-from inventory.access import user_access
-from inventory.choices import Role
+from core.choices import Role
+from core.decorators import role_required
+from core.json_input import json_loads_checked
 from shipping.carriers import adapter_for
 from shipping.choices import ShipmentStatus, TrackingSource, TrackingStatus
-from shipping.models import Carrier, Package, PackageTracking, Shipment
+from shipping.models import Carrier, Package, PackageTracking
+from shipping.selectors import shipment_list
 from shipping.tracking import (
     SIGNATURE_HEADER,
     TrackingError,
@@ -55,21 +55,11 @@ def tracking_webhook(request, carrier_code: str):
     return JsonResponse(counts)
 
 
-def _visible_shipments(user):
-    qs = Shipment.objects.select_related("order", "order__client", "warehouse", "service", "service__carrier")
-    access = user_access(user)
-    if access.client_id is not None:
-        qs = qs.filter(order__client_id=access.client_id)
-    elif access.warehouse_ids is not None:
-        qs = qs.filter(warehouse_id__in=access.warehouse_ids)
-    return qs
-
-
 @login_required
 @role_required(Role.MANAGER, Role.CLIENT)
 def deliveries_view(request):
     """Packages with an open delivery exception, and shipments past their promised delivery date."""
-    shipments = _visible_shipments(request.user)
+    shipments = shipment_list(user=request.user)
     exceptions = (
         PackageTracking.objects.filter(exception_at__isnull=False, exception_resolved_at__isnull=True,
                                        package__shipment__in=shipments)
@@ -93,7 +83,7 @@ def deliveries_view(request):
 @login_required
 @role_required(Role.MANAGER)
 def exception_resolve_view(request, package_id: int):
-    package = Package.objects.filter(pk=package_id, shipment__in=_visible_shipments(request.user)).select_related(
+    package = Package.objects.filter(pk=package_id, shipment__in=shipment_list(user=request.user)).select_related(
         "shipment").first()
     if package is None:
         raise Http404("No such package.")

@@ -17,11 +17,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from config.decorators import role_required
-from config.documents import document_view
-from inventory.access import user_access
-from inventory.choices import Role
-from inventory.exceptions import DomainError
+from core.access import user_access
+from core.choices import Role
+from core.decorators import role_required
+from core.documents import document_view
+from core.exceptions import DomainError
 from orders.selectors import order_list
 from shipping.choices import OPEN_PICK_LIST_STATUSES, PickListStatus
 from shipping.document_store import document_response

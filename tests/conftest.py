@@ -10,7 +10,7 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from inventory.choices import Role
+from core.choices import Role
 from tests.factories import ClientFactory, make_user
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"

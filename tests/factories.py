@@ -5,8 +5,9 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from inventory.choices import Role
-from inventory.models import Client, Product, StockLevel, StockMovement, UserProfile
+from core.choices import Role
+from core.models import UserProfile
+from inventory.models import Client, Product, StockLevel, StockMovement
 from orders.choices import ChannelKind, OrderStatus
 from orders.models import Allocation, Order, OrderEvent, OrderLine, SalesChannel
 from warehouses.choices import LocationKind
@@ -111,7 +112,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
-        from inventory.services import user_save
+        from core.services import user_save
 
         if create and extracted:
             user_save(instance=self, role=extracted, client=kwargs.get("client"),

@@ -7,7 +7,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from config.storage import s3_document_storage
+from core.storage import s3_document_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -52,7 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    "config.middleware.RequestIdMiddleware",
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -63,7 +63,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
-    "config.middleware.DomainErrorMiddleware",
+    "core.middleware.DomainErrorMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during authentication into the lockout response.
     "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -83,7 +83,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "config.context_processors.navigation",
+                "core.context_processors.navigation",
             ],
         },
     },
@@ -115,7 +115,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Generated documents (pick lists, labels, packing slips, manifests, return labels) and client logos are private:
-# stored through STORAGES["default"] and served only by access-checked views (config.documents); no URL serves
+# stored through STORAGES["default"] and served only by access-checked views (core.documents); no URL serves
 # this folder or the bucket. DOCKHAND_STORAGE=s3 keeps them in an S3-compatible bucket that every web node and
 # worker shares; the local folder only works when they all run on one machine.
 MEDIA_URL = ""
@@ -132,7 +132,7 @@ if DOCKHAND_STORAGE == "s3":
         addressing_style=env("AWS_S3_ADDRESSING_STYLE", default=""),
     )
 elif DOCKHAND_STORAGE == "local":
-    DOCUMENT_STORAGE = {"BACKEND": "config.storage.PrivateFileSystemStorage"}
+    DOCUMENT_STORAGE = {"BACKEND": "core.storage.PrivateFileSystemStorage"}
 else:
     raise ImproperlyConfigured(f"DOCKHAND_STORAGE must be 'local' or 's3', not {DOCKHAND_STORAGE!r}.")
 STORAGES = {
@@ -145,7 +145,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
-# Whether the backend reaches anyone; unset, config.email judges by the backend (console, file, dummy: no).
+# Whether the backend reaches anyone; unset, core.email judges by the backend (console, file, dummy: no).
 EMAIL_DELIVERS = env.bool("DJANGO_EMAIL_DELIVERS", default=None)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Dockhand <no-reply@dockhand.local>")
 
@@ -225,10 +225,10 @@ CELERY_BEAT_SCHEDULE["shipping-tracking-poll"] = {
 # --- API --------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "config.token_auth.ExpiringTokenAuthentication",
+        "core.token_auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["config.permissions.IsStaffOrClientUser"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.IsStaffOrClientUser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -237,10 +237,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
-    # Nesting bounded, NUL and lone surrogates refused: a 400, never a 500 (config/json_input.py).
-    "DEFAULT_PARSER_CLASSES": ["config.json_input.CheckedJSONParser"],
-    "DEFAULT_THROTTLE_CLASSES": ["config.throttles.AnonRateThrottle", "config.throttles.UserRateThrottle"],
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # Nesting bounded, NUL and lone surrogates refused: a 400, never a 500 (core/json_input.py).
+    "DEFAULT_PARSER_CLASSES": ["core.json_input.CheckedJSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttles.AnonRateThrottle", "core.throttles.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("DOCKHAND_API_ANON_RATE", default="30/minute"),
         "user": env("DOCKHAND_API_USER_RATE", default="600/minute"),
@@ -278,7 +278,7 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "shipping.choices.NotificationKind",
         "NotificationStatusEnum": "shipping.choices.NotificationStatus",
         "MovementKindEnum": "inventory.choices.MovementKind",
-        "RoleEnum": "inventory.choices.Role",
+        "RoleEnum": "core.choices.Role",
         "StockStatusEnum": "inventory.choices.StockStatus",
         "InboundStatusEnum": "inventory.choices.InboundStatus",
         "DifferenceKindEnum": "inventory.choices.DifferenceKind",
@@ -297,8 +297,8 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "config.log_context.RequestContextFilter"}},
-    "formatters": {"json": {"()": "config.log_context.JsonFormatter"}},
+    "filters": {"request_context": {"()": "core.log_context.RequestContextFilter"}},
+    "formatters": {"json": {"()": "core.log_context.JsonFormatter"}},
     # DJANGO_LOG_FORMAT=json gives JSON lines here too; production.py always logs JSON.
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_context"],
                              **({"formatter": "json"} if env("DJANGO_LOG_FORMAT", default="") == "json" else {})}},
@@ -307,7 +307,7 @@ LOGGING = {
 
 # --- Caches (API throttle counters) ------------------------------------------------------------------------
 # Shared across processes through Redis when there is one; a Redis outage lets requests through unthrottled
-# (config/throttles.py) rather than failing them.
+# (core/throttles.py) rather than failing them.
 CACHE_URL = env("DJANGO_CACHE_URL", default=REDIS_URL)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if CACHE_URL.startswith(("redis://", "rediss://")):
@@ -328,8 +328,8 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("DOCKHAND_LOGIN_COOLOFF_M
 # of the warehouse floor by guessing from elsewhere. The API throttles bound guessing across many usernames.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "config.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "core.lockout.client_ip"
 AXES_DISABLE_ACCESS_LOG = True  # keep failures and lockouts only, not a row per successful login
 # How many proxies (load balancer, nginx) put their address in X-Forwarded-For in front of Dockhand.
 DOCKHAND_TRUSTED_PROXY_COUNT = env.int("DOCKHAND_TRUSTED_PROXY_COUNT", default=0)
@@ -359,7 +359,7 @@ CONTENT_SECURITY_POLICY = {
 DOCKHAND_METRICS_TOKEN = env("DOCKHAND_METRICS_TOKEN", default="")
 SENTRY_DSN = env("SENTRY_DSN", default="")
 if SENTRY_DSN:
-    from config.error_reporting import error_reporting_init
+    from core.error_reporting import error_reporting_init
 
     error_reporting_init(dsn=SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default="production"),
                          release=env("DOCKHAND_RELEASE", default="") or None,

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.email import NON_DELIVERING_EMAIL_BACKENDS
+from core.email import NON_DELIVERING_EMAIL_BACKENDS
 
 from .base import *  # noqa: F403
 from .base import DATABASES, INSTALLED_APPS, LOGGING, SECRET_KEY_DEVELOPMENT, env

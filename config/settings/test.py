@@ -16,7 +16,7 @@ CELERY_BROKER_URL = "memory://"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="dockhand-test-documents-"))
 atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 STORAGES = {
-    "default": {"BACKEND": "config.storage.PrivateFileSystemStorage"},
+    "default": {"BACKEND": "core.storage.PrivateFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DEBUG = False

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from config.api_fields import ScopedPrimaryKeyRelatedField
+from core.api_fields import ScopedPrimaryKeyRelatedField
 from inventory.choices import StockStatus
 from inventory.models import (
     CycleCount,

@@ -6,7 +6,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from config.permissions import ALL_ROLES, STAFF_READ
+from core.choices import Role
+from core.permissions import ALL_ROLES, STAFF_READ
 from inventory.api.control_serializers import (
     CountApproveSerializer,
     CountRecordSerializer,
@@ -18,7 +19,6 @@ from inventory.api.control_serializers import (
     TransferCreateSerializer,
     TransferSerializer,
 )
-from inventory.choices import Role
 from inventory.counting import cycle_count_approve, cycle_count_create, cycle_count_record, cycle_count_submit
 from inventory.filters import CycleCountFilter, InboundShipmentFilter, TransferFilter
 from inventory.receiving import inbound_close, inbound_create, inbound_lines_from_csv, inbound_receive_scan

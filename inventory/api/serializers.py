@@ -2,10 +2,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from rest_framework import serializers
 
-from config.api_fields import ScopedPrimaryKeyRelatedField
-from inventory.access import primary_role
-from inventory.choices import Role
-from inventory.models import Client, Product, StockLevel, StockMovement, UserProfile
+from core.access import primary_role
+from core.api_fields import ScopedPrimaryKeyRelatedField
+from core.choices import Role
+from core.models import UserProfile
+from inventory.models import Client, Product, StockLevel, StockMovement
 from inventory.selectors import client_list, product_list
 from warehouses.models import Warehouse
 from warehouses.selectors import location_list

@@ -6,9 +6,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from config.api import idempotency_headers, idempotency_key_from, idempotency_key_parameter
-from config.permissions import ALL_ROLES
+from core.api import idempotency_headers, idempotency_key_from, idempotency_key_parameter
+from core.choices import Role
 from core.idempotency import request_fingerprint
+from core.permissions import ALL_ROLES
+from core.services import user_save
 from inventory.api.control_serializers import StockFigureSerializer
 from inventory.api.serializers import (
     ClientSerializer,
@@ -18,7 +20,7 @@ from inventory.api.serializers import (
     StockMovementSerializer,
     UserSerializer,
 )
-from inventory.choices import Role, StockStatus
+from inventory.choices import StockStatus
 from inventory.filters import ORDERING_CHOICES, StockFigureFilterForm
 from inventory.models import Product, StockLevel, StockMovement
 from inventory.selectors import (
@@ -28,7 +30,7 @@ from inventory.selectors import (
     stock_level_list,
     stock_movement_list,
 )
-from inventory.services import api_stock_adjust, user_save
+from inventory.services import api_stock_adjust
 
 User = get_user_model()
 

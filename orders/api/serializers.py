@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.api_fields import ScopedPrimaryKeyRelatedField
+from core.api_fields import ScopedPrimaryKeyRelatedField
 from inventory.selectors import client_list
 from orders.choices import ServiceLevel
 from orders.intake.addresses import country_code, postal_code, subdivision_code

@@ -6,11 +6,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from config.api import idempotency_headers, idempotency_key_from, idempotency_key_parameter
-from config.permissions import ALL_ROLES
+from core.access import user_access
+from core.api import idempotency_headers, idempotency_key_from, idempotency_key_parameter
+from core.choices import Role
 from core.idempotency import request_fingerprint
-from inventory.access import user_access
-from inventory.choices import Role
+from core.permissions import ALL_ROLES
 from inventory.models import Client
 from orders.api.serializers import (
     OrderActionSerializer,

@@ -6,7 +6,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from inventory.choices import Role
+from core.choices import Role
 from orders.holds.choices import HoldKind
 from orders.holds.models import Hold
 from orders.holds.selectors import hold_list

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 
-from inventory.access import scope_by_client, user_access
+from core.access import restrict, user_access
 from orders.holds.choices import HoldKind
 from orders.holds.models import Hold
 
@@ -15,7 +15,7 @@ def hold_list(*, user) -> QuerySet[Hold]:
     qs = Hold.objects.select_related("order", "order__client", "rule", "created_by", "released_by")
     if not (access.is_manager or access.is_client_user):
         return qs.none()
-    return scope_by_client(qs, user, field="order__client")
+    return restrict(qs, user, client="order__client", warehouse=None)
 
 
 def hold_get(*, user, pk: int) -> Hold:

@@ -12,8 +12,8 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from inventory.access import user_access
-from inventory.exceptions import DomainError
+from core.access import user_access
+from core.exceptions import DomainError
 from orders.choices import EDITABLE_STATUSES, PAYMENT_CLEARED_STATUSES, OrderStatus
 from orders.exceptions import InvalidTransition, OrderNotEditable
 from orders.holds.choices import CLIENT_RELEASABLE_KINDS, HoldKind

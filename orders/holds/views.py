@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from config.decorators import role_required
-from inventory.choices import Role
+from core.choices import Role
+from core.decorators import role_required
 from orders.holds.checks import address_problems
 from orders.holds.choices import CLIENT_RELEASABLE_KINDS, HoldKind
 from orders.holds.forms import AddressForm, HoldFilterForm, ReleaseForm

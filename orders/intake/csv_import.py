@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from inventory.exceptions import DomainError
+from core.exceptions import DomainError
 from orders.choices import ChannelKind, ServiceLevel
 from orders.intake.addresses import country_code, postal_code, subdivision_code
 from orders.models import Order, SalesChannel

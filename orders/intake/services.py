@@ -17,10 +17,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, prefetch_related_objects
 from django.utils import timezone
 
-from config.log_context import log_context
+from core.exceptions import DomainError
 from core.idempotency import IdempotencyConflict, idempotent_create
+from core.log_context import log_context
 from core.work import error_is_permanent, error_message, job_run, work_enqueue, work_expedite
-from inventory.exceptions import DomainError
 from inventory.models import Product
 from orders.choices import (
     DELIVERY_RETRYABLE_STATES,

@@ -12,9 +12,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from config.decorators import role_required
+from core.choices import Role
+from core.decorators import role_required
 from core.work import work_enqueue
-from inventory.choices import Role
 from inventory.selectors import client_list, product_list
 from orders.choices import DeliveryState
 from orders.intake import selectors
@@ -153,7 +153,7 @@ def order_line_map_view(request, pk: int, line_pk: int):
 
 def order_intake_context(request, order: Order) -> dict:
     """Context for templates/orders/intake/_order_intake.html on the order page."""
-    from inventory.access import user_access
+    from core.access import user_access
 
     unknown_lines = [line for line in order.lines.all() if line.product_id is None]
     access = user_access(request.user)

@@ -13,7 +13,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from config.json_input import JSONInputError, json_loads_checked, json_text_problem
+from core.json_input import JSONInputError, json_loads_checked, json_text_problem
 from orders.choices import ChannelKind, DeliveryState
 from orders.intake.services import webhook_delivery_store
 from orders.models import SalesChannel

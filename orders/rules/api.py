@@ -8,8 +8,8 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.api_fields import ScopedPrimaryKeyRelatedField
-from inventory.choices import Role
+from core.api_fields import ScopedPrimaryKeyRelatedField
+from core.choices import Role
 from inventory.selectors import client_list
 from orders.rules.models import Rule, RuleRun
 from orders.rules.schema import action_text, condition_text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from inventory.access import user_access
+from core.access import user_access
 from orders.rules.models import Rule, RuleRun, RuleRunError
 
 

@@ -16,8 +16,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.exceptions import DomainError
 from core.work import work_enqueue
-from inventory.exceptions import DomainError
 from inventory.models import Product
 from orders.choices import OrderStatus
 from orders.holds.services import hold_place

@@ -8,8 +8,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from config.decorators import role_required
-from inventory.choices import Role
+from core.choices import Role
+from core.decorators import role_required
 from orders.rules.forms import (
     ActionFormSet,
     ConditionFormSet,

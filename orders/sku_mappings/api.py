@@ -3,8 +3,8 @@ orders on hold for that SKU."""
 
 from rest_framework import mixins, serializers, viewsets
 
-from config.api_fields import ScopedPrimaryKeyRelatedField
-from inventory.choices import Role
+from core.api_fields import ScopedPrimaryKeyRelatedField
+from core.choices import Role
 from inventory.selectors import client_list, product_list
 from orders.selectors import channel_list
 from orders.sku_mappings.filters import SkuMappingFilter

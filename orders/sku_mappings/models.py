@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from warehouses.models import TimeStamped
+from core.models import TimeStamped
 
 
 class SkuMapping(TimeStamped):

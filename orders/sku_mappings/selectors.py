@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
-from inventory.access import scope_by_client, user_access
+from core.access import restrict, user_access
 from inventory.models import Product
 from orders.sku_mappings.models import SkuMapping
 
@@ -17,7 +17,7 @@ def sku_mapping_list(*, user) -> QuerySet[SkuMapping]:
     qs = SkuMapping.objects.select_related("client", "channel", "product", "created_by")
     if not (access.is_manager or access.is_client_user):
         return qs.none()
-    return scope_by_client(qs, user).order_by("client__name", "external_sku", "channel_id", "pk")
+    return restrict(qs, user, client="client", warehouse=None).order_by("client__name", "external_sku", "channel_id", "pk")
 
 
 def sku_mapping_get(*, user, pk: int) -> SkuMapping:

@@ -6,8 +6,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from inventory.access import user_access
-from inventory.exceptions import DomainError
+from core.access import user_access
+from core.exceptions import DomainError
 from inventory.models import Client, Product
 from orders.choices import OrderStatus
 from orders.holds.choices import HoldKind

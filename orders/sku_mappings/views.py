@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from config.decorators import role_required
-from inventory.access import user_access
-from inventory.choices import Role
-from inventory.exceptions import DomainError
+from core.access import user_access
+from core.choices import Role
+from core.decorators import role_required
+from core.exceptions import DomainError
 from inventory.selectors import client_list, product_list
 from orders.intake.services import order_line_map_product
 from orders.models import Order

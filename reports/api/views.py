@@ -3,7 +3,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from inventory.choices import Role
+from core.choices import Role
 from inventory.selectors import client_list
 from reports.api.serializers import BacklogSerializer, JobRetrySerializer
 from reports.backlog import backlog_job_retry, backlog_read

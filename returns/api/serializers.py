@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.api_fields import DocumentURLField, ScopedPrimaryKeyRelatedField
+from core.api_fields import DocumentURLField, ScopedPrimaryKeyRelatedField
 from orders.selectors import order_list
 from returns.choices import Disposition, Resolution, ReturnReason
 from returns.models import (

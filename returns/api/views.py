@@ -4,10 +4,10 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.permissions import ALL_ROLES
-from inventory.access import user_access
-from inventory.choices import Role
-from inventory.exceptions import DomainError
+from core.access import user_access
+from core.choices import Role
+from core.exceptions import DomainError
+from core.permissions import ALL_ROLES
 from inventory.selectors import client_list
 from returns.api.serializers import (
     ReturnCreateSerializer,

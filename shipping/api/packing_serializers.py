@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api_fields import DocumentURLField, ScopedPrimaryKeyRelatedField
+from core.api_fields import DocumentURLField, ScopedPrimaryKeyRelatedField
 from inventory.selectors import client_list
 from shipping.models import BoxType, Package, RateQuote, Shipment
 from warehouses.selectors import warehouse_list

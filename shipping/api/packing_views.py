@@ -5,8 +5,8 @@ from rest_framework import status, viewsets
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from config.permissions import ALL_ROLES
-from inventory.choices import Role
+from core.choices import Role
+from core.permissions import ALL_ROLES
 from orders.models import Order
 from orders.selectors import order_list
 from shipping.api.packing_serializers import (

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.api_fields import DocumentURLField
+from core.api_fields import DocumentURLField
 from orders.choices import ServiceLevel
 from shipping.choices import PickListKind, WaveSplit
 from shipping.models import Manifest, PickList, PickListAllocation, PickListLine, PickListOrder

@@ -5,8 +5,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from inventory.access import user_access
-from inventory.choices import Role
+from core.access import user_access
+from core.choices import Role
 from orders.models import Order
 from orders.selectors import order_list
 from shipping.api.serializers import (

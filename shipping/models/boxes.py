@@ -4,9 +4,10 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from config.storage import PrivateName
+from core.models import TimeStamped
+from core.storage import PrivateName
 from inventory.models import Client
-from warehouses.models import TimeStamped, Warehouse
+from warehouses.models import Warehouse
 
 
 class BoxType(TimeStamped):

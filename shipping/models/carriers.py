@@ -4,8 +4,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core.models import TimeStamped
 from shipping.choices import CarrierAdapterKind
-from warehouses.models import TimeStamped
 
 
 class Carrier(TimeStamped):

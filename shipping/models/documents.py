@@ -1,6 +1,6 @@
 from django.db import models
 
-from warehouses.models import TimeStamped
+from core.models import TimeStamped
 
 
 class DocumentLock(TimeStamped):

@@ -2,12 +2,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from config.storage import PrivateName
+from core.models import TimeStamped
+from core.storage import PrivateName
 from inventory.models import Product, StockLevel
 from orders.choices import ServiceLevel
 from orders.models import Order, OrderLine
 from shipping.choices import OPEN_PICK_LIST_STATUSES, PickListKind, PickListStatus, ShortPickAction, WaveSplit
-from warehouses.models import Location, TimeStamped, Warehouse
+from warehouses.models import Location, Warehouse
 
 
 class Wave(TimeStamped):

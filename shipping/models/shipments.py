@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from config.storage import PrivateName
+from core.models import TimeStamped
+from core.storage import PrivateName
 from inventory.models import Product
 from orders.models import Order, SalesChannel
 from shipping.choices import (
@@ -17,7 +18,7 @@ from shipping.choices import (
 )
 from shipping.models.boxes import BoxType
 from shipping.models.carriers import Carrier, CarrierService
-from warehouses.models import TimeStamped, Warehouse
+from warehouses.models import Warehouse
 
 
 class Shipment(TimeStamped):

@@ -4,10 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.models import TimeStamped
 from shipping.choices import TrackingSource, TrackingStatus
 from shipping.models.carriers import Carrier
 from shipping.models.shipments import Package
-from warehouses.models import TimeStamped
 
 
 class CarrierTracking(TimeStamped):

@@ -1,7 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from inventory.choices import MovementKind, Role
+from core.choices import Role
+from inventory.choices import MovementKind
 from inventory.models import StockLevel, StockMovement
 from inventory.services import stock_adjust
 from orders.choices import OrderStatus

@@ -16,7 +16,7 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 
-from inventory.choices import Role
+from core.choices import Role
 from tests.factories import (
     LocationFactory,
     OrderFactory,

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from inventory.choices import Role
+from core.choices import Role
 from tests.factories import (
     LocationFactory,
     OrderFactory,

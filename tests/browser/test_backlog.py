@@ -7,9 +7,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from core.choices import JobState
+from core.choices import JobState, Role
 from core.models import Job
-from inventory.choices import Role
 from orders.choices import OrderStatus
 from reports.backlog import DELIVERIES_TASK, ROUTING_TASK
 from tests.browser.nav import nav_click

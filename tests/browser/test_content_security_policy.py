@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from inventory.choices import Role
+from core.choices import Role
 from shipping.picking import pick_list_release_single
 from shipping.rate_cards import rate_cards_load
 from tests.factories import ProductFactory, UserFactory, WarehouseFactory

@@ -1,6 +1,6 @@
 import pytest
 
-from inventory.choices import Role
+from core.choices import Role
 from orders.choices import DeliveryState
 from orders.models import WebhookDelivery
 from tests.factories import ClientFactory, make_user

@@ -1,6 +1,6 @@
 import pytest
 
-from inventory.choices import Role
+from core.choices import Role
 from tests.factories import OrderFactory, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

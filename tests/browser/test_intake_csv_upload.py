@@ -1,6 +1,6 @@
 import pytest
 
-from inventory.choices import Role
+from core.choices import Role
 from orders.intake.csv_import import CSV_COLUMNS
 from tests.browser.nav import nav_click
 from tests.factories import ClientFactory, ProductFactory, make_user

@@ -3,7 +3,7 @@ direct links for the floor, the ☰ Menu toggle on a phone, and nothing of it on
 
 import pytest
 
-from inventory.choices import Role
+from core.choices import Role
 from shipping.picking import pick_list_release_single
 from tests.factories import ClientFactory, UserFactory, make_user
 from tests.shipping.factories import allocated_order, make_floor, product

@@ -3,7 +3,7 @@ the label."""
 
 import pytest
 
-from inventory.choices import Role
+from core.choices import Role
 from orders.choices import OrderStatus
 from shipping.choices import ScanResult
 from shipping.models import PackScan, Shipment

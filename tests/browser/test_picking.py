@@ -3,7 +3,7 @@
 import pytest
 from pypdf import PdfReader
 
-from inventory.choices import Role
+from core.choices import Role
 from orders.choices import OrderStatus
 from shipping.models import PickList
 from shipping.picking import pick_list_release_batch, pick_list_release_single

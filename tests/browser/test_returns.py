@@ -2,7 +2,7 @@
 
 import pytest
 
-from inventory.choices import Role
+from core.choices import Role
 from inventory.models import StockMovement
 from returns.choices import ReturnStatus
 from returns.models import ReturnAuthorization

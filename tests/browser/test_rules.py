@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from inventory.choices import Role
+from core.choices import Role
 from orders.holds.services import hold_place
 from orders.models import Order
 from orders.rules.models import Rule, RuleRun

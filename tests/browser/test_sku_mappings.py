@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from inventory.choices import Role
+from core.choices import Role
 from orders.choices import OrderStatus
 from orders.models import Order
 from orders.services import order_create

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from inventory.choices import Role
+from core.choices import Role
 from inventory.reorder import reorder_setting_save
 from orders.choices import OrderStatus
 from orders.models import Order, OrderEvent

@@ -38,7 +38,7 @@ SHOW_SETTINGS = """
 import json, os
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
 from django.conf import settings
-from config.email import email_delivers
+from core.email import email_delivers
 print(json.dumps({"debug": settings.DEBUG, "demo": "demo" in settings.INSTALLED_APPS,
                   "delivers": email_delivers(), "backend": settings.EMAIL_BACKEND,
                   "formatter": settings.LOGGING["handlers"]["console"].get("formatter"),

@@ -7,9 +7,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from core.choices import Role
 from core.idempotency import IdempotencyConflict, idempotent_create, request_fingerprint
 from core.models import IdempotencyKey, Job
-from inventory.choices import Role
 from orders.intake.services import API_ORDER_CREATE_SCOPE, api_order_create
 from tests.factories import OrderFactory, make_user
 

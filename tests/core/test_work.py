@@ -12,6 +12,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from config.celery import app as celery_app
 from core import work
 from core.choices import JobState
+from core.exceptions import DomainError
 from core.models import Job
 from core.tasks import job_run_task
 from core.work import (
@@ -26,7 +27,6 @@ from core.work import (
     work_enqueue,
     work_register,
 )
-from inventory.exceptions import DomainError
 from tests.concurrency import run_together
 from tests.conftest import postgres_only
 

@@ -75,7 +75,7 @@ class S3Server:
 
     def storage_options(self, bucket: str) -> dict:
         """STORAGES["default"] for this server, built as DOCKHAND_STORAGE=s3 builds it."""
-        from config.storage import s3_document_storage
+        from core.storage import s3_document_storage
 
         return s3_document_storage(bucket=bucket, endpoint_url=self.endpoint_url, region=REGION,
                                    access_key=ACCESS_KEY, secret_key=SECRET_KEY)

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from core.choices import Role
 from core.models import IdempotencyKey
-from inventory.choices import Role
 from inventory.models import StockLevel, StockMovement
 from inventory.services import STOCK_ADJUST_SCOPE
 from tests.concurrency import run_together

@@ -1,7 +1,9 @@
 import pytest
 from django.urls import reverse
 
-from inventory.choices import CountLineStatus, CountStatus, MovementKind, Role, TransferStatus
+from core.choices import Role
+from core.exceptions import DomainError
+from inventory.choices import CountLineStatus, CountStatus, MovementKind, TransferStatus
 from inventory.counting import (
     abc_classify,
     cycle_count_approve,
@@ -9,7 +11,7 @@ from inventory.counting import (
     cycle_count_record,
     cycle_count_submit,
 )
-from inventory.exceptions import DomainError, InsufficientStock
+from inventory.exceptions import InsufficientStock
 from inventory.models import StockLevel, StockMovement
 from inventory.transfers import transfer_cancel, transfer_create, transfer_dispatch, transfer_receive
 from tests.factories import LocationFactory, ProductFactory, WarehouseFactory, make_user

@@ -2,8 +2,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from core.exceptions import DomainError
 from inventory.choices import DifferenceKind, InboundStatus, MovementKind
-from inventory.exceptions import DomainError
 from inventory.models import InboundShipment, StockLevel, StockMovement
 from inventory.receiving import (
     inbound_close,
@@ -173,7 +173,7 @@ def test_inbound_api_creates_from_csv_and_receives(manager_api, setup):
 
 
 def test_client_user_sees_only_own_asns_and_cannot_receive(setup, api_for):
-    from inventory.choices import Role
+    from core.choices import Role
     from tests.factories import make_user
 
     other = make_user(Role.CLIENT, client=ClientFactory())

@@ -2,7 +2,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 
-from inventory.choices import Role
+from core.choices import Role
 from inventory.models import StockDigestDelivery
 from inventory.reorder import reorder_setting_save
 from inventory.tasks import stock_digest_send

@@ -7,8 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from inventory.access import user_access
-from inventory.choices import Role, StockStatus
+from core.access import user_access
+from core.choices import Role
+from inventory.choices import StockStatus
 from inventory.figures import StockFigureFilters, stock_figures_page
 from inventory.receiving import inbound_create
 from inventory.reorder import reorder_setting_save, reorder_suggest

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from core.access import user_access
 from inventory import figures
-from inventory.access import user_access
 from inventory.choices import MovementKind, StockStatus
 from inventory.figures import (
     StockFigureFilters,
@@ -165,7 +165,7 @@ def test_a_reader_takes_one_batch_and_the_page_says_how_many_changes_wait(client
 
 
 def test_a_client_user_is_told_only_of_its_own_waiting_changes(bin_slc, monkeypatch):
-    from inventory.choices import Role
+    from core.choices import Role
     from tests.factories import ClientFactory, make_user
 
     alpha, beta = ClientFactory(), ClientFactory()

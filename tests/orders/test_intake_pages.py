@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory.choices import Role
+from core.choices import Role
 from orders.choices import DeliveryState, OrderStatus
 from orders.intake.csv_import import CSV_COLUMNS
 from orders.models import ChannelSync, Order, WebhookDelivery

@@ -10,10 +10,10 @@ from kombu import pools as kombu_pools
 from kombu.exceptions import OperationalError
 
 from config.celery import app as celery_app
+from core.exceptions import DomainError
 from core.models import Job
 from core.tasks import job_run_task, jobs_sweep_task
 from core.work import jobs_sweep, wait_for_dispatches
-from inventory.exceptions import DomainError
 from orders.choices import DeliveryState, OrderStatus
 from orders.intake.services import PROCESS_DELIVERY_TASK, webhook_delivery_retry
 from orders.intake.tasks import webhook_delivery_process_task

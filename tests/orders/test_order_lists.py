@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory.choices import Role
+from core.choices import Role
 from orders.choices import OrderStatus
 from orders.filters import OrderFilter
 from orders.models import Order

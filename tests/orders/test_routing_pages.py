@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from inventory.choices import Role
+from core.choices import Role
 from orders.choices import OrderStatus
 from orders.models import Order
 from orders.routing import order_route

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from inventory.choices import Role
-from inventory.exceptions import DomainError
+from core.choices import Role
+from core.exceptions import DomainError
 from orders.choices import OrderStatus
 from orders.holds.choices import HoldKind
 from orders.intake.csv_import import CSV_COLUMNS, csv_orders_import

@@ -3,7 +3,7 @@ NULL channel is caught by its own conditional unique constraint (PostgreSQL only
 
 import pytest
 
-from inventory.exceptions import DomainError
+from core.exceptions import DomainError
 from orders.choices import OrderStatus
 from orders.holds.choices import HoldKind
 from orders.holds.models import Hold

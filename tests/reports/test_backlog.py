@@ -9,10 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from core.choices import JobState
+from core.choices import JobState, Role
 from core.models import Job
 from core.work import duration_in_words, work_register
-from inventory.choices import Role
 from orders.choices import OrderStatus
 from reports.backlog import DELIVERIES_TASK, ROUTING_TASK
 from tests.factories import OrderFactory, make_user

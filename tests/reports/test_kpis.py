@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from inventory.choices import Role
+from core.choices import Role
 from orders.choices import OrderStatus
 from orders.models import Order, OrderEvent
 from reports.charts import bar_chart

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from inventory.choices import Role
+from core.choices import Role
 from returns.choices import ReturnStatus
 from returns.models import ReturnAuthorization
 from tests.factories import make_user

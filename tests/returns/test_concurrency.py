@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core import mail
 
-from inventory.exceptions import DomainError
+from core.exceptions import DomainError
 from orders.choices import OrderStatus
 from returns.choices import Disposition, RefundStatus
 from returns.models import FeedbackSurvey, Refund, ReturnAuthorization, ReturnUnit

@@ -4,7 +4,7 @@ the shipped email, the survey and the return label say "not sent" instead."""
 import pytest
 from django.core import mail
 
-from config.email import EMAIL_NOT_SENT_NOTE, email_delivers
+from core.email import EMAIL_NOT_SENT_NOTE, email_delivers
 from orders.models import OrderEvent
 from returns.choices import ReturnSource
 from returns.models import FeedbackSurvey, ReturnAuthorization

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from inventory.choices import Role
+from core.choices import Role
 from returns.analytics import Scope, mistake_traces
 from returns.choices import ReturnSource, ReturnStatus
 from returns.labels import return_label_issue

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from inventory.choices import Role
+from core.choices import Role
 from inventory.models import StockMovement
 from returns.choices import ReturnSource, ReturnStatus
 from returns.links import order_token, return_token

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-from inventory.exceptions import DomainError
+from core.exceptions import DomainError
 from orders.choices import OrderStatus
 from orders.models import OrderEvent
 from returns.choices import ReturnSource, ReturnStatus

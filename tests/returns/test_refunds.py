@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from inventory.exceptions import DomainError
+from core.exceptions import DomainError
 from orders.models import OrderEvent
 from returns.choices import Disposition, RefundStatus, ReturnStatus
 from returns.exceptions import InvalidReturnTransition

@@ -9,8 +9,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory.choices import Role
-from inventory.exceptions import DomainError
+from core.choices import Role
+from core.exceptions import DomainError
 from orders.models import OrderEvent
 from returns.choices import CaseStatus
 from returns.exceptions import SurveyLinkInvalid

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from inventory.choices import Role
+from core.choices import Role
 from orders.holds.models import Hold
 from orders.holds.services import hold_place
 from orders.rules.models import Rule, RuleRun, RuleRunError

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from inventory.choices import Role
-from inventory.exceptions import DomainError
+from core.choices import Role
+from core.exceptions import DomainError
 from orders.choices import OrderStatus
 from orders.exceptions import InvalidTransition
 from orders.holds.checks import address_problems, fraud_signals, payment_problem

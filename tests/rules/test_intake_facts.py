@@ -91,7 +91,7 @@ def test_an_edited_allocated_order_meets_the_rules_again(client_a):
 def test_api_orders_carry_tags_note_and_billing_country(api_for, client_a):
     from django.urls import reverse
 
-    from inventory.choices import Role
+    from core.choices import Role
     from tests.factories import ProductFactory, make_user
 
     ProductFactory(client=client_a, sku="TEE-M")

@@ -7,7 +7,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from inventory.exceptions import DomainError
+from core.exceptions import DomainError
 from orders.rules import services
 from orders.rules.models import Rule, RuleRun, RuleRunError
 from orders.rules.services import RuleRunAlreadyOpen, rule_run_process, rule_run_start

@@ -5,7 +5,7 @@ from unittest import mock
 import pytest
 
 from core import work
-from inventory.choices import Role
+from core.choices import Role
 from orders.rules.models import Rule, RuleRun
 from orders.rules.services import RuleRunAlreadyOpen, rule_run_process, rule_run_start
 from tests.concurrency import run_together

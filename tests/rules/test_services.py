@@ -266,7 +266,7 @@ def test_dry_run_reports_matches_and_changes_without_changing_anything(manager, 
 
 
 def test_dry_run_rejects_impossible_day_counts(manager):
-    from inventory.exceptions import DomainError
+    from core.exceptions import DomainError
     from orders.selectors import order_list
 
     rule = RuleFactory()

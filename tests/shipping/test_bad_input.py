@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from config.barcodes import code128_modules, code128_svg, code128_text, code128_text_decode
+from core.barcodes import code128_modules, code128_svg, code128_text, code128_text_decode
 from shipping.models import Shipment
 from shipping.tracking import SIGNATURE_HEADER, webhook_signature
 from tests.shipping.helpers import make_picked_order

@@ -13,8 +13,8 @@ from django.test import Client
 from pypdf import PdfReader
 from rest_framework.authtoken.models import Token
 
-from config.storage import NoPublicURL, is_private_name
-from inventory.choices import Role
+from core.choices import Role
+from core.storage import NoPublicURL, is_private_name
 from returns.models import ReturnAuthorization
 from shipping.models import Manifest, Package, PickList, Shipment, Wave
 from shipping.packing import manifest_close, shipment_label, shipment_ship

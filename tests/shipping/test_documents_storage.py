@@ -9,7 +9,7 @@ import time
 import pytest
 from django.test import Client
 
-from inventory.choices import Role
+from core.choices import Role
 from shipping.models import DocumentLock, PickList, Wave
 from shipping.picking import pick_list_release_single, wave_release
 from tests.concurrency import run_together

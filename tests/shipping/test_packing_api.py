@@ -1,6 +1,6 @@
 import pytest
 
-from inventory.choices import Role
+from core.choices import Role
 from shipping.models import BoxType
 from shipping.packing import shipment_label, shipment_ship
 from tests.factories import ClientFactory, WarehouseFactory, make_user

@@ -102,7 +102,7 @@ def test_pickers_and_clients_cannot_use_the_pack_station(client, picker, client_
 
 
 def test_packer_of_another_warehouse_cannot_open_the_shipment(client, order):
-    from inventory.choices import Role
+    from core.choices import Role
     from tests.factories import WarehouseFactory, make_user
 
     other = make_user(Role.PACKER, warehouses=[WarehouseFactory(code="NSH")])

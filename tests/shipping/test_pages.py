@@ -3,7 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from inventory.choices import Role
+from core.choices import Role
 from orders.choices import OrderStatus
 from shipping.choices import PickListStatus
 from shipping.models import PickList, Wave

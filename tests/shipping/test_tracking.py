@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory.choices import Role
+from core.choices import Role
 from orders.choices import OrderStatus
 from orders.models import OrderEvent
 from shipping.carriers.testing import TestCarrierAdapter

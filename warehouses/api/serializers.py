@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.api_fields import ScopedPrimaryKeyRelatedField
+from core.api_fields import ScopedPrimaryKeyRelatedField
 from warehouses.models import Location, Warehouse
 from warehouses.selectors import warehouse_list
 

@@ -1,7 +1,7 @@
 import django_filters
 from rest_framework import viewsets
 
-from config.permissions import ALL_ROLES
+from core.permissions import ALL_ROLES
 from warehouses.api.serializers import LocationSerializer, WarehouseSerializer
 from warehouses.choices import LocationKind
 from warehouses.models import Location, Warehouse

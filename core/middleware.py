@@ -6,8 +6,8 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.log import log_response
 
-from config.log_context import log_context
-from inventory.exceptions import DomainError
+from core.exceptions import DomainError
+from core.log_context import log_context
 
 # What an incoming X-Request-ID may look like (a proxy's or a client's id); anything else is replaced, so that
 # a header cannot write into the logs.

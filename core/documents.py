@@ -15,7 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils.http import content_disposition_header
 
-from inventory.access import user_access
+from core.access import user_access
 
 PRIVATE_CACHE_CONTROL = "private, no-cache"  # only the user's own browser keeps it, and asks again before reuse
 

@@ -5,8 +5,8 @@ from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.test import RequestFactory
 
-from config.middleware import DomainErrorMiddleware
-from inventory.exceptions import DomainError
+from core.exceptions import DomainError
+from core.middleware import DomainErrorMiddleware
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

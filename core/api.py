@@ -12,8 +12,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.exceptions import DomainError
 from core.idempotency import KEY_MAX_LENGTH, IdempotencyConflict
-from inventory.exceptions import DomainError
 
 
 def exception_handler(exc, context):

@@ -1,7 +1,7 @@
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from inventory.access import user_access
-from inventory.choices import Role
+from core.access import user_access
+from core.choices import Role
 
 ALL_ROLES = frozenset(Role.values)
 STAFF_READ = frozenset({Role.PICKER, Role.PACKER, Role.MANAGER})

@@ -1,6 +1,6 @@
 """What a log line is about: the request, and where known the order or webhook delivery; JSON lines for production.
 
-The request id middleware (config.middleware.RequestIdMiddleware) sets the request id for each request. Code
+The request id middleware (core.middleware.RequestIdMiddleware) sets the request id for each request. Code
 that works on one order or delivery (intake, routing, a Celery task) wraps that work in
 
     with log_context(order_id=order.pk):          # or delivery_id=delivery.pk

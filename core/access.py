@@ -1,18 +1,23 @@
 """Who may see what: roles from groups, tenancy from the user's profile.
 
-Every selector scopes through these functions, so a client user never sees another client's data
-and warehouse staff limited to some warehouses see only those warehouses' work.
+Every selector limits its rows with `restrict`, the one tenancy rule: a user without a role sees nothing, a
+client user only its client's rows, and staff assigned to some warehouses only those warehouses' rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.db.models import Model, Q, QuerySet
 
-from inventory.choices import ROLE_GROUP_NAMES, Role
+from core.choices import ROLE_GROUP_NAMES, Role
 
 STAFF_ROLES = frozenset({Role.PICKER, Role.PACKER, Role.MANAGER})
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -68,13 +73,38 @@ def user_access(user: AbstractBaseUser | AnonymousUser) -> Access:
 
 
 def _has_profile(user) -> bool:
-    from inventory.models import UserProfile
+    from core.models import UserProfile
 
     try:
         user.profile  # noqa: B018
     except UserProfile.DoesNotExist:
         return False
     return True
+
+
+def restrict(queryset: QuerySet[M], user, *, client: str | None,
+             warehouse: str | Sequence[str] | None) -> QuerySet[M]:
+    """Return the rows of `queryset` that the user may see.
+
+    `client` is the lookup from the queryset's model to the client that owns a row ("client",
+    "order__client", "pk" for clients themselves), or None for rows no client owns (warehouses, locations),
+    which client users see like everyone. `warehouse` is the lookup to the warehouse a row belongs to
+    ("warehouse", "location__warehouse", "pk" for warehouses themselves), several when a row belongs to any
+    of them (a transfer leaves one warehouse for another), or None for rows staff see whatever their
+    warehouses (products, channels). Pages that client users must not see at all check the role first.
+    """
+    access = user_access(user)
+    if not access.roles:
+        return queryset.none()
+    if access.client_id is not None:
+        return queryset if client is None else queryset.filter(**{client: access.client_id})
+    if access.warehouse_ids is None or warehouse is None:
+        return queryset
+    paths = (warehouse,) if isinstance(warehouse, str) else tuple(warehouse)
+    match = Q()
+    for path in paths:
+        match |= Q(**{f"{path}__in": access.warehouse_ids})
+    return queryset.filter(match)
 
 
 def primary_role(user) -> str | None:
@@ -89,23 +119,3 @@ def primary_role(user) -> str | None:
 def ensure_role_groups() -> dict[str, Group]:
     """Create the role groups if missing and return them by role."""
     return {role: Group.objects.get_or_create(name=name)[0] for role, name in ROLE_GROUP_NAMES.items()}
-
-
-def scope_by_client(queryset, user, field: str = "client"):
-    """Limit a queryset to the user's client when the user is a client user."""
-    access = user_access(user)
-    if not access.roles:
-        return queryset.none()
-    if access.client_id is not None:
-        return queryset.filter(**{field: access.client_id})
-    return queryset
-
-
-def scope_by_warehouse(queryset, user, field: str = "warehouse"):
-    """Limit a queryset to the warehouses a staff member is assigned to (all when unassigned)."""
-    access = user_access(user)
-    if not access.roles:
-        return queryset.none()
-    if access.warehouse_ids is not None and access.client_id is None:
-        return queryset.filter(**{f"{field}__in": access.warehouse_ids})
-    return queryset

@@ -9,7 +9,7 @@ import logging
 import pytest
 from django.utils import timezone
 
-from config.log_context import JsonFormatter, RequestContextFilter, log_context
+from core.log_context import JsonFormatter, RequestContextFilter, log_context
 from core.models import Job
 
 pytestmark = pytest.mark.django_db

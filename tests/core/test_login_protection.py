@@ -18,8 +18,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from config.throttles import AnonRateThrottle, UserRateThrottle
-from inventory.choices import Role
+from core.choices import Role
+from core.throttles import AnonRateThrottle, UserRateThrottle
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 
-from inventory.access import user_access
-from inventory.choices import Role
+from core.access import user_access
+from core.choices import Role
 
 M, C, PI, PA = Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER
 

@@ -1,8 +1,8 @@
 import pytest
 from django.test import RequestFactory
 
-from config.context_processors import navigation
-from inventory.choices import Role
+from core.choices import Role
+from core.context_processors import navigation
 from tests.factories import UserFactory, make_user
 
 MANAGER_NAV = [

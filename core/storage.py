@@ -3,7 +3,7 @@
 Pick lists, labels, packing slips, manifests and return labels carry customers' names, addresses and items.
 They are written through Django's storage API (the local folder below, or an S3-compatible bucket shared by
 every web node and worker) under a name with a random segment, and read back only by views that check the
-user's access (config.documents). No URL maps onto the folder or the bucket.
+user's access (core.documents). No URL maps onto the folder or the bucket.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from config.json_input import JSONInputError, json_loads_checked
+from core.json_input import JSONInputError, json_loads_checked
 from inventory.models import Product
 from orders.choices import DeliveryState
 from orders.models import Order, WebhookDelivery

@@ -21,7 +21,7 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 @extend_schema_field(serializers.URLField(allow_null=True, read_only=True))
 class DocumentURLField(serializers.Field):
     """The absolute URL of the access-checked view serving an object's document (a PDF, a label), or null when
-    the object has none. The URL takes the same token as the API (config.documents.document_view)."""
+    the object has none. The URL takes the same token as the API (core.documents.document_view)."""
 
     def __init__(self, view_name: str, *, pk_attr: str = "pk", available=None, **kwargs):
         self.view_name = view_name

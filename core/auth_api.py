@@ -11,9 +11,9 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.json_input import CheckedJSONParser
-from config.lockout import lockout_response
-from config.token_auth import token_expires_at, token_issue
+from core.json_input import CheckedJSONParser
+from core.lockout import lockout_response
+from core.token_auth import token_expires_at, token_issue
 
 TokenResponse = inline_serializer("TokenResponse", fields={"token": serializers.CharField(),
                                                            "expires_at": serializers.DateTimeField()})

@@ -2,7 +2,7 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 
-from inventory.access import user_access
+from core.access import user_access
 
 
 def role_required(*roles: str):
