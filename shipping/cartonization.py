@@ -547,7 +547,7 @@ class Planner:
         self.unproven = 0
         self._fits: dict[tuple[Group, int], PackedBox | None] = {}
         self._quick: dict[tuple[Group, int], PackedBox | None] = {}
-        self._best: dict[tuple[Group, Billing, tuple[int, ...]], PackedBox | None] = {}
+        self._best: dict[tuple[Group, Billing, tuple[int, ...], bool], PackedBox | None] = {}
 
     @property
     def units(self) -> int:
@@ -583,14 +583,16 @@ class Planner:
         box = self.boxes[box_index]
         return (billable_weight_lb(box.outer, weight_g + box.tare_g, *billing), box.cost, box.volume, box.key)
 
-    def best_box(self, group: Group, billing: Billing, pool: tuple[int, ...]) -> PackedBox | None:
-        """The box of the pool with the lowest billable weight (then cost) that holds the group."""
-        key = (group, billing, pool)
+    def best_box(self, group: Group, billing: Billing, pool: tuple[int, ...],
+                 exact: bool = True) -> PackedBox | None:
+        """The box of the pool with the lowest billable weight (then cost) that holds the group (with
+        exact=False: that the quick heuristics can fill)."""
+        key = (group, billing, pool, exact)
         if key not in self._best:
             weight = sum(k.weight_g * c for k, c in zip(self.kinds, group, strict=True))
             found = None
             for b in sorted(pool, key=lambda b: self._rank(b, weight, billing)):
-                found = self.fits(group, b)
+                found = self.fits(group, b, exact)
                 if found is not None:
                     break
             self._best[key] = found
@@ -615,8 +617,10 @@ class Planner:
                     break
         return [p for b in pool if (p := quick[b]) is not None]
 
-    def plan(self, boxes: int, billing: Billing, pool: tuple[int, ...]) -> list[PackedBox] | None:
-        """The best way to pack the order in exactly this many boxes, or None when there is none."""
+    def plan(self, boxes: int, billing: Billing, pool: tuple[int, ...], exact: bool = True) -> list[PackedBox] | None:
+        """The best way to pack the order in exactly this many boxes, or None when there is none. With
+        exact=False each group goes in the best box the quick heuristics can fill: for plans that are only
+        alternatives to price, where a proof per group would cost far more than it could save."""
         memo: dict[tuple[Group, int], tuple | None] = {}
 
         def score(packed: PackedBox) -> tuple[int, Decimal]:
@@ -628,7 +632,7 @@ class Planner:
                 return memo[key]
             result = None
             if parts == 1:
-                packed = self.best_box(group, billing, pool)
+                packed = self.best_box(group, billing, pool, exact)
                 result = None if packed is None else (score(packed), [packed])
             else:
                 first = next(n for n, c in enumerate(group) if c)
@@ -636,7 +640,7 @@ class Planner:
                     rest = tuple(g - p for g, p in zip(group, part, strict=True))
                     if not part[first] or sum(rest) < parts - 1:
                         continue
-                    head = self.best_box(part, billing, pool)
+                    head = self.best_box(part, billing, pool, exact)
                     if head is None:
                         continue
                     tail = best(rest, parts - 1)
@@ -837,7 +841,7 @@ def candidate_packings(items: Sequence[Item], boxes: Sequence[Box],
     for billing in billings:
         if planner.units <= EXACT_MAX_ITEMS:
             for count in range(2, MAX_BOXES_PRICED + 1):
-                add(planner.plan(count, billing, pool))
+                add(planner.plan(count, billing, pool, exact=not singles))
             if not singles:
                 add(planner.fewest(billing, pool))
         elif not singles:
