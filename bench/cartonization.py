@@ -1,15 +1,16 @@
 """Cartonization benchmark (run by `make bench`, or `python bench/cartonization.py`).
 
-1. 1,000 generated orders (1 to 5 units from a 60-product catalogue, seeded) against a realistic set of
-   eleven US corrugated box sizes: how far the recommendation's billable weight (at 139 in³/lb) is from the
-   best box found by exhaustive search, and how long a recommendation takes.
-   "Exhaustive" = every box with a lower billable weight than the recommendation (ties: cheaper) is tried
-   with a complete depth-first search over item order, all six rotations and every extreme-point position;
-   a node budget stops pathological cases, which are counted as "undecided" rather than guessed.
-2. The 4,288 real orders of the BoxPacker efficiency set (../shared/benchmarks/boxpacker/, MIT, from
-   dvdoug/BoxPacker tests/data): boxes used per order against BoxPacker's own 3D (free rotation) result.
-   The per-order comparison is written to test-artifacts/bench-boxpacker.csv. Skipped, saying so, when the
-   data set is absent.
+1. Optimality against an exact reference, on 1,000 random orders of 1 to 6 units (BENCH_ORDERS to change) in
+   three data sets: random boxy items with eleven US corrugated boxes, the same with four boxes, and items of
+   the BoxPacker set with its own boxes. The reference tries every partition of the order into boxes; a fit
+   that our packer finds is checked (verify_packing) and accepted, every fit it rejects is decided again by
+   Google OR-Tools CP-SAT (pip install ortools), or without it by an exhaustive search over normal positions.
+   Reported side by side: the recommendation (fewest boxes, then billable weight at 139, then box cost); the
+   cheapest priced plan among one-, two- and three-box candidates; and what a single box or the old greedy
+   split would cost. Optimal %, mean, p95 and worst excess over the optimum, and the time per order.
+2. The 4,288 real orders of the BoxPacker efficiency set (shared/benchmarks/boxpacker/ beside the checkout or
+   BOXPACKER_DIR; MIT, from dvdoug/BoxPacker tests/data): boxes used per order against BoxPacker's own 3D
+   result, the per-order comparison in test-artifacts/bench-boxpacker.csv. Skipped, saying so, when absent.
 """
 
 from __future__ import annotations
