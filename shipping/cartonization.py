@@ -547,7 +547,7 @@ class Planner:
         self.unproven = 0
         self._fits: dict[tuple[Group, int], PackedBox | None] = {}
         self._quick: dict[tuple[Group, int], PackedBox | None] = {}
-        self._best: dict[tuple[Group, Billing, tuple[int, ...], bool], PackedBox | None] = {}
+        self._best: dict[tuple[Group, Billing, tuple[int, ...]], PackedBox | None] = {}
 
     @property
     def units(self) -> int:
@@ -583,16 +583,14 @@ class Planner:
         box = self.boxes[box_index]
         return (billable_weight_lb(box.outer, weight_g + box.tare_g, *billing), box.cost, box.volume, box.key)
 
-    def best_box(self, group: Group, billing: Billing, pool: tuple[int, ...],
-                 exact: bool = True) -> PackedBox | None:
-        """The box of the pool with the lowest billable weight (then cost) that holds the group (with
-        exact=False: that the quick heuristics can fill)."""
-        key = (group, billing, pool, exact)
+    def best_box(self, group: Group, billing: Billing, pool: tuple[int, ...]) -> PackedBox | None:
+        """The box of the pool with the lowest billable weight (then cost) that holds the group."""
+        key = (group, billing, pool)
         if key not in self._best:
             weight = sum(k.weight_g * c for k, c in zip(self.kinds, group, strict=True))
             found = None
             for b in sorted(pool, key=lambda b: self._rank(b, weight, billing)):
-                found = self.fits(group, b, exact)
+                found = self.fits(group, b)
                 if found is not None:
                     break
             self._best[key] = found
@@ -617,10 +615,8 @@ class Planner:
                     break
         return [p for b in pool if (p := quick[b]) is not None]
 
-    def plan(self, boxes: int, billing: Billing, pool: tuple[int, ...], exact: bool = True) -> list[PackedBox] | None:
-        """The best way to pack the order in exactly this many boxes, or None when there is none. With
-        exact=False each group goes in the best box the quick heuristics can fill: for plans that are only
-        alternatives to price, where a proof per group would cost far more than it could save."""
+    def plan(self, boxes: int, billing: Billing, pool: tuple[int, ...]) -> list[PackedBox] | None:
+        """The best way to pack the order in exactly this many boxes, or None when there is none."""
         memo: dict[tuple[Group, int], tuple | None] = {}
 
         def score(packed: PackedBox) -> tuple[int, Decimal]:
@@ -632,7 +628,7 @@ class Planner:
                 return memo[key]
             result = None
             if parts == 1:
-                packed = self.best_box(group, billing, pool, exact)
+                packed = self.best_box(group, billing, pool)
                 result = None if packed is None else (score(packed), [packed])
             else:
                 first = next(n for n, c in enumerate(group) if c)
@@ -640,7 +636,7 @@ class Planner:
                     rest = tuple(g - p for g, p in zip(group, part, strict=True))
                     if not part[first] or sum(rest) < parts - 1:
                         continue
-                    head = self.best_box(part, billing, pool, exact)
+                    head = self.best_box(part, billing, pool)
                     if head is None:
                         continue
                     tail = best(rest, parts - 1)
@@ -841,7 +837,7 @@ def candidate_packings(items: Sequence[Item], boxes: Sequence[Box],
     for billing in billings:
         if planner.units <= EXACT_MAX_ITEMS:
             for count in range(2, MAX_BOXES_PRICED + 1):
-                add(planner.plan(count, billing, pool, exact=not singles))
+                add(planner.plan(count, billing, pool))
             if not singles:
                 add(planner.fewest(billing, pool))
         elif not singles:
