@@ -97,6 +97,40 @@ def sql_baseline(stack: ProductionStack, hooks) -> float:
         return time.perf_counter() - started
 
 
+def cpu_seconds(stack: ProductionStack) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each process group of the stack (web, workers, beat)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    groups = {p.popen.pid: name for name, p in stack.processes.items() if p.popen is not None}
+    used: dict[str, float] = dict.fromkeys(groups.values(), 0.0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        pgid = int(fields[2])
+        if pgid in groups:  # utime, stime, and the children it waited for
+            used[groups[pgid]] += sum(int(v) for v in fields[11:15]) / tick
+    return used
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU seconds of every PostgreSQL process on the machine (other users' queries count too)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if stat.split(" (", 1)[1].startswith("postgres"):
+            total += sum(int(v) for v in stat.rsplit(")", 1)[1].split()[11:13]) / tick
+    return total
+
+
 def task_seconds(stack: ProductionStack) -> dict[str, tuple[int, float]]:
     """Per task name: how many ran and their mean duration, from the workers' "succeeded in" log lines."""
     import re
@@ -132,6 +166,7 @@ def main() -> int:
     print(f"Starting the stack (database {name}, logs in {workdir}) ...", flush=True)
     with stack:
         hooks = stack.shopify_webhooks(args.orders, seed=2026)
+        cpu_before, pg_before = cpu_seconds(stack), postgres_cpu_seconds()
         began = time.monotonic()
         posted = stack.post_webhooks(hooks, concurrency=args.senders)
         first_post = min(p.started_at for p in posted)
@@ -139,6 +174,7 @@ def main() -> int:
         refused = [p for p in posted if p.status != 200]
         stack.wait_until(lambda s: s.intake_report(hooks).settled, timeout=args.timeout, interval=0.2)
         settled_at = time.monotonic()
+        cpu_after, pg_after = cpu_seconds(stack), postgres_cpu_seconds()
         report = stack.intake_report(hooks)
         pipeline_seconds = settled_at - first_post
         baseline_seconds = sql_baseline(stack, hooks)
@@ -161,6 +197,12 @@ def main() -> int:
     print(f"  posting took {max(p.started_at + p.seconds for p in posted) - began:.1f} s")
     print(f"  end to end (first post → all routed) {n} orders in {pipeline_seconds:6.2f} s = "
           f"{pipeline_rate:7.1f} orders/s   {report.orders_by_status}")
+    cpu = {name: (cpu_after.get(name, 0.0) - cpu_before.get(name, 0.0)) * 1000 / n for name in cpu_after}
+    print("  CPU per order (first post → all routed)  " + "   ".join(
+        f"{name} {ms:.1f} ms" for name, ms in sorted(cpu.items()) if ms >= 0.05)
+        + f"   PostgreSQL (all of the machine's) {(pg_after - pg_before) * 1000 / n:.1f} ms"
+        + f"   = {sum(cpu.values()) + (pg_after - pg_before) * 1000 / n:.1f} ms on {os.cpu_count()} CPUs;"
+        + f" the baseline's wall time per order: {baseline_seconds * 1000 / n:.1f} ms")
     busiest = sorted(tasks.items(), key=lambda item: -item[1][0] * item[1][1])[:3]
     if busiest:  # from the workers' logs; absent when the pool processes log nothing
         print("  worker time, busiest tasks         " + "   ".join(

@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, worker_process_init
 
 # The worker and beat of a deployment run on production settings unless told otherwise; `make worker` and
 # `make beat` set config.settings.local for a laptop.
@@ -20,3 +20,12 @@ def use_django_logging(**kwargs) -> None:
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+@worker_process_init.connect
+def load_geodata(**kwargs) -> None:
+    """Load the offline ZIP table when a pool process starts (a third of a second or more), so that the first
+    orders it routes do not wait for it."""
+    from warehouses.geo import geodata_load
+
+    geodata_load()

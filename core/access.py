@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
 from django.db.models import Model, Q, QuerySet
 
 from core.choices import ROLE_GROUP_NAMES, Role
+from core.models import UserProfile
 
 STAFF_ROLES = frozenset({Role.PICKER, Role.PACKER, Role.MANAGER})
 
@@ -52,7 +53,7 @@ def user_access(user: AbstractBaseUser | AnonymousUser) -> Access:
     cached = getattr(user, "_dockhand_access", None)
     if cached is not None:
         return cached
-    group_names = set(user.groups.values_list("name", flat=True))
+    group_names = {group.name for group in user.groups.all()}  # .all(): a list's prefetched groups serve
     roles = {role for role, group in ROLE_GROUP_NAMES.items() if group in group_names}
     if user.is_superuser:
         roles.add(Role.MANAGER)
@@ -60,7 +61,7 @@ def user_access(user: AbstractBaseUser | AnonymousUser) -> Access:
     client_id = profile.client_id if profile else None
     warehouse_ids: frozenset[int] | None = None
     if profile is not None:
-        ids = frozenset(profile.warehouses.values_list("pk", flat=True))
+        ids = frozenset(warehouse.pk for warehouse in profile.warehouses.all())
         warehouse_ids = ids or None
     if Role.CLIENT in roles and client_id is None:
         # A client user without a client sees nothing rather than everything.
@@ -73,8 +74,6 @@ def user_access(user: AbstractBaseUser | AnonymousUser) -> Access:
 
 
 def _has_profile(user) -> bool:
-    from core.models import UserProfile
-
     try:
         user.profile  # noqa: B018
     except UserProfile.DoesNotExist:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import barcode
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -13,8 +14,6 @@ def code128_modules(value: str) -> str:
 
     Raises ValueError for characters Code 128 cannot encode.
     """
-    import barcode
-
     try:
         return barcode.get("code128", value).build()[0]
     except Exception as exc:  # python-barcode raises its own IllegalCharacterError and others

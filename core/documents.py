@@ -14,6 +14,9 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils.http import content_disposition_header
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
 
 from core.access import user_access
 
@@ -21,8 +24,6 @@ PRIVATE_CACHE_CONTROL = "private, no-cache"  # only the user's own browser keeps
 
 
 def _authenticators() -> list:
-    from rest_framework.settings import api_settings
-
     return [auth() for auth in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
 
 
@@ -48,9 +49,6 @@ def document_view(*roles: str):
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            from rest_framework.exceptions import AuthenticationFailed
-            from rest_framework.request import Request
-
             if request.method not in ("GET", "HEAD"):
                 return HttpResponseNotAllowed(["GET", "HEAD"])
             authenticators = _authenticators()

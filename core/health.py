@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestFilesMixin
+from django.core.files.storage import storages
 from django.db import connection
+
+from core import work
 
 logger = logging.getLogger(__name__)
 
@@ -19,8 +24,6 @@ BROKER_TIMEOUT_SECONDS = 1.0
 
 def work_backlog_problems() -> list[str]:
     """Problems of the durable-work backlog (core.work.backlog_problems())."""
-    from core import work
-
     return [str(problem) for problem in work.backlog_problems()]
 
 
@@ -38,7 +41,6 @@ def broker_problem(timeout: float = BROKER_TIMEOUT_SECONDS) -> str | None:
     url = str(getattr(settings, "CELERY_BROKER_URL", "") or "")
     if not url.startswith(("redis://", "rediss://", "unix://")):
         return None
-    import redis
 
     client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
     try:
@@ -52,9 +54,6 @@ def broker_problem(timeout: float = BROKER_TIMEOUT_SECONDS) -> str | None:
 
 def static_files_problem() -> str | None:
     """With hashed static file names (production), the manifest collectstatic writes must exist."""
-    from django.contrib.staticfiles.storage import ManifestFilesMixin
-    from django.core.files.storage import storages
-
     storage = storages["staticfiles"]
     if not isinstance(storage, ManifestFilesMixin) or storage.exists(storage.manifest_name):
         return None

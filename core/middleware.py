@@ -36,7 +36,7 @@ class RequestIdMiddleware:
 
 def _tag_error_reports(request_id: str) -> None:
     try:
-        import sentry_sdk
+        import sentry_sdk  # noqa: PLC0415 - error reporting is optional: absent, requests carry on
     except ImportError:  # error reporting is optional
         return
     sentry_sdk.get_isolation_scope().set_tag("request_id", request_id)

@@ -91,3 +91,35 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}: {self.key}"
+
+
+class StatusChange(models.Model):
+    """One move of a status machine without a timeline of its own (pick lists, shipments, inbound shipments,
+    transfers, cycle counts): who moved which row from what to what, when, and why.
+
+    Written by core.transitions.status_transition; orders and returns write their richer event rows instead.
+    The row is named by its model's label and id rather than a foreign key, so one table serves every app.
+    """
+
+    model = models.CharField(max_length=100, help_text='The model\'s label, e.g. "shipping.picklist".')
+    object_id = models.BigIntegerField()
+    from_status = models.CharField(max_length=30, blank=True)
+    to_status = models.CharField(max_length=30)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    actor = models.CharField(max_length=100, blank=True, help_text="Who acted when it was not a user.")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["model", "object_id", "created_at"], name="status_change_trail")]
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.object_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def who(self) -> str:
+        if self.user_id:
+            return self.user.get_username()
+        return self.actor or "system"

@@ -9,11 +9,14 @@ document, such as a client's logo), and refuses everything else.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.staticfiles import finders
 
@@ -58,14 +61,13 @@ def _inside_static_roots(path: Path) -> bool:
     roots = [Path(d if isinstance(d, str | Path) else d[1]).resolve() for d in settings.STATICFILES_DIRS]
     if settings.STATIC_ROOT:
         roots.append(Path(settings.STATIC_ROOT).resolve())
-    from django.apps import apps
 
     roots += [Path(app.path, "static").resolve() for app in apps.get_app_configs()]
     return any(path.is_relative_to(root) for root in roots)
 
 
 def _static_response(url: str):
-    from weasyprint.urls import URLFetcherResponse
+    from weasyprint.urls import URLFetcherResponse  # noqa: PLC0415 - heavy (Pango), loaded for a PDF only
 
     path = static_file_for_url(url)
     mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -74,10 +76,7 @@ def _static_response(url: str):
 
 def _data_image_response(url: str):
     """An inline image (a client's logo on a packing slip): bytes already in the document, nothing fetched."""
-    import base64
-    import binascii
-
-    from weasyprint.urls import URLFetcherResponse
+    from weasyprint.urls import URLFetcherResponse  # noqa: PLC0415 - heavy (Pango), loaded for a PDF only
 
     header, _, data = url.partition(",")
     mime_type = header[5:].split(";")[0].lower()
@@ -92,7 +91,7 @@ def _data_image_response(url: str):
 
 def static_only_url_fetcher():
     """Return a WeasyPrint URL fetcher that serves the app's static files and refuses every other URL."""
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher  # noqa: PLC0415 - heavy (Pango), loaded for a PDF only
 
     class StaticOnlyURLFetcher(URLFetcher):
         def __init__(self):
@@ -108,7 +107,7 @@ def static_only_url_fetcher():
 
 def html_to_document(html: str):
     """Lay out one HTML string with the locked-down fetcher; returns a weasyprint Document."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415 - heavy (Pango), loaded for a PDF only
 
     return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=static_only_url_fetcher()).render()
 

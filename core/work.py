@@ -151,7 +151,7 @@ def _pool() -> ThreadPoolExecutor:
 
 
 def _publish(task_name: str, object_id: int | None) -> None:
-    from core.tasks import job_run_task
+    from core.tasks import job_run_task  # noqa: PLC0415 - core.tasks runs core.work: the hand-over to Celery
 
     try:
         # retry=False: fail fast; the sweep is the retry.

@@ -458,7 +458,7 @@ STOCK_DEMO_ASN = "DEMO-ASN-1"
 
 
 def seed_stock_control_demo(clients: dict[str, Client], manager) -> dict:
-    """Stock control's demo (issue 8): a month of sales, reorder settings, an ASN to receive, a count to approve.
+    """Stock control's demo: a month of sales, reorder settings, an ASN to receive, a count to approve.
 
     Sales are real SHIP ledger rows dated today (velocity counts the last 30 days), taken from SKUs no demo
     order uses. Idempotent: skipped once the demo ASN exists.

@@ -55,6 +55,16 @@ class CountStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# The only legal moves of a cycle count; inventory.counting settles a count's status from its lines.
+COUNT_TRANSITIONS: dict[str, frozenset[str]] = {
+    # closed at once when every variance was within the threshold
+    CountStatus.OPEN: frozenset({CountStatus.AWAITING_APPROVAL, CountStatus.CLOSED}),
+    # back to counting when a manager rejects a variance for a recount
+    CountStatus.AWAITING_APPROVAL: frozenset({CountStatus.OPEN, CountStatus.CLOSED}),
+    CountStatus.CLOSED: frozenset(),
+}
+
+
 class CountLineStatus(models.TextChoices):
     PENDING = "pending", "To count"
     NEEDS_APPROVAL = "needs_approval", "Needs approval"

@@ -8,6 +8,7 @@ that finds more units announces them, which releases backorders.
 from __future__ import annotations
 
 import datetime
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Sum
@@ -15,7 +16,8 @@ from django.utils import timezone
 
 from core.access import user_access
 from core.exceptions import DomainError
-from inventory.choices import CountLineStatus, CountStatus, MovementKind
+from core.transitions import status_transition
+from inventory.choices import COUNT_TRANSITIONS, CountLineStatus, CountStatus, MovementKind
 from inventory.figures import VELOCITY_DAYS
 from inventory.locks import row_lock
 from inventory.models import CycleCount, CycleCountLine, StockLevel, StockMovement
@@ -129,17 +131,32 @@ def _apply(line: CycleCountLine, count: CycleCount, user) -> None:
         line.status = CountLineStatus.MATCHED
 
 
-def _settle(count: CycleCount) -> CycleCount:
+def _settle(count: CycleCount, user, note: str) -> CycleCount:
+    """Move the locked count to the status its lines call for (core.transitions), writing its audit row."""
     statuses = set(count.lines.values_list("status", flat=True))
     if CountLineStatus.PENDING in statuses:
-        count.status = CountStatus.OPEN
+        to_status = CountStatus.OPEN
     elif CountLineStatus.NEEDS_APPROVAL in statuses:
-        count.status = CountStatus.AWAITING_APPROVAL
+        to_status = CountStatus.AWAITING_APPROVAL
     else:
-        count.status = CountStatus.CLOSED
-        count.closed_at = timezone.now()
-    count.save(update_fields=["status", "closed_at", "updated_at"])
-    return count
+        to_status = CountStatus.CLOSED
+    if to_status == count.status:  # some variances still wait for a decision
+        count.save(update_fields=["updated_at"])
+        return count
+    return cycle_count_transition(count=count, to_status=to_status, locked=True, user=user, note=note)
+
+
+def cycle_count_transition(*, count: CycleCount | int, to_status: str, user=None, note: str = "",
+                           locked: bool = False) -> CycleCount:
+    """Move a cycle count to another status, recording who and when (core.transitions.status_transition).
+
+    The step the counting services share (a count's status follows its lines). With `locked` the caller
+    holds the count's row lock and passes that instance. Returns the locked, saved count.
+    Raises InvalidTransition when COUNT_TRANSITIONS does not allow the move.
+    """
+    return status_transition(instance=count, lock=None if locked else partial(row_lock, CycleCount),
+                             to_status=to_status, transitions=COUNT_TRANSITIONS, user=user, note=note,
+                             subject=lambda c: f"Count {c.pk}", stamps={CountStatus.CLOSED: "closed_at"})
 
 
 @transaction.atomic
@@ -156,15 +173,19 @@ def cycle_count_submit(*, count: CycleCount, user=None) -> CycleCount:
     uncounted = [ln for ln in lines if ln.counted_quantity is None]
     if uncounted:
         raise DomainError(f"{len(uncounted)} bin(s) still to count, e.g. {uncounted[0].location.code}.")
+    held = adjusted = 0
     for line in lines:
         if line.status != CountLineStatus.PENDING:
             continue
         if abs(line.variance or 0) > locked.approval_threshold:
             line.status = CountLineStatus.NEEDS_APPROVAL
+            held += 1
         else:
             _apply(line, locked, user)
+            adjusted += line.status == CountLineStatus.ADJUSTED
         line.save(update_fields=["status", "updated_at"])
-    return _settle(locked)
+    note = f"Counted: {adjusted} bin(s) corrected" + (f", {held} variance(s) over the threshold" if held else "")
+    return _settle(locked, user, note)
 
 
 @transaction.atomic
@@ -183,14 +204,18 @@ def cycle_count_approve(*, count: CycleCount, user, approve_ids=None, reject_ids
                .filter(status=CountLineStatus.NEEDS_APPROVAL).order_by("pk")}
     reject = set(reject_ids or [])
     approve = set(approve_ids) if approve_ids is not None else (set(waiting) - reject)
+    approved = rejected = 0
     for pk, line in waiting.items():
         if pk in reject:
+            rejected += 1
             line.status = CountLineStatus.PENDING
             line.counted_quantity = None
             line.expected_quantity = None
             line.save(update_fields=["status", "counted_quantity", "expected_quantity", "updated_at"])
         elif pk in approve:
+            approved += 1
             _apply(line, locked, user)
             line.approved_by = _user(user)
             line.save(update_fields=["status", "approved_by", "updated_at"])
-    return _settle(locked)
+    note = f"{approved} variance(s) approved" + (f", {rejected} sent back for a recount" if rejected else "")
+    return _settle(locked, user, note)

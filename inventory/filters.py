@@ -1,13 +1,14 @@
-"""Filters shared by the stock-control pages and the API."""
+"""FilterSets of inventory's lists, shared by the stock-control pages and the API; the stock figures' form."""
 
 from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.contrib.auth import get_user_model
 
 from inventory.choices import CountStatus, InboundStatus, StockStatus, TransferStatus
 from inventory.figures import ORDERINGS, StockFigureFilters
-from inventory.models import CycleCount, InboundShipment, Transfer
+from inventory.models import Client, CycleCount, InboundShipment, Product, StockLevel, StockMovement, Transfer
 
 ORDERING_CHOICES = [(key, key) for key in ORDERINGS] + [(f"-{key}", f"-{key}") for key in ORDERINGS]
 
@@ -32,8 +33,59 @@ class StockFigureFilterForm(forms.Form):
         )
 
 
+def clients_of(request):
+    """The clients the requesting user may see: the choices of a client filter."""
+    from inventory.selectors import client_list
+
+    return client_list(user=request.user) if request is not None else Client.objects.none()
+
+
+class ClientFilter(django_filters.FilterSet):
+    class Meta:
+        model = Client
+        fields = ["code", "is_active"]
+
+
+class ProductFilter(django_filters.FilterSet):
+    class Meta:
+        model = Product
+        fields = {"client": ["exact"], "sku": ["exact"], "barcode": ["exact"], "is_active": ["exact"]}
+
+
+class StockLevelFilter(django_filters.FilterSet):
+    sku = django_filters.CharFilter(field_name="product__sku")
+    client = django_filters.NumberFilter(field_name="product__client")
+    warehouse = django_filters.CharFilter(field_name="location__warehouse__code", label="Warehouse code")
+    in_stock = django_filters.BooleanFilter(field_name="on_hand", lookup_expr="gt", label="On hand > 0",
+                                            method="filter_in_stock")
+
+    class Meta:
+        model = StockLevel
+        fields = {"product": ["exact"], "location": ["exact"], "lot_number": ["exact"]}
+
+    def filter_in_stock(self, queryset, name, value):
+        return queryset.filter(on_hand__gt=0) if value else queryset.filter(on_hand=0)
+
+
+class StockMovementFilter(django_filters.FilterSet):
+    sku = django_filters.CharFilter(field_name="product__sku")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = StockMovement
+        fields = {"product": ["exact"], "kind": ["exact"], "reference": ["exact"]}
+
+
+class UserFilter(django_filters.FilterSet):
+    class Meta:
+        model = get_user_model()
+        fields = ["is_active"]
+
+
 class InboundShipmentFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=InboundStatus.choices)
+    client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label="Any client")
+    status = django_filters.ChoiceFilter(choices=InboundStatus.choices, empty_label="Any status")
     warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
 
     class Meta:
@@ -42,7 +94,7 @@ class InboundShipmentFilter(django_filters.FilterSet):
 
 
 class CycleCountFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=CountStatus.choices)
+    status = django_filters.ChoiceFilter(choices=CountStatus.choices, empty_label="Any status")
     warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
 
     class Meta:
@@ -51,9 +103,9 @@ class CycleCountFilter(django_filters.FilterSet):
 
 
 class TransferFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=TransferStatus.choices)
-    from_warehouse = django_filters.CharFilter(field_name="from_warehouse__code")
-    to_warehouse = django_filters.CharFilter(field_name="to_warehouse__code")
+    status = django_filters.ChoiceFilter(choices=TransferStatus.choices, empty_label="Any status")
+    from_warehouse = django_filters.CharFilter(field_name="from_warehouse__code", label="From (warehouse code)")
+    to_warehouse = django_filters.CharFilter(field_name="to_warehouse__code", label="To (warehouse code)")
 
     class Meta:
         model = Transfer

@@ -133,7 +133,7 @@ class StockMovement(models.Model):
         raise ValueError("Stock movements are immutable and cannot be deleted.")
 
 
-# --- Stock control (issue 8): receiving, reorder settings, cycle counts, transfers -------------------------
+# --- Stock control: receiving, reorder settings, cycle counts, transfers ----------------------------------
 
 
 class InboundShipment(TimeStamped):

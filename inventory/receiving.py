@@ -10,20 +10,21 @@ from __future__ import annotations
 import csv
 import io
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Count, F, Q
-from django.utils import timezone
 
 from core.exceptions import DomainError
-from core.work import work_enqueue
+from core.transitions import status_transition, transition_check
 from inventory.choices import INBOUND_TRANSITIONS, DifferenceKind, InboundStatus
-from inventory.exceptions import StockLedgerError
 from inventory.figures import stock_summary_mark_pairs
 from inventory.locks import row_lock
 from inventory.models import Client, InboundLine, InboundShipment, Product, ReceiptDifference
 from inventory.services import stock_receive
+from inventory.tasks import inbound_report_send
 from warehouses.choices import LocationKind
 from warehouses.models import Location, Warehouse
 
@@ -171,8 +172,8 @@ def inbound_receive_scan(*, shipment: InboundShipment, code: str, quantity: int 
                           "it cannot receive more.", field="code")
     product = _find_product(locked.client, code)
     if locked.status == InboundStatus.EXPECTED:
-        locked.status = InboundStatus.RECEIVING
-        locked.save(update_fields=["status", "updated_at"])
+        inbound_transition(shipment=locked, to_status=InboundStatus.RECEIVING, locked=True, user=user,
+                           note="First unit scanned in")
     if product is None:
         difference = ReceiptDifference.objects.create(
             shipment=locked, kind=DifferenceKind.UNEXPECTED, code=code, quantity=quantity, user=_user(user),
@@ -230,38 +231,46 @@ def _line_differences(line: InboundLine) -> list[tuple[str, int]]:
 def inbound_close(*, shipment: InboundShipment, user=None) -> InboundShipment:
     """Close an ASN: record its over/short/damaged/unexpected differences and report them to the client.
 
-    Raises DomainError when it is already closed or cancelled.
+    Raises InvalidTransition (a DomainError) when it is already closed or cancelled.
     """
-    from inventory.tasks import inbound_report_send
-
     locked = row_lock(InboundShipment, shipment.pk)
-    if InboundStatus.CLOSED not in INBOUND_TRANSITIONS.get(locked.status, frozenset()):
-        raise DomainError(f"ASN {locked.reference} is already {locked.get_status_display().lower()}.")
+    transition_check(instance=locked, to_status=InboundStatus.CLOSED, transitions=INBOUND_TRANSITIONS)
     differences = []
     for line in locked.lines.select_related("product").order_by("pk"):
         for kind, quantity in _line_differences(line):
             differences.append(ReceiptDifference(shipment=locked, line=line, kind=kind, code=line.product.sku,
                                                  quantity=quantity, user=_user(user)))
     ReceiptDifference.objects.bulk_create(differences)
-    locked.status = InboundStatus.CLOSED
-    locked.closed_at = timezone.now()
-    locked.save(update_fields=["status", "closed_at", "updated_at"])
+    inbound_transition(shipment=locked, to_status=InboundStatus.CLOSED, locked=True, user=user,
+                       work=[(inbound_report_send, locked.pk)],
+                       note=f"{len(differences)} difference(s) reported to the client" if differences else "As expected")
     _mark_lines_changed(locked)  # nothing more is expected from it
-    work_enqueue(inbound_report_send, locked.pk)
     return locked
 
 
 @transaction.atomic
 def inbound_cancel(*, shipment: InboundShipment, user=None) -> InboundShipment:
-    """Cancel an ASN before anything was received. Raises DomainError once receiving has started."""
-    locked = row_lock(InboundShipment, shipment.pk)
-    if InboundStatus.CANCELLED not in INBOUND_TRANSITIONS.get(locked.status, frozenset()):
-        raise StockLedgerError(f"ASN {locked.reference} is {locked.get_status_display().lower()} and cannot be "
-                               "cancelled.")
-    locked.status = InboundStatus.CANCELLED
-    locked.save(update_fields=["status", "updated_at"])
+    """Cancel an ASN before anything was received. Raises InvalidTransition once receiving has started."""
+    locked = inbound_transition(shipment=shipment.pk, to_status=InboundStatus.CANCELLED, user=user)
     _mark_lines_changed(locked)
     return locked
+
+
+# The time each step is stamped on the ASN.
+INBOUND_STAMPS = {InboundStatus.CLOSED: "closed_at"}
+
+
+def inbound_transition(*, shipment: InboundShipment | int, to_status: str, user=None, note: str = "",
+                       work: Iterable = (), locked: bool = False) -> InboundShipment:
+    """Move an ASN to another status, recording who and when (core.transitions.status_transition).
+
+    The step the receiving services share; they do the work around it. With `locked` the caller holds the
+    ASN's row lock and passes that instance. Returns the locked, saved ASN.
+    Raises InvalidTransition when INBOUND_TRANSITIONS does not allow the move.
+    """
+    return status_transition(instance=shipment, lock=None if locked else partial(row_lock, InboundShipment),
+                             to_status=to_status, transitions=INBOUND_TRANSITIONS, user=user, note=note,
+                             stamps=INBOUND_STAMPS, work=work)
 
 
 def _mark_lines_changed(shipment: InboundShipment) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import F, Prefetch, QuerySet
 
 from core.access import restrict, user_access
+from inventory.figures import StockFigurePage, stock_figures_iter, stock_figures_page
 from inventory.models import (
     Client,
     CycleCount,
@@ -41,13 +42,11 @@ def stock_movement_list(*, user) -> QuerySet[StockMovement]:
     return restrict(qs, user, client="product__client", warehouse=None)
 
 
-# --- Stock control (issue 8) --------------------------------------------------------------------------------
+# --- Stock control ------------------------------------------------------------------------------------------
 
 
 def stock_figure_page(*, user, filters, page: int = 1, per_page: int = 50):
     """Return one page of stock figures per product and warehouse (inventory.figures), scoped to the user."""
-    from inventory.figures import StockFigurePage, stock_figures_page
-
     access = user_access(user)
     if not access.roles:
         return StockFigurePage(rows=[], total=0)
@@ -56,8 +55,6 @@ def stock_figure_page(*, user, filters, page: int = 1, per_page: int = 50):
 
 def stock_figure_iter(*, user, filters):
     """Yield every stock figures row the user may see (for CSV export)."""
-    from inventory.figures import stock_figures_iter
-
     access = user_access(user)
     if not access.roles:
         return iter(())

@@ -11,7 +11,7 @@ writes the ledger rows and one queues the figures, however many levels there are
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
@@ -25,13 +25,6 @@ from inventory.locks import stock_levels_lock
 from inventory.models import Product, StockLevel, StockMovement
 from inventory.signals import stock_available_increased
 from warehouses.models import Location
-
-
-@dataclass(frozen=True)
-class MovementContext:
-    reference: str = ""
-    reason: str = ""
-    user: object | None = None
 
 
 def _user_or_none(user):
@@ -258,8 +251,10 @@ def api_stock_adjust(
 
 
 @transaction.atomic(savepoint=False)
-def stocks_allocate(*, allocations: Iterable[tuple[int, int]], reference: str, user=None) -> list[StockMovement]:
+def stocks_allocate(*, allocations: Iterable[tuple[int, int]], reference: str = "",
+                    references: Sequence[str] | None = None, user=None) -> list[StockMovement]:
     """Reserve units of several stock levels for one order: a ledger row per (stock level id, quantity) pair.
+    For several orders at once, `references` gives each pair's own (its order's number) instead of `reference`.
 
     A fixed number of statements however many pairs: one locks the levels (pk order), checks and updates
     them, one writes the ledger rows, one queues the figures. Raises StockLedgerError (a quantity that is
@@ -285,11 +280,11 @@ def stocks_allocate(*, allocations: Iterable[tuple[int, int]], reference: str, u
             quantity=quantity,
             from_location_id=changed[pk].location_id,
             lot_number=changed[pk].lot_number,
-            reference=reference[:100],
+            reference=(references[i] if references is not None else reference)[:100],
             reason="Reserved for order",
             user=_user_or_none(user),
         )
-        for pk, quantity in pairs
+        for i, (pk, quantity) in enumerate(pairs)
     ])
 
 

@@ -10,11 +10,15 @@ are never promised to an order; the stock page shows them as inbound for the des
 
 from __future__ import annotations
 
+import datetime
+from functools import partial
+
 from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import DomainError
-from inventory.choices import MovementKind, TransferStatus
+from core.transitions import InvalidTransition, status_transition, transition_check
+from inventory.choices import TRANSFER_TRANSITIONS, MovementKind, TransferStatus
 from inventory.exceptions import InsufficientStock
 from inventory.locks import row_lock
 from inventory.models import Product, StockLevel, Transfer, TransferLine
@@ -99,56 +103,70 @@ def _destination(line: TransferLine, transfer: Transfer) -> Location:
 def transfer_dispatch(*, transfer: Transfer, user=None) -> Transfer:
     """Send a draft transfer: between warehouses the units go in transit; inside one they arrive at once.
 
-    Raises DomainError when it is not a draft; InsufficientStock when the source no longer has the units.
+    Raises InvalidTransition when it is not a draft; InsufficientStock when the source no longer has the units.
     """
     locked = row_lock(Transfer, transfer.pk)
-    if locked.status != TransferStatus.DRAFT:
-        raise DomainError(f"Transfer {locked.pk} is {locked.get_status_display().lower()}, not a draft.")
-    lines = list(locked.lines.select_related("product", "from_location", "to_location").order_by("pk"))
     between = locked.is_between_warehouses
+    to_status = TransferStatus.IN_TRANSIT if between else TransferStatus.RECEIVED
+    transition_check(instance=locked, to_status=to_status, transitions=TRANSFER_TRANSITIONS,
+                     subject=_transfer_subject)
+    lines = list(locked.lines.select_related("product", "from_location", "to_location").order_by("pk"))
     transit = transit_location(locked.to_warehouse) if between else None
     for line in lines:
         target = transit if between else _destination(line, locked)
         stock_move(stock_level_id=_source_level(line, line.from_location).pk, to_location=target,
                    quantity=line.quantity, reference=locked.ledger_reference, kind=MovementKind.TRANSFER,
                    reason=("In transit to " + locked.to_warehouse.code) if between else "Moved", user=user)
+    note = f"Dispatched to {locked.to_warehouse.code}" if between else "Moved"
     now = timezone.now()
-    locked.dispatched_at = now
-    if between:
-        locked.status = TransferStatus.IN_TRANSIT
-    else:
-        locked.status = TransferStatus.RECEIVED
-        locked.received_at = now
-    locked.save(update_fields=["status", "dispatched_at", "received_at", "updated_at"])
-    return locked
+    return transfer_transition(transfer=locked, to_status=to_status, locked=True, user=user, note=note,
+                               fields={"dispatched_at": now}, at=now)
 
 
 @transaction.atomic
 def transfer_receive(*, transfer: Transfer, user=None) -> Transfer:
     """Take a transfer in transit into the destination's bins (its chosen ones, else putaway suggestions).
 
-    Raises DomainError when it is not in transit.
+    Raises InvalidTransition when it is not in transit.
     """
     locked = row_lock(Transfer, transfer.pk)
     if locked.status != TransferStatus.IN_TRANSIT:
-        raise DomainError(f"Transfer {locked.pk} is {locked.get_status_display().lower()}, not in transit.")
+        # The table lets a draft become received, but only by dispatching it inside one warehouse: receiving
+        # takes units out of transit, so only a transfer in transit has any to take.
+        raise InvalidTransition(f"Transfer {locked.pk} is {locked.get_status_display().lower()}, not in transit; "
+                                "only a dispatched transfer can be received.", field="status")
     transit = transit_location(locked.to_warehouse)
     for line in locked.lines.select_related("product", "to_location").order_by("pk"):
         stock_move(stock_level_id=_source_level(line, transit).pk, to_location=_destination(line, locked),
                    quantity=line.quantity, reference=locked.ledger_reference, kind=MovementKind.TRANSFER,
                    reason=f"Arrived from {locked.from_warehouse.code}", user=user)
-    locked.status = TransferStatus.RECEIVED
-    locked.received_at = timezone.now()
-    locked.save(update_fields=["status", "received_at", "updated_at"])
-    return locked
+    return transfer_transition(transfer=locked, to_status=TransferStatus.RECEIVED, locked=True, user=user,
+                               note=f"Arrived at {locked.to_warehouse.code}")
 
 
 @transaction.atomic
 def transfer_cancel(*, transfer: Transfer, user=None) -> Transfer:
-    """Cancel a draft transfer. Raises DomainError once it has been dispatched."""
-    locked = row_lock(Transfer, transfer.pk)
-    if locked.status != TransferStatus.DRAFT:
-        raise DomainError(f"Transfer {locked.pk} has been dispatched and cannot be cancelled.")
-    locked.status = TransferStatus.CANCELLED
-    locked.save(update_fields=["status", "updated_at"])
-    return locked
+    """Cancel a draft transfer. Raises InvalidTransition once it has been dispatched."""
+    return transfer_transition(transfer=transfer.pk, to_status=TransferStatus.CANCELLED, user=user)
+
+
+# The time each step is stamped on the transfer (dispatching also stamps dispatched_at).
+TRANSFER_STAMPS = {TransferStatus.RECEIVED: "received_at"}
+
+
+def _transfer_subject(transfer: Transfer) -> str:
+    return f"Transfer {transfer.pk}"
+
+
+def transfer_transition(*, transfer: Transfer | int, to_status: str, user=None, note: str = "",
+                        fields: dict | None = None, at: datetime.datetime | None = None,
+                        locked: bool = False) -> Transfer:
+    """Move a transfer to another status, recording who and when (core.transitions.status_transition).
+
+    The step the transfer services share; they move the stock around it. With `locked` the caller holds the
+    transfer's row lock and passes that instance. Returns the locked, saved transfer.
+    Raises InvalidTransition when TRANSFER_TRANSITIONS does not allow the move.
+    """
+    return status_transition(instance=transfer, lock=None if locked else partial(row_lock, Transfer),
+                             to_status=to_status, transitions=TRANSFER_TRANSITIONS, user=user, note=note,
+                             subject=_transfer_subject, stamps=TRANSFER_STAMPS, fields=fields, at=at)

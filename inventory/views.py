@@ -101,10 +101,7 @@ def _csv_stream(rows):
 def stock_view(request):
     """Stock per SKU and warehouse with its figures; ?export=csv streams every matching row."""
     form = StockFigureFilterForm(request.GET or None)
-    filters = form.to_filters() if form.is_valid() else StockFigureFilters()
-    if form.is_bound and not form.is_valid():
-        messages.error(request, "Some filters were not understood and were ignored: "
-                       + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    filters = form.to_filters() if form.is_valid() else StockFigureFilters()  # the page shows form.errors
     if request.GET.get("export") == "csv":
         response = StreamingHttpResponse(_csv_stream(stock_figure_iter(user=request.user, filters=filters)),
                                          content_type="text/csv; charset=utf-8")

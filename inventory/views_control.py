@@ -11,8 +11,10 @@ from core.access import user_access
 from core.choices import Role
 from core.decorators import role_required
 from core.exceptions import DomainError
+from core.selectors import status_change_list
 from inventory.choices import CountLineStatus, CountStatus
 from inventory.counting import cycle_count_approve, cycle_count_create, cycle_count_record, cycle_count_submit
+from inventory.filters import CycleCountFilter, InboundShipmentFilter, TransferFilter
 from inventory.forms import CycleCountCreateForm, InboundForm, ScanForm, TransferForm
 from inventory.models import CycleCount, InboundShipment, Transfer
 from inventory.receiving import (
@@ -43,8 +45,9 @@ def _errors(form) -> str:
     return "; ".join(f"{'' if k == '__all__' else k + ': '}{' '.join(v)}" for k, v in form.errors.items())
 
 
-def _list_with_plan_form(request, *, form_class, plan, rows, template: str, what: str):
-    """A list page whose form lets a manager plan a new one (a count, a transfer).
+def _list_with_plan_form(request, *, form_class, plan, rows, filterset_class, template: str, what: str):
+    """A list page, filtered by the FilterSet its API uses, whose form lets a manager plan a new one (a count,
+    a transfer).
 
     `plan(data)` turns the valid form's data into the new object and returns the redirect to it, or None
     after saying in a message why it did not; a DomainError it raises is shown as a message too.
@@ -64,8 +67,11 @@ def _list_with_plan_form(request, *, form_class, plan, rows, template: str, what
                     return response
         else:
             messages.error(request, _errors(form))
-    page = Paginator(rows.order_by("-created_at", "-pk"), 50).get_page(request.GET.get("page"))
-    return render(request, template, {"page": page, "form": form, "is_manager": access.is_manager})
+    filterset = filterset_class(request.GET or None, queryset=rows.order_by("-created_at", "-pk"), request=request)
+    filterset.form.auto_id = "filter_%s"  # the plan form has fields of the same names
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))  # values not understood are left out
+    return render(request, template, {"page": page, "form": form, "filterset": filterset,
+                                      "is_manager": access.is_manager})
 
 
 # --- Receiving ---------------------------------------------------------------------------------------------
@@ -86,10 +92,9 @@ def _lines_from_text(text: str) -> list[dict]:
 @role_required(*STAFF, Role.CLIENT)
 def inbound_list_view(request):
     shipments = inbound_shipment_list(user=request.user).order_by("-created_at", "-pk")
-    if status := request.GET.get("status"):
-        shipments = shipments.filter(status=status)
-    page = Paginator(shipments, 50).get_page(request.GET.get("page"))
-    return render(request, "inventory/inbound_list.html", {"page": page})
+    filterset = InboundShipmentFilter(request.GET or None, queryset=shipments, request=request)
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))  # values not understood are left out
+    return render(request, "inventory/inbound_list.html", {"page": page, "filterset": filterset})
 
 
 @login_required
@@ -160,6 +165,7 @@ def inbound_detail_view(request, pk: int):
     return render(request, "inventory/inbound_detail.html", {
         "shipment": shipment, "lines": [(line, suggestions.get(line.pk)) for line in lines],
         "differences": inbound_differences(shipment), "form": ScanForm(), "can_scan": access.is_staff_member,
+        "changes": status_change_list(instance=shipment),
     })
 
 
@@ -194,8 +200,8 @@ def count_list_view(request):
         return redirect("inventory:count_detail", pk=count.pk)
 
     return _list_with_plan_form(request, form_class=CycleCountCreateForm, plan=plan,
-                                rows=cycle_count_list(user=request.user), template="inventory/count_list.html",
-                                what="counts")
+                                rows=cycle_count_list(user=request.user), filterset_class=CycleCountFilter,
+                                template="inventory/count_list.html", what="counts")
 
 
 def _count_or_404(request, pk) -> CycleCount:
@@ -227,7 +233,7 @@ def count_detail_view(request, pk: int):
         "count": count, "lines": lines, "is_manager": user_access(request.user).is_manager,
         "uncounted": sum(1 for ln in lines if ln.counted_quantity is None),
         "waiting": [ln for ln in lines if ln.status == CountLineStatus.NEEDS_APPROVAL],
-        "open": count.status == CountStatus.OPEN,
+        "open": count.status == CountStatus.OPEN, "changes": status_change_list(instance=count),
     })
 
 
@@ -296,7 +302,8 @@ def transfer_list_view(request):
         return redirect("inventory:transfer_detail", pk=transfer.pk)
 
     return _list_with_plan_form(request, form_class=TransferForm, plan=plan, rows=transfer_list(user=request.user),
-                                template="inventory/transfer_list.html", what="transfers")
+                                filterset_class=TransferFilter, template="inventory/transfer_list.html",
+                                what="transfers")
 
 
 def _transfer_or_404(request, pk) -> Transfer:
@@ -310,8 +317,10 @@ def _transfer_or_404(request, pk) -> Transfer:
 @role_required(*STAFF)
 def transfer_detail_view(request, pk: int):
     transfer = _transfer_or_404(request, pk)
-    return render(request, "inventory/transfer_detail.html", {"transfer": transfer,
-                                                              "is_manager": user_access(request.user).is_manager})
+    return render(request, "inventory/transfer_detail.html", {
+        "transfer": transfer, "is_manager": user_access(request.user).is_manager,
+        "changes": status_change_list(instance=transfer),
+    })
 
 
 TRANSFER_ACTIONS = {"dispatch": transfer_dispatch, "receive": transfer_receive, "cancel": transfer_cancel}

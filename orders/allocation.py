@@ -78,6 +78,13 @@ def allocatable_stock_levels_lock(
     return stock_levels_for_products_lock(product_ids, **filters)
 
 
+def allocatable_stock_levels(*, product_ids: Iterable[int]) -> list[StockLevel]:
+    """The stock levels of the products at pick and reserve locations, as they are now (no lock; pk order)."""
+    return list(StockLevel.objects.filter(product_id__in=sorted(set(product_ids)),
+                                          location__kind__in=ALLOCATABLE_LOCATION_KINDS, location__is_active=True)
+                .select_related("location").order_by("pk"))
+
+
 def _fewest_locations(levels: list[StockLevel], need: int) -> tuple[int, list[tuple[StockLevel, int]]]:
     # The k largest stacks have the largest sum of any k, so taking the largest until one location can
     # fill the rest gives the fewest locations; the rest comes from the smallest stack that fits.
@@ -125,16 +132,6 @@ def allocation_plan(
         if need == 0:
             break
     return plan
-
-
-def allocatable_units(levels: Iterable[StockLevel], *, today: datetime.date | None = None) -> int:
-    """Units of the given stock levels that could be reserved now."""
-    today = today or allocation_today()
-    return sum(max(lv.available, 0) for lv in levels if stock_level_is_allocatable(lv, today=today))
-
-
-def line_allocated_quantity(line: OrderLine) -> int:
-    return Allocation.objects.filter(line=line).aggregate(n=Sum("quantity"))["n"] or 0
 
 
 def _allocations_add(taken: list[tuple[OrderLine, StockLevel, int]]) -> dict[tuple[int, int], Allocation]:
@@ -246,25 +243,20 @@ class Shortage:
     available: int
 
 
-def lines_allocate_locked(
-    *,
-    order: Order,
-    lines: list[tuple[OrderLine, int]],
-    levels: list[StockLevel],
-    warehouse_id: int,
-    user=None,
-) -> list[Reservation]:
-    """Reserve (line, quantity) pairs from already-locked stock levels in one warehouse, all or nothing.
+def lines_plan(
+    *, lines: list[tuple[OrderLine, int]], levels: list[StockLevel], warehouse_id: int,
+    today: datetime.date | None = None,
+) -> tuple[list[tuple[OrderLine, list[tuple[StockLevel, int]]]], list[Shortage]]:
+    """Plan (line, quantity) pairs against stock levels in one warehouse (pure; nothing is written).
 
-    For callers that hold the locks (routing); everyone else calls order_allocate or order_line_allocate.
-    Raises InsufficientStock naming every short SKU (nothing is reserved then).
+    Returns each line's plan and the lines that cannot be filled.
     """
-    today = allocation_today()
+    today = today or allocation_today()
     in_warehouse = [lv for lv in levels if lv.location.warehouse_id == warehouse_id]
     by_product: dict[int, list[StockLevel]] = {}
     for level in in_warehouse:
         by_product.setdefault(level.product_id, []).append(level)
-    # Plan every line first against a running copy of availability, so a shortage reserves nothing.
+    # Plan every line against a running copy of availability, so a shortage is found before anything is taken.
     plans: list[tuple[OrderLine, list[tuple[StockLevel, int]]]] = []
     shortages: list[Shortage] = []
     used: dict[int, int] = {}
@@ -282,12 +274,43 @@ def lines_allocate_locked(
         if planned < quantity:
             shortages.append(Shortage(sku=line.sku, wanted=quantity, available=planned))
         plans.append((line, plan))
+    return plans, shortages
+
+
+def lines_allocate_locked(
+    *,
+    order: Order,
+    lines: list[tuple[OrderLine, int]],
+    levels: list[StockLevel],
+    warehouse_id: int,
+    user=None,
+) -> list[Reservation]:
+    """Reserve (line, quantity) pairs from already-locked stock levels in one warehouse, all or nothing.
+
+    For callers that hold the locks (routing); everyone else calls order_allocate or order_line_allocate.
+    Raises InsufficientStock naming every short SKU (nothing is reserved then).
+    """
+    plans, shortages = lines_plan(lines=lines, levels=levels, warehouse_id=warehouse_id)
     if shortages:
         raise InsufficientStock(
             "Not enough stock: " + ", ".join(f"{s.sku} needs {s.wanted}, {s.available} available"
                                               for s in shortages),
         )
     return _reserve(order=order, plans=plans, user=user)
+
+
+def reservations_write(*, taken: list[tuple[Order, OrderLine, StockLevel, int]], user=None) -> None:
+    """Write reservations planned for several orders from stock levels the caller has locked, whose in-memory
+    `allocated` already counts them: the stock and its ledger rows (each with its order's number), then the
+    allocations. A fixed number of statements for the lot, however many orders.
+
+    Raises InsufficientStock if the stock no longer covers them (the caller's transaction must roll back).
+    """
+    if not taken:
+        return
+    stocks_allocate(allocations=[(level.pk, quantity) for _, _, level, quantity in taken],
+                    references=[order.order_number for order, _, _, _ in taken], user=user)
+    _allocations_add([(line, level, quantity) for _, line, level, quantity in taken])
 
 
 @transaction.atomic

@@ -48,7 +48,6 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     S.CANCELLED: frozenset(),
 }
 
-CANCELLABLE_STATUSES = frozenset(s for s, targets in ORDER_TRANSITIONS.items() if S.CANCELLED in targets)
 OPEN_STATUSES = frozenset(
     {S.RECEIVED, S.ALLOCATED, S.BACKORDERED, S.ON_HOLD, S.PICKING, S.PICKED, S.PACKED}
 )

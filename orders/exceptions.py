@@ -1,7 +1,10 @@
+from core import transitions
 from core.exceptions import DomainError
 
 
-class InvalidTransition(DomainError):
+class InvalidTransition(transitions.InvalidTransition):
+    """An order cannot make that move (ORDER_TRANSITIONS); orders' own kind, so catching it catches no other."""
+
     status_code = 400
 
 

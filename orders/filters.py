@@ -1,4 +1,5 @@
-"""FilterSets shared by the orders API and the orders page (as NetBox does), scoped to the requesting user."""
+"""FilterSets of orders and channels, shared by the API and the pages (as NetBox does), scoped to the requesting
+user."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from orders.choices import OrderStatus
+from inventory.filters import clients_of
+from orders.choices import ChannelKind, OrderStatus
 from orders.models import Order, OrderLine, SalesChannel
 
 
@@ -18,7 +20,8 @@ def start_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def _channels(request):
+def channels_of(request):
+    """The sales channels the requesting user may see: the choices of a channel filter."""
     from orders.selectors import channel_list
 
     return channel_list(user=getattr(request, "user", None)) if request else SalesChannel.objects.none()
@@ -30,7 +33,7 @@ class OrderFilter(django_filters.FilterSet):
     # distinct=False: status is a column of the order itself, so no row repeats, and DISTINCT over every
     # column of a wide table would sort the whole match before the page could be cut.
     status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices, distinct=False)
-    channel = django_filters.ModelChoiceFilter(queryset=_channels, empty_label="Any channel")
+    channel = django_filters.ModelChoiceFilter(queryset=channels_of, empty_label="Any channel")
     warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
     received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
@@ -61,3 +64,12 @@ class OrderFilter(django_filters.FilterSet):
 
     def filter_received_to(self, queryset, name, value):
         return queryset.filter(**{f"{name}__lt": start_of_day(value + datetime.timedelta(days=1))})
+
+
+class SalesChannelFilter(django_filters.FilterSet):
+    client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label="Any client")
+    kind = django_filters.ChoiceFilter(choices=ChannelKind.choices, empty_label="Any kind")
+
+    class Meta:
+        model = SalesChannel
+        fields = ["client", "kind", "is_active"]

@@ -1,31 +1,40 @@
-"""What happens to an order that reaches received, in one transaction: the active rules, the automatic hold
-checks (address, payment, fraud), then routing.
+"""What happens to an order that reaches received: the active rules, the automatic hold checks (address,
+payment, fraud), then routing.
 
-`order_received_process` does it for one order (the routing job: new API and CSV orders, orders released
-from a hold or sent back to routing). Intake does it for the orders it creates, in the transaction that
-creates them, through `order_new_process`; a `ProcessingContext` holds what a whole batch reads once: the
-active rules, the warehouses, the customers' first orders and the recent orders to the same postal codes.
+`orders_received_process` does it for a batch of orders (the routing job's batch handler: new API and CSV
+orders, orders released from a hold or sent back to routing), `order_received_process` for one, in one
+transaction. Intake does it for the orders it creates, in the transaction that creates them: a batch's new
+orders through `orders_new_route`, a single delivery's through `order_new_process`. A `ProcessingContext`
+holds what a whole batch reads once: the active rules, the warehouses, the customers' first orders and the
+recent orders to the same postal codes.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from core.log_context import log_context
+from core.work import work_enqueue_many
 from orders.choices import OrderStatus
-from orders.holds.checks import fraud_window, recent_orders_to
-from orders.holds.services import automatic_holds_place
+from orders.holds.checks import StreetHistory, fraud_window, recent_orders_to, street_key
+from orders.holds.services import automatic_hold_problems, automatic_holds_place
+from orders.locks import orders_lock
 from orders.models import Order, OrderLine
-from orders.routing import order_route
+from orders.routing import order_route, orders_route_together
 from orders.rules.engine import OrderFacts, first_order_pks, rules_evaluate
 from orders.rules.models import Rule
 from orders.rules.services import rules_active, rules_evaluation_write
+from orders.tasks import order_route_task
 from warehouses.models import Warehouse
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -36,6 +45,7 @@ class ProcessingContext:
     warehouses: list[Warehouse]
     first_orders: dict[tuple[int, str], int]
     recent_by_postal_code: dict[str, list[tuple]]
+    _by_street: dict[str, dict[str, StreetHistory]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, *, customers: Iterable[tuple[int, str]], postal_codes: Iterable[str],
@@ -54,8 +64,23 @@ class ProcessingContext:
         if order.customer_email:
             self.first_orders.setdefault((order.client_id, order.customer_email.lower()), order.pk)
         if order.ship_postal_code in self.recent_by_postal_code and not order.parent_id:
-            self.recent_by_postal_code[order.ship_postal_code].append(
-                (order.ship_address1, order.customer_email.lower(), order.customer_name, order.received_at))
+            row = (order.ship_address1, order.customer_email.lower(), order.customer_name, order.received_at)
+            self.recent_by_postal_code[order.ship_postal_code].append(row)
+            if order.ship_postal_code in self._by_street:
+                streets = self._by_street[order.ship_postal_code]
+                streets.setdefault(street_key(order.ship_address1), StreetHistory()).add(row)
+
+    def recent_to(self, order: Order) -> StreetHistory | None:
+        """The recent orders to the order's street (what the fraud check counts), or None if not read."""
+        code = order.ship_postal_code
+        if code not in self.recent_by_postal_code:
+            return None
+        if code not in self._by_street:  # indexed once: a burst to one postal code is not scanned per order
+            index: dict[str, StreetHistory] = {}
+            for row in self.recent_by_postal_code[code]:
+                index.setdefault(street_key(row[0]), StreetHistory()).add(row)
+            self._by_street[code] = index
+        return self._by_street[code].get(street_key(order.ship_address1)) or StreetHistory()
 
     def is_first_order(self, order: Order) -> bool:
         if not order.customer_email:
@@ -104,7 +129,74 @@ def _process(order: Order, *, lines: list[OrderLine], holds: list, context: Proc
         rule_warehouse_codes = list(evaluation.after.allowed_warehouses)
         if evaluation.after.inserts:  # a rule added flyers or samples: route them too
             lines = list(order.lines.select_related("product").order_by("pk"))
-    if automatic_holds_place(facts=facts, recent=context.recent_by_postal_code.get(order.ship_postal_code)):
+    if automatic_holds_place(facts=facts, recent=context.recent_to(order)):
         return "held"
     return order_route(order=order, locked=True, lines=lines, warehouses=context.warehouses,
                        rule_warehouse_codes=rule_warehouse_codes).outcome
+
+
+def orders_received_process(order_ids: list[int]) -> dict[int, BaseException]:
+    """Process a batch of received orders (rules, hold checks, routing); returns the ones that failed, with why.
+
+    The routing job's batch handler. One transaction routes together every order that no rule matches, no
+    check holds and one warehouse can ship whole (orders.routing.orders_route_together); each other order
+    is then processed on its own (order_received_process), in its own transaction, so one bad order fails
+    alone. Should the batch itself fail, every order is processed on its own. Orders gone or no longer
+    received are skipped.
+    """
+    try:
+        with transaction.atomic():
+            alone = _received_together(order_ids)
+    except Exception:
+        logger.warning("Routing %s orders together failed; each is routed on its own", len(order_ids),
+                       exc_info=True)
+        alone = list(order_ids)
+    failures: dict[int, BaseException] = {}
+    for order_id in alone:
+        try:
+            order_received_process(order_id=order_id)
+        except Exception as exc:
+            failures[order_id] = exc
+    return failures
+
+
+def _received_together(order_ids: list[int]) -> list[int]:
+    """Lock the orders, route together the ones that need nothing else, return the ids of the rest."""
+    orders = [o for o in orders_lock(order_ids) if o.status == OrderStatus.RECEIVED]
+    if not orders:
+        return []
+    prefetch_related_objects(orders, "client__allowed_warehouses", "channel", "forced_warehouse",
+                             "allowed_warehouses", "holds")
+    lines: dict[int, list[OrderLine]] = {o.pk: [] for o in orders}
+    for line in OrderLine.objects.filter(order__in=orders).select_related("product").order_by("pk"):
+        lines[line.order_id].append(line)
+    context = ProcessingContext.load(customers=[(o.client_id, o.customer_email) for o in orders],
+                                     postal_codes=[o.ship_postal_code for o in orders],
+                                     received_since=min(o.received_at for o in orders))
+    return [o.pk for o in _route_plain(orders, lines=lines, context=context)]
+
+
+def _route_plain(orders: list[Order], *, lines: dict[int, list[OrderLine]], context: ProcessingContext,
+                 new: bool = False) -> list[Order]:
+    """Route together the orders that no rule matches and no check holds; return the others."""
+    plain: list[tuple[Order, list[OrderLine], list[str]]] = []
+    others: list[Order] = []
+    for order in orders:
+        codes = [] if new else [w.code for w in order.allowed_warehouses.all()]
+        facts = OrderFacts(order=order, lines=lines[order.pk], first_order=context.is_first_order(order),
+                           holds=[] if new else list(order.holds.all()), allowed_warehouse_codes=codes)
+        if rules_evaluate(context.rules, facts).matched or automatic_hold_problems(
+                facts, recent=context.recent_to(order)):
+            others.append(order)
+        else:
+            plain.append((order, lines[order.pk], codes))
+    others += orders_route_together(orders=plain, warehouses=context.warehouses)
+    return others
+
+
+def orders_new_route(orders: list[Order], *, context: ProcessingContext) -> None:
+    """Route the orders a batch of intake has just created in the caller's transaction (which holds them),
+    together where nothing but stock is needed; give each other one its routing job, in that transaction."""
+    lines = {order.pk: order.created_lines for order in orders}
+    others = _route_plain(orders, lines=lines, context=context, new=True)
+    work_enqueue_many(order_route_task, [order.pk for order in others])

@@ -21,21 +21,27 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Sum
+from django.utils import timezone
 
 from core.exceptions import DomainError
+from inventory.exceptions import InsufficientStock
 from inventory.locks import stock_levels_for_products_lock
 from inventory.models import StockLevel
 from orders.allocation import (
     ALLOCATABLE_LOCATION_KINDS,
+    allocatable_stock_levels,
     allocatable_stock_levels_lock,
     allocation_today,
     lines_allocate_locked,
+    lines_plan,
+    reservations_write,
     stock_level_is_allocatable,
 )
-from orders.choices import OrderStatus
+from orders.choices import ORDER_TRANSITIONS, OrderStatus
 from orders.exceptions import InvalidTransition
 from orders.locks import order_lock
 from orders.models import Allocation, Order, OrderEvent, OrderLine
@@ -43,9 +49,11 @@ from orders.services import (
     order_allocations_release,
     order_event_add,
     order_event_write,
+    order_events_together,
     order_hold,
     order_transition,
 )
+from orders.signals import order_status_changed
 from warehouses.geo import Placement, address_place, great_circle_km
 from warehouses.models import Warehouse
 
@@ -73,12 +81,6 @@ def km(distance: float) -> str:
 
 def _lines_phrase(count: int) -> str:
     return f"all {count} lines in stock" if count > 1 else "the line in stock"
-
-
-@dataclass(frozen=True)
-class _Demand:
-    line: OrderLine
-    quantity: int
 
 
 def _shortfalls(demand: dict[int, int], available: dict[int, int], skus: dict[int, str]) -> list[str]:
@@ -229,6 +231,95 @@ def order_route(*, order: Order, user=None, actor: str = ROUTING_ACTOR, locked: 
                       rule_warehouse_codes=rule_warehouse_codes)
 
 
+
+def orders_route_together(*, orders: list[tuple[Order, list[OrderLine], list[str]]], warehouses: list[Warehouse],
+                          user=None, actor: str = ROUTING_ACTOR) -> list[Order]:
+    """Route received orders that a warehouse can ship whole, all at once; return the others, left as they
+    are for order_route one by one (a hold, a split or a backorder is each order's own story).
+
+    For the batch paths (intake, the routing job): the caller's transaction holds the orders' locks and
+    gives, per order, its lines (with products) and the warehouse codes rules allow (empty: any). The plans
+    are made in memory, oldest order first, from one read of the stock of every product of the batch, and
+    written in a fixed number of statements: the orders' status and warehouse, the timeline entries, then
+    the stock (locked in pk order, checked and updated in one statement), its ledger rows (each with its
+    order's number) and the allocations. The stock rows are locked last, so they stay locked only for the
+    last few statements; should another worker have taken the stock meanwhile, the batch is planned again
+    under the stock's locks. An order left out leaves out every later order that shares a product with it,
+    so none overtakes an older one.
+    """
+    product_ids = {line.product_id for _, lines, _ in orders for line in lines if line.product_id}
+    if not product_ids:
+        return [order for order, _, _ in orders]
+    ready: list[tuple[Order, list[OrderLine], _Where | None]] = []
+    for order, lines, rule_codes in sorted(orders, key=lambda item: (item[0].received_at, item[0].pk)):
+        where = None
+        if (order.status == OrderStatus.RECEIVED and OrderStatus.ALLOCATED in ORDER_TRANSITIONS[order.status]
+                and lines and all(line.product_id for line in lines)):
+            found = _route_where(order, warehouses=warehouses, rule_warehouse_codes=rule_codes)
+            where = found if isinstance(found, _Where) else None
+        ready.append((order, lines, where))
+    levels = allocatable_stock_levels(product_ids=product_ids)
+    try:
+        with transaction.atomic():
+            return _route_together(ready, levels=levels, user=user, actor=actor)
+    except InsufficientStock:  # taken meanwhile by another worker: plan again from the locked rows
+        return _route_together(ready, levels=allocatable_stock_levels_lock(product_ids=product_ids), user=user,
+                               actor=actor)
+
+
+def _route_together(ready: list[tuple[Order, list[OrderLine], _Where | None]], *, levels: list[StockLevel], user,
+                    actor: str) -> list[Order]:
+    today = allocation_today()
+    left: list[Order] = []
+    blocked: set[int] = set()
+    taken: list[tuple[Order, OrderLine, StockLevel, int]] = []
+    routed: list[tuple[Order, Warehouse, str]] = []
+    for order, lines, where in ready:
+        products = {line.product_id for line in lines}
+        chosen = None
+        if where is not None and not products & blocked:
+            available = _available(where, levels, today=today)
+            demand, skus = _demand(lines)
+            chosen = _full_warehouse(order, where, available, demand)
+        plans, shortages = ([], [True]) if chosen is None else lines_plan(
+            lines=[(line, line.quantity) for line in lines], levels=levels, warehouse_id=chosen.pk, today=today)
+        if shortages:  # after _full_warehouse only when the plan's rules refuse what the counts allow
+            blocked |= products
+            left.append(order)
+            continue
+        for line, plan in plans:
+            for level, quantity in plan:
+                level.allocated += quantity  # later orders of the batch see what is left
+                taken.append((order, line, level, quantity))
+        routed.append((order, chosen, _routed_note(order, where, chosen, lines, available, demand, skus)))
+    if routed:
+        now = _orders_allocated(routed, user=user, actor=actor)
+        reservations_write(taken=taken, user=user)
+        for order, warehouse, _ in routed:
+            order.status, order.warehouse, order.updated_at = OrderStatus.ALLOCATED, warehouse, now
+    return left
+
+
+def _orders_allocated(routed: list[tuple[Order, Warehouse, str]], *, user, actor: str):
+    """Move received orders to allocated in their warehouses: an UPDATE per warehouse, one INSERT of events.
+    Returns the time written as their updated_at."""
+    now = timezone.now()
+    by_warehouse: dict[int, list[Order]] = defaultdict(list)
+    for order, warehouse, _ in routed:
+        by_warehouse[warehouse.pk].append(order)
+    for warehouse_id, orders in by_warehouse.items():
+        Order.objects.filter(pk__in=[o.pk for o in orders], status=OrderStatus.RECEIVED).update(
+            status=OrderStatus.ALLOCATED, warehouse_id=warehouse_id, updated_at=now)
+    with order_events_together():
+        for order, _, note in routed:
+            order_event_write(OrderEvent(order=order, from_status=OrderStatus.RECEIVED,
+                                         to_status=OrderStatus.ALLOCATED, note=note,
+                                         user=user if getattr(user, "is_authenticated", False) else None,
+                                         actor=actor[:100]))
+            transaction.on_commit(partial(order_status_changed.send, sender=Order, order_id=order.pk,
+                                          from_status=OrderStatus.RECEIVED, to_status=OrderStatus.ALLOCATED))
+    return now
+
 def _route(locked: Order, *, user, actor: str, lines: list[OrderLine] | None, warehouses: list[Warehouse] | None,
            rule_warehouse_codes: list[str] | None) -> RoutingResult:
     if locked.status not in ROUTABLE_STATUSES:
@@ -249,61 +340,23 @@ def _route(locked: Order, *, user, actor: str, lines: list[OrderLine] | None, wa
     if was_backordered and locked.warehouse_id and Allocation.objects.filter(line__order=locked).exists():
         return _top_up(locked, lines, user=user, actor=actor)
 
-    placement = address_place(country=locked.ship_country, state=locked.ship_state,
-                              postal_code=locked.ship_postal_code)
-    if placement is None:
-        return _hold(locked, _placement_reason(locked), user=user, actor=actor, kind="address")
-    client = locked.client
-    allowed = list(client.allowed_warehouses.all())
-    candidates = [w for w in (allowed or (warehouses if warehouses is not None else Warehouse.objects.all()))
-                  if w.is_active]
-    # Rules (orders.rules) may limit the warehouses further or force one.
-    rule_codes = sorted(rule_warehouse_codes if rule_warehouse_codes is not None
-                        else (w.code for w in locked.allowed_warehouses.all()))
-    if rule_codes:
-        candidates = [w for w in candidates if w.code in rule_codes]
-    if locked.forced_warehouse_id:
-        candidates = [w for w in candidates if w.pk == locked.forced_warehouse_id]
-    if not candidates:
-        if locked.forced_warehouse_id or rule_codes:
-            wanted = locked.forced_warehouse.code if locked.forced_warehouse_id else ", ".join(rule_codes)
-            reason = (f"A rule requires warehouse {wanted}, which is not active or not one this client may use. "
-                      "Change the rule or the client's warehouses, then release the order.")
-            return _hold(locked, reason, user=user, actor=actor, kind="rule")
-        reason = ("None of the warehouses this client may use is active." if allowed
-                  else "No warehouse is active.")
-        return _hold(locked, reason + " Activate one or change the client's warehouses, then release the order.",
-                     user=user, actor=actor)
-    distances = {w.pk: great_circle_km(placement.latitude, placement.longitude, w.latitude, w.longitude)
-                 for w in candidates}
-    candidates.sort(key=lambda w: (distances[w.pk], w.code))
-    by_id = {w.pk: w for w in candidates}
+    where = _route_where(locked, warehouses=warehouses, rule_warehouse_codes=rule_warehouse_codes)
+    if isinstance(where, _Refusal):
+        return _hold(locked, where.reason, user=user, actor=actor, kind=where.kind)
+    client, candidates, distances, by_id = locked.client, where.candidates, where.distances, where.by_id
+    placement = where.placement
 
     levels = allocatable_stock_levels_lock(product_ids={line.product_id for line in lines},
                                            warehouse_ids=by_id)
-    today = allocation_today()
-    available: dict[int, dict[int, int]] = {w.pk: defaultdict(int) for w in candidates}
-    for level in levels:
-        if stock_level_is_allocatable(level, today=today) and level.available > 0:
-            available[level.location.warehouse_id][level.product_id] += level.available
-    demand: dict[int, int] = defaultdict(int)
-    for line in lines:
-        demand[line.product_id] += line.quantity
-    skus = {line.product_id: line.sku for line in lines}
-    full = [w for w in candidates if all(available[w.pk][p] >= n for p, n in demand.items())]
+    available = _available(where, levels, today=allocation_today())
+    demand, skus = _demand(lines)
+    chosen = _full_warehouse(locked, where, available, demand)
     context = _placement_context(placement)
 
-    if full:
-        preferred = client.preferred_warehouse_id
-        chosen = next((w for w in full if w.pk == preferred), full[0])
+    if chosen is not None:
         lines_allocate_locked(order=locked, lines=[(line, line.quantity) for line in lines], levels=levels,
                               warehouse_id=chosen.pk, user=user)
-        why = " (the client's preferred warehouse)" if chosen.pk == preferred and chosen != candidates[0] else ""
-        if locked.forced_warehouse_id:
-            why = " (a rule requires it)"
-        others = [_other_phrase(w, distances, available, demand, skus) for w in candidates if w != chosen]
-        note = f"Routed to {chosen.code}{why}, {km(distances[chosen.pk])}, {_lines_phrase(len(lines))}"
-        note += "".join(f"; {o}" for o in others) + context
+        note = _routed_note(locked, where, chosen, lines, available, demand, skus)
         routed = order_transition(order=locked, to_status=OrderStatus.ALLOCATED, user=user, actor=actor, note=note,
                                   extra_fields={"warehouse": chosen}, locked=True)
         return RoutingResult(outcome="allocated", order=routed, note=note, warehouse=chosen)
@@ -325,6 +378,94 @@ def _route(locked: Order, *, user, actor: str, lines: list[OrderLine] | None, wa
     backordered = order_transition(order=locked, to_status=OrderStatus.BACKORDERED, user=user, actor=actor,
                                    note=note, extra_fields={"warehouse": None}, locked=True)
     return RoutingResult(outcome="backordered", order=backordered, note=note)
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """Why an order cannot be routed now: the reason its hold gives, and the hold's kind."""
+
+    reason: str
+    kind: str = "manual"
+
+
+@dataclass
+class _Where:
+    """Where an order may ship from: the candidate warehouses, nearest first, and their distances."""
+
+    placement: Placement
+    candidates: list[Warehouse]
+    distances: dict[int, float]
+    by_id: dict[int, Warehouse]
+
+
+def _route_where(locked: Order, *, warehouses: list[Warehouse] | None,
+                 rule_warehouse_codes: list[str] | None) -> _Where | _Refusal:
+    """Place the ship-to address and list the warehouses the order may ship from (pure: nothing is written)."""
+    placement = address_place(country=locked.ship_country, state=locked.ship_state,
+                              postal_code=locked.ship_postal_code)
+    if placement is None:
+        return _Refusal(_placement_reason(locked), "address")
+    client = locked.client
+    allowed = list(client.allowed_warehouses.all())
+    candidates = [w for w in (allowed or (warehouses if warehouses is not None else Warehouse.objects.all()))
+                  if w.is_active]
+    # Rules (orders.rules) may limit the warehouses further or force one.
+    rule_codes = sorted(rule_warehouse_codes if rule_warehouse_codes is not None
+                        else (w.code for w in locked.allowed_warehouses.all()))
+    if rule_codes:
+        candidates = [w for w in candidates if w.code in rule_codes]
+    if locked.forced_warehouse_id:
+        candidates = [w for w in candidates if w.pk == locked.forced_warehouse_id]
+    if not candidates:
+        if locked.forced_warehouse_id or rule_codes:
+            wanted = locked.forced_warehouse.code if locked.forced_warehouse_id else ", ".join(rule_codes)
+            return _Refusal(f"A rule requires warehouse {wanted}, which is not active or not one this client may "
+                            "use. Change the rule or the client's warehouses, then release the order.", "rule")
+        reason = ("None of the warehouses this client may use is active." if allowed
+                  else "No warehouse is active.")
+        return _Refusal(reason + " Activate one or change the client's warehouses, then release the order.")
+    distances = {w.pk: great_circle_km(placement.latitude, placement.longitude, w.latitude, w.longitude)
+                 for w in candidates}
+    candidates.sort(key=lambda w: (distances[w.pk], w.code))
+    return _Where(placement=placement, candidates=candidates, distances=distances,
+                  by_id={w.pk: w for w in candidates})
+
+
+def _available(where: _Where, levels: list[StockLevel], *, today) -> dict[int, dict[int, int]]:
+    """Units that may be reserved now, per candidate warehouse and product."""
+    available: dict[int, dict[int, int]] = {w.pk: defaultdict(int) for w in where.candidates}
+    for level in levels:
+        if (level.location.warehouse_id in available and stock_level_is_allocatable(level, today=today)
+                and level.available > 0):
+            available[level.location.warehouse_id][level.product_id] += level.available
+    return available
+
+
+def _demand(lines: list[OrderLine]) -> tuple[dict[int, int], dict[int, str]]:
+    demand: dict[int, int] = defaultdict(int)
+    for line in lines:
+        demand[line.product_id] += line.quantity
+    return demand, {line.product_id: line.sku for line in lines}
+
+
+def _full_warehouse(locked: Order, where: _Where, available, demand) -> Warehouse | None:
+    """The warehouse that ships the whole order: the client's preferred one if it can, else the nearest."""
+    full = [w for w in where.candidates if all(available[w.pk][p] >= n for p, n in demand.items())]
+    if not full:
+        return None
+    preferred = locked.client.preferred_warehouse_id
+    return next((w for w in full if w.pk == preferred), full[0])
+
+
+def _routed_note(locked: Order, where: _Where, chosen: Warehouse, lines, available, demand, skus) -> str:
+    distances = where.distances
+    preferred = locked.client.preferred_warehouse_id
+    why = " (the client's preferred warehouse)" if chosen.pk == preferred and chosen != where.candidates[0] else ""
+    if locked.forced_warehouse_id:
+        why = " (a rule requires it)"
+    others = [_other_phrase(w, distances, available, demand, skus) for w in where.candidates if w != chosen]
+    note = f"Routed to {chosen.code}{why}, {km(distances[chosen.pk])}, {_lines_phrase(len(lines))}"
+    return note + "".join(f"; {o}" for o in others) + _placement_context(where.placement)
 
 
 def _placement_context(placement: Placement) -> str:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import contextvars
 from contextlib import contextmanager
-from functools import partial
 
 from django.db import transaction
 
+from core.transitions import StatusMove, status_transition
 from core.work import work_enqueue
 from inventory.services import stocks_deallocate
 from orders.choices import ORDER_TRANSITIONS, OrderStatus
@@ -36,12 +36,17 @@ def order_events_together():
     """Write the timeline entries made inside in one INSERT when the block ends (without an error).
 
     For a unit of work that writes several entries of one order (intake: received, rules, routed); use it
-    inside the transaction, where nothing reads the timeline back before the block ends.
+    inside the transaction, where nothing reads the timeline back before the block ends. Inside another
+    such block it adds to that one's INSERT, so the entries stay in the order they were made. Yields the
+    list of entries held (a caller that rolls back part of its work drops that part's entries from it).
     """
+    if (outer := _events_held.get()) is not None:
+        yield outer
+        return
     held: list[OrderEvent] = []
     token = _events_held.set(held)
     try:
-        yield
+        yield held
     finally:
         _events_held.reset(token)
     OrderEvent.objects.bulk_create(held)
@@ -79,7 +84,7 @@ def order_transition(
     extra_fields: dict | None = None,
     locked: bool = False,
 ) -> Order:
-    """Move an order to another status, recording who and when.
+    """Move an order to another status, recording who and when (core.transitions.status_transition).
 
     Raises InvalidTransition when the move is not in ORDER_TRANSITIONS. `extra_fields` are saved with
     the status in the same UPDATE (e.g. hold_reason, warehouse). With `locked` the caller holds the order's
@@ -87,52 +92,24 @@ def order_transition(
     """
     if locked:  # inside the caller's transaction, which holds the lock
         assert isinstance(order, Order)
-        return _order_transition_locked(order, to_status=to_status, user=user, note=note, actor=actor,
-                                        extra_fields=extra_fields)
     order_id = order if isinstance(order, int) else order.pk
-    with transaction.atomic():
-        result = _order_transition_locked(order_lock(order_id), to_status=to_status, user=user, note=note,
-                                          actor=actor, extra_fields=extra_fields)
-    if not isinstance(order, int):
+
+    def write_event(move: StatusMove) -> None:
+        order_event_write(OrderEvent(order=move.instance, from_status=move.from_status, to_status=move.to_status,
+                                     note=move.note, user=_user_or_none(move.user), actor=move.actor[:100]))
+        # Inside the transaction, so that the receivers' durable work commits with the move.
+        order_status_changed.send(sender=Order, order_id=order_id, from_status=move.from_status,
+                                  to_status=move.to_status)
+
+    result = status_transition(
+        instance=order if locked else order_id, lock=None if locked else order_lock, to_status=to_status,
+        transitions=ORDER_TRANSITIONS, user=user, actor=actor, note=note, fields=extra_fields,
+        event=write_event, error=InvalidTransition,
+        work=[(order_route_task, order_id)] if to_status == OrderStatus.RECEIVED else (),
+    )
+    if not locked and not isinstance(order, int):
         order.refresh_from_db()
     return result
-
-
-def _order_transition_locked(locked: Order, *, to_status: str, user, note: str, actor: str,
-                             extra_fields: dict | None) -> Order:
-    from_status = locked.status
-    if to_status not in ORDER_TRANSITIONS.get(from_status, frozenset()):
-        raise InvalidTransition(
-            f"Order {locked.order_number} cannot go from {OrderStatus(from_status).label} "
-            f"to {OrderStatus(to_status).label}.",
-            field="status",
-        )
-    locked.status = to_status
-    update_fields = ["status", "updated_at"]
-    for name, value in (extra_fields or {}).items():
-        setattr(locked, name, value)
-        update_fields.append(name)
-    locked.save(update_fields=update_fields)
-    order_event_write(OrderEvent(
-        order=locked,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-        user=_user_or_none(user),
-        actor=actor[:100],
-    ))
-    if to_status == OrderStatus.RECEIVED:
-        work_enqueue(order_route_task, locked.pk)
-    transaction.on_commit(
-        partial(
-            order_status_changed.send,
-            sender=Order,
-            order_id=locked.pk,
-            from_status=from_status,
-            to_status=to_status,
-        )
-    )
-    return locked
 
 
 @transaction.atomic
@@ -310,8 +287,5 @@ def _order_insert(*, channel, order_number, external_id, wanted, products, user,
     else:
         if queue_routing:
             work_enqueue(order_route_task, order.pk)
-        transaction.on_commit(
-            partial(order_status_changed.send, sender=Order, order_id=order.pk, from_status="",
-                    to_status=order.status)
-        )
+        order_status_changed.send(sender=Order, order_id=order.pk, from_status="", to_status=order.status)
     return order

@@ -51,6 +51,12 @@ def rule_run_task(run_id: int) -> str:
     return run.status if run is not None else "skipped"
 
 
-work_register(order_route_task, label="Orders waiting to be routed")
+def _orders_received_process(order_ids: list[int]) -> dict[int, BaseException]:
+    from orders.processing import orders_received_process
+
+    return orders_received_process(order_ids)
+
+
+work_register(order_route_task, label="Orders waiting to be routed", batch=_orders_received_process)
 work_register(backorders_allocate_task, label="Backorders to allocate after stock arrived")
 work_register(rule_run_task, label="Rule re-runs")

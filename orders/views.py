@@ -25,7 +25,7 @@ ORDER_ROLES = (Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER)
 def order_list_view(request):
     filterset = OrderFilter(request.GET or None, queryset=order_list(user=request.user).order_by("-received_at", "-pk"),
                             request=request)
-    orders = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    orders = filterset.qs  # values not understood are left out, and the page says which
     page = Paginator(orders, 50).get_page(request.GET.get("page"))
     context = {
         "filterset": filterset,

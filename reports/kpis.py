@@ -32,12 +32,15 @@ from django.db.models.functions import TruncDate
 
 from orders.choices import OPEN_STATUSES, OrderStatus
 from orders.selectors import order_list
+from returns.choices import ReturnReason
+from returns.selectors import return_list_opened, survey_list_answered
+from shipping.selectors import mispick_list
 
 AGE_BUCKETS = [("< 1 day", 0, 24), ("1–2 days", 24, 48), ("2–5 days", 48, 120), ("> 5 days", 120, None)]
 
 
 def ship_cutoff_hour() -> int:
-    # Carriers' own cut-offs arrive with shipping (issue 6); until then one cut-off for every warehouse.
+    # One cut-off hour for every warehouse and carrier, in each warehouse's own time zone (ship_deadline).
     return getattr(settings, "DOCKHAND_SHIP_CUTOFF_HOUR", 14)
 
 
@@ -216,10 +219,6 @@ def kpis_compute(*, user, filters: KpiFilters, now: datetime.datetime | None = N
 
 def _add_quality_kpis(kpis: Kpis, *, user, filters: KpiFilters) -> None:
     """Pick accuracy (caught mis-picks, wrong-item returns), return rate and survey rating of the period."""
-    from returns.choices import ReturnReason
-    from returns.selectors import return_list_opened, survey_list_answered
-    from shipping.selectors import mispick_list
-
     lines = kpis.lines_shipped
     mispicks = mispick_list(user=user).filter(created_at__gte=filters.start_at, created_at__lt=filters.end_at)
     if filters.warehouse_id is not None:

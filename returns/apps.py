@@ -5,4 +5,4 @@ class ReturnsConfig(AppConfig):
     name = "returns"
 
     def ready(self):
-        from returns import receivers  # noqa: F401 - connects the signal receivers
+        from returns import receivers  # noqa: F401, PLC0415 - connects the receivers once the models are loaded

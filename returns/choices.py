@@ -29,7 +29,6 @@ RETURN_TRANSITIONS: dict[str, frozenset[str]] = {
     R.REJECTED: frozenset(),
 }
 
-OPEN_RETURN_STATUSES = frozenset({R.REQUESTED, R.AUTHORISED, R.IN_TRANSIT, R.RECEIVED, R.INSPECTED})
 # A parcel can be scanned in at the returns desk in these statuses.
 RECEIVABLE_STATUSES = frozenset({R.AUTHORISED, R.IN_TRANSIT, R.RECEIVED})
 # Units already claimed by a return in these statuses cannot be claimed again.

@@ -1,7 +1,8 @@
+from core import transitions
 from core.exceptions import DomainError
 
 
-class InvalidReturnTransition(DomainError):
+class InvalidReturnTransition(transitions.InvalidTransition):
     status_code = 400
 
 

@@ -1,31 +1,20 @@
-"""The returns FilterSet, shared by the API and the managers' returns page."""
+"""FilterSets of returns, shared by the API and the managers' returns page, and of the survey cases page."""
 
 import django_filters
 from django import forms
+from django.db.models import Q
 
-from inventory.models import Client
-from returns.choices import ReturnReason, ReturnSource, ReturnStatus
-from returns.models import ReturnAuthorization
-from warehouses.models import Warehouse
-
-
-def _clients(request):
-    from inventory.selectors import client_list
-
-    return client_list(user=request.user) if request is not None else Client.objects.none()
-
-
-def _warehouses(request):
-    from warehouses.selectors import warehouse_list
-
-    return warehouse_list(user=request.user) if request is not None else Warehouse.objects.none()
+from inventory.filters import clients_of
+from returns.choices import CaseStatus, ReturnReason, ReturnSource, ReturnStatus
+from returns.models import FeedbackCase, ReturnAuthorization
+from warehouses.filters import warehouses_of
 
 
 class ReturnFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search",
                                   widget=forms.TextInput(attrs={"placeholder": "RMA, order or SKU"}))
-    client = django_filters.ModelChoiceFilter(queryset=_clients, empty_label="Any client")
-    warehouse = django_filters.ModelChoiceFilter(queryset=_warehouses, empty_label="Any warehouse")
+    client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label="Any client")
+    warehouse = django_filters.ModelChoiceFilter(queryset=warehouses_of, empty_label="Any warehouse")
     status = django_filters.MultipleChoiceFilter(choices=ReturnStatus.choices, distinct=False,
                                                  widget=forms.SelectMultiple(attrs={"size": 3}))
     reason = django_filters.ChoiceFilter(field_name="lines__reason", choices=ReturnReason.choices,
@@ -42,8 +31,6 @@ class ReturnFilter(django_filters.FilterSet):
         fields = ["q", "client", "warehouse", "status", "reason", "source", "created_after", "created_before", "order"]
 
     def filter_q(self, queryset, name, value):
-        from django.db.models import Q
-
         value = value.strip()
         if not value:
             return queryset
@@ -51,3 +38,13 @@ class ReturnFilter(django_filters.FilterSet):
             Q(number__icontains=value) | Q(order__order_number__icontains=value) | Q(lines__product__sku__iexact=value)
             | Q(customer_email__iexact=value)
         ).distinct()
+
+
+class CaseFilter(django_filters.FilterSet):
+    """The survey cases page's filter (it has no API list)."""
+
+    status = django_filters.ChoiceFilter(choices=CaseStatus.choices, empty_label="Any status")
+
+    class Meta:
+        model = FeedbackCase
+        fields = ["status"]

@@ -3,28 +3,33 @@ shipping's carriers are set up), rendered as a PDF and emailed to the customer w
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core.email import EMAIL_NOT_SENT_NOTE, email_delivers
+from orders.choices import ServiceLevel
+from orders.models import Order
 from returns.links import return_label_url, return_status_url
 from returns.locks import return_lock
 from returns.pdf import RETURN_LABEL
 from returns.services import return_event_add
+from shipping.carriers import adapter_for
+from shipping.carriers.base import PackageSpec
+from shipping.cartonization import CartonizationError, Item, candidate_packings
 from shipping.document_store import document_bytes, document_forget
+from shipping.exceptions import CarrierError, RatingError
+from shipping.models import BoxType
+from shipping.packing import box_from_model
+from shipping.rating import Candidate, candidates_from_packings, rate_shop
 
 
 def _return_package(rma) -> list:
     """The parcel coming back as carriers see it: the smallest of the returns warehouse's boxes that holds the
     items (the customer reuses a box of about that size), or the items' own dimensions stacked."""
-    from shipping.carriers.base import PackageSpec
-    from shipping.cartonization import CartonizationError, Item, candidate_packings
-    from shipping.models import BoxType
-    from shipping.packing import box_from_model
-    from shipping.rating import candidates_from_packings
-
     items = []
     for line in rma.lines.select_related("product"):
         if line.expects_units:
@@ -35,7 +40,6 @@ def _return_package(rma) -> list:
         return []
     boxes = [box_from_model(b) for b in BoxType.objects.filter(warehouse_id=rma.warehouse_id, is_active=True,
                                                                client__isnull=True).order_by("pk")]
-    from decimal import Decimal
 
     if boxes:
         try:
@@ -46,7 +50,6 @@ def _return_package(rma) -> list:
             for candidate in single:
                 candidate.box_cost = Decimal("0")  # the customer's box, not ours
             return single
-    from shipping.rating import Candidate
 
     spec = PackageSpec(max(i.length for i in items) + 20, max(i.width for i in items) + 20,
                        sum(i.height for i in items) + 20, sum(i.weight_g for i in items) + 300)
@@ -58,12 +61,6 @@ def _buy_label(rma) -> None:
     returns warehouse; sets label_carrier, label_service, label_tracking_number and label_cost. When no carrier
     can take it (no rate cards, a foreign address) the label is the address and RMA barcode only, and the
     timeline says why."""
-    from orders.choices import ServiceLevel
-    from orders.models import Order
-    from shipping.carriers import adapter_for
-    from shipping.exceptions import CarrierError, RatingError
-    from shipping.rating import rate_shop
-
     order = rma.order
     candidates = _return_package(rma)
     if not candidates or rma.warehouse_id is None:

@@ -11,6 +11,7 @@ from inventory.models import Client, Product, StockMovement
 from orders.models import Order, OrderLine
 from returns.choices import (
     NOTHING_TO_SEND_BACK,
+    RECEIVABLE_STATUSES,
     RETURN_TRANSITIONS,
     CaseStatus,
     Disposition,
@@ -145,8 +146,6 @@ class ReturnAuthorization(TimeStamped):
 
     @property
     def can_receive(self) -> bool:
-        from returns.choices import RECEIVABLE_STATUSES
-
         return self.status in RECEIVABLE_STATUSES
 
     @property

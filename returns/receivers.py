@@ -1,32 +1,40 @@
-"""Returns listens to lower layers: the carrier scanning a return label means the parcel is on its way."""
+"""Returns listens to lower layers: a new client gets its return policy; the carrier scanning a return label
+means the parcel is on its way.
+
+The tracking receiver runs inside the sender's transaction and only queues durable work by id (core.work), so
+the job commits with the tracking event and a failing job never reaches the carrier's webhook request. The
+policy is written in the client's own transaction, so no client is ever without one.
+"""
 
 from __future__ import annotations
 
-import logging
-
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from core.work import work_enqueue
+from inventory.models import Client
+from returns.choices import ReturnStatus
+from returns.models import ReturnAuthorization
+from returns.policies import return_policy_for_client
+from returns.tasks import return_label_tracked_task
+from shipping.choices import TrackingStatus
 from shipping.signals import tracking_event_received
 
-logger = logging.getLogger(__name__)
-ON_THE_WAY = {"in_transit", "out_for_delivery", "delivered"}
+ON_THE_WAY = frozenset({TrackingStatus.IN_TRANSIT, TrackingStatus.OUT_FOR_DELIVERY, TrackingStatus.DELIVERED})
+
+
+@receiver(post_save, sender=Client, dispatch_uid="returns.client_return_policy")
+def client_return_policy(sender, *, instance: Client, created: bool, raw: bool = False, **kwargs) -> None:
+    """Give a new client the default return policy, so that reading a policy never has to write one."""
+    if created and not raw:
+        return_policy_for_client(client=instance)
 
 
 @receiver(tracking_event_received, dispatch_uid="returns.return_label_tracked")
-def return_label_tracked(sender, *, tracking_number: str, status: str, **kwargs) -> None:
-    """Mark an authorised return in transit when its label's parcel is first scanned by the carrier."""
-    from returns.choices import ReturnStatus
-    from returns.exceptions import InvalidReturnTransition
-    from returns.models import ReturnAuthorization
-    from returns.services import return_mark_in_transit
-
+def return_label_tracked(sender, *, event_id: int, tracking_number: str, status: str, **kwargs) -> None:
+    """Queue marking the authorised return in transit when a carrier event scanned its label."""
     if status not in ON_THE_WAY or not tracking_number:
         return
-    rma = ReturnAuthorization.objects.filter(label_tracking_number=tracking_number,
-                                             status=ReturnStatus.AUTHORISED).first()
-    if rma is None:
-        return
-    try:
-        return_mark_in_transit(rma=rma, actor="carrier tracking", note=f"Carrier scanned the return label ({status})")
-    except InvalidReturnTransition:  # received at the desk meanwhile
-        logger.info("return %s moved on before its tracking event", rma.number)
+    if ReturnAuthorization.objects.filter(label_tracking_number=tracking_number,
+                                          status=ReturnStatus.AUTHORISED).exists():
+        work_enqueue(return_label_tracked_task, event_id)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from returns.choices import Resolution, ReturnReason
+from returns.selectors import return_policy_get
 
 CENT = Decimal("0.01")
 
@@ -50,9 +51,7 @@ def refund_quote(*, rma) -> RefundQuote:
     label fee when no reason earned a free label and a label was issued. Exchanged units refund nothing.
     Never negative.
     """
-    from returns.services import return_policy_for_client
-
-    policy = return_policy_for_client(client=rma.client)
+    policy = return_policy_get(client=rma.client)
     fees = {rule.reason: rule.restocking_fee_percent for rule in policy.reason_rules.all()}
     lines = []
     for line in rma.lines.select_related("order_line", "product").order_by("pk"):

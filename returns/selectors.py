@@ -17,6 +17,7 @@ from returns.models import (
     ReturnAuthorization,
     ReturnEvent,
     ReturnLine,
+    ReturnPolicy,
     ReturnUnit,
 )
 from warehouses.geo import normalise_us_zip
@@ -27,6 +28,19 @@ def _status_reached_at(order: Order, status: str) -> datetime.datetime | None:
         OrderEvent.objects.filter(order=order, to_status=status).exclude(from_status=status)
         .aggregate(at=Max("created_at"))["at"]
     )
+
+
+def return_policy_list(*, user) -> QuerySet[ReturnPolicy]:
+    """The return policies of the clients the user may see, with their per-reason rules."""
+    from inventory.selectors import client_list
+
+    return ReturnPolicy.objects.filter(client__in=client_list(user=user)).prefetch_related("reason_rules")
+
+
+def return_policy_get(*, client) -> ReturnPolicy:
+    """The client's return policy, with its per-reason rules. Every client has one from its creation on
+    (returns.receivers). Raises ReturnPolicy.DoesNotExist."""
+    return ReturnPolicy.objects.prefetch_related("reason_rules").get(client=client)
 
 
 def order_delivered_at(*, order: Order) -> datetime.datetime | None:
@@ -105,12 +119,6 @@ def return_find_by_number(*, user, number: str) -> ReturnAuthorization | None:
     if cleaned and not cleaned.startswith("RMA-"):
         cleaned = "RMA-" + cleaned.removeprefix("RMA")
     return return_list(user=user).filter(number=cleaned).first()
-
-
-def order_returns(*, order: Order) -> QuerySet[ReturnAuthorization]:
-    return ReturnAuthorization.objects.filter(order=order).prefetch_related(
-        Prefetch("lines", queryset=ReturnLine.objects.select_related("product"))
-    ).order_by("-created_at")
 
 
 def survey_list(*, user) -> QuerySet[FeedbackSurvey]:

@@ -8,6 +8,7 @@ saves, writes the ReturnEvent and queues follow-up work on commit.
 from __future__ import annotations
 
 import datetime
+import logging
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,11 +18,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.exceptions import DomainError
+from core.transitions import status_transition
 from core.work import work_enqueue
 from inventory.choices import MovementKind
 from inventory.models import Product, StockLevel
 from inventory.services import stock_receive, stock_remove
-from orders.choices import OrderStatus
+from orders.choices import ChannelKind, OrderStatus
 from orders.locks import order_lock
 from orders.models import Order, OrderLine
 from orders.services import order_create, order_event_add
@@ -47,24 +49,16 @@ from returns.models import (
     ReturnReasonRule,
     ReturnUnit,
 )
+from returns.policies import return_policy_for_client
 from returns.refunds import refund_quote
 from returns.selectors import order_delivered_at, order_returnable_quantities, order_shipped_at
+from returns.task_names import REFUND_SEND_TASK, RETURN_LABEL_TASK
 from warehouses.choices import LocationKind
 from warehouses.geo import great_circle_km, us_zip_coordinates
 from warehouses.models import Location, Warehouse
 
-# Reasons that are the warehouse's or the carrier's fault get a free label and no fee by default.
-DEFAULT_REASON_RULES: dict[str, tuple[bool, Decimal]] = {
-    ReturnReason.WRONG_ITEM: (True, Decimal("0")),
-    ReturnReason.DAMAGED: (True, Decimal("0")),
-    ReturnReason.DEFECTIVE: (True, Decimal("0")),
-    ReturnReason.NOT_AS_DESCRIBED: (True, Decimal("0")),
-    ReturnReason.MISSING_ITEM: (True, Decimal("0")),
-    ReturnReason.TOO_SMALL: (False, Decimal("0")),
-    ReturnReason.TOO_LARGE: (False, Decimal("0")),
-    ReturnReason.NO_LONGER_NEEDED: (False, Decimal("15")),
-    ReturnReason.OTHER: (False, Decimal("10")),
-}
+logger = logging.getLogger(__name__)
+
 RETURNABLE_ORDER_STATUSES = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 RESTOCK_LOCATION_KINDS = frozenset({LocationKind.PICK, LocationKind.RESERVE})
 RMA_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
@@ -75,18 +69,6 @@ def _user_or_none(user):
 
 
 # --- Policy -------------------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def return_policy_for_client(*, client) -> ReturnPolicy:
-    """Return the client's return policy, creating the default one (30 days, fault reasons free) if missing."""
-    policy, created = ReturnPolicy.objects.get_or_create(client=client)
-    if created:
-        ReturnReasonRule.objects.bulk_create(
-            ReturnReasonRule(policy=policy, reason=reason, free_label=free, restocking_fee_percent=fee)
-            for reason, (free, fee) in DEFAULT_REASON_RULES.items()
-        )
-    return policy
 
 
 @transaction.atomic
@@ -266,6 +248,14 @@ def return_request(
 # --- Status machine -----------------------------------------------------------------------------------------
 
 
+# The time each step is stamped on the return.
+RETURN_STATUS_STAMPS = {
+    ReturnStatus.AUTHORISED: "authorised_at", ReturnStatus.RECEIVED: "received_at",
+    ReturnStatus.INSPECTED: "inspected_at", ReturnStatus.REFUNDED: "closed_at",
+    ReturnStatus.CLOSED: "closed_at", ReturnStatus.REJECTED: "closed_at",
+}
+
+
 @transaction.atomic
 def return_transition(
     *,
@@ -278,33 +268,17 @@ def return_transition(
 ) -> ReturnAuthorization:
     """Move a return to another status, recording who and when.
 
-    Raises InvalidReturnTransition when the move is not in RETURN_TRANSITIONS.
+    Raises InvalidReturnTransition when the move is not in RETURN_TRANSITIONS (core.transitions does the
+    steps).
     """
-    rma_id = rma if isinstance(rma, int) else rma.pk
-    locked = return_lock(rma_id)
-    from_status = locked.status
-    if to_status not in RETURN_TRANSITIONS.get(from_status, frozenset()):
-        raise InvalidReturnTransition(
-            f"Return {locked.number} cannot go from {ReturnStatus(from_status).label} "
-            f"to {ReturnStatus(to_status).label}.",
-            field="status",
-        )
-    locked.status = to_status
-    update_fields = ["status", "updated_at"]
-    stamp = {
-        ReturnStatus.AUTHORISED: "authorised_at", ReturnStatus.RECEIVED: "received_at",
-        ReturnStatus.INSPECTED: "inspected_at", ReturnStatus.REFUNDED: "closed_at",
-        ReturnStatus.CLOSED: "closed_at", ReturnStatus.REJECTED: "closed_at",
-    }.get(to_status)
-    if stamp:
-        setattr(locked, stamp, timezone.now())
-        update_fields.append(stamp)
-    for name, value in (extra_fields or {}).items():
-        setattr(locked, name, value)
-        update_fields.append(name)
-    locked.save(update_fields=update_fields)
-    ReturnEvent.objects.create(rma=locked, from_status=from_status, to_status=to_status, note=note,
-                               user=_user_or_none(user), actor=actor[:100])
+    locked = status_transition(
+        instance=rma if isinstance(rma, int) else rma.pk, lock=return_lock, to_status=to_status,
+        transitions=RETURN_TRANSITIONS, user=user, actor=actor, note=note, stamps=RETURN_STATUS_STAMPS,
+        fields=extra_fields, subject=lambda r: f"Return {r.number}", error=InvalidReturnTransition,
+        event=lambda move: ReturnEvent.objects.create(
+            rma=move.instance, from_status=move.from_status, to_status=move.to_status, note=move.note,
+            user=_user_or_none(move.user), actor=move.actor[:100]),
+    )
     if not isinstance(rma, int):
         rma.refresh_from_db()
     return locked
@@ -322,10 +296,8 @@ def return_authorise(*, rma: ReturnAuthorization, user=None, note: str = "", act
 
     Raises InvalidReturnTransition unless the return is requested.
     """
-    from returns.tasks import return_label_send
-
     locked = return_transition(rma=rma, to_status=ReturnStatus.AUTHORISED, user=user, note=note, actor=actor)
-    work_enqueue(return_label_send, locked.pk)
+    work_enqueue(RETURN_LABEL_TASK, locked.pk)
     return locked
 
 
@@ -355,6 +327,24 @@ def return_mark_in_transit(*, rma: ReturnAuthorization, note: str = "", user=Non
     """Record that the parcel is on its way back (the carrier scanned the return label)."""
     return return_transition(rma=rma, to_status=ReturnStatus.IN_TRANSIT, user=user, note=note or "On its way back",
                              actor=actor)
+
+
+def return_label_scanned(*, tracking_number: str, status: str) -> ReturnAuthorization | None:
+    """Mark the authorised return whose label carries this tracking number in transit (the carrier scanned it).
+
+    Returns the return, or None when no authorised return has that label (none, or it moved on meanwhile),
+    so running it twice changes nothing.
+    """
+    rma = (ReturnAuthorization.objects.filter(label_tracking_number=tracking_number, status=ReturnStatus.AUTHORISED)
+           .first() if tracking_number else None)
+    if rma is None:
+        return None
+    try:
+        return return_mark_in_transit(rma=rma, actor="carrier tracking",
+                                      note=f"Carrier scanned the return label ({status})")
+    except InvalidReturnTransition:  # received at the desk meanwhile
+        logger.info("return %s moved on before its tracking event", rma.number)
+        return None
 
 
 # --- Receiving and inspection -------------------------------------------------------------------------------
@@ -563,9 +553,6 @@ def return_refund(*, rma: ReturnAuthorization, user=None, actor: str = "") -> Re
 
     Raises InvalidReturnTransition unless inspected, DomainError when nothing is refundable (close it instead).
     """
-    from orders.choices import ChannelKind
-    from returns.tasks import refund_send
-
     locked = return_lock(rma.pk)
     if locked.status != ReturnStatus.INSPECTED:
         raise InvalidReturnTransition(f"Return {locked.number} must be inspected before it is refunded.")
@@ -589,5 +576,5 @@ def return_refund(*, rma: ReturnAuthorization, user=None, actor: str = "") -> Re
     order_event_add(order=locked.order, note=f"Return {locked.number} refunded: {quote.amount} {quote.currency}",
                     user=user, actor=actor)
     if calls_storefront:
-        work_enqueue(refund_send, refund.pk)
+        work_enqueue(REFUND_SEND_TASK, refund.pk)
     return refund

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.choices import ChannelKind
+from orders.storefronts import RetryPolicy, StorefrontError, StorefrontUnavailable, client_for_channel
 from returns.choices import RefundStatus
 from returns.locks import refund_lock
 from returns.models import Refund
@@ -32,8 +33,6 @@ def _money(value: Decimal) -> str:
 
 
 def _client(channel):
-    from orders.storefronts import RetryPolicy, client_for_channel
-
     # A few quick tries here; the Celery task retries later with a longer backoff.
     return client_for_channel(channel, retry=RetryPolicy(attempts=2, backoff_base=0.2, backoff_max=1.0,
                                                          retry_after_max=2.0))
@@ -89,15 +88,13 @@ def _woocommerce(client, refund: Refund, *, check_existing: bool) -> str:
     return str(answer.get("id", ""))
 
 
-def refund_send(*, refund_id: int, final_attempt: bool = False) -> str:
+def refund_storefront_send(*, refund_id: int, final_attempt: bool = False) -> str:
     """Send one refund to its storefront; returns the refund's status afterwards.
 
     Raises RefundRetryLater when the storefront is unavailable and this is not the final attempt (the
     failure is recorded first); a refusal (4xx) or the final failure marks the refund failed for a manager.
     Raises Refund.DoesNotExist.
     """
-    from orders.storefronts import StorefrontError, StorefrontUnavailable
-
     retry_error = None
     with transaction.atomic():
         refund = refund_lock(refund_id)

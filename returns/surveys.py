@@ -28,6 +28,7 @@ from returns.exceptions import SurveyLinkInvalid
 from returns.locks import survey_lock
 from returns.models import FeedbackCase, FeedbackSurvey, ReturnPolicy
 from returns.selectors import delivered_at_subquery
+from returns.task_names import SURVEY_EMAIL_TASK
 
 SURVEY_SALT = "dockhand.returns.survey"
 # Orders delivered longer ago than this are never surveyed (e.g. when the survey is first switched on).
@@ -104,8 +105,6 @@ def survey_schedule_due(*, now: datetime.datetime | None = None) -> int:
 
     An order gets at most one survey (a unique row), so running this again sends nothing twice.
     """
-    from returns.tasks import survey_email_send
-
     created = 0
     for order in orders_due_for_survey(now=now):
         survey, was_created = FeedbackSurvey.objects.get_or_create(
@@ -113,7 +112,7 @@ def survey_schedule_due(*, now: datetime.datetime | None = None) -> int:
         )
         if was_created:
             created += 1
-            work_enqueue(survey_email_send, survey.pk)
+            work_enqueue(SURVEY_EMAIL_TASK, survey.pk)
     return created
 
 

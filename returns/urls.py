@@ -25,5 +25,6 @@ urlpatterns = [
     path("<int:pk>/close/", views.return_close_view, name="close"),
     path("<int:pk>/refund/", views.return_refund_view, name="refund"),
     path("<int:pk>/receive/", views.receive_view, name="receive"),
+    path("<int:pk>/receive/start/", views.receive_start_view, name="receive_start"),
     path("<int:pk>/receive/finish/", views.receive_finish_view, name="receive_finish"),
 ]

@@ -23,7 +23,7 @@ from orders.models import Order
 from orders.selectors import order_list
 from returns import analytics
 from returns.choices import CaseStatus, Disposition, ReturnReason, ReturnSource, ReturnStatus
-from returns.filters import ReturnFilter
+from returns.filters import CaseFilter, ReturnFilter
 from returns.forms import (
     AnalyticsFilterForm,
     CaseResolveForm,
@@ -47,13 +47,14 @@ from returns.selectors import (
     return_find_by_number,
     return_get,
     return_list,
+    return_policy_get,
 )
 from returns.services import (
     RESTOCK_LOCATION_KINDS,
     return_authorise,
     return_close,
     return_inspection_finish,
-    return_policy_for_client,
+    return_receive_start,
     return_refund,
     return_reject,
     return_request,
@@ -61,6 +62,7 @@ from returns.services import (
     return_window_closes_at,
 )
 from returns.surveys import case_resolve, survey_answer, survey_from_token
+from returns.trace import order_traces
 from shipping.document_store import document_response
 from warehouses.models import Location
 from warehouses.selectors import warehouse_list
@@ -124,7 +126,7 @@ def _order_from_token(token: str) -> Order:
 def customer_items_view(request, token: str):
     """Step 2: choose items, quantities and reasons; the client's policy decides what happens next."""
     order = _order_from_token(token)
-    policy = return_policy_for_client(client=order.client)
+    policy = return_policy_get(client=order.client)
     returnable = order_returnable_quantities(order=order)
     lines = [line for line in order.lines.all() if line.product_id]
     errors: list[str] = []
@@ -235,8 +237,6 @@ class _Echo:
 
 
 def _csv_rows(returns):
-    from returns.trace import order_traces
-
     returns = list(returns.select_related("refund").prefetch_related("lines__product", "units"))
     traces = order_traces(r.order_id for r in returns)
     yield CSV_COLUMNS
@@ -263,7 +263,7 @@ def return_list_view(request):
     """Managers' returns page: filters by client, warehouse, reason, status and date; CSV export."""
     returns = return_list(user=request.user).order_by("-created_at", "-pk")
     filterset = ReturnFilter(request.GET or None, queryset=returns, request=request)
-    returns = filterset.qs if filterset.is_bound and filterset.is_valid() else returns
+    returns = filterset.qs  # values not understood are left out, and the page says which
     if request.GET.get("export") == "csv":
         writer = csv.writer(_Echo())
         response = StreamingHttpResponse((writer.writerow(row) for row in _csv_rows(returns)),
@@ -274,7 +274,7 @@ def return_list_view(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "returns/return_list.html", {
-        "filter": filterset, "page": page, "query": query.urlencode(),
+        "filterset": filterset, "page": page, "query": query.urlencode(),
         "open_cases": case_list(user=request.user).filter(status=CaseStatus.OPEN).count()
         if user_access(request.user).has_any(Role.MANAGER, Role.CLIENT) else 0,
     })
@@ -387,7 +387,7 @@ def return_refund_view(request, pk: int):
 @role_required(*DESK_ROLES)
 @require_http_methods(["GET", "POST"])
 def receive_scan_view(request):
-    """The returns desk: scan the RMA label of a parcel to start receiving it."""
+    """The returns desk: scanning the RMA label of a parcel receives it and opens its inspection."""
     form = ScanReturnForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         rma = return_find_by_number(user=request.user, number=form.cleaned_data["number"])
@@ -397,6 +397,7 @@ def receive_scan_view(request):
             form.add_error("number", f"Return {rma.number} is {rma.get_status_display().lower()}; "
                                      "it is not expected back.")
         else:
+            return_receive_start(rma=rma, user=request.user)
             return redirect("returns:receive", pk=rma.pk)
     expected = (return_list(user=request.user).filter(status__in=[ReturnStatus.AUTHORISED, ReturnStatus.IN_TRANSIT,
                                                                   ReturnStatus.RECEIVED])
@@ -415,16 +416,12 @@ def _restock_locations(rma: ReturnAuthorization):
 @role_required(*DESK_ROLES)
 @require_http_methods(["GET", "POST"])
 def receive_view(request, pk: int):
-    """Scan each item of a return's parcel, inspect it and choose its disposition; then finish."""
+    """Scan each item of a return's parcel, inspect it and choose its disposition; then finish. A parcel not
+    yet received shows the button that receives it (receive_start_view)."""
     rma = _get_return_or_404(request, pk)
     locations = _restock_locations(rma)
     form = ReceiveUnitForm(request.POST or None, locations=locations,
                            initial={"disposition": Disposition.RESTOCK})
-    if request.method == "GET" and rma.can_receive and rma.status != ReturnStatus.RECEIVED:
-        from returns.services import return_receive_start
-
-        return_receive_start(rma=rma, user=request.user)
-        rma = _get_return_or_404(request, pk)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -444,6 +441,17 @@ def receive_view(request, pk: int):
             return redirect("returns:receive", pk=pk)
     return render(request, "returns/receive.html", {"rma": rma, "form": form},
                   status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+@role_required(*DESK_ROLES)
+def receive_start_view(request, pk: int):
+    """Receive the parcel of a return (status received), so that its items can be scanned."""
+    rma = _get_return_or_404(request, pk)
+    return_receive_start(rma=rma, user=request.user)
+    messages.success(request, f"Parcel of {rma.number} received: scan its items.")
+    return redirect("returns:receive", pk=pk)
 
 
 @require_POST
@@ -491,13 +499,13 @@ def analytics_view(request):
 @role_required(Role.MANAGER, Role.CLIENT)
 def case_list_view(request):
     """“Something was wrong” survey answers for managers to follow up."""
-    status = request.GET.get("status", CaseStatus.OPEN)
-    cases = case_list(user=request.user).order_by("-created_at", "-pk")
-    if status in CaseStatus.values:
-        cases = cases.filter(status=status)
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
-    return render(request, "returns/case_list.html", {"page": page, "status": status, "form": CaseResolveForm(),
-                                                      "statuses": CaseStatus.choices})
+    data = request.GET.copy()
+    data.setdefault("status", CaseStatus.OPEN)
+    filterset = CaseFilter(data, queryset=case_list(user=request.user).order_by("-created_at", "-pk"), request=request)
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))  # values not understood are left out
+    return render(request, "returns/case_list.html", {
+        "page": page, "status": filterset.form.cleaned_data.get("status", ""), "form": CaseResolveForm(),
+        "statuses": CaseStatus.choices, "filterset": filterset})
 
 
 @require_POST

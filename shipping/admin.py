@@ -126,6 +126,9 @@ class PackageInline(admin.TabularInline):
 
 @admin.register(Shipment)
 class ShipmentAdmin(admin.ModelAdmin):
+    """The status is read-only: shipments move only through shipping.packing (shipment_transition)."""
+
+    readonly_fields = ["status", "packed_at", "labelled_at", "shipped_at"]
     list_display = ["pk", "order", "warehouse", "status", "service", "shipping_cost", "shipped_at"]
     list_filter = ["status", "warehouse", "service__carrier"]
     search_fields = ["order__order_number", "packages__tracking_number"]

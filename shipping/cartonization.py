@@ -24,7 +24,6 @@ from functools import lru_cache
 from itertools import permutations, product
 
 GRAMS_PER_LB = 453.59237
-MM_PER_INCH = 25.4
 # UPS and FedEx daily rates: 139 in³/lb. It is the strictest published divisor, so a box that is best at 139
 # is never a bad choice at USPS's 166; rating re-prices every candidate at each service's own divisor.
 DEFAULT_DIM_DIVISOR = Decimal("139")

@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.db import models, transaction
@@ -26,6 +27,7 @@ from django.http import FileResponse
 from django.utils import timezone
 
 from core.documents import private_file_response
+from core.storage import PrivateName, is_private_name
 from shipping.locks import document_lock
 
 logger = logging.getLogger(__name__)
@@ -155,10 +157,6 @@ def documents_make_private(*, source_dir: Path | None) -> PrivatizeReport:
     """Move every file stored under a guessable name (before documents were private: "labels/2025/05/label-1Z...
     .pdf", in the old media folder or in the storage itself) to a random name in the default storage, point its
     row at it and delete the old file. Safe to run twice; rows already private are left alone."""
-    from django.apps import apps
-
-    from core.storage import PrivateName, is_private_name
-
     report = PrivatizeReport()
     for model in apps.get_models():
         for file_field in model._meta.get_fields():

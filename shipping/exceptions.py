@@ -1,3 +1,4 @@
+from core import transitions
 from core.exceptions import DomainError
 
 
@@ -7,14 +8,17 @@ class PickingError(DomainError):
     status_code = 400
 
 
+class InvalidPickListTransition(PickingError, transitions.InvalidTransition):
+    """The pick list cannot make that move (PICK_LIST_TRANSITIONS); a PickingError to the floor's screens."""
+
+
 class WrongScan(DomainError):
     """The scanned code is not the location or item the picker should be at; nothing was counted."""
 
     status_code = 409
 
 
-
-class InvalidShipmentTransition(DomainError):
+class InvalidShipmentTransition(transitions.InvalidTransition):
     status_code = 400
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from pypdf import PdfWriter
 
 from core.barcodes import code128_svg
 from core.pdf import render_pdf
@@ -118,8 +119,6 @@ def package_label_store(*, package: Package) -> Package:
 def stored_labels_pdf(packages: list[Package]) -> bytes:
     """The stored labels of many packages as one PDF, in the order given: the same files as printed one by one,
     each rendered only if it never was."""
-    from pypdf import PdfWriter
-
     writer = PdfWriter()
     for package in packages:
         writer.append(io.BytesIO(document_bytes(LABEL_PDF, package.pk)))

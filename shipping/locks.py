@@ -1,6 +1,6 @@
 """Row locks for pick lists. Taken before any stock level (inventory.locks), after orders (orders.locks)."""
 
-from shipping.models import PickList
+from shipping.models import DocumentLock, PickList, Shipment
 
 
 def pick_list_lock(pick_list_id: int) -> PickList:
@@ -18,8 +18,6 @@ def shipment_lock(shipment_id: int):
     Taken after the order and any stock levels (Order → StockLevel → Shipment); every pack-station write
     runs under it, so a double-submitted scan or confirmation cannot count twice.
     """
-    from shipping.models import Shipment
-
     return Shipment.objects.select_for_update(of=("self",)).select_related("order", "order__client",
                                                                            "warehouse").get(pk=shipment_id)
 
@@ -31,6 +29,4 @@ def document_lock(key: str) -> None:
     The row is not the document's owner (a pick list, a shipment), so a render of several seconds never holds up
     the floor's writes to that row. Take no other lock after it.
     """
-    from shipping.models import DocumentLock
-
     DocumentLock.objects.select_for_update().get_or_create(key=key)

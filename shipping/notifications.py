@@ -20,6 +20,7 @@ from orders.choices import ChannelKind
 from orders.storefronts import RetryPolicy, StorefrontError, StorefrontUnavailable, client_for_channel
 from shipping.choices import NotificationKind, NotificationStatus
 from shipping.models import ShipmentNotification
+from shipping.task_names import SHIPMENT_NOTIFY_TASK
 
 # Each task attempt makes a couple of quick tries; Celery's retries (with backoff) space out the rest.
 STOREFRONT_RETRY = RetryPolicy(attempts=2, backoff_base=0.2, backoff_max=1.0, retry_after_max=5.0)
@@ -116,10 +117,8 @@ def notification_send(*, notification_id: int, final: bool = False) -> ShipmentN
 def notification_resend(*, notification: ShipmentNotification) -> ShipmentNotification:
     """Queue a failed (or skipped) notification again, e.g. after a manager fixed the channel's credentials."""
 
-    from shipping.tasks import shipment_notify
-
     ShipmentNotification.objects.filter(pk=notification.pk).update(status=NotificationStatus.PENDING,
                                                                      updated_at=timezone.now())
-    work_enqueue(shipment_notify, notification.pk)
+    work_enqueue(SHIPMENT_NOTIFY_TASK, notification.pk)
     notification.refresh_from_db()
     return notification

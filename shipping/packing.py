@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.transitions import status_transition, transition_check
 from core.work import work_enqueue
 from inventory.choices import MovementKind
 from inventory.models import Product
@@ -38,6 +39,7 @@ from shipping.cartonization import (
     recommend,
 )
 from shipping.choices import (
+    MISPICK_RESULTS,
     SHIPMENT_TRANSITIONS,
     NotificationKind,
     NotificationStatus,
@@ -55,6 +57,7 @@ from shipping.locks import shipment_lock
 from shipping.models import (
     BoxType,
     CarrierService,
+    Manifest,
     Package,
     PackageItem,
     PackScan,
@@ -62,7 +65,8 @@ from shipping.models import (
     Shipment,
     ShipmentNotification,
 )
-from shipping.rating import Candidate, RateShopResult, candidates_from_packings, rate_shop
+from shipping.rating import Candidate, RateShopResult, candidates_from_packings, distance_miles, rate_shop
+from shipping.task_names import MANIFEST_PDF_TASK, SHIPMENT_DOCUMENTS_TASK, SHIPMENT_NOTIFY_TASK
 
 
 def _user_or_none(user):
@@ -176,11 +180,33 @@ def packaging_note(order: Order, used: list[Box], in_stock: list[Box]) -> str:
 
 # --- the pack station ----------------------------------------------------------------------------------
 
+# The time each step is stamped on the shipment.
+SHIPMENT_STAMPS = {ShipmentStatus.PACKED: "packed_at", ShipmentStatus.LABELLED: "labelled_at",
+                   ShipmentStatus.SHIPPED: "shipped_at"}
+
+
+def _shipment_subject(shipment: Shipment) -> str:
+    return f"Shipment of order {shipment.order.order_number}"
+
+
 def _check_transition(shipment: Shipment, to_status: str) -> None:
-    if to_status not in SHIPMENT_TRANSITIONS.get(shipment.status, frozenset()):
-        raise InvalidShipmentTransition(
-            f"Shipment of order {shipment.order.order_number} is {shipment.get_status_display().lower()}; "
-            f"it cannot become {ShipmentStatus(to_status).label.lower()}.")
+    """Refuse a move SHIPMENT_TRANSITIONS does not allow before any side effect (the move checks again)."""
+    transition_check(instance=shipment, to_status=to_status, transitions=SHIPMENT_TRANSITIONS,
+                     subject=_shipment_subject, error=InvalidShipmentTransition)
+
+
+def shipment_transition(*, shipment: Shipment | int, to_status: str, user=None, note: str = "",
+                        fields: dict | None = None, at: datetime.datetime | None = None,
+                        locked: bool = False) -> Shipment:
+    """Move a shipment to another status, recording who and when (core.transitions.status_transition).
+
+    The step the pack-station services share; they do the work around it. With `locked` the caller holds
+    the shipment's row lock and passes that instance. Returns the locked, saved shipment.
+    Raises InvalidShipmentTransition when SHIPMENT_TRANSITIONS does not allow the move.
+    """
+    return status_transition(instance=shipment, lock=None if locked else shipment_lock, to_status=to_status,
+                             transitions=SHIPMENT_TRANSITIONS, user=user, note=note, subject=_shipment_subject,
+                             stamps=SHIPMENT_STAMPS, fields=fields, error=InvalidShipmentTransition, at=at)
 
 
 @transaction.atomic
@@ -317,10 +343,6 @@ def shipment_pack(*, shipment: Shipment, packages: list[PackageInput], user=None
                                         for pid, qty in sorted(package.items.items()) if qty)
     candidate = Candidate(boxes=[p.box_type.code for p in packages], specs=specs,
                           box_cost=sum((p.box_type.cost for p in packages), Decimal("0")))
-    now = timezone.now()
-    locked.status = ShipmentStatus.PACKED
-    locked.packed_by = _user_or_none(user)
-    locked.packed_at = now
     locked.box_cost = candidate.box_cost
     try:
         result = rate_shop(order=order, warehouse=order.warehouse, candidates=[candidate], deliver_by=deliver_by)
@@ -331,11 +353,12 @@ def shipment_pack(*, shipment: Shipment, packages: list[PackageInput], user=None
         result.reason = packaging_note(order, [box_from_model(p.box_type) for p in packages],
                                        [box_from_model(b) for b in box_types_for_order(order)]) + result.reason
         _store_rates(locked, result)
-    locked.save(update_fields=["status", "packed_by", "packed_at", "box_cost", "service", "shipping_cost",
-                               "rate_reason", "updated_at"])
     boxes = ", ".join(candidate.boxes)
-    order_transition(order=order, to_status=OrderStatus.PACKED, user=user,
-                     note=f"Packed in {len(packages)} package(s): {boxes}.")
+    note = f"Packed in {len(packages)} package(s): {boxes}."
+    rated = {"service": locked.service, "shipping_cost": locked.shipping_cost, "rate_reason": locked.rate_reason}
+    shipment_transition(shipment=locked, to_status=ShipmentStatus.PACKED, locked=True, user=user, note=note,
+                        fields={"packed_by": _user_or_none(user), "box_cost": locked.box_cost, **rated})
+    order_transition(order=order, to_status=OrderStatus.PACKED, user=user, note=note)
     return locked
 
 
@@ -375,8 +398,6 @@ def shipment_label(*, shipment: Shipment, user=None, service: CarrierService | N
     adapter = adapter_for(service.carrier)
     specs = [PackageSpec(p.length_mm, p.width_mm, p.height_mm, p.weight_g) for p in packages]
     if service.pk != locked.service_id:
-        from shipping.rating import distance_miles
-
         try:
             quote = adapter.quote(service, packages=specs,
                                   distance_miles=distance_miles(locked.warehouse, locked.order.ship_postal_code,
@@ -397,14 +418,14 @@ def shipment_label(*, shipment: Shipment, user=None, service: CarrierService | N
         package.carrier = service.carrier
         package.tracking_number = label.tracking_number
         package.save(update_fields=["carrier", "tracking_number", "billable_weight_lb", "price", "updated_at"])
-    locked.status = ShipmentStatus.LABELLED
-    locked.labelled_at = timezone.now()
-    locked.save(update_fields=["status", "labelled_at", "service", "shipping_cost", "rate_reason", "updated_at"])
     numbers = ", ".join(p.tracking_number for p in packages)
-    order_event_add(order=locked.order, user=user, note=f"Label bought: {service}, tracking {numbers}.")
-    from shipping.tasks import shipment_documents_render
+    note = f"Label bought: {service}, tracking {numbers}."
+    rated = {"service": locked.service, "shipping_cost": locked.shipping_cost, "rate_reason": locked.rate_reason}
+    shipment_transition(shipment=locked, to_status=ShipmentStatus.LABELLED, locked=True, user=user, note=note,
+                        fields=rated)
+    order_event_add(order=locked.order, user=user, note=note)
 
-    work_enqueue(shipment_documents_render, locked.pk)
+    work_enqueue(SHIPMENT_DOCUMENTS_TASK, locked.pk)
     return locked
 
 
@@ -430,17 +451,15 @@ def shipment_ship(*, shipment: Shipment, user=None) -> Shipment:
         _check_transition(locked, ShipmentStatus.SHIPPED)
         now = timezone.now()
         locked.packages.update(handed_over_at=now)
-        locked.status = ShipmentStatus.SHIPPED
-        locked.shipped_at = now
-        locked.save(update_fields=["status", "shipped_at", "updated_at"])
         service = locked.service
-        order_transition(order=order, to_status=OrderStatus.SHIPPED, user=user,
-                         note=f"Handed over to {service.carrier.name if service else 'the carrier'}: {numbers}.")
+        note = f"Handed over to {service.carrier.name if service else 'the carrier'}: {numbers}."
+        shipment_transition(shipment=locked, to_status=ShipmentStatus.SHIPPED, locked=True, user=user, note=note,
+                            at=now)
+        order_transition(order=order, to_status=OrderStatus.SHIPPED, user=user, note=note)
         notifications = _notifications_create(locked, order)
-    from shipping.tasks import shipment_notify
 
     for notification in notifications:
-        work_enqueue(shipment_notify, notification.pk)
+        work_enqueue(SHIPMENT_NOTIFY_TASK, notification.pk)
     return locked
 
 
@@ -461,10 +480,7 @@ def _notifications_create(shipment: Shipment, order: Order) -> list[ShipmentNoti
 @transaction.atomic
 def shipment_cancel(*, shipment: Shipment, user=None, reason: str = "") -> Shipment:
     """Cancel an open shipment (the order was cancelled or is repacked). Raises InvalidShipmentTransition."""
-    locked = shipment_lock(shipment.pk)
-    _check_transition(locked, ShipmentStatus.CANCELLED)
-    locked.status = ShipmentStatus.CANCELLED
-    locked.save(update_fields=["status", "updated_at"])
+    locked = shipment_transition(shipment=shipment.pk, to_status=ShipmentStatus.CANCELLED, user=user, note=reason)
     if reason:
         order_event_add(order=locked.order, user=user, note=f"Shipment cancelled: {reason}")
     return locked
@@ -472,8 +488,6 @@ def shipment_cancel(*, shipment: Shipment, user=None, reason: str = "") -> Shipm
 
 def mispick_count(*, since: datetime.datetime | None = None, warehouse_id: int | None = None) -> int:
     """Caught mis-picks (refused scans) since a moment, optionally at one warehouse."""
-    from shipping.choices import MISPICK_RESULTS
-
     qs = PackScan.objects.filter(result__in=MISPICK_RESULTS)
     if since is not None:
         qs = qs.filter(created_at__gte=since)
@@ -486,9 +500,6 @@ def mispick_count(*, since: datetime.datetime | None = None, warehouse_id: int |
 def manifest_close(*, carrier, warehouse, user=None, manifest_date: datetime.date | None = None):
     """Close the day for one carrier at one warehouse: every handed-over package not yet on a manifest goes on
     a new one, whose PDF is rendered after commit. Raises PackingError when there is nothing to list."""
-    from shipping.models import Manifest
-    from shipping.tasks import manifest_pdf_render
-
     packages = (Package.objects.select_for_update(of=("self",))
                 .filter(carrier=carrier, shipment__warehouse=warehouse, shipment__status=ShipmentStatus.SHIPPED,
                         manifest__isnull=True).order_by("pk"))
@@ -498,5 +509,5 @@ def manifest_close(*, carrier, warehouse, user=None, manifest_date: datetime.dat
     manifest = Manifest.objects.create(carrier=carrier, warehouse=warehouse, closed_by=_user_or_none(user),
                                        manifest_date=manifest_date or timezone.localdate())
     Package.objects.filter(pk__in=ids).update(manifest=manifest)
-    work_enqueue(manifest_pdf_render, manifest.pk)
+    work_enqueue(MANIFEST_PDF_TASK, manifest.pk)
     return manifest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -19,15 +20,19 @@ from core.barcodes import code128_text_decode
 from core.choices import Role
 from core.decorators import role_required
 from core.documents import document_view, private_bytes_response
+from core.selectors import status_change_list
+from inventory.models import Product
 from orders.models import Order
 from orders.selectors import order_list
 from shipping.cartonization import GRAMS_PER_LB
-from shipping.choices import NotificationStatus, ShipmentStatus
+from shipping.choices import ShipmentStatus
 from shipping.document_store import document_response
 from shipping.documents import MANIFEST_PDF, PACKING_SLIP, packing_slip_pdf
 from shipping.exceptions import ItemRefused, PackingError
+from shipping.filters import BoxTypeFilter, ManifestFilter, NotificationFilter
 from shipping.labels import LABEL_PDF, package_label_store, stored_labels_pdf
-from shipping.models import Carrier, CarrierService, Package, Shipment, ShipmentNotification
+from shipping.models import Carrier, CarrierService, Package, PickListOrder, Shipment, ShipmentNotification
+from shipping.notifications import notification_resend
 from shipping.packing import (
     PackageInput,
     box_types_for_order,
@@ -52,6 +57,7 @@ from shipping.selectors import (
     shipment_get,
     shipment_list,
 )
+from warehouses.selectors import warehouse_list
 
 PACK_ROLES = (Role.PACKER, Role.MANAGER)
 REFUSAL_KEY = "pack_refusal_{}"
@@ -66,8 +72,6 @@ def _shipment_or_404(request, pk: int) -> Shipment:
 
 def _find_orders(request, code: str) -> list[Order]:
     """Orders a scanned code names: an order number, a pick list (its picked orders) or a tote (LIST-T3)."""
-    from shipping.models import PickListOrder
-
     visible = order_list(user=request.user)
     code = code.strip()
     match = Q(order_number__iexact=code) | Q(order_number__iexact=f"#{code}") | Q(external_id=code)
@@ -157,7 +161,8 @@ def shipment_detail(request, pk: int):
     lines, complete = _lines(shipment)
     context = {"shipment": shipment, "order": shipment.order, "lines": lines, "complete": complete,
                "refusal": request.session.pop(REFUSAL_KEY.format(pk), None),
-               "scans": shipment.scans.select_related("product", "user").order_by("-created_at")[:8]}
+               "scans": shipment.scans.select_related("product", "user").order_by("-created_at")[:8],
+               "changes": status_change_list(instance=shipment)}
     if shipment.status == ShipmentStatus.PACKING and complete:
         plan = pack_plan(order=shipment.order)
         box_types = list(box_types_for_order(shipment.order))
@@ -180,10 +185,6 @@ def shipment_detail(request, pk: int):
 
 
 def _items_summary(items, ids: bool = False):
-    from collections import Counter
-
-    from inventory.models import Product
-
     counts = Counter(int(i.key) for i in items)
     if ids:
         return sorted(counts.items())
@@ -299,8 +300,6 @@ def labels_batch_pdf(request):
     visible = shipment_list(user=request.user)
     packages = Package.objects.filter(shipment__in=visible, tracking_number__gt="").select_related("shipment")
     if (wave := request.GET.get("wave", "")).isdigit():
-        from shipping.models import PickListOrder
-
         orders = PickListOrder.objects.filter(pick_list__wave_id=int(wave)).values("order_id")
         chosen = list(packages.filter(shipment__order_id__in=orders, shipment__status=ShipmentStatus.LABELLED)
                       .order_by("carrier__code", "shipment__labelled_at", "shipment_id", "number"))
@@ -333,8 +332,6 @@ def shipment_packing_slip(request, pk: int):
 @login_required
 @role_required(*PACK_ROLES)
 def manifest_list_view(request):
-    from warehouses.selectors import warehouse_list
-
     warehouses = warehouse_list(user=request.user)
     if request.method == "POST":
         carrier = Carrier.objects.filter(pk=request.POST.get("carrier") or 0).first()
@@ -348,11 +345,12 @@ def manifest_list_view(request):
     shipped = shipment_list(user=request.user).filter(status=ShipmentStatus.SHIPPED)
     waiting = (Package.objects.filter(shipment__in=shipped, manifest__isnull=True)
                .values("carrier__name", "shipment__warehouse__code").annotate(n=Count("pk")).order_by())
-    manifests = (manifest_list(user=request.user).annotate(n=Count("packages"))
+    filterset = ManifestFilter(request.GET or None, queryset=manifest_list(user=request.user), request=request)
+    manifests = (filterset.qs.annotate(n=Count("packages"))  # values not understood are left out
                  .order_by("-manifest_date", "-pk")[:60])
     return render(request, "shipping/manifests.html", {
         "manifests": manifests, "waiting": waiting, "carriers": Carrier.objects.filter(is_active=True),
-        "warehouses": warehouses,
+        "warehouses": warehouses, "filterset": filterset,
     })
 
 
@@ -367,8 +365,9 @@ def manifest_pdf(request, pk: int):
 @login_required
 @role_required(Role.MANAGER, Role.PACKER)
 def box_types_view(request):
-    boxes = box_type_list(user=request.user).order_by("warehouse__code", "client__name", "inner_length_mm")
-    return render(request, "shipping/box_types.html", {"boxes": boxes})
+    filterset = BoxTypeFilter(request.GET or None, queryset=box_type_list(user=request.user), request=request)
+    boxes = filterset.qs.order_by("warehouse__code", "client__name", "inner_length_mm")  # bad values left out
+    return render(request, "shipping/box_types.html", {"boxes": boxes, "filterset": filterset})
 
 
 @login_required
@@ -411,22 +410,16 @@ def mispicks_view(request):
 @login_required
 @role_required(Role.MANAGER, Role.CLIENT)
 def notifications_view(request):
-    qs = notification_list(user=request.user).order_by("-created_at", "-pk")
-    channel = request.GET.get("channel", "")
-    if channel.isdigit():
-        qs = qs.filter(channel_id=int(channel))
-    if request.GET.get("failed"):
-        qs = qs.filter(status__in=[NotificationStatus.FAILED, NotificationStatus.RETRYING])
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "shipping/notifications.html", {"page": page, "channel": channel})
+    filterset = NotificationFilter(request.GET or None, request=request,
+                                   queryset=notification_list(user=request.user).order_by("-created_at", "-pk"))
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))  # values not understood are left out
+    return render(request, "shipping/notifications.html", {"page": page, "filterset": filterset})
 
 
 @require_POST
 @login_required
 @role_required(Role.MANAGER)
 def notification_resend_view(request, pk: int):
-    from shipping.notifications import notification_resend
-
     notification = notification_list(user=request.user).filter(pk=pk).first()
     if notification is None:
         raise Http404("No such notification.")

@@ -18,6 +18,7 @@ Locks: the pick list first (shipping.locks), then orders (order_transition), the
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -28,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.transitions import status_transition, transition_check
 from core.work import work_enqueue
 from inventory.choices import MovementKind
 from inventory.services import stock_move, stock_remove
@@ -36,7 +38,7 @@ from orders.choices import OrderStatus
 from orders.locks import orders_lock
 from orders.models import Allocation, Order
 from orders.reservations import allocation_reduce, allocation_relocate, packing_stock_level_id
-from orders.services import order_hold, order_transition
+from orders.services import order_event_add, order_hold, order_transition
 from shipping.choices import (
     OPEN_PICK_LIST_STATUSES,
     PICK_LIST_TRANSITIONS,
@@ -45,10 +47,11 @@ from shipping.choices import (
     ShortPickAction,
     WaveSplit,
 )
-from shipping.exceptions import PickingError, WrongScan
+from shipping.exceptions import InvalidPickListTransition, PickingError, WrongScan
 from shipping.locks import pick_list_lock
 from shipping.models import PickList, PickListAllocation, PickListLine, PickListOrder, ShortPickRule, Wave
 from shipping.selectors import orders_ready_to_pick
+from shipping.task_names import PICK_LIST_PDF_TASK, WAVE_PDF_TASK
 from warehouses.choices import LocationKind
 from warehouses.models import Location, Warehouse
 from warehouses.walk import floor_geometry, pick_route_order, spot_of
@@ -67,13 +70,33 @@ def _user_or_none(user):
     return user if getattr(user, "is_authenticated", False) else None
 
 
+# The time each step is stamped on the list (a cancelled list is finished too).
+PICK_LIST_STAMPS = {PickListStatus.PICKING: "started_at", PickListStatus.COMPLETED: "completed_at",
+                    PickListStatus.CANCELLED: "completed_at"}
+
+
+def _pick_list_subject(pick_list: PickList) -> str:
+    return f"Pick list {pick_list.number}"
+
+
 def _check_move(pick_list: PickList, to_status: str) -> None:
-    if to_status not in PICK_LIST_TRANSITIONS[pick_list.status]:
-        raise PickingError(
-            f"Pick list {pick_list.number} is {pick_list.get_status_display().lower()}; it cannot be "
-            f"{PickListStatus(to_status).label.lower()} now.",
-            field="status",
-        )
+    """Refuse a move PICK_LIST_TRANSITIONS does not allow before any side effect (the move checks again)."""
+    transition_check(instance=pick_list, to_status=to_status, transitions=PICK_LIST_TRANSITIONS,
+                     subject=_pick_list_subject, error=InvalidPickListTransition)
+
+
+def pick_list_transition(*, pick_list: PickList | int, to_status: str, user=None, note: str = "",
+                         fields: dict | None = None, at: datetime.datetime | None = None,
+                         locked: bool = False) -> PickList:
+    """Move a pick list to another status, recording who and when (core.transitions.status_transition).
+
+    The step the picking services share; they do the work around it. With `locked` the caller holds the
+    list's row lock and passes that instance. Returns the locked, saved list.
+    Raises InvalidPickListTransition (a PickingError) when PICK_LIST_TRANSITIONS does not allow the move.
+    """
+    return status_transition(instance=pick_list, lock=None if locked else pick_list_lock, to_status=to_status,
+                             transitions=PICK_LIST_TRANSITIONS, user=user, note=note, subject=_pick_list_subject,
+                             stamps=PICK_LIST_STAMPS, fields=fields, error=InvalidPickListTransition, at=at)
 
 
 def packing_location_for(warehouse: Warehouse) -> Location:
@@ -166,9 +189,7 @@ def _pick_list_create(*, warehouse: Warehouse, kind: str, orders: list[Order], u
         _add_units(pick_list, by_order[allocation.line.order_id], allocation, allocation.quantity)
     _resequence(pick_list)
     if kind != PickListKind.WAVE:
-        from shipping.tasks import pick_list_pdf_task
-
-        work_enqueue(pick_list_pdf_task, pick_list.pk)
+        work_enqueue(PICK_LIST_PDF_TASK, pick_list.pk)
     return pick_list
 
 
@@ -261,9 +282,7 @@ def wave_release(*, warehouse: Warehouse, user=None, service_level: str = "", cu
         for start in range(0, len(group), cart_size):
             _pick_list_create(warehouse=warehouse, kind=PickListKind.WAVE, orders=group[start:start + cart_size],
                               user=user, wave=wave)
-    from shipping.tasks import wave_pdf_task
-
-    work_enqueue(wave_pdf_task, wave.pk)
+    work_enqueue(WAVE_PDF_TASK, wave.pk)
     return wave
 
 
@@ -299,13 +318,10 @@ def pick_lists_release_due(*, warehouse: Warehouse, cart_size: int | None = None
 def pick_list_cancel(*, pick_list: PickList, user=None) -> PickList:
     """Withdraw a released list before anyone starts it; its orders stay allocated and can be released
     again. Raises PickingError once picking has started."""
-    locked = pick_list_lock(pick_list.pk)
-    _check_move(locked, PickListStatus.CANCELLED)
+    locked = pick_list_transition(pick_list=pick_list.pk, to_status=PickListStatus.CANCELLED, user=user,
+                                  note="Withdrawn before picking")
     locked.list_orders.filter(is_open=True).update(is_open=False, outcome=PickListOrder.Outcome.DROPPED,
                                                    note=f"List cancelled by {_who(user)}", closed_at=timezone.now())
-    locked.status = PickListStatus.CANCELLED
-    locked.completed_at = timezone.now()
-    locked.save(update_fields=["status", "completed_at", "updated_at"])
     return locked
 
 
@@ -331,11 +347,8 @@ def pick_list_start(*, pick_list: PickList, user) -> PickList:
         picking += 1
     if not picking:
         raise PickingError(f"No order on {locked.number} can still be picked; cancel the list.")
-    locked.status = PickListStatus.PICKING
-    locked.picker = _user_or_none(user)
-    locked.started_at = timezone.now()
-    locked.save(update_fields=["status", "picker", "started_at", "updated_at"])
-    return locked
+    return pick_list_transition(pick_list=locked, to_status=PickListStatus.PICKING, locked=True, user=user,
+                                fields={"picker": _user_or_none(user)}, note=f"{picking} order(s) to pick")
 
 
 def pick_list_current_line(pick_list: PickList) -> PickListLine | None:
@@ -554,8 +567,6 @@ def pick_list_line_short(*, pick_list: PickList, line_id: int, user, found: int 
                      for r in got]
         found_elsewhere = sum(r.quantity for r in got)
         if found_elsewhere == missing:
-            from orders.services import order_event_add
-
             order_event_add(order=order, user=user,
                             note=f"{note}; allocated again at {', '.join(new_stops)} on the same list.")
             status = order.status
@@ -631,19 +642,16 @@ def pick_list_complete(*, pick_list: PickList, user) -> PickList:
     if open_stops:
         raise PickingError(f"{len(open_stops)} stop(s) still open: scan them or report them short.")
     now = timezone.now()
-    locked.picked_at = now
     open_orders = list(locked.list_orders.filter(is_open=True).select_related("order"))
     if locked.kind == PickListKind.SINGLE or not open_orders:
+        _check_move(locked, PickListStatus.COMPLETED)
         for list_order in open_orders:
             _order_picked(locked, list_order, user)
-        _check_move(locked, PickListStatus.COMPLETED)
-        locked.status = PickListStatus.COMPLETED
-        locked.completed_at = now
-    else:
-        _check_move(locked, PickListStatus.SORTING)
-        locked.status = PickListStatus.SORTING
-    locked.save(update_fields=["status", "picked_at", "completed_at", "updated_at"])
-    return locked
+        return pick_list_transition(pick_list=locked, to_status=PickListStatus.COMPLETED, locked=True, user=user,
+                                    fields={"picked_at": now}, at=now, note="Every stop walked")
+    return pick_list_transition(pick_list=locked, to_status=PickListStatus.SORTING, locked=True, user=user,
+                                fields={"picked_at": now}, at=now,
+                                note=f"Every stop walked; {len(open_orders)} order(s) to sort")
 
 
 # --- Sorting -----------------------------------------------------------------------------------------------
@@ -697,9 +705,8 @@ def pick_list_sort_scan(*, pick_list: PickList, code: str, user) -> SortResult:
         _order_picked(locked, list_order, user)
     list_done = not locked.list_orders.filter(is_open=True).exists()
     if list_done:
-        locked.status = PickListStatus.COMPLETED
-        locked.completed_at = timezone.now()
-        locked.save(update_fields=["status", "completed_at", "updated_at"])
+        pick_list_transition(pick_list=locked, to_status=PickListStatus.COMPLETED, locked=True, user=user,
+                             note="Every order sorted")
     return SortResult(order_number=list_order.order.order_number, tote=list_order.tote,
                       sku=link.line.product.sku, sorted_units=sorted_units, total_units=total,
                       order_done=order_done, list_done=list_done)
@@ -725,11 +732,9 @@ def pick_list_order_drop(*, order_id: int, note: str) -> int:
         _drop_list_order(entry, note)
         closed += 1
         if locked.status == PickListStatus.RELEASED and not locked.list_orders.filter(is_open=True).exists():
-            locked.status = PickListStatus.CANCELLED
-            locked.completed_at = timezone.now()
-            locked.save(update_fields=["status", "completed_at", "updated_at"])
+            pick_list_transition(pick_list=locked, to_status=PickListStatus.CANCELLED, locked=True,
+                                 note=f"Its last order left the list: {note}")
         elif locked.status == PickListStatus.SORTING and not locked.list_orders.filter(is_open=True).exists():
-            locked.status = PickListStatus.COMPLETED
-            locked.completed_at = timezone.now()
-            locked.save(update_fields=["status", "completed_at", "updated_at"])
+            pick_list_transition(pick_list=locked, to_status=PickListStatus.COMPLETED, locked=True,
+                                 note=f"Its last open order left the list: {note}")
     return closed

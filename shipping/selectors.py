@@ -11,8 +11,24 @@ from django.db.models.functions import Coalesce
 from core.access import restrict, user_access
 from orders.choices import OrderStatus
 from orders.models import Order, OrderLine
-from shipping.choices import OPEN_PICK_LIST_STATUSES, PickListStatus
-from shipping.models import PickList, PickListAllocation, PickListLine, PickListOrder, Wave
+from shipping.choices import MISPICK_RESULTS, OPEN_SHIPMENT_STATUSES
+from shipping.models import (
+    BoxType,
+    Manifest,
+    Package,
+    PackageItem,
+    PackScan,
+    PickList,
+    PickListAllocation,
+    PickListLine,
+    PickListOrder,
+    RateQuote,
+    Shipment,
+    ShipmentNotification,
+    TrackingSequence,
+    Wave,
+)
+from shipping.tracking_numbers import serials_left, tracking_warning_threshold
 
 
 def _staff_scope(qs, user):
@@ -86,19 +102,6 @@ def orders_ready_to_pick(*, warehouse_id: int) -> QuerySet[Order]:
     )
 
 
-def open_pick_list_for_order(*, order_id: int) -> PickList | None:
-    entry = (PickListOrder.objects.filter(order_id=order_id, is_open=True,
-                                          pick_list__status__in=OPEN_PICK_LIST_STATUSES)
-             .select_related("pick_list").first())
-    return entry.pick_list if entry else None
-
-
-def pick_list_status_counts(*, user) -> dict[str, int]:
-    rows = _staff_scope(PickList.objects.all(), user).order_by().values("status").annotate(n=Count("pk"))
-    counts = {row["status"]: row["n"] for row in rows}
-    return {status: counts.get(status, 0) for status in PickListStatus.values}
-
-
 def scanner_state(pick_list: PickList) -> dict:
     """What the scanner page shows: the current stop and step, its totes, progress and the next stops."""
     lines = list(pick_list.lines.select_related("location", "product").prefetch_related(
@@ -148,9 +151,6 @@ def pick_exceptions(*, user, limit: int = 15) -> QuerySet[PickListOrder]:
 
 def mispick_list(*, user) -> QuerySet:
     """Caught mis-picks (pack scans refused as wrong, extra or unknown) the user may see: staff by warehouse."""
-    from shipping.choices import MISPICK_RESULTS
-    from shipping.models import PackScan
-
     access = user_access(user)
     if access.is_client_user or not access.is_staff_member:
         return PackScan.objects.none()
@@ -161,15 +161,11 @@ def mispick_list(*, user) -> QuerySet:
 
 def shipment_list(*, user) -> QuerySet:
     """Shipments the user may see: a client user its client's, staff those of their warehouses."""
-    from shipping.models import Shipment
-
     qs = Shipment.objects.select_related("order", "order__client", "warehouse", "service", "service__carrier")
     return restrict(qs, user, client="order__client", warehouse="warehouse")
 
 
 def shipment_list_with_details(*, user) -> QuerySet:
-    from shipping.models import Package, PackageItem, RateQuote
-
     packages = Package.objects.select_related("box_type", "carrier").prefetch_related(
         Prefetch("items", queryset=PackageItem.objects.select_related("product")))
     return shipment_list(user=user).prefetch_related(
@@ -186,15 +182,11 @@ def shipment_get(*, user, pk: int):
 def manifest_list(*, user) -> QuerySet:
     """Manifests of the warehouses a staff member works in (client users see none: a manifest lists many
     clients' packages)."""
-    from shipping.models import Manifest
-
     return _staff_scope(Manifest.objects.select_related("carrier", "warehouse"), user)
 
 
 def orders_ready_to_pack(*, user) -> QuerySet[Order]:
     """Picked orders in the user's warehouses that no pack station has open yet, oldest first."""
-    from shipping.choices import OPEN_SHIPMENT_STATUSES
-
     qs = Order.objects.filter(status=OrderStatus.PICKED).select_related("client", "warehouse")
     qs = _staff_scope(qs, user).exclude(shipments__status__in=OPEN_SHIPMENT_STATUSES)
     return qs.order_by("received_at", "pk")
@@ -202,17 +194,12 @@ def orders_ready_to_pack(*, user) -> QuerySet[Order]:
 
 def box_type_list(*, user) -> QuerySet:
     """Box types: staff see their warehouses' boxes, a client user only its own packaging."""
-    from shipping.models import BoxType
-
     qs = BoxType.objects.select_related("warehouse", "client")
     return restrict(qs, user, client="client", warehouse="warehouse")
 
 
 def mispick_summary(*, user, since) -> dict:
     """Caught mis-picks (refused pack-station scans) since a moment: total, by kind, by packer, by product."""
-    from shipping.choices import MISPICK_RESULTS
-    from shipping.models import PackScan
-
     qs = restrict(PackScan.objects.filter(result__in=MISPICK_RESULTS, created_at__gte=since), user,
                   client="shipment__order__client", warehouse="shipment__warehouse")
     return {
@@ -227,8 +214,6 @@ def mispick_summary(*, user, since) -> dict:
 
 def notification_list(*, user) -> QuerySet:
     """Customer emails and storefront updates of shipped orders, scoped like their orders."""
-    from shipping.models import ShipmentNotification
-
     qs = ShipmentNotification.objects.select_related("shipment__order", "channel", "channel__client")
     return restrict(qs, user, client="channel__client", warehouse=None)
 
@@ -236,9 +221,6 @@ def notification_list(*, user) -> QuerySet:
 def tracking_range_problems() -> list[str]:
     """Sentences for the active carriers whose tracking numbers run low: fewer than a tenth of one account's
     range left before the numbers would run out (shipping.tracking_numbers)."""
-    from shipping.models import TrackingSequence
-    from shipping.tracking_numbers import serials_left, tracking_warning_threshold
-
     problems = []
     for sequence in (TrackingSequence.objects.filter(carrier__is_active=True).select_related("carrier")
                      .order_by("carrier__code")):

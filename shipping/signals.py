@@ -2,5 +2,6 @@
 
 from django.dispatch import Signal
 
-# Sent after commit for every new carrier tracking event; kwargs: carrier_id, tracking_number, status, occurred_at.
+# Sent inside the recording transaction for every new carrier tracking event; kwargs: event_id, carrier_id,
+# tracking_number, status, occurred_at. A receiver only queues durable work (core.work.work_enqueue) by id.
 tracking_event_received = Signal()

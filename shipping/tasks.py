@@ -10,6 +10,18 @@ import logging
 from celery import shared_task
 
 from core.work import work_attempt_is_final, work_enqueue, work_register
+from orders.choices import OrderStatus
+from orders.models import Order
+from shipping.choices import OPEN_SHIPMENT_STATUSES
+from shipping.documents import manifest_pdf_store, packing_slip_store
+from shipping.labels import package_label_store
+from shipping.models import Carrier, Manifest, PickList, Shipment, Wave
+from shipping.notifications import notification_send
+from shipping.packing import shipment_cancel
+from shipping.pdf import pick_list_pdf_store, wave_pdf_store
+from shipping.picking import pick_list_order_drop, pick_lists_release_due, picking_setting
+from shipping.tracking import pollable_carrier_ids, tracking_poll_carrier
+from warehouses.models import Warehouse
 
 logger = logging.getLogger(__name__)
 
@@ -17,9 +29,6 @@ logger = logging.getLogger(__name__)
 @shared_task(ignore_result=True)
 def pick_list_pdf_task(pick_list_id: int) -> None:
     """Render and store the PDF of one pick list (again, if it changed). Tolerates a deleted list."""
-    from shipping.models import PickList
-    from shipping.pdf import pick_list_pdf_store
-
     pick_list = PickList.objects.filter(pk=pick_list_id).first()
     if pick_list is None:
         logger.info("pick list %s is gone; no PDF", pick_list_id)
@@ -30,9 +39,6 @@ def pick_list_pdf_task(pick_list_id: int) -> None:
 @shared_task(ignore_result=True)
 def wave_pdf_task(wave_id: int) -> None:
     """Render and store one PDF with every pick list of a wave. Tolerates a deleted wave."""
-    from shipping.models import Wave
-    from shipping.pdf import wave_pdf_store
-
     wave = Wave.objects.filter(pk=wave_id).first()
     if wave is None:
         logger.info("wave %s is gone; no PDF", wave_id)
@@ -43,9 +49,6 @@ def wave_pdf_task(wave_id: int) -> None:
 @shared_task(ignore_result=True)
 def pick_lists_release_task(warehouse_id: int) -> int:
     """Release the waiting allocated orders of one warehouse as batch and single lists."""
-    from shipping.picking import pick_lists_release_due
-    from warehouses.models import Warehouse
-
     warehouse = Warehouse.objects.filter(pk=warehouse_id, is_active=True).first()
     if warehouse is None:
         return 0
@@ -55,9 +58,6 @@ def pick_lists_release_task(warehouse_id: int) -> int:
 @shared_task(ignore_result=True)
 def pick_lists_release_all_task() -> int:
     """Beat entry: queue the release of each active warehouse (one task per warehouse)."""
-    from shipping.picking import picking_setting
-    from warehouses.models import Warehouse
-
     if not picking_setting("auto_release"):
         return 0
     ids = list(Warehouse.objects.filter(is_active=True).values_list("pk", flat=True))
@@ -73,10 +73,6 @@ def shipment_documents_render(shipment_id: int) -> None:
     """Render and store the label PDFs (and ZPL) of every package and the packing slip of a shipment.
 
     Tolerates a deleted shipment; rendering again replaces the files, so it is safe to run twice."""
-    from shipping.documents import packing_slip_store
-    from shipping.labels import package_label_store
-    from shipping.models import Shipment
-
     shipment = Shipment.objects.filter(pk=shipment_id).first()
     if shipment is None:
         logger.info("shipment %s is gone; no documents", shipment_id)
@@ -94,17 +90,12 @@ def shipment_notify(notification_id: int) -> None:
     the notification (the channel page shows it) and raised, so its job retries with backoff; on the job's
     last attempt it stays `failed` for a manager to resend.
     """
-    from shipping.notifications import notification_send
-
     notification_send(notification_id=notification_id, final=work_attempt_is_final())
 
 
 @shared_task(ignore_result=True)
 def manifest_pdf_render(manifest_id: int) -> None:
     """Render and store the PDF of an end-of-day manifest. Tolerates a deleted manifest."""
-    from shipping.documents import manifest_pdf_store
-    from shipping.models import Manifest
-
     manifest = Manifest.objects.filter(pk=manifest_id).first()
     if manifest is None:
         return
@@ -114,8 +105,6 @@ def manifest_pdf_render(manifest_id: int) -> None:
 @shared_task(name="shipping.tracking_poll_all", ignore_result=True)
 def tracking_poll_all() -> None:
     """Beat: queue a tracking poll of every active carrier that does not report by webhook only."""
-    from shipping.tracking import pollable_carrier_ids
-
     for carrier_id in pollable_carrier_ids():
         work_enqueue(tracking_poll_carrier_task, carrier_id)
 
@@ -123,13 +112,38 @@ def tracking_poll_all() -> None:
 @shared_task(name="shipping.tracking_poll_carrier", ignore_result=True)
 def tracking_poll_carrier_task(carrier_id: int) -> None:
     """Ask one carrier's adapter for news of its packages on their way; safe to run twice (events dedupe)."""
-    from shipping.models import Carrier
-    from shipping.tracking import tracking_poll_carrier
-
     try:
         tracking_poll_carrier(carrier_id=carrier_id)
     except Carrier.DoesNotExist:
         logger.info("carrier %s is gone; nothing to poll", carrier_id)
+
+
+# --- reactions to orders' status changes (queued by shipping/receivers.py) -------------------------------
+
+@shared_task(ignore_result=True)
+def order_left_picking_task(order_id: int) -> int:
+    """Take an order that left allocated/picking/picked (held, cancelled, re-routed) off its open pick list.
+
+    Reads the order's status now: an order that is back on the floor's path stays on its list. Tolerates a
+    deleted order; safe to run twice (a closed entry is not closed again). Returns how many entries closed.
+    """
+    status = Order.objects.filter(pk=order_id).values_list("status", flat=True).first()
+    if status is None:
+        logger.info("order %s is gone; no pick list to leave", order_id)
+        return 0
+    return pick_list_order_drop(order_id=order_id, note=f"The order is now {OrderStatus(status).label.lower()}")
+
+
+@shared_task(ignore_result=True)
+def order_cancelled_shipments_cancel_task(order_id: int) -> int:
+    """Cancel the open shipments of a cancelled order. Safe to run twice (cancelled ones are not open);
+    does nothing for an order that is gone or not cancelled. Returns how many it cancelled."""
+    if not Order.objects.filter(pk=order_id, status=OrderStatus.CANCELLED).exists():
+        return 0
+    shipments = list(Shipment.objects.filter(order_id=order_id, status__in=OPEN_SHIPMENT_STATUSES).order_by("pk"))
+    for shipment in shipments:
+        shipment_cancel(shipment=shipment, reason="the order was cancelled")
+    return len(shipments)
 
 
 work_register(pick_list_pdf_task, label="Pick list PDFs to render")
@@ -139,3 +153,5 @@ work_register(shipment_documents_render, label="Labels and packing slips to rend
 work_register(shipment_notify, label="Shipment notices (customer emails, storefront updates)")
 work_register(manifest_pdf_render, label="Manifest PDFs to render")
 work_register(tracking_poll_carrier_task, label="Carrier tracking polls")
+work_register(order_left_picking_task, label="Orders to take off their pick lists")
+work_register(order_cancelled_shipments_cancel_task, label="Shipments of cancelled orders to cancel")

@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
-from dataclasses import dataclass
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -22,6 +20,8 @@ from core.exceptions import DomainError
 from orders.choices import OrderStatus
 from orders.locks import order_lock
 from orders.services import order_event_add, order_transition
+from shipping.carriers import adapter_for
+from shipping.carriers.base import TrackingUpdate
 from shipping.choices import ShipmentStatus, TrackingSource, TrackingStatus
 from shipping.models import Carrier, Package, PackageTracking, Shipment, TrackingEvent
 from shipping.signals import tracking_event_received
@@ -32,26 +32,6 @@ STATUS_RANK = {
     TrackingStatus.EXCEPTION: 3, TrackingStatus.RETURNED_TO_SENDER: 4, TrackingStatus.DELIVERED: 5,
 }
 SIGNATURE_HEADER = "X-Dockhand-Signature"
-
-
-@dataclass(frozen=True)
-class TrackingUpdate:
-    """One event as a carrier adapter understood it."""
-
-    tracking_number: str
-    status: str
-    occurred_at: datetime.datetime
-    location: str = ""
-    description: str = ""
-    event_id: str = ""
-    raw: dict | None = None
-
-    @property
-    def key(self) -> str:
-        if self.event_id:
-            return self.event_id[:100]
-        basis = "|".join([self.tracking_number, self.status, self.occurred_at.isoformat(), self.location])
-        return "h:" + hashlib.sha256(basis.encode()).hexdigest()[:64]
 
 
 class TrackingError(DomainError):
@@ -120,9 +100,10 @@ def tracking_event_record(*, carrier: Carrier, update: TrackingUpdate, source: s
             )
     except IntegrityError:
         return None
-    transaction.on_commit(partial(tracking_event_received.send, sender=TrackingEvent, carrier_id=carrier.pk,
-                                  tracking_number=update.tracking_number, status=update.status,
-                                  occurred_at=update.occurred_at))
+    # Inside the transaction: receivers only queue durable work, which commits (or rolls back) with the event.
+    tracking_event_received.send(sender=TrackingEvent, event_id=event.pk, carrier_id=carrier.pk,
+                                 tracking_number=update.tracking_number, status=update.status,
+                                 occurred_at=update.occurred_at)
     if package is None:
         return event
     state = _tracking_row(package.pk)
@@ -187,8 +168,6 @@ def packages_to_poll(*, carrier: Carrier, limit: int = 500):
 
 def tracking_poll_carrier(*, carrier_id: int) -> dict[str, int]:
     """Ask one carrier's adapter for news of its packages on their way and record what is new."""
-    from shipping.carriers import adapter_for
-
     carrier = Carrier.objects.select_related("tracking").get(pk=carrier_id)
     packages = list(packages_to_poll(carrier=carrier))
     if not packages:

@@ -22,10 +22,12 @@ from core.choices import Role
 from core.decorators import role_required
 from core.documents import document_view
 from core.exceptions import DomainError
+from core.selectors import status_change_list
 from orders.selectors import order_list
-from shipping.choices import OPEN_PICK_LIST_STATUSES, PickListStatus
+from shipping.choices import PickListStatus
 from shipping.document_store import document_response
 from shipping.exceptions import WrongScan
+from shipping.filters import OPEN, PickListFilter
 from shipping.forms import ReleaseForm, ScanForm, ShortForm, ZoneLayoutForm
 from shipping.models import PickList, Wave
 from shipping.pdf import (
@@ -98,19 +100,20 @@ def _wave_or_404(request, pk: int) -> Wave:
 @login_required
 @role_required(*FLOOR_ROLES)
 def pick_list_index(request):
-    """Open pick lists first; managers also get the release forms."""
+    """Open pick lists first (filtered as /api/v1/pick-lists/ is); managers also get the release forms."""
     access = user_access(request.user)
-    lists = pick_list_list(user=request.user)
-    status = request.GET.get("status", "open")
-    if status == "open":
-        lists = lists.filter(status__in=OPEN_PICK_LIST_STATUSES)
-    elif status in PickListStatus.values:
-        lists = lists.filter(status=status)
-    lists = lists.order_by("status", "-created_at", "-pk")[:100]
+    data = request.GET.copy()
+    if not data.getlist("status"):
+        data.setlist("status", [OPEN])
+    filterset = PickListFilter(data, queryset=pick_list_list(user=request.user), request=request)
+    lists = filterset.qs.order_by("status", "-created_at", "-pk")[:100]  # values not understood are left out
+    statuses = filterset.form.cleaned_data.get("status") or []
+    status = statuses[0] if len(statuses) == 1 else ""
     release_form = (ReleaseForm(warehouses=warehouse_list(user=request.user), auto_id=False)
                     if access.is_manager else None)
     return render(request, "shipping/pick_list_index.html", {
         "pick_lists": lists, "status": status, "statuses": PickListStatus.choices, "release_form": release_form,
+        "filterset": filterset,
         "exceptions": pick_exceptions(user=request.user) if access.is_manager else [],
     })
 
@@ -175,6 +178,7 @@ def pick_list_detail(request, pk: int):
     return render(request, "shipping/pick_list_detail.html", {
         "pick_list": pick_list, "lines": [ln for ln in pick_list.lines.all() if ln.quantity > 0],
         "list_orders": pick_list.list_orders.all(), "access": user_access(request.user),
+        "changes": status_change_list(instance=pick_list),
     })
 
 

@@ -1,4 +1,4 @@
-"""factory-boy factories for every model; later issues add theirs here or in tests/<app>/factories.py."""
+"""factory-boy factories of the core models; each app's own are here or in tests/<app>/factories.py."""
 
 from decimal import Decimal
 
@@ -7,7 +7,18 @@ from django.contrib.auth import get_user_model
 
 from core.choices import Role
 from core.models import UserProfile
-from inventory.models import Client, Product, StockLevel, StockMovement
+from inventory.models import (
+    Client,
+    CycleCount,
+    CycleCountLine,
+    InboundLine,
+    InboundShipment,
+    Product,
+    StockLevel,
+    StockMovement,
+    Transfer,
+    TransferLine,
+)
 from orders.choices import ChannelKind, OrderStatus
 from orders.models import Allocation, Order, OrderEvent, OrderLine, SalesChannel
 from warehouses.choices import LocationKind
@@ -194,3 +205,56 @@ def make_user(role: str, **kwargs):
         kwargs["client"] = ClientFactory()
     params = {f"role__{k}": v for k, v in kwargs.items()}
     return UserFactory(role=role, **params)
+
+
+class InboundShipmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InboundShipment
+
+    client = factory.SubFactory(ClientFactory)
+    warehouse = factory.SubFactory(WarehouseFactory)
+    reference = factory.Sequence(lambda n: f"ASN-{n:05d}")
+
+
+class InboundLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InboundLine
+
+    shipment = factory.SubFactory(InboundShipmentFactory)
+    product = factory.SubFactory(ProductFactory, client=factory.SelfAttribute("..shipment.client"))
+    expected_quantity = 10
+
+
+class CycleCountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CycleCount
+
+    warehouse = factory.SubFactory(WarehouseFactory)
+    basis = "ABC class A"
+
+
+class CycleCountLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CycleCountLine
+
+    count = factory.SubFactory(CycleCountFactory)
+    location = factory.SubFactory(LocationFactory, warehouse=factory.SelfAttribute("..count.warehouse"))
+    product = factory.SubFactory(ProductFactory)
+
+
+class TransferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Transfer
+
+    from_warehouse = factory.SubFactory(WarehouseFactory)
+    to_warehouse = factory.SubFactory(WarehouseFactory)
+
+
+class TransferLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TransferLine
+
+    transfer = factory.SubFactory(TransferFactory)
+    product = factory.SubFactory(ProductFactory)
+    from_location = factory.SubFactory(LocationFactory, warehouse=factory.SelfAttribute("..transfer.from_warehouse"))
+    quantity = 1

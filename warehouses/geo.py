@@ -43,6 +43,11 @@ def us_zip_info(zip5: str) -> dict | None:
     return matches[0] if matches else None
 
 
+def geodata_load() -> None:
+    """Load the ZIP table now (the zipcodes package reads it on first use)."""
+    us_zip_info("10001")
+
+
 def us_zip_coordinates(postal_code: str) -> tuple[float, float] | None:
     """Return (latitude, longitude) of a US ZIP code, or None when unknown."""
     info = us_zip_info(normalise_us_zip(postal_code))

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from warehouses.models import Warehouse, ZoneLayout
+from warehouses.models import Location, Warehouse, ZoneLayout
 
 
 @transaction.atomic
@@ -16,8 +16,6 @@ def zone_layout_set(*, warehouse: Warehouse, zone: str, walk_position: int, firs
 
     Raises ValueError for a zone that has no aisle locations in the warehouse.
     """
-    from warehouses.models import Location
-
     if not Location.objects.filter(warehouse=warehouse, zone=zone, aisle__gt=0).exists():
         raise ValueError(f"Zone {zone} has no aisle locations at {warehouse.code}.")
     layout, _ = ZoneLayout.objects.update_or_create(

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from django.db import transaction
+from django.db.models import Max
+
+from warehouses.models import Location, ZoneLayout
 
 T = TypeVar("T")
 
@@ -78,8 +81,6 @@ def walk_sequence_assign(*, warehouse, step: int = 10) -> int:
     """Number every aisle location of a warehouse along the serpentine path; places outside the aisles
     (aisle 0) keep their numbers. Returns how many locations changed.
     """
-    from warehouses.models import Location
-
     locations = list(Location.objects.filter(warehouse=warehouse, aisle__gt=0).select_for_update())
     numbers = serpentine_sequence([spot_of(loc) for loc in locations], step=step)
     changed = [loc for loc in locations if loc.walk_sequence != numbers[loc.code]]
@@ -279,10 +280,6 @@ def pick_route_order(items: Iterable[T], geometry: FloorGeometry, spot: Callable
 def floor_geometry(*, warehouse) -> FloorGeometry:
     """The warehouse's floor for pick routes: its aisles placed by the zones' layouts (ZoneLayout), or zone by
     zone in alphabetical order 3 m apart where a zone has none."""
-    from django.db.models import Max
-
-    from warehouses.models import Location, ZoneLayout
-
     aisles = sorted(set(Location.objects.filter(warehouse=warehouse, aisle__gt=0).values_list("zone", "aisle")))
     bays = Location.objects.filter(warehouse=warehouse, aisle__gt=0).aggregate(m=Max("bay"))["m"] or 0
     layouts = {z.zone: z for z in ZoneLayout.objects.filter(warehouse=warehouse)}

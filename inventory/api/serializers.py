@@ -115,7 +115,10 @@ class UserSerializer(serializers.ModelSerializer):
                   "warehouses"]
 
     def to_representation(self, instance):
-        profile = UserProfile.objects.filter(user=instance).first()
+        try:
+            profile = instance.profile
+        except UserProfile.DoesNotExist:
+            profile = None
         return {
             "id": instance.pk,
             "username": instance.username,
@@ -125,7 +128,7 @@ class UserSerializer(serializers.ModelSerializer):
             "is_active": instance.is_active,
             "role": primary_role(instance),
             "client": profile.client_id if profile else None,
-            "warehouses": sorted(profile.warehouses.values_list("pk", flat=True)) if profile else [],
+            "warehouses": sorted(warehouse.pk for warehouse in profile.warehouses.all()) if profile else [],
         }
 
     def validate(self, attrs):

@@ -1,4 +1,3 @@
-import django_filters
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -10,6 +9,7 @@ from core.api import idempotency_headers, idempotency_key_from, idempotency_key_
 from core.choices import Role
 from core.idempotency import request_fingerprint
 from core.permissions import ALL_ROLES
+from core.selectors import user_list
 from core.services import user_save
 from inventory.api.control_serializers import StockFigureSerializer
 from inventory.api.serializers import (
@@ -21,8 +21,15 @@ from inventory.api.serializers import (
     UserSerializer,
 )
 from inventory.choices import StockStatus
-from inventory.filters import ORDERING_CHOICES, StockFigureFilterForm
-from inventory.models import Product, StockLevel, StockMovement
+from inventory.filters import (
+    ORDERING_CHOICES,
+    ClientFilter,
+    ProductFilter,
+    StockFigureFilterForm,
+    StockLevelFilter,
+    StockMovementFilter,
+    UserFilter,
+)
 from inventory.selectors import (
     client_list,
     product_list,
@@ -37,19 +44,13 @@ User = get_user_model()
 
 class ClientViewSet(viewsets.ModelViewSet):
     serializer_class = ClientSerializer
-    filterset_fields = ["code", "is_active"]
+    filterset_class = ClientFilter
     search_fields = ["code", "name"]
     ordering_fields = ["code", "name"]
     read_roles = ALL_ROLES
 
     def get_queryset(self):
         return client_list(user=self.request.user).prefetch_related("allowed_warehouses").order_by("name", "pk")
-
-
-class ProductFilter(django_filters.FilterSet):
-    class Meta:
-        model = Product
-        fields = {"client": ["exact"], "sku": ["exact"], "barcode": ["exact"], "is_active": ["exact"]}
 
 
 class ProductViewSet(viewsets.ModelViewSet):
@@ -62,21 +63,6 @@ class ProductViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return product_list(user=self.request.user).order_by("client_id", "sku")
-
-
-class StockLevelFilter(django_filters.FilterSet):
-    sku = django_filters.CharFilter(field_name="product__sku")
-    client = django_filters.NumberFilter(field_name="product__client")
-    warehouse = django_filters.CharFilter(field_name="location__warehouse__code", label="Warehouse code")
-    in_stock = django_filters.BooleanFilter(field_name="on_hand", lookup_expr="gt", label="On hand > 0",
-                                            method="filter_in_stock")
-
-    class Meta:
-        model = StockLevel
-        fields = {"product": ["exact"], "location": ["exact"], "lot_number": ["exact"]}
-
-    def filter_in_stock(self, queryset, name, value):
-        return queryset.filter(on_hand__gt=0) if value else queryset.filter(on_hand=0)
 
 
 class StockLevelViewSet(viewsets.ReadOnlyModelViewSet):
@@ -170,16 +156,6 @@ class StockAdjustmentViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
                         headers=idempotency_headers(replayed=result.replayed))
 
 
-class StockMovementFilter(django_filters.FilterSet):
-    sku = django_filters.CharFilter(field_name="product__sku")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-
-    class Meta:
-        model = StockMovement
-        fields = {"product": ["exact"], "kind": ["exact"], "reference": ["exact"]}
-
-
 class StockMovementViewSet(viewsets.ReadOnlyModelViewSet):
     """The stock ledger, newest first."""
 
@@ -196,17 +172,19 @@ class UserViewSet(viewsets.ModelViewSet):
 
     serializer_class = UserSerializer
     read_roles = frozenset({Role.MANAGER})
-    filterset_fields = ["is_active"]
+    filterset_class = UserFilter
     search_fields = ["username", "email"]
 
     def get_queryset(self):
-        return User.objects.order_by("username").prefetch_related("groups")
+        return user_list(user=self.request.user).order_by("username")
 
     def perform_create(self, serializer):
-        serializer.instance = user_save(**serializer.validated_data)
+        user = user_save(**serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=user.pk)  # its groups and profile as saved
 
     def perform_update(self, serializer):
-        serializer.instance = user_save(instance=serializer.instance, **serializer.validated_data)
+        user = user_save(instance=serializer.instance, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=user.pk)
 
     def perform_destroy(self, instance):
         # Users keep their history (events, ledger rows); deactivate instead of deleting.

@@ -55,7 +55,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "ship_company", "ship_address1", "ship_address2", "ship_city", "ship_state", "ship_postal_code",
             "ship_country", "requested_service_level", "requested_shipping_method", "currency", "total_price",
             "placed_at", "received_at", "lines", "events",
-            # rules and holds (issue 9)
+            # what rules read and set
             "tags", "customer_note", "payment_status", "billing_country", "priority", "hold_until_date", "forced_warehouse",
             "allowed_warehouses", "carrier_code", "service_code", "box_type_code",
         ]

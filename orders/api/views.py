@@ -1,4 +1,3 @@
-import django_filters
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -18,22 +17,12 @@ from orders.api.serializers import (
     OrderSerializer,
     SalesChannelSerializer,
 )
-from orders.choices import ChannelKind
-from orders.filters import OrderFilter
+from orders.filters import OrderFilter, SalesChannelFilter
 from orders.holds.services import order_holds_release
 from orders.intake.services import api_channel_for_client, api_order_create
-from orders.models import SalesChannel
 from orders.routing import order_reroute
 from orders.selectors import channel_list, order_list_with_details
 from orders.services import order_cancel, order_hold
-
-
-class SalesChannelFilter(django_filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=ChannelKind.choices)
-
-    class Meta:
-        model = SalesChannel
-        fields = ["client", "kind", "is_active"]
 
 
 class SalesChannelViewSet(viewsets.ModelViewSet):

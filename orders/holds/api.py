@@ -1,13 +1,12 @@
 """/api/v1/holds/: every hold, open or released, and releasing one."""
 
-import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.choices import Role
-from orders.holds.choices import HoldKind
+from orders.holds.filters import HoldFilter
 from orders.holds.models import Hold
 from orders.holds.selectors import hold_list
 from orders.holds.services import hold_release
@@ -29,15 +28,6 @@ class HoldSerializer(serializers.ModelSerializer):
 
 class HoldReleaseSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-
-
-class HoldFilter(django_filters.FilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=HoldKind.choices, distinct=False)  # a column: no repeats
-    open = django_filters.BooleanFilter(field_name="released_at", lookup_expr="isnull", label="Open holds only")
-
-    class Meta:
-        model = Hold
-        fields = ["order", "rule"]
 
 
 class HoldViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

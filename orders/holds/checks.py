@@ -7,7 +7,10 @@ Each check only reads; orders.holds.services places the holds. Thresholds come f
 from __future__ import annotations
 
 import datetime
+import functools
 import re
+from bisect import bisect_left
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
@@ -78,9 +81,14 @@ def payment_problem(order: Order) -> str:
     return f"Not paid at the storefront ({label}); the order waits until it is paid."
 
 
+@functools.lru_cache(maxsize=4096)
+def street_key(address1: str | None) -> str:
+    """A street address reduced to what compares (lower-case letters and digits)."""
+    return re.sub(r"[^a-z0-9]", "", (address1 or "").lower())
+
+
 def _address_key(order: Order) -> tuple[str, str]:
-    street = re.sub(r"[^a-z0-9]", "", (order.ship_address1 or "").lower())
-    return street, "".join((order.ship_postal_code or "").split()).upper()
+    return street_key(order.ship_address1), "".join((order.ship_postal_code or "").split()).upper()
 
 
 def fraud_window() -> datetime.timedelta:
@@ -101,12 +109,42 @@ def recent_orders_to(postal_codes: set[str], *, since: datetime.datetime) -> dic
     return recent
 
 
+class StreetHistory:
+    """Recent orders to one street, as (ship_address1, lower email, customer name, received_at) rows, kept by
+    customer: the fraud check asks how many customers ordered in a window, in a step per customer rather than
+    per order (a flash sale sends thousands of orders to one address's postal code in a day)."""
+
+    def __init__(self, rows: Iterable[tuple] = ()) -> None:
+        self.times: dict[str, list[datetime.datetime]] = {}
+        self._unsorted: set[str] = set()
+        for row in rows:
+            self.add(row)
+
+    def add(self, row: tuple) -> None:
+        _addr1, email, name, received_at = row
+        who = email or name.lower()
+        self.times.setdefault(who, []).append(received_at)
+        self._unsorted.add(who)
+
+    def customers_between(self, since: datetime.datetime, until: datetime.datetime) -> set[str]:
+        for who in self._unsorted:
+            self.times[who].sort()
+        self._unsorted.clear()
+        found = set()
+        for who, times in self.times.items():
+            i = bisect_left(times, since)
+            if i < len(times) and times[i] <= until:
+                found.add(who)
+        return found
+
+
 def fraud_signals(order: Order, *, total: Decimal, first_order: bool,
-                  recent: list[tuple] | None = None) -> list[str]:
+                  recent: list[tuple] | StreetHistory | None = None) -> list[str]:
     """Return the fraud signals of an order: countries that differ, a large first order, an address that
     many different customers ordered to in a short time.
 
-    `recent` is what recent_orders_to found for the order's postal code (looked up here when not given).
+    `recent` is what recent_orders_to found for the order's postal code, or the StreetHistory of its street
+    (looked up here when not given).
     """
     signals = []
     billing, shipping = (order.billing_country or "").upper(), (order.ship_country or "").upper()
@@ -122,8 +160,9 @@ def fraud_signals(order: Order, *, total: Decimal, first_order: bool,
         since = until - fraud_window()
         if recent is None:
             recent = recent_orders_to({order.ship_postal_code}, since=since)[order.ship_postal_code]
-        who = {email or name.lower() for addr1, email, name, received_at in recent
-               if since <= received_at <= until and re.sub(r"[^a-z0-9]", "", (addr1 or "").lower()) == street}
+        history = recent if isinstance(recent, StreetHistory) else StreetHistory(
+            row for row in recent if street_key(row[0]) == street)
+        who = history.customers_between(since, until)
         if len(who) >= customers:
             hours = int(fraud_window().total_seconds() // 3600)
             signals.append(f"{len(who)} different customers ordered to this address in {hours} hours.")

@@ -12,8 +12,5 @@ class HoldKind(models.TextChoices):
     UNKNOWN_SKU = "unknown_sku", "Unknown SKU"
 
 
-# Holds that Dockhand puts on by itself when an order arrives; a person's release of one of them is an
-# override, so the same check does not put the order back on hold when it is processed again.
-AUTOMATIC_HOLD_KINDS = frozenset({HoldKind.ADDRESS, HoldKind.PAYMENT, HoldKind.FRAUD})
 # What a client user may release (on its own orders): only what it asked for.
 CLIENT_RELEASABLE_KINDS = frozenset({HoldKind.CLIENT})

@@ -1,12 +1,5 @@
 from django import forms
 
-from orders.holds.choices import HoldKind
-
-
-class HoldFilterForm(forms.Form):
-    kind = forms.ChoiceField(required=False, choices=[("", "Every kind"), *HoldKind.choices])
-    state = forms.ChoiceField(required=False, choices=[("open", "Open"), ("released", "Released")])
-
 
 class ReleaseForm(forms.Form):
     note = forms.CharField(required=False, max_length=255,

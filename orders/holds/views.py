@@ -12,7 +12,8 @@ from core.choices import Role
 from core.decorators import role_required
 from orders.holds.checks import address_problems
 from orders.holds.choices import CLIENT_RELEASABLE_KINDS, HoldKind
-from orders.holds.forms import AddressForm, HoldFilterForm, ReleaseForm
+from orders.holds.filters import HoldFilter
+from orders.holds.forms import AddressForm, ReleaseForm
 from orders.holds.models import Hold
 from orders.holds.selectors import hold_get, hold_list, hold_open_counts
 from orders.holds.services import ADDRESS_FIELDS, hold_release, order_address_update
@@ -30,20 +31,21 @@ def _hold_or_404(request, pk: int) -> Hold:
 @login_required
 @role_required(*HOLD_ROLES)
 def hold_list_view(request):
-    form = HoldFilterForm(request.GET or None)
-    holds = hold_list(user=request.user)
-    state, kind = "open", ""
-    if form.is_valid():
-        state = form.cleaned_data["state"] or "open"
-        kind = form.cleaned_data["kind"]
-    holds = holds.filter(released_at__isnull=state == "open")
-    if kind:
-        holds = holds.filter(kind=kind)
+    """Open holds, oldest first (or released ones, newest first), filtered as /api/v1/holds/ is."""
+    data = request.GET.copy()
+    if not data.get("state") and "open" not in data:
+        data["state"] = "open"
+    filterset = HoldFilter(data, queryset=hold_list(user=request.user), request=request)
+    holds = filterset.qs  # values not understood are left out, and the page says which
+    chosen = filterset.form.cleaned_data
+    state = chosen.get("state") or ("released" if chosen.get("open") is False else "open")
+    kinds = chosen.get("kind") or []
     holds = holds.order_by("-created_at", "-pk") if state == "released" else holds.order_by("created_at", "pk")
     page = Paginator(holds, 50).get_page(request.GET.get("page"))
     return render(request, "orders/holds/hold_list.html", {
-        "form": form, "page": page, "counts": hold_open_counts(user=request.user), "state": state, "kind": kind,
-        "release_form": ReleaseForm(), "client_kinds": CLIENT_RELEASABLE_KINDS,
+        "filterset": filterset, "form": filterset.form, "page": page, "counts": hold_open_counts(user=request.user),
+        "state": state, "kind": kinds[0] if len(kinds) == 1 else "", "release_form": ReleaseForm(),
+        "client_kinds": CLIENT_RELEASABLE_KINDS,
     })
 
 

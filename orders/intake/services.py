@@ -38,9 +38,10 @@ from orders.models import (
     Order,
     OrderLine,
     SalesChannel,
+    StorefrontOrder,
     WebhookDelivery,
 )
-from orders.processing import ProcessingContext, order_new_process
+from orders.processing import ProcessingContext, order_new_process, orders_new_route
 from orders.services import (
     order_allocations_release,
     order_cancel,
@@ -386,11 +387,14 @@ def _delivery_apply(delivery: WebhookDelivery, intake: IntakeOrder | None, batch
 
 
 def webhook_deliveries_process(delivery_ids: list[int]) -> dict[int, BaseException]:
-    """Process stored deliveries, each in its own transaction; returns the ones that failed, with why.
+    """Process stored deliveries; returns the ones that failed, with why.
 
-    The batch reads what every delivery needs once (products, rules, warehouses, customers' history). An
-    error records the attempt on its delivery: bad data fails it at once, anything else leaves it pending
-    for its job to retry. A missing or finished delivery is skipped.
+    The batch reads what every delivery needs once (products, rules, warehouses, customers' history). The
+    deliveries that create a new order are applied together in one transaction (`_deliveries_create`), each
+    in a savepoint of its own so that one bad order fails alone; every other delivery (a change, a
+    cancellation, a second delivery of the same order) then runs in its own transaction. An error records
+    the attempt on its delivery: bad data fails it at once, anything else leaves it pending for its job to
+    retry. A missing or finished delivery is skipped.
     """
     deliveries = list(WebhookDelivery.objects.select_related("channel", "channel__client")
                       .filter(pk__in=delivery_ids, state__in=DELIVERY_RETRYABLE_STATES).order_by("received_at", "pk"))
@@ -402,6 +406,15 @@ def webhook_deliveries_process(delivery_ids: list[int]) -> dict[int, BaseExcepti
         except Exception as exc:
             failures[delivery.pk] = exc
     batch = IntakeBatch.load([(d.channel, intake) for d, intake in read if intake is not None]) if read else None
+    if len(read) > 1:
+        try:
+            with transaction.atomic():
+                read, bad = _deliveries_create(read, batch)
+            failures.update(bad)
+        except Exception:  # the batch is undone: each delivery on its own, with the history read afresh
+            logger.warning("Creating %s orders together failed; each delivery runs on its own", len(read),
+                           exc_info=True)
+            batch = IntakeBatch.load([(d.channel, intake) for d, intake in read if intake is not None])
     for delivery, intake in read:
         try:
             _delivery_apply(delivery, intake, batch)
@@ -414,6 +427,95 @@ def webhook_deliveries_process(delivery_ids: list[int]) -> dict[int, BaseExcepti
     for delivery_id, exc in failures.items():
         _delivery_attempt_failed(delivery_id, error=error_message(exc), final=error_is_permanent(exc))
     return failures
+
+
+def _new_order_keys(read: list[tuple[WebhookDelivery, IntakeOrder | None]]) -> set[tuple[int, str]]:
+    """The (channel, storefront id) of the batch's orders that Dockhand does not have yet and that only one
+    webhook delivery of the batch creates."""
+    keys: dict[tuple[int, str], int] = {}
+    for delivery, intake in read:
+        if intake is not None:
+            key = (delivery.channel_id, intake.external_id)
+            keys[key] = keys.get(key, 0) + 1
+    once = {key for key, count in keys.items() if count == 1}
+    if not once:
+        return set()
+    channels, external_ids = {c for c, _ in once}, {e for _, e in once}
+    known = set(StorefrontOrder.objects.filter(channel_id__in=channels, external_id__in=external_ids,
+                                               order__isnull=False).values_list("channel_id", "external_id"))
+    known |= set(Order.objects.filter(channel_id__in=channels, external_id__in=external_ids, parent__isnull=True)
+                 .values_list("channel_id", "external_id"))
+    return once - known
+
+
+def _deliveries_create(read: list[tuple[WebhookDelivery, IntakeOrder | None]], batch: IntakeBatch
+                       ) -> tuple[list[tuple[WebhookDelivery, IntakeOrder | None]], dict[int, BaseException]]:
+    """Apply, in the caller's transaction, the webhook deliveries that create a new order; return the other
+    deliveries (for a transaction each) and the ones that failed.
+
+    Locks: the StorefrontOrder rows first, all at once in (channel, storefront id) order; then the new
+    orders; the stock last, in pk order, when the new orders that need nothing but stock are routed together
+    (orders.processing.orders_new_route). A new order that a rule matches, a check holds or no warehouse can
+    ship whole gets its routing job in this transaction instead (rules and splits lock shared rows in their
+    own order, so they run in transactions of their own).
+    """
+    new_keys = _new_order_keys(read)
+    creating = [(d, intake) for d, intake in read if intake is not None and d.source == DeliverySource.WEBHOOK
+                and not intake.cancelled and not intake.skip_reason
+                and (d.channel_id, intake.external_id) in new_keys]
+    if not creating:
+        return read, {}
+    refs = {key: storefront_order_lock(channel_id=key[0], external_id=key[1])
+            for key in sorted((d.channel_id, intake.external_id) for d, intake in creating)}
+    done: set[int] = set()
+    failures: dict[int, BaseException] = {}
+    created: list[Order] = []
+    with order_events_together() as events:
+        for delivery, intake in creating:
+            ref = refs[(delivery.channel_id, intake.external_id)]
+            if ref.order_id is not None or (intake.updated_at and ref.source_updated_at):
+                continue  # created or seen meanwhile: applied on its own below
+            mark = len(events)
+            try:
+                with log_context(delivery_id=delivery.pk), transaction.atomic():
+                    order = _delivery_create(delivery, intake, ref, batch)
+            except DeliveryTaken:
+                del events[mark:]
+                done.add(delivery.pk)
+                continue
+            except Exception as exc:
+                del events[mark:]
+                if not error_is_permanent(exc):
+                    logger.warning("Processing delivery %s failed; it will be retried", delivery.pk, exc_info=True)
+                failures[delivery.pk] = exc
+                continue
+            done.add(delivery.pk)
+            batch.processing.order_added(order)
+            if order.status == OrderStatus.RECEIVED:
+                created.append(order)
+        if created:
+            orders_new_route(created, context=batch.processing)
+    return [(d, intake) for d, intake in read if d.pk not in done and d.pk not in failures], failures
+
+
+def _delivery_create(delivery: WebhookDelivery, intake: IntakeOrder, ref, batch: IntakeBatch) -> Order:
+    """Create the order of one delivery (not routed yet), record it on its StorefrontOrder and finish the
+    delivery. Raises what order_create raises, or DeliveryTaken."""
+    channel = delivery.channel
+    delivery.external_id = delivery.external_id or intake.external_id[:100]
+    actor = _actor(channel, delivery.source)
+    order = order_create(
+        channel=channel, order_number=intake.order_number, external_id=intake.external_id,
+        lines=[line.as_dict() for line in intake.lines], actor=actor, note=f"Order received ({actor})",
+        queue_routing=False, products=batch.products[channel.pk], **intake.fields,
+    )
+    ref.order = order
+    if intake.updated_at:
+        ref.source_updated_at = intake.updated_at
+    ref.source_status = intake.source_status[:40]
+    ref.save()
+    _delivery_finish(delivery, state=OUTCOME_STATE["created"], order=order)
+    return order
 
 
 def webhook_delivery_process(*, delivery_id: int) -> WebhookDelivery | None:

@@ -17,6 +17,7 @@ from core.decorators import role_required
 from core.work import work_enqueue
 from inventory.selectors import client_list, product_list
 from orders.choices import DeliveryState
+from orders.filters import SalesChannelFilter
 from orders.intake import selectors
 from orders.intake.csv_import import CSV_COLUMNS, REQUIRED_COLUMNS, csv_orders_import, csv_template
 from orders.intake.forms import CsvUploadForm, LineMapForm
@@ -39,9 +40,11 @@ def webhook_url(request, channel: SalesChannel) -> str:
 @login_required
 @role_required(*INTAKE_ROLES)
 def channel_list_view(request):
-    channels = list(selectors.channel_list_with_health(user=request.user))
+    filterset = SalesChannelFilter(request.GET or None, queryset=selectors.channel_list_with_health(user=request.user),
+                                   request=request)
+    channels = list(filterset.qs)  # values not understood are left out, and the page says which
     rows = [(channel, selectors.channel_warnings(channel)) for channel in channels]
-    return render(request, "orders/intake/channel_list.html", {"rows": rows})
+    return render(request, "orders/intake/channel_list.html", {"rows": rows, "filterset": filterset})
 
 
 @login_required

@@ -1,7 +1,6 @@
 """/api/v1/rules/: managers write rules, try them on past orders and re-run them on open orders in the
 background (/api/v1/rules/runs/)."""
 
-import django_filters
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
@@ -11,6 +10,7 @@ from rest_framework.response import Response
 from core.api_fields import ScopedPrimaryKeyRelatedField
 from core.choices import Role
 from inventory.selectors import client_list
+from orders.rules.filters import RuleFilter, RuleRunFilter
 from orders.rules.models import Rule, RuleRun
 from orders.rules.schema import action_text, condition_text
 from orders.rules.selectors import rule_list, rule_run_error_list, rule_run_list
@@ -129,12 +129,6 @@ class RuleRunConflictSerializer(serializers.Serializer):
     run = RuleRunSerializer(allow_null=True, help_text="The run still queued or running.")
 
 
-class RuleFilter(django_filters.FilterSet):
-    class Meta:
-        model = Rule
-        fields = ["client", "is_active"]
-
-
 class RuleViewSet(viewsets.ModelViewSet):
     """Automation rules, run in ascending position on every order before routing (drafts until active)."""
 
@@ -205,7 +199,7 @@ class RuleRunViewSet(viewsets.ReadOnlyModelViewSet):
     also lists the orders the rules could not be applied to."""
 
     serializer_class = RuleRunSerializer
-    filterset_fields = ["status"]
+    filterset_class = RuleRunFilter
     ordering_fields = ["created_at"]
     read_roles = MANAGERS
     write_roles = MANAGERS

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from core.choices import Role
 from core.decorators import role_required
+from orders.rules.filters import RuleFilter
 from orders.rules.forms import (
     ActionFormSet,
     ConditionFormSet,
@@ -42,12 +43,13 @@ def _rule_or_404(request, pk: int) -> Rule:
 @login_required
 @role_required(Role.MANAGER)
 def rule_list_view(request):
-    rules = list(rule_list(user=request.user))
+    filterset = RuleFilter(request.GET or None, queryset=rule_list(user=request.user), request=request)
+    rules = list(filterset.qs)  # values not understood are left out, and the page says which
     for rule in rules:
         rule.conditions_text = [condition_text(c) for c in rule.conditions]
         rule.actions_text = [action_text(a) for a in rule.actions]
     runs = rule_run_list(user=request.user)[:RECENT_RUNS]
-    return render(request, "orders/rules/rule_list.html", {"rules": rules, "runs": runs})
+    return render(request, "orders/rules/rule_list.html", {"rules": rules, "runs": runs, "filterset": filterset})
 
 
 def _editor(request, rule: Rule | None):

@@ -72,13 +72,11 @@ def sku_mapping_list_view(request):
             status = 400
         else:
             form = _mapping_form(request, client)
-    mappings = sku_mapping_list(user=request.user)
-    filterset = SkuMappingFilter(request.GET or None, queryset=mappings, request=request)
-    if filterset.is_bound and filterset.is_valid():
-        mappings = filterset.qs
-    page = Paginator(mappings, 50).get_page(request.GET.get("page"))
+    filterset = SkuMappingFilter(request.GET or None, queryset=sku_mapping_list(user=request.user), request=request)
+    filterset.form.auto_id = "filter_%s"  # the add form below has an external_sku field too
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))  # values not understood are left out
     return render(request, "orders/sku_mappings/mapping_list.html", {
-        "client": client, "pick": pick, "form": form, "page": page,
+        "client": client, "pick": pick, "form": form, "page": page, "filterset": filterset,
     }, status=status)
 
 

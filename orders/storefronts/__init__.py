@@ -1,8 +1,9 @@
 """HTTP clients of the storefront platforms (Shopify Admin API, WooCommerce REST API).
 
 One class per platform on top of StorefrontClient, which owns timeouts and retries. Intake uses the order
-reads; fulfilment (issue 6) and refunds (issue 7) add `create_fulfillment` / `create_refund` methods to the
-same classes, calling `self.request(...)` so that they get the same retry behaviour.
+reads; shipping reports fulfilment through `ShopifyClient.create_fulfillment` and
+`WooCommerceClient.complete_order`. Refunds (returns.storefront_refunds) call `self.request(...)` on the same
+clients, so every call gets the same retry behaviour.
 """
 
 from orders.storefronts.base import (

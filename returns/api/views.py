@@ -1,4 +1,3 @@
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -8,7 +7,6 @@ from core.access import user_access
 from core.choices import Role
 from core.exceptions import DomainError
 from core.permissions import ALL_ROLES
-from inventory.selectors import client_list
 from returns.api.serializers import (
     ReturnCreateSerializer,
     ReturnPolicySerializer,
@@ -17,14 +15,12 @@ from returns.api.serializers import (
     ReturnSerializer,
 )
 from returns.filters import ReturnFilter
-from returns.models import ReturnPolicy
-from returns.selectors import return_list_with_details
+from returns.selectors import return_list_with_details, return_policy_list
 from returns.services import (
     ReturnLineRequest,
     return_authorise,
     return_close,
     return_inspection_finish,
-    return_policy_for_client,
     return_policy_update,
     return_refund,
     return_reject,
@@ -154,13 +150,7 @@ class ReturnPolicyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     write_roles = frozenset({Role.MANAGER})
 
     def get_queryset(self):
-        clients = client_list(user=self.request.user)
-        missing = clients.filter(return_policy__isnull=True)
-        if missing.exists():
-            with transaction.atomic():
-                for client in missing:
-                    return_policy_for_client(client=client)
-        return ReturnPolicy.objects.filter(client__in=clients).prefetch_related("reason_rules").order_by("client_id")
+        return return_policy_list(user=self.request.user).order_by("client_id")
 
     def update(self, request, *args, **kwargs):
         policy = self.get_object()

@@ -1,4 +1,5 @@
-import django_filters
+from collections import Counter
+
 from django.db.models import Count
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
@@ -7,6 +8,7 @@ from rest_framework.response import Response
 
 from core.choices import Role
 from core.permissions import ALL_ROLES
+from inventory.models import Product
 from orders.models import Order
 from orders.selectors import order_list
 from shipping.api.packing_serializers import (
@@ -16,22 +18,10 @@ from shipping.api.packing_serializers import (
     ShipmentSerializer,
 )
 from shipping.api.serializers import ManifestSerializer
-from shipping.choices import ShipmentStatus
-from shipping.models import BoxType, Shipment
+from shipping.filters import BoxTypeFilter, ManifestFilter, ShipmentFilter
+from shipping.models import BoxType
 from shipping.packing import pack_plan
 from shipping.selectors import box_type_list, manifest_list, shipment_list_with_details
-
-
-class ShipmentFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=ShipmentStatus.choices, distinct=False)
-    warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
-    carrier = django_filters.CharFilter(field_name="service__carrier__code", label="Carrier code")
-    tracking_number = django_filters.CharFilter(field_name="packages__tracking_number", distinct=True)
-    shipped_after = django_filters.IsoDateTimeFilter(field_name="shipped_at", lookup_expr="gte")
-
-    class Meta:
-        model = Shipment
-        fields = ["order"]
 
 
 class ShipmentViewSet(viewsets.ReadOnlyModelViewSet):
@@ -51,7 +41,7 @@ class ManifestViewSet(viewsets.ReadOnlyModelViewSet):
     """End-of-day manifests of the user's warehouses, each with the link to its PDF (staff only)."""
 
     serializer_class = ManifestSerializer
-    filterset_fields = ["manifest_date"]
+    filterset_class = ManifestFilter
     ordering_fields = ["manifest_date", "created_at"]
     read_roles = frozenset({Role.MANAGER, Role.PACKER})
 
@@ -64,7 +54,7 @@ class BoxTypeViewSet(viewsets.ModelViewSet):
     """Box types of the warehouses, and clients' own packaging (client set). Managers write."""
 
     serializer_class = BoxTypeSerializer
-    filterset_fields = ["warehouse", "client", "is_active"]
+    filterset_class = BoxTypeFilter
     search_fields = ["code", "name"]
     read_roles = ALL_ROLES
 
@@ -122,10 +112,6 @@ class OrderRatesView(GenericAPIView):
 
 
 def _items(packed) -> list[dict]:
-    from collections import Counter
-
-    from inventory.models import Product
-
     counts = Counter(int(i.key) for i in packed.items)
     skus = dict(Product.objects.filter(pk__in=list(counts)).values_list("pk", "sku"))
     return [{"sku": skus[pid], "quantity": qty} for pid, qty in sorted(counts.items())]

@@ -1,4 +1,3 @@
-import django_filters
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -19,9 +18,9 @@ from shipping.api.serializers import (
     ShortSerializer,
     SortSerializer,
 )
-from shipping.choices import PickListKind, PickListStatus
+from shipping.choices import PickListKind
 from shipping.exceptions import PickingError
-from shipping.models import PickList
+from shipping.filters import PickListFilter
 from shipping.picking import (
     pick_list_cancel,
     pick_list_complete,
@@ -35,17 +34,6 @@ from shipping.picking import (
 )
 from shipping.selectors import pick_list_list, pick_list_list_with_lines
 from warehouses.selectors import warehouse_list
-
-
-class PickListFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=PickListStatus.choices, distinct=False)
-    kind = django_filters.ChoiceFilter(choices=PickListKind.choices)
-    warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
-    wave = django_filters.CharFilter(field_name="wave__number", label="Wave number")
-
-    class Meta:
-        model = PickList
-        fields = ["number"]
 
 
 class PickListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

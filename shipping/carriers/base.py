@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+import hashlib
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -10,6 +12,8 @@ from django.db.models import F
 from django.utils.dateparse import parse_datetime
 
 from shipping.cartonization import billable_weight_lb
+from shipping.exceptions import CarrierError
+from shipping.models import TrackingSequence
 from shipping.tracking_numbers import (
     TrackingRangeExhausted,
     make_tracking_number,
@@ -18,6 +22,26 @@ from shipping.tracking_numbers import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrackingUpdate:
+    """One event as a carrier adapter understood it."""
+
+    tracking_number: str
+    status: str
+    occurred_at: datetime.datetime
+    location: str = ""
+    description: str = ""
+    event_id: str = ""
+    raw: dict | None = None
+
+    @property
+    def key(self) -> str:
+        if self.event_id:
+            return self.event_id[:100]
+        basis = "|".join([self.tracking_number, self.status, self.occurred_at.isoformat(), self.location])
+        return "h:" + hashlib.sha256(basis.encode()).hexdigest()[:64]
 
 
 @dataclass(frozen=True)
@@ -88,8 +112,6 @@ class CarrierAdapter(ABC):
         "occurred_at" (ISO 8601 with offset), "location", "description"}]}; a carrier with its own format
         overrides this and maps its status codes to shipping.choices.TrackingStatus.
         """
-        from shipping.tracking import TrackingUpdate
-
         if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
             raise ValueError("Expected a JSON object with a list of events.")
         updates = []
@@ -115,8 +137,6 @@ class CarrierAdapter(ABC):
 
     def next_serial(self) -> int:
         """Take the carrier's next package serial under a row lock (never repeats)."""
-        from shipping.models import TrackingSequence
-
         with transaction.atomic():
             sequence, _ = TrackingSequence.objects.get_or_create(carrier=self.carrier)
             sequence = TrackingSequence.objects.select_for_update().get(pk=sequence.pk)
@@ -126,8 +146,6 @@ class CarrierAdapter(ABC):
 
     def local_tracking_number(self, service) -> str:
         """Number a package from the carrier's serials; raises CarrierError once every range is used up."""
-        from shipping.exceptions import CarrierError
-
         carrier = self.carrier
         serial = self.next_serial()
         left = serials_left(carrier.code, next_serial=serial + 1, account=carrier.account_number,

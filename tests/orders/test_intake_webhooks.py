@@ -193,7 +193,7 @@ def test_update_before_picking_changes_address_and_lines_and_releases_stock(deli
     location = put_stock(red, 10, warehouse=slc)
     deliver(channel, shopify_order(80, updated_at="2026-11-20T10:00:00-05:00", lines=[("IPOD2008RED", 2, "10")]))
     order = Order.objects.get()
-    if order.status != OrderStatus.ALLOCATED:  # routing (issue 4) may already have allocated it
+    if order.status != OrderStatus.ALLOCATED:  # routing may already have allocated it
         order_allocate(order=order, warehouse=slc)
         Order.objects.filter(pk=order.pk).update(status=OrderStatus.ALLOCATED, warehouse=slc)
     stock = location.stock_levels.get()

@@ -187,7 +187,7 @@ def test_pick_errors_per_thousand_lines_come_from_mispicks_caught_at_packing(man
     assert kpis.pick_accuracy == pytest.approx(1000 / 12)
 
 
-# --- returns and surveys (issue 7) ---------------------------------------------------------------------------
+# --- returns and surveys ------------------------------------------------------------------------------------
 
 
 def set_opened_at(rma, when: datetime.datetime):

@@ -10,7 +10,7 @@ from orders.choices import OrderStatus
 from returns.choices import Disposition, RefundStatus
 from returns.models import FeedbackSurvey, Refund, ReturnAuthorization, ReturnUnit
 from returns.services import return_inspection_finish, return_refund, return_unit_receive
-from returns.storefront_refunds import refund_send
+from returns.storefront_refunds import refund_storefront_send
 from returns.surveys import survey_email_send
 from shipping.choices import TrackingSource
 from shipping.tracking import TrackingUpdate, tracking_event_record
@@ -82,7 +82,7 @@ def test_sending_one_refund_from_two_workers_calls_the_shop_once(monkeypatch):
     monkeypatch.setattr("returns.storefront_refunds._shopify", fake_shopify)
     monkeypatch.setattr("returns.storefront_refunds._client", lambda channel: None)
 
-    run_together([lambda: refund_send(refund_id=refund.pk)] * 2)
+    run_together([lambda: refund_storefront_send(refund_id=refund.pk)] * 2)
 
     assert calls == [refund.pk]
     assert Refund.objects.get().status == RefundStatus.SENT

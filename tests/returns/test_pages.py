@@ -270,3 +270,39 @@ def test_cases_page_lists_and_resolves(client):
     assert resolved.status_code == 302
     survey.case.refresh_from_db()
     assert survey.case.status == "resolved"
+
+
+def test_opening_the_receive_page_changes_nothing_and_its_button_receives_the_parcel(client):
+    # Given an authorised return not yet at the desk
+    setup = make_setup()
+    rma = open_return(setup.order, [(setup.lines[0], 1, "too_small")])
+    client.force_login(make_user(Role.PICKER))
+
+    # When the receive page is opened, then its button is pressed
+    page = client.get(reverse("returns:receive", kwargs={"pk": rma.pk}))
+    rma.refresh_from_db()
+    status_after_get = rma.status
+    pressed = client.post(reverse("returns:receive_start", kwargs={"pk": rma.pk}))
+    rma.refresh_from_db()
+
+    # Then only the POST received the parcel
+    assert page.status_code == 200
+    assert "Receive the parcel" in page.content.decode()
+    assert status_after_get == ReturnStatus.AUTHORISED
+    assert pressed.status_code == 302
+    assert rma.status == ReturnStatus.RECEIVED
+
+
+def test_receive_button_refuses_a_return_that_is_not_expected_back(client):
+    setup = make_setup()
+    rma = open_return(setup.order, [(setup.lines[0], 1, "too_small")], authorise=False)
+    client.force_login(make_user(Role.PICKER))
+
+    page = reverse("returns:receive", kwargs={"pk": rma.pk})
+    refused = client.post(reverse("returns:receive_start", kwargs={"pk": rma.pk}), HTTP_REFERER=page, follow=True)
+
+    rma.refresh_from_db()
+    assert refused.redirect_chain == [(page, 302)]
+    assert "cannot be received" in refused.content.decode()
+    assert "Receive the parcel" not in refused.content.decode()
+    assert rma.status == ReturnStatus.REQUESTED

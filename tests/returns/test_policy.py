@@ -208,3 +208,50 @@ def test_window_closes_counted_from_delivery():
 
     delivered = setup.order.events.get(to_status="delivered").created_at
     assert closes == delivered + datetime.timedelta(days=30)
+
+
+def test_a_new_client_has_the_default_policy_and_reading_policies_writes_nothing(manager_api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from returns.models import ReturnPolicy
+    from tests.factories import ClientFactory
+
+    # Given a client just created
+    client = ClientFactory()
+
+    # When the policies are listed and the client's is read
+    with CaptureQueriesContext(connection) as reads:
+        listed = manager_api.get("/api/v1/return-policies/")
+        one = manager_api.get(f"/api/v1/return-policies/{client.pk}/")
+
+    # Then it has the default policy, made with the client, and reading wrote nothing
+    assert ReturnPolicy.objects.filter(client=client).count() == 1
+    assert client.pk in [row["client"] for row in listed.json()["results"]]
+    assert one.json()["window_days"] == 30
+    assert not [q["sql"] for q in reads.captured_queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]
+
+
+def test_migration_gives_every_client_without_a_policy_the_default_one():
+    import importlib
+
+    from django.apps import apps
+
+    from returns.models import ReturnPolicy
+    from tests.factories import ClientFactory
+
+    # Given a client whose policy is missing (as for clients made before policies came with the client)
+    without, with_one = ClientFactory(), ClientFactory()
+    ReturnPolicy.objects.filter(client=without).delete()
+    return_policy_update(client=with_one, window_days=60)
+
+    # When the data migration runs
+    migration = importlib.import_module("returns.migrations.0003_return_policy_for_every_client")
+    migration.create_missing_policies(apps, None)
+
+    # Then the client has the default policy, with its rules; the other keeps its own
+    made = return_policy_for_client(client=without)
+    assert made.window_days == 30
+    assert {r.reason: r.free_label for r in made.reason_rules.all()}["damaged"] is True
+    assert made.reason_rules.count() == 9
+    assert ReturnPolicy.objects.get(client=with_one).window_days == 60

@@ -6,7 +6,8 @@ import factory
 
 from orders.holds.choices import HoldKind
 from orders.holds.models import Hold
-from orders.rules.models import Rule
+from orders.rules.choices import RuleRunStatus
+from orders.rules.models import Rule, RuleRun
 from tests.factories import OrderFactory, OrderLineFactory, ProductFactory, SalesChannelFactory
 
 
@@ -21,6 +22,17 @@ class RuleFactory(factory.django.DjangoModelFactory):
     is_active = True
     conditions = factory.LazyFunction(list)
     actions = factory.LazyFunction(lambda: [{"type": "add_tags", "value": ["ruled"]}])
+
+
+class RuleRunFactory(factory.django.DjangoModelFactory):
+    """A finished re-run (only one run may be queued or running at a time)."""
+
+    class Meta:
+        model = RuleRun
+
+    status = RuleRunStatus.DONE
+    orders_considered = 3
+    orders_matched = 1
 
 
 class HoldFactory(factory.django.DjangoModelFactory):

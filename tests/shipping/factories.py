@@ -1,7 +1,7 @@
 """Picking test data: a small floor with a known layout, stock, and allocated orders.
 
 Allocations are made the way routing makes them (inventory.services.stock_allocate plus an
-orders.Allocation row), so the tests do not depend on the routing issue's service.
+orders.Allocation row), so the tests do not depend on routing's choice of warehouse.
 """
 
 from __future__ import annotations

@@ -1,12 +1,24 @@
-"""Factories for packing and shipping (boxes, carriers, shipments)."""
+"""Factories for packing and shipping (boxes, carriers, shipments, packages, rates, manifests)."""
 
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
-from shipping.choices import CarrierAdapterKind
-from shipping.models import BoxType, Carrier, CarrierService, ClientShippingProfile
-from tests.factories import WarehouseFactory
+from orders.choices import OrderStatus
+from shipping.choices import CarrierAdapterKind, ShipmentStatus
+from shipping.models import (
+    BoxType,
+    Carrier,
+    CarrierService,
+    ClientShippingProfile,
+    Manifest,
+    Package,
+    PackageItem,
+    RateQuote,
+    Shipment,
+)
+from tests.factories import OrderFactory, ProductFactory, WarehouseFactory
 
 
 class BoxTypeFactory(factory.django.DjangoModelFactory):
@@ -56,3 +68,55 @@ class ClientShippingProfileFactory(factory.django.DjangoModelFactory):
         model = ClientShippingProfile
 
     client = factory.SubFactory("tests.factories.ClientFactory")
+
+
+class ShipmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Shipment
+
+    order = factory.SubFactory(OrderFactory, status=OrderStatus.SHIPPED)
+    warehouse = factory.SubFactory(WarehouseFactory)
+    status = ShipmentStatus.SHIPPED
+    service = factory.SubFactory(CarrierServiceFactory)
+
+
+class PackageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Package
+
+    shipment = factory.SubFactory(ShipmentFactory)
+    number = 1
+    box_type = factory.SubFactory(BoxTypeFactory, warehouse=factory.SelfAttribute("..shipment.warehouse"))
+    carrier = factory.SelfAttribute("shipment.service.carrier")
+    tracking_number = factory.Sequence(lambda n: f"1Z{n:016d}")
+
+
+class PackageItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PackageItem
+
+    package = factory.SubFactory(PackageFactory)
+    product = factory.SubFactory(ProductFactory, client=factory.SelfAttribute("..package.shipment.order.client"))
+    quantity = 1
+
+
+class RateQuoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RateQuote
+
+    shipment = factory.SubFactory(ShipmentFactory)
+    service = factory.SelfAttribute("shipment.service")
+    boxes = "S"
+    shipping_cost = Decimal("8.50")
+    box_cost = Decimal("0.80")
+    total = Decimal("9.30")
+    chosen = True
+
+
+class ManifestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Manifest
+
+    carrier = factory.SubFactory(CarrierFactory)
+    warehouse = factory.SubFactory(WarehouseFactory)
+    manifest_date = factory.LazyFunction(timezone.localdate)

@@ -1,26 +1,9 @@
-import django_filters
 from rest_framework import viewsets
 
 from core.permissions import ALL_ROLES
 from warehouses.api.serializers import LocationSerializer, WarehouseSerializer
-from warehouses.choices import LocationKind
-from warehouses.models import Location, Warehouse
+from warehouses.filters import LocationFilter, WarehouseFilter
 from warehouses.selectors import location_list, warehouse_list
-
-
-class WarehouseFilter(django_filters.FilterSet):
-    class Meta:
-        model = Warehouse
-        fields = {"code": ["exact"], "country": ["exact"], "state": ["exact"], "is_active": ["exact"]}
-
-
-class LocationFilter(django_filters.FilterSet):
-    warehouse_code = django_filters.CharFilter(field_name="warehouse__code")
-    kind = django_filters.ChoiceFilter(choices=LocationKind.choices)
-
-    class Meta:
-        model = Location
-        fields = {"warehouse": ["exact"], "code": ["exact", "startswith"], "zone": ["exact"], "is_active": ["exact"]}
 
 
 class WarehouseViewSet(viewsets.ModelViewSet):

@@ -1,0 +1,22 @@
+"""FilterSets of rules and their re-runs, shared by /api/v1/rules/ (and /rules/runs/) and the rules page."""
+
+from __future__ import annotations
+
+import django_filters
+
+from inventory.filters import clients_of
+from orders.rules.models import Rule, RuleRun
+
+
+class RuleFilter(django_filters.FilterSet):
+    client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label="Any client")
+
+    class Meta:
+        model = Rule
+        fields = ["client", "is_active"]
+
+
+class RuleRunFilter(django_filters.FilterSet):
+    class Meta:
+        model = RuleRun
+        fields = ["status"]
