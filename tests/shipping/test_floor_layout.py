@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from inventory.choices import Role
+from core.choices import Role
 from shipping.picking import pick_list_release_single
 from tests.factories import ClientFactory, ProductFactory, WarehouseFactory, make_user
 from tests.shipping.factories import allocated_order, make_floor
