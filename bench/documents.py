@@ -38,7 +38,7 @@ def setup_django() -> None:
 def build_wave():
     from django.conf import settings
 
-    from shipping.picking import wave_release
+    from shipping.picking.release import wave_release
     from tests.factories import ClientFactory, ProductFactory, WarehouseFactory
     from tests.shipping.factories import allocated_order, make_floor
 

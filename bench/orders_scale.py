@@ -266,8 +266,8 @@ def route_sample(size: int) -> dict:
     from demo.catalog import CLIENTS
     from inventory.models import Product
     from orders.choices import ChannelKind
+    from orders.intake.creation import order_create
     from orders.models import Order, SalesChannel
-    from orders.services import order_create
     from orders.tasks import order_route_task
 
     rng = random.Random(7)

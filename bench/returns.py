@@ -88,8 +88,9 @@ def build():
 
 def bench_tracking(carrier, packages) -> None:
     from orders.models import Order
+    from shipping.carriers.base import TrackingUpdate
     from shipping.choices import TrackingSource
-    from shipping.tracking import TrackingUpdate, tracking_event_record
+    from shipping.tracking.services import tracking_event_record
 
     start = datetime.datetime(2026, 11, 20, 8, 0, tzinfo=datetime.UTC)
     updates = [TrackingUpdate(p.tracking_number, status, start + datetime.timedelta(hours=h), event_id=f"{p.pk}-{h}")

@@ -37,9 +37,9 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from inventory.models import Client, Product
-    from orders.models import Order, OrderLine, SalesChannel
-    from orders.rules.engine import facts_for_orders, orders_for_rules, rules_evaluate
-    from orders.rules.models import Rule
+    from orders.facts import facts_for_orders, orders_for_rules
+    from orders.models import Order, OrderLine, Rule, SalesChannel
+    from orders.rules.engine import rules_evaluate
     from orders.rules.schema import rule_definition_clean
     from orders.rules.services import rule_try
 

@@ -175,7 +175,7 @@ def main() -> int:
     logging.getLogger("celery").setLevel(logging.WARNING)  # eager tasks would log every backorder pass
     if os.environ.get("BENCH_RELOAD") or not loaded():
         load()
-    from inventory.figures import stock_summary_rebuild
+    from inventory.figures.refresh import stock_summary_rebuild
     from inventory.models import StockSummary, StockSummaryChange
 
     if os.environ.get("BENCH_REBUILD") or StockSummaryChange.objects.exists() or not StockSummary.objects.exists():
@@ -242,7 +242,7 @@ def live_figures_cost(http) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from inventory.choices import MovementKind
-    from inventory.figures import (
+    from inventory.figures.refresh import (
         stock_summary_queue_aged,
         stock_summary_refresh_all,
         stock_summary_refresh_pending,

@@ -3,7 +3,6 @@ from rest_framework.routers import DefaultRouter
 
 from core.api_docs import RedocView, SchemaView, SwaggerView
 from core.auth_api import TokenView
-from inventory.api.control_views import CycleCountViewSet, InboundShipmentViewSet, TransferViewSet
 from inventory.api.views import (
     ClientViewSet,
     ProductViewSet,
@@ -13,14 +12,15 @@ from inventory.api.views import (
     StockMovementViewSet,
     UserViewSet,
 )
+from inventory.control.api import CycleCountViewSet, InboundShipmentViewSet, TransferViewSet
 from orders.api.views import OrderViewSet, SalesChannelViewSet
 from orders.holds.api import HoldViewSet
 from orders.rules.api import RuleRunViewSet, RuleViewSet
 from orders.sku_mappings.api import SkuMappingViewSet
 from reports.api.views import BacklogView, JobRetryView, KpiView
 from returns.api.views import ReturnPolicyViewSet, ReturnViewSet
-from shipping.api.packing_views import BoxTypeViewSet, ManifestViewSet, OrderRatesView, ShipmentViewSet
 from shipping.api.views import PickListViewSet
+from shipping.packing.api import BoxTypeViewSet, ManifestViewSet, OrderRatesView, ShipmentViewSet
 from warehouses.api.views import LocationViewSet, WarehouseViewSet
 
 router = DefaultRouter()

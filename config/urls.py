@@ -28,9 +28,9 @@ urlpatterns = [
     path("stock/", include("inventory.urls")),
     path("reports/", include("reports.urls")),
     path("picking/", include("shipping.urls")),
-    path("packing/", include("shipping.packing_urls")),
+    path("packing/", include("shipping.packing.urls")),
     path("returns/", include("returns.urls")),
-    path("", include("shipping.tracking_urls")),  # /webhooks/tracking/<carrier>/, /deliveries/
+    path("", include("shipping.tracking.urls")),  # /webhooks/tracking/<carrier>/, /deliveries/
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]

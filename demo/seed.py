@@ -18,12 +18,12 @@ from core.access import ensure_role_groups
 from core.choices import Role
 from core.services import user_save
 from demo.catalog import BRIGHTLEAF_PRODUCTS, CASCADE_PRODUCTS, CLIENTS, LOT_TRACKED_SKUS, WAREHOUSES, upc_a
-from inventory.figures import stock_summary_refresh_all
+from inventory.figures.refresh import stock_summary_refresh_all
 from inventory.models import Client, Product, StockLevel, StockMovement
 from inventory.services import stock_receive
 from orders.choices import ChannelKind, ServiceLevel
+from orders.intake.creation import order_create
 from orders.models import Order, SalesChannel
-from orders.services import order_create
 from warehouses.choices import LocationKind
 from warehouses.models import Location, Warehouse
 from warehouses.walk import Spot
@@ -235,9 +235,9 @@ DEMO_RULES = [
 
 def seed_rules_and_holds(clients: dict[str, Client], manager) -> int:
     """A few rules (three on, one draft) and orders on hold for each reason the holds page shows."""
-    from orders.rules.models import Rule
+    from orders.holds.services import order_hold
+    from orders.models import Rule
     from orders.rules.services import rule_create
-    from orders.services import order_hold
 
     created = 0
     for name, client_code, position, active, conditions, actions in DEMO_RULES:
@@ -407,14 +407,10 @@ def seed_returns_demo(clients: dict[str, Client], manager) -> int:
     decide) and survey answers, one of them a “something was wrong” case."""
     from returns.choices import Disposition, ReturnSource
     from returns.models import FeedbackSurvey
-    from returns.services import (
-        ReturnLineRequest,
-        return_inspection_finish,
-        return_policy_update,
-        return_refund,
-        return_request,
-        return_unit_receive,
-    )
+    from returns.services.opening import ReturnLineRequest, return_request
+    from returns.services.policy import return_policy_update
+    from returns.services.receiving import return_inspection_finish, return_unit_receive
+    from returns.services.refunding import return_refund
     from returns.surveys import survey_answer, survey_token
 
     if Order.objects.filter(external_id="DEMO-H101").exists():
@@ -464,9 +460,9 @@ def seed_stock_control_demo(clients: dict[str, Client], manager) -> dict:
     order uses. Idempotent: skipped once the demo ASN exists.
     """
     from inventory.choices import MovementKind
-    from inventory.counting import cycle_count_create, cycle_count_record, cycle_count_submit
+    from inventory.control.counting import cycle_count_create, cycle_count_record, cycle_count_submit
+    from inventory.control.receiving import inbound_create
     from inventory.models import InboundShipment
-    from inventory.receiving import inbound_create
     from inventory.reorder import reorder_setting_save
     from inventory.services import stock_remove
     from orders.models import OrderLine
@@ -520,7 +516,7 @@ def seed_pick_lists(manager) -> int:
     from orders.choices import OrderStatus
     from shipping.exceptions import PickingError
     from shipping.models import PickList
-    from shipping.picking import pick_lists_release_due, wave_release
+    from shipping.picking.release import pick_lists_release_due, wave_release
 
     if PickList.objects.exists():
         return 0
@@ -594,11 +590,11 @@ def seed_packing_demo(clients: dict[str, Client]) -> int:
     Returns how many orders it left ready to pack.
     """
     from shipping.models import Carrier, ClientShippingProfile
-    from shipping.picking import (
+    from shipping.picking.release import pick_list_release_single
+    from shipping.picking.scan import (
         pick_list_complete,
         pick_list_current_line,
         pick_list_line_confirm,
-        pick_list_release_single,
         pick_list_start,
     )
     from shipping.rate_cards import rate_cards_load_directory

@@ -55,7 +55,7 @@ class CountStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-# The only legal moves of a cycle count; inventory.counting settles a count's status from its lines.
+# The only legal moves of a cycle count; inventory.control.counting settles a count's status from its lines.
 COUNT_TRANSITIONS: dict[str, frozenset[str]] = {
     # closed at once when every variance was within the threshold
     CountStatus.OPEN: frozenset({CountStatus.AWAITING_APPROVAL, CountStatus.CLOSED}),

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from inventory.choices import CountStatus, InboundStatus, StockStatus, TransferStatus
-from inventory.figures import ORDERINGS, StockFigureFilters
+from inventory.figures.read import ORDERINGS, StockFigureFilters
 from inventory.models import Client, CycleCount, InboundShipment, Product, StockLevel, StockMovement, Transfer
 
 ORDERING_CHOICES = [(key, key) for key in ORDERINGS] + [(f"-{key}", f"-{key}") for key in ORDERINGS]

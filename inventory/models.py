@@ -403,7 +403,7 @@ class StockSummaryChange(models.Model):
     """A product whose figures in a warehouse changed and are not yet in StockSummary.
 
     Appended in the same transaction as the change (no unique key, so writers never wait on each other);
-    taken off by inventory.figures.stock_summary_refresh_pending, which the stock page, the API and a
+    taken off by inventory.figures.refresh.stock_summary_refresh_pending, which the stock page, the API and a
     Celery task all call.
     """
 

@@ -31,7 +31,11 @@ from django.utils import timezone
 
 from inventory.choices import MovementKind
 from inventory.exceptions import StockLedgerError
-from inventory.figures import DEFAULT_LEAD_TIME_DAYS, DEFAULT_ORDER_COVER_DAYS, stock_summary_mark_pairs
+from inventory.figures.refresh import (
+    DEFAULT_LEAD_TIME_DAYS,
+    DEFAULT_ORDER_COVER_DAYS,
+    stock_summary_mark_pairs,
+)
 from inventory.models import Product, ReorderSetting, StockMovement
 from warehouses.models import Warehouse
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import F, Prefetch, QuerySet
 
 from core.access import restrict, user_access
-from inventory.figures import StockFigurePage, stock_figures_iter, stock_figures_page
+from inventory.figures.read import StockFigurePage, stock_figures_iter, stock_figures_page
 from inventory.models import (
     Client,
     CycleCount,

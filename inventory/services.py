@@ -20,7 +20,7 @@ from django.db.models import F
 from core.idempotency import IdempotencyConflict, idempotent_create
 from inventory.choices import MovementKind
 from inventory.exceptions import InsufficientStock, StockLedgerError
-from inventory.figures import stock_summary_mark_locations
+from inventory.figures.refresh import stock_summary_mark_locations
 from inventory.locks import stock_levels_lock
 from inventory.models import Product, StockLevel, StockMovement
 from inventory.signals import stock_available_increased

@@ -17,9 +17,8 @@ from core.access import Access
 from core.choices import ROLE_GROUP_NAMES, Role
 from core.work import work_register
 from inventory.choices import StockStatus
-from inventory.figures import (
-    StockFigureFilters,
-    stock_figures_page,
+from inventory.figures.read import StockFigureFilters, stock_figures_page
+from inventory.figures.refresh import (
     stock_summary_queue_aged,
     stock_summary_rebuild,
     stock_summary_refresh_all,

@@ -15,7 +15,8 @@ from core.choices import Role
 from core.decorators import role_required
 from core.exceptions import DomainError
 from inventory.choices import StockStatus
-from inventory.figures import DEAD_STOCK_DAYS, OVERSTOCK_COVER_DAYS, PENDING_COUNT_CAP, StockFigureFilters
+from inventory.figures.read import StockFigureFilters
+from inventory.figures.refresh import DEAD_STOCK_DAYS, OVERSTOCK_COVER_DAYS, PENDING_COUNT_CAP
 from inventory.filters import StockFigureFilterForm
 from inventory.forms import PeriodForm, ReorderSettingForm
 from inventory.models import Product

@@ -6,10 +6,10 @@ from orders.models import (
     OrderEvent,
     OrderLine,
     SalesChannel,
+    SkuMapping,
     StorefrontOrder,
     WebhookDelivery,
 )
-from orders.sku_mappings.models import SkuMapping
 
 
 @admin.register(SalesChannel)

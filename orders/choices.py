@@ -98,3 +98,29 @@ class DeliveryState(models.TextChoices):
 
 # Deliveries that the sweep (or a manager's retry) may still process.
 DELIVERY_RETRYABLE_STATES = frozenset({DeliveryState.PENDING, DeliveryState.FAILED})
+
+
+class HoldKind(models.TextChoices):
+    ADDRESS = "address", "Address"
+    PAYMENT = "payment", "Payment"
+    FRAUD = "fraud", "Fraud review"
+    MANUAL = "manual", "Manual"
+    CLIENT = "client", "Client request"
+    UNTIL_DATE = "until_date", "Until a date"
+    RULE = "rule", "Rule"
+    UNKNOWN_SKU = "unknown_sku", "Unknown SKU"
+
+
+# What a client user may release (on its own orders): only what it asked for.
+CLIENT_RELEASABLE_KINDS = frozenset({HoldKind.CLIENT})
+
+
+class RuleRunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+# A run in one of these is not finished: only one may exist at a time, and its page keeps refreshing.
+OPEN_RULE_RUN_STATUSES = frozenset({RuleRunStatus.QUEUED, RuleRunStatus.RUNNING})

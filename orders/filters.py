@@ -13,6 +13,7 @@ from django.utils import timezone
 from inventory.filters import clients_of
 from orders.choices import ChannelKind, OrderStatus
 from orders.models import Order, OrderLine, SalesChannel
+from orders.selectors import channel_list
 
 
 def start_of_day(day: datetime.date) -> datetime.datetime:
@@ -22,8 +23,6 @@ def start_of_day(day: datetime.date) -> datetime.datetime:
 
 def channels_of(request):
     """The sales channels the requesting user may see: the choices of a channel filter."""
-    from orders.selectors import channel_list
-
     return channel_list(user=getattr(request, "user", None)) if request else SalesChannel.objects.none()
 
 

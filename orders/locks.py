@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.db import connection
 from django.utils import timezone
 
-from orders.models import Order
+from orders.models import Order, OrderLine, RuleRun, StorefrontOrder
 
 
 def order_lock(order_id: int) -> Order:
@@ -28,8 +28,6 @@ def storefront_order_lock(*, channel_id: int, external_id: str):
     On PostgreSQL one INSERT ... ON CONFLICT DO UPDATE both creates and locks the row. Call inside
     transaction.atomic.
     """
-    from orders.models import StorefrontOrder
-
     if connection.vendor == "postgresql":
         table = StorefrontOrder._meta.db_table
         now = timezone.now()
@@ -44,8 +42,6 @@ def storefront_order_lock(*, channel_id: int, external_id: str):
 
 def order_lines_lock(*, order_ids: Iterable[int], sku: str | None = None) -> list:
     """Lock the lines of already locked orders (optionally only those with one SKU) in ascending pk order."""
-    from orders.models import OrderLine
-
     qs = OrderLine.objects.select_for_update(of=("self",)).filter(order_id__in=sorted(set(order_ids)))
     if sku is not None:
         qs = qs.filter(sku=sku)
@@ -54,6 +50,4 @@ def order_lines_lock(*, order_ids: Iterable[int], sku: str | None = None) -> lis
 
 def rule_run_lock(run_id: int):
     """Lock one rule re-run row and return it fresh, or None if it is gone. Call inside transaction.atomic."""
-    from orders.rules.models import RuleRun
-
     return RuleRun.objects.select_for_update(of=("self",)).filter(pk=run_id).first()

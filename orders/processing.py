@@ -23,15 +23,15 @@ from django.utils import timezone
 from core.log_context import log_context
 from core.work import work_enqueue_many
 from orders.choices import OrderStatus
+from orders.facts import OrderFacts, first_order_pks
 from orders.holds.checks import StreetHistory, fraud_window, recent_orders_to, street_key
 from orders.holds.services import automatic_hold_problems, automatic_holds_place
 from orders.locks import orders_lock
-from orders.models import Order, OrderLine
+from orders.models import Order, OrderLine, Rule
 from orders.routing import order_route, orders_route_together
-from orders.rules.engine import OrderFacts, first_order_pks, rules_evaluate
-from orders.rules.models import Rule
+from orders.rules.engine import rules_evaluate
 from orders.rules.services import rules_active, rules_evaluation_write
-from orders.tasks import order_route_task
+from orders.task_names import ORDER_ROUTE_TASK
 from warehouses.models import Warehouse
 
 logger = logging.getLogger(__name__)
@@ -199,4 +199,4 @@ def orders_new_route(orders: list[Order], *, context: ProcessingContext) -> None
     together where nothing but stock is needed; give each other one its routing job, in that transaction."""
     lines = {order.pk: order.created_lines for order in orders}
     others = _route_plain(orders, lines=lines, context=context, new=True)
-    work_enqueue_many(order_route_task, [order.pk for order in others])
+    work_enqueue_many(ORDER_ROUTE_TASK, [order.pk for order in others])

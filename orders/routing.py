@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Sum
@@ -43,6 +42,7 @@ from orders.allocation import (
 )
 from orders.choices import ORDER_TRANSITIONS, OrderStatus
 from orders.exceptions import InvalidTransition
+from orders.holds.services import order_hold
 from orders.locks import order_lock
 from orders.models import Allocation, Order, OrderEvent, OrderLine
 from orders.services import (
@@ -50,7 +50,6 @@ from orders.services import (
     order_event_add,
     order_event_write,
     order_events_together,
-    order_hold,
     order_transition,
 )
 from orders.signals import order_status_changed
@@ -316,8 +315,9 @@ def _orders_allocated(routed: list[tuple[Order, Warehouse, str]], *, user, actor
                                          to_status=OrderStatus.ALLOCATED, note=note,
                                          user=user if getattr(user, "is_authenticated", False) else None,
                                          actor=actor[:100]))
-            transaction.on_commit(partial(order_status_changed.send, sender=Order, order_id=order.pk,
-                                          from_status=OrderStatus.RECEIVED, to_status=OrderStatus.ALLOCATED))
+            # Inside the transaction, as order_transition does: the receivers' durable work commits with the move.
+            order_status_changed.send(sender=Order, order_id=order.pk, from_status=OrderStatus.RECEIVED,
+                                      to_status=OrderStatus.ALLOCATED)
     return now
 
 def _route(locked: Order, *, user, actor: str, lines: list[OrderLine] | None, warehouses: list[Warehouse] | None,

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Prefetch, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from core.access import restrict
-from inventory.models import StockLevel
+from inventory.models import Product, StockLevel
 from orders.choices import OrderStatus
-from orders.models import Allocation, Order, OrderEvent, OrderLine, SalesChannel
+from orders.models import Allocation, Order, OrderEvent, OrderLine, SalesChannel, SkuMapping
 
 
 def order_list(*, user) -> QuerySet[Order]:
@@ -106,3 +107,21 @@ def backorder_list(*, user) -> list[BackorderRow]:
         row.orders.append(BackorderWait(order=line.order, quantity=line.quantity,
                                         released_at_units=max(row.units_waiting - row.available_now, 0)))
     return sorted(rows.values(), key=lambda r: (-r.units_short, r.sku))
+
+
+def products_for_skus(*, client_id: int, channel_id: int | None, skus: Iterable[str]) -> dict[str, Product]:
+    """Resolve storefront SKUs to the client's products: the channel's mapping, then the client-wide mapping,
+    then the product with that SKU. SKUs that resolve to nothing are left out. Two queries at most."""
+    skus = {sku for sku in skus if sku}
+    if not skus:
+        return {}
+    found: dict[str, Product] = {}
+    scope = Q(channel__isnull=True) | Q(channel_id=channel_id) if channel_id else Q(channel__isnull=True)
+    mappings = SkuMapping.objects.filter(scope, client_id=client_id, external_sku__in=skus).select_related("product")
+    # Client-wide first, so that a channel's own mapping overwrites it.
+    for mapping in sorted(mappings, key=lambda m: m.channel_id is not None):
+        found[mapping.external_sku] = mapping.product
+    rest = skus - set(found)
+    if rest:
+        found.update({p.sku: p for p in Product.objects.filter(client_id=client_id, sku__in=rest)})
+    return found

@@ -1,4 +1,6 @@
-"""Writes to orders: the status machine, the timeline, cancellation and holds.
+"""Writes to orders: the status machine, the timeline, cancellation, the ship-to address and line products.
+
+Holds are placed and released in orders.holds.services; new orders are created in orders.intake.creation.
 
 Every status change goes through order_transition; it locks the order, checks ORDER_TRANSITIONS,
 saves, writes the OrderEvent, queues routing (as durable work) when the order becomes received, and
@@ -12,20 +14,17 @@ from contextlib import contextmanager
 
 from django.db import transaction
 
-from core.transitions import StatusMove, status_transition
-from core.work import work_enqueue
+from core.exceptions import DomainError
+from core.transitions import StatusMove, status_transition, user_or_none
+from inventory.models import Product
 from inventory.services import stocks_deallocate
-from orders.choices import ORDER_TRANSITIONS, OrderStatus
-from orders.exceptions import InvalidTransition
+from orders.choices import EDITABLE_STATUSES, ORDER_TRANSITIONS, OrderStatus
+from orders.exceptions import InvalidTransition, OrderNotEditable
 from orders.locks import order_lock
 from orders.models import Allocation, Order, OrderEvent, OrderLine
+from orders.selectors import products_for_skus
 from orders.signals import order_status_changed
-from orders.tasks import order_route_task
-
-
-def _user_or_none(user):
-    return user if getattr(user, "is_authenticated", False) else None
-
+from orders.task_names import ORDER_ROUTE_TASK
 
 _events_held: contextvars.ContextVar[list[OrderEvent] | None] = contextvars.ContextVar("order_events_held",
                                                                                        default=None)
@@ -69,7 +68,7 @@ def order_event_add(*, order: Order, note: str, user=None, actor: str = "") -> O
         from_status=order.status,
         to_status=order.status,
         note=note,
-        user=_user_or_none(user),
+        user=user_or_none(user),
         actor=actor[:100],
     ))
 
@@ -96,7 +95,7 @@ def order_transition(
 
     def write_event(move: StatusMove) -> None:
         order_event_write(OrderEvent(order=move.instance, from_status=move.from_status, to_status=move.to_status,
-                                     note=move.note, user=_user_or_none(move.user), actor=move.actor[:100]))
+                                     note=move.note, user=user_or_none(move.user), actor=move.actor[:100]))
         # Inside the transaction, so that the receivers' durable work commits with the move.
         order_status_changed.send(sender=Order, order_id=order_id, from_status=move.from_status,
                                   to_status=move.to_status)
@@ -105,7 +104,7 @@ def order_transition(
         instance=order if locked else order_id, lock=None if locked else order_lock, to_status=to_status,
         transitions=ORDER_TRANSITIONS, user=user, actor=actor, note=note, fields=extra_fields,
         event=write_event, error=InvalidTransition,
-        work=[(order_route_task, order_id)] if to_status == OrderStatus.RECEIVED else (),
+        work=[(ORDER_ROUTE_TASK, order_id)] if to_status == OrderStatus.RECEIVED else (),
     )
     if not locked and not isinstance(order, int):
         order.refresh_from_db()
@@ -140,34 +139,6 @@ def order_cancel(*, order: Order, user=None, reason: str = "", actor: str = "") 
     return order_transition(order=order, to_status=OrderStatus.CANCELLED, user=user, note=note, actor=actor)
 
 
-@transaction.atomic
-def order_hold(
-    *,
-    order: Order,
-    reason: str,
-    user=None,
-    actor: str = "",
-    kind: str | None = None,
-    rule=None,
-    until_date=None,
-) -> Order:
-    """Put an order on hold with a reason shown to managers, releasing any stock it held.
-
-    Records a Hold (orders.holds): `kind` defaults to manual, or client for a client user. Holding an order
-    that is already on hold adds the hold. Raises InvalidTransition when the order cannot be held now,
-    DomainError for an empty reason.
-    """
-    from core.exceptions import DomainError
-    from orders.holds.services import hold_kind_for_user, hold_place
-
-    if not reason.strip():
-        raise DomainError("A hold needs a reason.", field="reason")
-    hold_place(order=order.pk, kind=kind or hold_kind_for_user(user), reason=reason, user=user, actor=actor,
-               rule=rule, until_date=until_date)
-    order.refresh_from_db()
-    return order
-
-
 def unknown_sku_reason(client, skus) -> str:
     return (f"Unknown SKU for {client.name}: {', '.join(sorted(set(skus)))}. "
             "Map or create the product, then release the order.")
@@ -176,8 +147,6 @@ def unknown_sku_reason(client, skus) -> str:
 def order_lines_match_products(*, order: Order) -> list[str]:
     """Match lines without a product to the client's products through the SKU mappings or by SKU (created
     since); return SKUs still unknown."""
-    from orders.sku_mappings.selectors import products_for_skus
-
     open_lines = [line for line in order.lines.all() if line.product_id is None]
     products = products_for_skus(client_id=order.client_id, channel_id=order.channel_id,
                                  skus={line.sku for line in open_lines}) if open_lines else {}
@@ -191,101 +160,49 @@ def order_lines_match_products(*, order: Order) -> list[str]:
     return unknown
 
 
+ADDRESS_FIELDS = ("ship_name", "ship_company", "ship_address1", "ship_address2", "ship_city", "ship_state",
+                  "ship_postal_code", "ship_country")
+
+
 @transaction.atomic
-def order_release_hold(*, order: Order, user=None, note: str = "Released from hold", actor: str = "") -> Order:
-    """Release every hold of an order and move it back to received, so that it is processed and routed
-    again. Lines with an unknown SKU are matched again first.
+def order_address_update(*, order: Order, user=None, actor: str = "", **fields) -> Order:
+    """Correct an order's ship-to address before it is picked, noting the change on the timeline.
 
-    Raises DomainError while a SKU is still unknown, InvalidTransition when the order is not on hold.
+    Raises OrderNotEditable once picking started, DomainError for an unknown field.
     """
-    from core.exceptions import DomainError
-    from orders.holds.services import holds_close_all
-
+    unknown = set(fields) - set(ADDRESS_FIELDS)
+    if unknown:
+        raise DomainError(f"Not an address field: {', '.join(sorted(unknown))}.")
     locked = order_lock(order.pk)
-    if locked.status != OrderStatus.ON_HOLD:
-        raise InvalidTransition(f"Order {locked.order_number} is not on hold.")
-    unknown = order_lines_match_products(order=locked)
-    if unknown:
-        raise DomainError(
-            f"Order {locked.order_number} still has SKUs {locked.client.name} does not have: "
-            f"{', '.join(sorted(set(unknown)))}. Map or create the products first."
-        )
-    holds_close_all(order=locked, user=user, note=note, actor=actor)
-    return order_transition(
-        order=order, to_status=OrderStatus.RECEIVED, user=user, note=note, actor=actor,
-        extra_fields={"hold_reason": "", "hold_until_date": None},
-    )
-
-
-def order_create(
-    *,
-    channel,
-    order_number: str,
-    lines: list[dict],
-    external_id: str = "",
-    user=None,
-    actor: str = "",
-    note: str = "Order received",
-    queue_routing: bool = True,
-    products: dict | None = None,
-    **fields,
-) -> Order:
-    """Create an order with its lines; each line dict has sku, quantity and optionally name, unit_price,
-    external_line_id. Lines are matched to the client's products through the SKU mappings or by SKU
-    (`products`, SKU to product, when the caller looked them up already); an unknown SKU puts the order on
-    hold. A received order gets its routing queued (durable work), unless the caller routes it in the same
-    transaction (`queue_routing=False`); the order carries the lines just written as `created_lines` (with
-    their products), so that caller need not read them back.
-
-    Raises DomainError for an order without lines or a line with a non-positive quantity (before writing).
-    """
-    from core.exceptions import DomainError
-    from orders.sku_mappings.selectors import products_for_skus
-
-    if not lines:
-        raise DomainError("An order needs at least one line.", field="lines")
-    wanted = []
-    for line in lines:
-        sku = str(line["sku"]).strip()
-        quantity = int(line["quantity"])
-        if quantity <= 0:
-            raise DomainError(f"Line {sku or '(no SKU)'}: quantity must be at least 1.", field="lines")
-        wanted.append((sku, quantity, line))
-    if products is None:
-        products = products_for_skus(client_id=channel.client_id, channel_id=channel.pk,
-                                     skus={sku for sku, _, _ in wanted})
-    # No savepoint of its own: nothing above wrote, and a failure below fails the caller's transaction too.
-    with transaction.atomic(savepoint=False):
-        return _order_insert(channel=channel, order_number=order_number, external_id=external_id, wanted=wanted,
-                             products=products, user=user, actor=actor, note=note, queue_routing=queue_routing,
-                             fields=fields)
-
-
-def _order_insert(*, channel, order_number, external_id, wanted, products, user, actor, note, queue_routing,
-                  fields) -> Order:
-    order = Order.objects.create(
-        client=channel.client, channel=channel, order_number=order_number, external_id=external_id, **fields
-    )
-    order.created_lines = OrderLine.objects.bulk_create([
-        OrderLine(order=order, product=products.get(sku), sku=sku, name=str(line.get("name", ""))[:255],
-                  quantity=quantity, unit_price=line.get("unit_price", 0) or 0,
-                  external_line_id=str(line.get("external_line_id", ""))[:100])
-        for sku, quantity, line in wanted
-    ])
-    unknown = [sku or "(empty SKU)" for sku, _, _ in wanted if sku not in products]
-    order_event_write(OrderEvent(order=order, from_status="", to_status=order.status, note=note,
-                                 user=_user_or_none(user), actor=actor[:100]))
-    if unknown:
-        order_hold(
-            order=order,
-            kind="unknown_sku",
-            reason=unknown_sku_reason(channel.client, unknown),
-            user=user,
-            actor=actor,
-        )
-        order.refresh_from_db()
-    else:
-        if queue_routing:
-            work_enqueue(order_route_task, order.pk)
-        order_status_changed.send(sender=Order, order_id=order.pk, from_status="", to_status=order.status)
+    if locked.status not in EDITABLE_STATUSES:
+        raise OrderNotEditable(f"Order {locked.order_number} is {locked.get_status_display().lower()}; "
+                               "its address can no longer change.")
+    changed = []
+    for name, value in fields.items():
+        value = (value or "").strip()
+        if name in ("ship_country", "ship_state"):
+            value = value.upper()
+        if getattr(locked, name) != value:
+            changed.append(f"{name.removeprefix('ship_')}: “{getattr(locked, name)}” → “{value}”")
+            setattr(locked, name, value)
+    if changed:
+        locked.save(update_fields=[*fields, "updated_at"])
+        order_event_add(order=locked, note="Address corrected — " + "; ".join(changed), user=user, actor=actor)
+    order.refresh_from_db()
     return order
+
+
+@transaction.atomic
+def order_line_map_product(*, line: OrderLine, product: Product, user=None) -> OrderLine:
+    """Map a line with an unknown SKU to one of the client's products. Raises DomainError."""
+    order = order_lock(line.order_id)
+    if product.client_id != order.client_id:
+        raise DomainError("That product belongs to another client.", field="product")
+    if order.status not in EDITABLE_STATUSES:
+        raise DomainError(f"Order {order.order_number} is {order.get_status_display().lower()}; its lines can no "
+                          "longer change.")
+    line = OrderLine.objects.select_for_update(of=("self",)).get(pk=line.pk)
+    line.product = product
+    line.save(update_fields=["product", "updated_at"])
+    order_event_add(order=order, user=user, note=f"Line {line.sku or '(empty SKU)'} mapped to product {product.sku}.")
+    return line

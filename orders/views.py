@@ -10,11 +10,12 @@ from core.decorators import role_required
 from orders.choices import OrderStatus
 from orders.filters import OrderFilter
 from orders.forms import ReasonForm
-from orders.holds.services import order_holds_release
+from orders.holds.services import order_hold, order_holds_release
+from orders.intake.views import order_intake_context
 from orders.models import Order
 from orders.routing import can_reroute, order_reroute
 from orders.selectors import backorder_list, order_get, order_list, order_parts, order_reservations
-from orders.services import order_cancel, order_hold
+from orders.services import order_cancel
 from warehouses.selectors import warehouse_list
 
 ORDER_ROLES = (Role.MANAGER, Role.CLIENT, Role.PICKER, Role.PACKER)
@@ -48,8 +49,6 @@ def _get_order_or_404(request, pk: int) -> Order:
 @login_required
 @role_required(*ORDER_ROLES)
 def order_detail_view(request, pk: int):
-    from orders.intake.views import order_intake_context
-
     order = _get_order_or_404(request, pk)
     holds = list(order.holds.select_related("created_by", "released_by", "rule").order_by("-created_at", "-pk"))
     return render(request, "orders/order_detail.html", {

@@ -15,7 +15,7 @@ class ReturnStatus(models.TextChoices):
 R = ReturnStatus
 
 # The only legal moves of a return (RMA). Every change of ReturnAuthorization.status goes through
-# returns.services.return_transition, which checks this table under a row lock.
+# returns.services.status.return_transition, which checks this table under a row lock.
 RETURN_TRANSITIONS: dict[str, frozenset[str]] = {
     R.REQUESTED: frozenset({R.AUTHORISED, R.REJECTED, R.CLOSED}),
     # a parcel may arrive without the carrier ever reporting it in transit

@@ -1,7 +1,7 @@
 from django import forms
 
 from returns.choices import Disposition, Resolution, ReturnReason, SurveyProblem
-from returns.services import ReturnLineRequest
+from returns.services.opening import ReturnLineRequest
 
 
 class CustomerLookupForm(forms.Form):

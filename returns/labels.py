@@ -16,14 +16,14 @@ from orders.models import Order
 from returns.links import return_label_url, return_status_url
 from returns.locks import return_lock
 from returns.pdf import RETURN_LABEL
-from returns.services import return_event_add
+from returns.services.status import return_event_add
 from shipping.carriers import adapter_for
 from shipping.carriers.base import PackageSpec
 from shipping.cartonization import CartonizationError, Item, candidate_packings
 from shipping.document_store import document_bytes, document_forget
 from shipping.exceptions import CarrierError, RatingError
 from shipping.models import BoxType
-from shipping.packing import box_from_model
+from shipping.packing.services import box_from_model
 from shipping.rating import Candidate, candidates_from_packings, rate_shop
 
 

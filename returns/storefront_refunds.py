@@ -17,7 +17,7 @@ from orders.storefronts import RetryPolicy, StorefrontError, StorefrontUnavailab
 from returns.choices import RefundStatus
 from returns.locks import refund_lock
 from returns.models import Refund
-from returns.services import return_event_add
+from returns.services.status import return_event_add
 
 
 class RefundRetryLater(Exception):

@@ -10,7 +10,7 @@ from core.work import work_attempt_is_final, work_register
 from returns import storefront_refunds, surveys
 from returns.labels import return_label_issue
 from returns.models import FeedbackSurvey, Refund, ReturnAuthorization
-from returns.services import return_label_scanned
+from returns.services.status import return_label_scanned
 from returns.surveys import survey_schedule_due
 from shipping.models import TrackingEvent
 

@@ -126,7 +126,7 @@ class PackageInline(admin.TabularInline):
 
 @admin.register(Shipment)
 class ShipmentAdmin(admin.ModelAdmin):
-    """The status is read-only: shipments move only through shipping.packing (shipment_transition)."""
+    """The status is read-only: shipments move only through shipping.packing.services (shipment_transition)."""
 
     readonly_fields = ["status", "packed_at", "labelled_at", "shipped_at"]
     list_display = ["pk", "order", "warehouse", "status", "service", "shipping_cost", "shipped_at"]

@@ -27,7 +27,8 @@ class ShortPickAction(models.TextChoices):
 
 P = PickListStatus
 
-# The only legal moves of a pick list; shipping.picking checks this table under the list's row lock.
+# The only legal moves of a pick list; shipping.picking.lists.pick_list_transition checks this table under the
+# list's row lock.
 PICK_LIST_TRANSITIONS: dict[str, frozenset[str]] = {
     P.RELEASED: frozenset({P.PICKING, P.CANCELLED}),
     # single lists finish straight from picking; batch and wave lists are sorted into orders first

@@ -17,10 +17,12 @@ from shipping.documents import manifest_pdf_store, packing_slip_store
 from shipping.labels import package_label_store
 from shipping.models import Carrier, Manifest, PickList, Shipment, Wave
 from shipping.notifications import notification_send
-from shipping.packing import shipment_cancel
+from shipping.packing.services import shipment_cancel
 from shipping.pdf import pick_list_pdf_store, wave_pdf_store
-from shipping.picking import pick_list_order_drop, pick_lists_release_due, picking_setting
-from shipping.tracking import pollable_carrier_ids, tracking_poll_carrier
+from shipping.picking.drop import pick_list_order_drop
+from shipping.picking.lists import picking_setting
+from shipping.picking.release import pick_lists_release_due
+from shipping.tracking.services import pollable_carrier_ids, tracking_poll_carrier
 from warehouses.models import Warehouse
 
 logger = logging.getLogger(__name__)

@@ -38,17 +38,15 @@ from shipping.pdf import (
     pick_lists_for_print,
     pick_lists_html,
 )
-from shipping.picking import (
+from shipping.picking.release import (
     pick_list_cancel,
-    pick_list_complete,
-    pick_list_line_short,
     pick_list_release_batch,
     pick_list_release_single,
-    pick_list_scan,
-    pick_list_sort_scan,
-    pick_list_start,
     wave_release,
 )
+from shipping.picking.scan import pick_list_complete, pick_list_scan, pick_list_start
+from shipping.picking.short import pick_list_line_short
+from shipping.picking.sort import pick_list_sort_scan
 from shipping.selectors import (
     pick_exceptions,
     pick_list_get,

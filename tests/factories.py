@@ -95,7 +95,7 @@ class StockLevelFactory(factory.django.DjangoModelFactory):
     def queue_figures(obj, create, extracted, **kwargs):
         # Written around the services, so queue the stock page's refresh as they would.
         if create:
-            from inventory.figures import stock_summary_mark_changed
+            from inventory.figures.refresh import stock_summary_mark_changed
 
             stock_summary_mark_changed(product_id=obj.product_id, location_ids=[obj.location_id])
 

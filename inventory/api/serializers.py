@@ -6,6 +6,7 @@ from core.access import primary_role
 from core.api_fields import ScopedPrimaryKeyRelatedField
 from core.choices import Role
 from core.models import UserProfile
+from inventory.choices import StockStatus
 from inventory.models import Client, Product, StockLevel, StockMovement
 from inventory.selectors import client_list, product_list
 from warehouses.models import Warehouse
@@ -146,3 +147,26 @@ class UserSerializer(serializers.ModelSerializer):
             except Exception as exc:  # django ValidationError -> field error
                 raise serializers.ValidationError({"password": list(getattr(exc, "messages", [str(exc)]))}) from exc
         return attrs
+
+
+class StockFigureSerializer(serializers.Serializer):
+    product = serializers.IntegerField(source="product_id")
+    sku = serializers.CharField()
+    product_name = serializers.CharField()
+    client = serializers.IntegerField(source="client_id")
+    client_name = serializers.CharField()
+    warehouse = serializers.CharField(source="warehouse_code")
+    warehouse_id = serializers.IntegerField()
+    on_hand = serializers.IntegerField()
+    allocated = serializers.IntegerField()
+    available = serializers.IntegerField()
+    inbound = serializers.IntegerField()
+    sold_30_days = serializers.IntegerField(source="sold_30")
+    velocity_per_day = serializers.FloatField()
+    days_of_cover = serializers.FloatField(allow_null=True)
+    reorder_point = serializers.IntegerField()
+    reorder_quantity = serializers.IntegerField()
+    reorder_point_is_set = serializers.BooleanField(source="has_setting")
+    suggested_order = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=StockStatus.choices)
+    stock_value = serializers.DecimalField(max_digits=16, decimal_places=2)

@@ -11,11 +11,11 @@ from core.idempotency import request_fingerprint
 from core.permissions import ALL_ROLES
 from core.selectors import user_list
 from core.services import user_save
-from inventory.api.control_serializers import StockFigureSerializer
 from inventory.api.serializers import (
     ClientSerializer,
     ProductSerializer,
     StockAdjustmentSerializer,
+    StockFigureSerializer,
     StockLevelSerializer,
     StockMovementSerializer,
     UserSerializer,

@@ -18,11 +18,11 @@ from orders.api.serializers import (
     SalesChannelSerializer,
 )
 from orders.filters import OrderFilter, SalesChannelFilter
-from orders.holds.services import order_holds_release
-from orders.intake.services import api_channel_for_client, api_order_create
+from orders.holds.services import order_hold, order_holds_release
+from orders.intake.creation import api_channel_for_client, api_order_create
 from orders.routing import order_reroute
 from orders.selectors import channel_list, order_list_with_details
-from orders.services import order_cancel, order_hold
+from orders.services import order_cancel
 
 
 class SalesChannelViewSet(viewsets.ModelViewSet):

@@ -7,9 +7,9 @@ from rest_framework.response import Response
 
 from core.choices import Role
 from orders.holds.filters import HoldFilter
-from orders.holds.models import Hold
 from orders.holds.selectors import hold_list
 from orders.holds.services import hold_release
+from orders.models import Hold
 
 
 class HoldSerializer(serializers.ModelSerializer):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import django_filters
 from django import forms
 
-from orders.holds.choices import HoldKind
-from orders.holds.models import Hold
+from orders.choices import HoldKind
+from orders.models import Hold
 
 HOLD_STATES = [("open", "Open"), ("released", "Released")]
 

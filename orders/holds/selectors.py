@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models import Count, QuerySet
 
 from core.access import restrict, user_access
-from orders.holds.choices import HoldKind
-from orders.holds.models import Hold
+from orders.choices import HoldKind
+from orders.models import Hold
 
 
 def hold_list(*, user) -> QuerySet[Hold]:

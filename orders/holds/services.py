@@ -1,4 +1,5 @@
-"""Writes to holds: placing one, releasing one, releasing the due hold-until-date holds, fixing an address.
+"""Writes to holds: placing one, releasing one or all of an order's, releasing the due hold-until-date holds,
+the automatic checks' holds, and the payment status that releases a payment hold.
 
 An order is on hold while it has at least one open Hold; placing the first moves it to on_hold (giving back
 any stock it held), releasing the last moves it back to received, which runs rules, checks and routing again.
@@ -14,16 +15,19 @@ from django.utils import timezone
 
 from core.access import user_access
 from core.exceptions import DomainError
-from orders.choices import EDITABLE_STATUSES, PAYMENT_CLEARED_STATUSES, OrderStatus
-from orders.exceptions import InvalidTransition, OrderNotEditable
-from orders.holds.choices import CLIENT_RELEASABLE_KINDS, HoldKind
-from orders.holds.models import Hold
+from core.transitions import user_or_none
+from orders.choices import CLIENT_RELEASABLE_KINDS, PAYMENT_CLEARED_STATUSES, HoldKind, OrderStatus
+from orders.exceptions import InvalidTransition
+from orders.facts import facts_for_orders, orders_for_rules
+from orders.holds.checks import address_problems, fraud_signals, payment_problem
 from orders.locks import order_lock
-from orders.models import Order
-
-
-def _user_or_none(user):
-    return user if getattr(user, "is_authenticated", False) else None
+from orders.models import Hold, Order
+from orders.services import (
+    order_allocations_release,
+    order_event_add,
+    order_lines_match_products,
+    order_transition,
+)
 
 
 def _hold_reason_text(order: Order) -> str:
@@ -54,8 +58,6 @@ def hold_place(
     Idempotent per kind (and rule): an open hold of the same kind is returned unchanged. Raises DomainError
     for an empty reason or a missing until-date, InvalidTransition when the order can no longer be held.
     """
-    from orders.services import order_allocations_release, order_event_add, order_transition
-
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("A hold needs a reason.", field="reason")
@@ -71,7 +73,7 @@ def hold_place(
         raise InvalidTransition(
             f"Order {locked.order_number} cannot be put on hold while {locked.get_status_display().lower()}.")
     hold = Hold.objects.create(order=locked, kind=kind, reason=reason[:2000], rule=rule, until_date=until_date,
-                               created_by=_user_or_none(user), actor=actor[:100])
+                               created_by=user_or_none(user), actor=actor[:100])
     extra = {"hold_reason": _hold_reason_text(locked)}
     if until_date is not None:
         extra["hold_until_date"] = until_date
@@ -106,8 +108,6 @@ def _check_may_release(hold: Hold, user) -> None:
 def hold_release(*, hold: Hold | int, user=None, note: str = "", actor: str = "") -> Hold:
     """Release one hold; when it was the order's last open hold the order goes back to received (and is
     processed again). Raises DomainError when it is already released or the user may not release it."""
-    from orders.services import order_event_add, order_transition
-
     hold_id = hold if isinstance(hold, int) else hold.pk
     order_id = Hold.objects.values_list("order_id", flat=True).get(pk=hold_id)
     locked = order_lock(order_id)
@@ -116,13 +116,11 @@ def hold_release(*, hold: Hold | int, user=None, note: str = "", actor: str = ""
     if fresh.released_at is not None:
         raise DomainError(f"This {fresh.get_kind_display().lower()} hold was already released.")
     if fresh.kind == HoldKind.UNKNOWN_SKU:
-        from orders.services import order_lines_match_products
-
         if unknown := order_lines_match_products(order=locked):
             raise DomainError(f"Order {locked.order_number} still has SKUs {locked.client.name} does not have: "
                               f"{', '.join(sorted(set(unknown)))}. Map or create the products first.")
     fresh.released_at = timezone.now()
-    fresh.released_by = _user_or_none(user)
+    fresh.released_by = user_or_none(user)
     fresh.release_note = (note or "")[:255]
     fresh.save(update_fields=["released_at", "released_by", "release_note", "updated_at"])
     remaining = Hold.objects.filter(order=locked, released_at__isnull=True).exists()
@@ -183,7 +181,7 @@ def order_holds_release(*, order: Order, user=None, note: str = "", actor: str =
 def holds_close_all(*, order: Order, user=None, note: str = "", actor: str = "") -> int:
     """Mark every open hold of an order released (the caller moves the order out of on_hold)."""
     return Hold.objects.filter(order=order, released_at__isnull=True).update(
-        released_at=timezone.now(), released_by=_user_or_none(user), release_note=(note or "")[:255],
+        released_at=timezone.now(), released_by=user_or_none(user), release_note=(note or "")[:255],
         updated_at=timezone.now(),
     )
 
@@ -216,48 +214,60 @@ def order_payment_status_set(*, order: Order, payment_status: str, actor: str = 
     return order
 
 
-ADDRESS_FIELDS = ("ship_name", "ship_company", "ship_address1", "ship_address2", "ship_city", "ship_state",
-                  "ship_postal_code", "ship_country")
+@transaction.atomic
+def order_hold(
+    *,
+    order: Order,
+    reason: str,
+    user=None,
+    actor: str = "",
+    kind: str | None = None,
+    rule=None,
+    until_date=None,
+) -> Order:
+    """Put an order on hold with a reason shown to managers, releasing any stock it held.
+
+    Records a Hold (orders.holds): `kind` defaults to manual, or client for a client user. Holding an order
+    that is already on hold adds the hold. Raises InvalidTransition when the order cannot be held now,
+    DomainError for an empty reason.
+    """
+    if not reason.strip():
+        raise DomainError("A hold needs a reason.", field="reason")
+    hold_place(order=order.pk, kind=kind or hold_kind_for_user(user), reason=reason, user=user, actor=actor,
+               rule=rule, until_date=until_date)
+    order.refresh_from_db()
+    return order
 
 
 @transaction.atomic
-def order_address_update(*, order: Order, user=None, actor: str = "", **fields) -> Order:
-    """Correct an order's ship-to address before it is picked, noting the change on the timeline.
+def order_release_hold(*, order: Order, user=None, note: str = "Released from hold", actor: str = "") -> Order:
+    """Release every hold of an order and move it back to received, so that it is processed and routed
+    again. Lines with an unknown SKU are matched again first.
 
-    Raises OrderNotEditable once picking started, DomainError for an unknown field.
+    Raises DomainError while a SKU is still unknown, InvalidTransition when the order is not on hold.
     """
-    from orders.services import order_event_add
-
-    unknown = set(fields) - set(ADDRESS_FIELDS)
-    if unknown:
-        raise DomainError(f"Not an address field: {', '.join(sorted(unknown))}.")
     locked = order_lock(order.pk)
-    if locked.status not in EDITABLE_STATUSES:
-        raise OrderNotEditable(f"Order {locked.order_number} is {locked.get_status_display().lower()}; "
-                               "its address can no longer change.")
-    changed = []
-    for name, value in fields.items():
-        value = (value or "").strip()
-        if name in ("ship_country", "ship_state"):
-            value = value.upper()
-        if getattr(locked, name) != value:
-            changed.append(f"{name.removeprefix('ship_')}: “{getattr(locked, name)}” → “{value}”")
-            setattr(locked, name, value)
-    if changed:
-        locked.save(update_fields=[*fields, "updated_at"])
-        order_event_add(order=locked, note="Address corrected — " + "; ".join(changed), user=user, actor=actor)
-    order.refresh_from_db()
-    return order
+    if locked.status != OrderStatus.ON_HOLD:
+        raise InvalidTransition(f"Order {locked.order_number} is not on hold.")
+    unknown = order_lines_match_products(order=locked)
+    if unknown:
+        raise DomainError(
+            f"Order {locked.order_number} still has SKUs {locked.client.name} does not have: "
+            f"{', '.join(sorted(set(unknown)))}. Map or create the products first."
+        )
+    holds_close_all(order=locked, user=user, note=note, actor=actor)
+    return order_transition(
+        order=order, to_status=OrderStatus.RECEIVED, user=user, note=note, actor=actor,
+        extra_fields={"hold_reason": "", "hold_until_date": None},
+    )
 
 
 def automatic_hold_problems(facts, *, recent: list[tuple] | None = None) -> list[tuple[str, str]]:
     """What the address, payment and fraud checks find on an order, as (hold kind, reason) pairs.
 
-    `facts` are the order's rules facts (orders.rules.engine.OrderFacts); a check whose hold a person
+    `facts` are the order's rules facts (orders.facts.OrderFacts); a check whose hold a person
     released before is not repeated (the release was an override). `recent`: see holds.checks.fraud_signals.
     """
-    from orders.holds.checks import address_problems, fraud_signals, payment_problem
-
     order = facts.order
     found = [
         (HoldKind.ADDRESS, address_problems(order)),
@@ -276,8 +286,6 @@ def order_automatic_holds_place(*, order: Order | int, actor: str = "hold checks
     A check whose hold a person released before is not repeated (the release was an override).
     Returns the holds placed; orders no longer received are left alone.
     """
-    from orders.rules.engine import facts_for_orders, orders_for_rules
-
     order_id = order if isinstance(order, int) else order.pk
     locked = order_lock(order_id)
     if locked.status != OrderStatus.RECEIVED:

@@ -10,13 +10,14 @@ from django.views.decorators.http import require_POST
 
 from core.choices import Role
 from core.decorators import role_required
+from orders.choices import CLIENT_RELEASABLE_KINDS, HoldKind
 from orders.holds.checks import address_problems
-from orders.holds.choices import CLIENT_RELEASABLE_KINDS, HoldKind
 from orders.holds.filters import HoldFilter
 from orders.holds.forms import AddressForm, ReleaseForm
-from orders.holds.models import Hold
 from orders.holds.selectors import hold_get, hold_list, hold_open_counts
-from orders.holds.services import ADDRESS_FIELDS, hold_release, order_address_update
+from orders.holds.services import hold_release
+from orders.models import Hold
+from orders.services import ADDRESS_FIELDS, order_address_update
 
 HOLD_ROLES = (Role.MANAGER, Role.CLIENT)
 

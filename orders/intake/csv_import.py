@@ -19,9 +19,9 @@ from django.db import IntegrityError, transaction
 from core.exceptions import DomainError
 from orders.choices import ChannelKind, ServiceLevel
 from orders.intake.addresses import country_code, postal_code, subdivision_code
+from orders.intake.creation import csv_channel_for_client, order_create
 from orders.models import Order, SalesChannel
-from orders.services import order_create
-from orders.sku_mappings.selectors import products_for_skus
+from orders.selectors import products_for_skus
 
 CSV_COLUMNS = [
     "order_number", "order_date", "customer_name", "customer_email", "customer_phone", "ship_name",
@@ -245,8 +245,6 @@ def csv_orders_import(*, client, data: bytes, user=None) -> CsvImportResult:
 
     Returns the created orders, or the errors by row and column (and then nothing was written).
     """
-    from orders.intake.services import csv_channel_for_client
-
     if len(data) > MAX_BYTES:
         return CsvImportResult(errors=[RowError(0, "", f"The file is larger than {MAX_BYTES // 1024} KB.")])
     try:

@@ -6,6 +6,7 @@ code, a ZIP that lost its leading zero, a ZIP+4 without the dash, no shipping ad
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from dataclasses import dataclass
@@ -121,8 +122,6 @@ MESSES = ["state name only", "zip lost its leading zero", "zip+4 without dash", 
 def webhooks(*, count: int, skus: list[str], secret: str, rng: random.Random, bad_share: float = 0.1,
              first_id: int | None = None, first_number: int | None = None) -> list[Webhook]:
     """`count` distinct orders as signed orders/create webhooks, a share of them messy."""
-    import json
-
     base_id = first_id or 5_000_000_000_000 + int(datetime.now(UTC).timestamp() * 1000) % 10**12
     base_number = first_number or 10_000 + rng.randint(0, 80_000)
     now = datetime.now(UTC)

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.access import user_access
 from core.choices import Role
 from core.decorators import role_required
 from core.work import work_enqueue
@@ -20,11 +21,13 @@ from orders.choices import DeliveryState
 from orders.filters import SalesChannelFilter
 from orders.intake import selectors
 from orders.intake.csv_import import CSV_COLUMNS, REQUIRED_COLUMNS, csv_orders_import, csv_template
+from orders.intake.deliveries import webhook_delivery_retry
 from orders.intake.forms import CsvUploadForm, LineMapForm
-from orders.intake.services import webhook_delivery_retry
 from orders.intake.tasks import channel_sync_task
 from orders.models import Order, OrderLine, SalesChannel
 from orders.selectors import channel_list, order_get
+from orders.services import order_line_map_product
+from orders.sku_mappings.views import order_sku_map_form
 
 INTAKE_ROLES = (Role.MANAGER, Role.CLIENT)
 
@@ -134,8 +137,6 @@ def csv_template_view(request):
 @login_required
 @role_required(*INTAKE_ROLES)
 def order_line_map_view(request, pk: int, line_pk: int):
-    from orders.intake.services import order_line_map_product
-
     try:
         order = order_get(user=request.user, pk=pk)
     except Order.DoesNotExist as exc:
@@ -156,8 +157,6 @@ def order_line_map_view(request, pk: int, line_pk: int):
 
 def order_intake_context(request, order: Order) -> dict:
     """Context for templates/orders/intake/_order_intake.html on the order page."""
-    from core.access import user_access
-
     unknown_lines = [line for line in order.lines.all() if line.product_id is None]
     access = user_access(request.user)
     # Managers get one form per unknown SKU (orders.sku_mappings: the client, the channel or this order only);
@@ -169,8 +168,6 @@ def order_intake_context(request, order: Order) -> dict:
             if line.sku:
                 unknown_skus.setdefault(line.sku, []).append(line)
         if unknown_skus:
-            from orders.sku_mappings.views import order_sku_map_form
-
             sku_map_form = order_sku_map_form(request, order)
     line_map_lines = [line for line in unknown_lines if not line.sku] if access.is_manager else unknown_lines
     map_form = None

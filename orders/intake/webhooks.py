@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core.json_input import JSONInputError, json_loads_checked, json_text_problem
 from orders.choices import ChannelKind, DeliveryState
-from orders.intake.services import webhook_delivery_store
+from orders.intake.deliveries import webhook_delivery_store
 from orders.models import SalesChannel
 from orders.storefronts import shopify, woocommerce
 

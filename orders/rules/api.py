@@ -10,8 +10,8 @@ from rest_framework.response import Response
 from core.api_fields import ScopedPrimaryKeyRelatedField
 from core.choices import Role
 from inventory.selectors import client_list
+from orders.models import Rule, RuleRun
 from orders.rules.filters import RuleFilter, RuleRunFilter
-from orders.rules.models import Rule, RuleRun
 from orders.rules.schema import action_text, condition_text
 from orders.rules.selectors import rule_list, rule_run_error_list, rule_run_list
 from orders.rules.services import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 
 from inventory.filters import clients_of
-from orders.rules.models import Rule, RuleRun
+from orders.models import Rule, RuleRun
 
 
 class RuleFilter(django_filters.FilterSet):

@@ -3,7 +3,7 @@
 from django import forms
 
 from inventory.models import Client
-from orders.rules.models import Rule
+from orders.models import Rule
 from orders.rules.schema import ACTION_TYPES, CONDITION_FIELDS, OP_LABELS, PRIORITY_NAME
 
 ALL_OPS = list(dict.fromkeys(op for spec in CONDITION_FIELDS.values() for op in spec.ops))

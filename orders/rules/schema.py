@@ -15,7 +15,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 
+from inventory.models import Client, Product
 from orders.choices import ChannelKind, OrderPriority, PaymentStatus, ServiceLevel
+from orders.models import SalesChannel
+from warehouses.models import Warehouse
 
 MAX_LIST_ITEMS = 200
 MAX_TEXT = 200
@@ -212,190 +215,221 @@ class _Context:
         self.client = client
 
     def client_codes(self) -> set[str]:
-        from inventory.models import Client
-
         return set(Client.objects.values_list("code", flat=True))
 
     def channels(self, ids: list[int]) -> dict[int, int]:
-        from orders.models import SalesChannel
-
         return dict(SalesChannel.objects.filter(pk__in=ids).values_list("pk", "client_id"))
 
     def warehouse_codes(self) -> set[str]:
-        from warehouses.models import Warehouse
-
         return set(Warehouse.objects.filter(is_active=True).values_list("code", flat=True))
 
     def product_skus(self, skus: list[str]) -> set[str]:
-        from inventory.models import Product
-
         qs = Product.objects.filter(sku__in=skus)
         if self.client is not None:
             qs = qs.filter(client=self.client)
         return set(qs.values_list("sku", flat=True))
 
 
+def _matching(raw, pattern: re.Pattern, what: str, normalize) -> list[str]:
+    """A list of values, each normalized and then matched against `pattern`; the first that fails is named."""
+    values = [normalize(v) for v in _as_list(raw)]
+    bad = [v for v in values if not pattern.match(v)]
+    if bad:
+        raise _Bad(f"'{bad[0]}' is not {what}")
+    return values
+
+
+POSTAL_PREFIX_RE = re.compile(r"^[A-Z0-9\-]{1,10}$")
+
+
+def _channel_ids(raw, ctx: _Context) -> list[int]:
+    ids = []
+    for item in _as_list(raw):
+        try:
+            channel_id = int(item)
+        except ValueError as exc:
+            raise _Bad(f"'{item}' is not a channel id") from exc
+        if not 1 <= channel_id < 2**53:
+            raise _Bad(f"'{item}' is not a channel id")
+        ids.append(channel_id)
+    found = ctx.channels(ids)
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        raise _Bad(f"no channel with id {', '.join(missing)}")
+    if ctx.client is not None:
+        foreign = [str(i) for i in ids if found[i] != ctx.client.pk]
+        if foreign:
+            raise _Bad(f"channel {', '.join(foreign)} belongs to another client than the rule's")
+    return ids
+
+
+def _client_codes(raw, ctx: _Context) -> list[str]:
+    codes = [c.upper() for c in _as_list(raw)]
+    known = ctx.client_codes()
+    missing = [c for c in codes if c not in known]
+    if missing:
+        raise _Bad(f"no client with code {', '.join(missing)}")
+    return codes
+
+
+def _count(raw, ctx: _Context) -> int:
+    value = _as_decimal(raw)
+    if value != value.to_integral_value():
+        raise _Bad("expected a whole number")
+    return int(value)
+
+
+def _skus(raw, ctx: _Context) -> list[str]:
+    skus = _as_list(raw)
+    known = ctx.product_skus(skus)
+    missing = [s for s in skus if s not in known]
+    if missing:
+        whose = f"{ctx.client.code}'s" if ctx.client is not None else "any client's"
+        raise _Bad(f"unknown SKU {', '.join(missing)} (not in {whose} catalogue)")
+    return skus
+
+
+def _tags(raw, ctx: _Context) -> list[str]:
+    return _matching(raw, TAG_RE, "a tag (letters, digits, - _ : . / and spaces, up to 40)", str.lower)
+
+
+# One parser per kind of condition value (FieldSpec.value): each takes the raw value and the lookups.
+CONDITION_VALUE_PARSERS = {
+    "channel_ids": _channel_ids,
+    "channel_kinds": lambda raw, ctx: _choices(raw, list(ChannelKind.values), "channel kind"),
+    "client_codes": _client_codes,
+    "countries": lambda raw, ctx: _matching(raw, COUNTRY_RE, "a two-letter country code", str.upper),
+    "states": lambda raw, ctx: _matching(raw, STATE_RE, "a state code", str.upper),
+    "prefixes": lambda raw, ctx: _matching(raw, POSTAL_PREFIX_RE, "a postal code prefix",
+                                           lambda p: re.sub(r"\s+", "", p).upper()),
+    "money": lambda raw, ctx: str(_as_decimal(raw).quantize(Decimal("0.01"))),
+    "count": _count,
+    "skus": _skus,
+    "tags": _tags,
+    "text": lambda raw, ctx: _as_text(raw),
+    "service_levels": lambda raw, ctx: _choices(raw, list(ServiceLevel.values), "service level"),
+    "domains": lambda raw, ctx: _matching(raw, DOMAIN_RE, "an email domain", lambda d: d.lower().lstrip("@")),
+    "bool": lambda raw, ctx: _as_bool(raw),
+    "payment_statuses": lambda raw, ctx: _choices(raw, list(PaymentStatus.values), "payment status",
+                                                  aliases={"none": "", "not_applicable": "", "n/a": ""}),
+}
+
+
 def _parse_condition_value(spec: FieldSpec, raw, ctx: _Context):
-    kind = spec.value
-    if kind == "channel_ids":
-        ids = []
-        for item in _as_list(raw):
-            try:
-                channel_id = int(item)
-            except ValueError as exc:
-                raise _Bad(f"'{item}' is not a channel id") from exc
-            if not 1 <= channel_id < 2**53:
-                raise _Bad(f"'{item}' is not a channel id")
-            ids.append(channel_id)
-        found = ctx.channels(ids)
-        missing = [str(i) for i in ids if i not in found]
-        if missing:
-            raise _Bad(f"no channel with id {', '.join(missing)}")
-        if ctx.client is not None:
-            foreign = [str(i) for i in ids if found[i] != ctx.client.pk]
-            if foreign:
-                raise _Bad(f"channel {', '.join(foreign)} belongs to another client than the rule's")
-        return ids
-    if kind == "channel_kinds":
-        return _choices(raw, list(ChannelKind.values), "channel kind")
-    if kind == "client_codes":
-        codes = [c.upper() for c in _as_list(raw)]
-        known = ctx.client_codes()
-        missing = [c for c in codes if c not in known]
-        if missing:
-            raise _Bad(f"no client with code {', '.join(missing)}")
-        return codes
-    if kind == "countries":
-        codes = [c.upper() for c in _as_list(raw)]
-        bad = [c for c in codes if not COUNTRY_RE.match(c)]
-        if bad:
-            raise _Bad(f"'{bad[0]}' is not a two-letter country code")
-        return codes
-    if kind == "states":
-        codes = [c.upper() for c in _as_list(raw)]
-        bad = [c for c in codes if not STATE_RE.match(c)]
-        if bad:
-            raise _Bad(f"'{bad[0]}' is not a state code")
-        return codes
-    if kind == "prefixes":
-        prefixes = [re.sub(r"\s+", "", p).upper() for p in _as_list(raw)]
-        bad = [p for p in prefixes if not re.match(r"^[A-Z0-9\-]{1,10}$", p)]
-        if bad:
-            raise _Bad(f"'{bad[0]}' is not a postal code prefix")
-        return prefixes
-    if kind == "money":
-        return str(_as_decimal(raw).quantize(Decimal("0.01")))
-    if kind == "count":
-        value = _as_decimal(raw)
-        if value != value.to_integral_value():
-            raise _Bad("expected a whole number")
-        return int(value)
-    if kind == "skus":
-        skus = _as_list(raw)
-        known = ctx.product_skus(skus)
-        missing = [s for s in skus if s not in known]
-        if missing:
-            whose = f"{ctx.client.code}'s" if ctx.client is not None else "any client's"
-            raise _Bad(f"unknown SKU {', '.join(missing)} (not in {whose} catalogue)")
-        return skus
-    if kind == "tags":
-        tags = [t.lower() for t in _as_list(raw)]
-        bad = [t for t in tags if not TAG_RE.match(t)]
-        if bad:
-            raise _Bad(f"'{bad[0]}' is not a tag (letters, digits, - _ : . / and spaces, up to 40)")
-        return tags
-    if kind == "text":
-        return _as_text(raw)
-    if kind == "service_levels":
-        return _choices(raw, list(ServiceLevel.values), "service level")
-    if kind == "domains":
-        domains = [d.lower().lstrip("@") for d in _as_list(raw)]
-        bad = [d for d in domains if not DOMAIN_RE.match(d)]
-        if bad:
-            raise _Bad(f"'{bad[0]}' is not an email domain")
-        return domains
-    if kind == "bool":
-        return _as_bool(raw)
-    if kind == "payment_statuses":
-        return _choices(raw, list(PaymentStatus.values), "payment status",
-                        aliases={"none": "", "not_applicable": "", "n/a": ""})
-    raise AssertionError(kind)
+    parser = CONDITION_VALUE_PARSERS.get(spec.value)
+    if parser is None:
+        raise AssertionError(spec.value)
+    return parser(raw, ctx)
+
+
+def _warehouse(raw, ctx: _Context) -> str:
+    code = _as_text(raw).upper()
+    if code not in ctx.warehouse_codes():
+        raise _Bad(f"no active warehouse with code {code}")
+    return code
+
+
+def _warehouses(raw, ctx: _Context) -> list[str]:
+    codes = [c.upper() for c in _as_list(raw)]
+    missing = [c for c in codes if c not in ctx.warehouse_codes()]
+    if missing:
+        raise _Bad(f"no active warehouse with code {', '.join(missing)}")
+    return codes
+
+
+def _code(raw, ctx: _Context) -> str:
+    code = _as_text(raw)
+    if not CODE_RE.match(code):
+        raise _Bad(f"'{code}' is not a code (letters, digits, - _ . up to 40)")
+    return code
+
+
+def _reason(raw, ctx: _Context) -> str:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise _Bad("a hold needs a reason")
+    return _as_text(raw)
+
+
+def _until(raw, ctx: _Context) -> dict:
+    if isinstance(raw, dict):
+        keys = set(raw)
+        if keys == {"days"}:
+            raw = raw["days"]
+        elif keys == {"date"}:
+            raw = raw["date"]
+        else:
+            raise _Bad('give {"days": N} or {"date": "YYYY-MM-DD"}')
+    if isinstance(raw, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", raw.strip()):
+        return {"date": _future_date(raw).isoformat()}
+    if isinstance(raw, str):
+        raw = re.sub(r"\s*days?$", "", raw.strip(), flags=re.IGNORECASE)
+    value = _as_decimal(raw)
+    if value != value.to_integral_value() or not 1 <= value <= 365:
+        raise _Bad("days must be a whole number from 1 to 365")
+    return {"days": int(value)}
+
+
+def _future_date(raw: str) -> datetime.date:
+    try:
+        date = datetime.date.fromisoformat(raw.strip())
+    except ValueError as exc:
+        raise _Bad(f"'{raw}' is not a date") from exc
+    if date <= timezone.localdate():
+        raise _Bad(f"{date} is not in the future, so the hold would end at once")
+    return date
+
+
+def _priority(raw, ctx: _Context) -> str:
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw in PRIORITY_NAME:
+        return PRIORITY_NAME[raw]
+    name = _as_text(raw).lower()
+    if name not in PRIORITY_BY_NAME:
+        raise _Bad(f"unknown priority '{name}' (known: {', '.join(PRIORITY_BY_NAME)})")
+    return name
+
+
+def _insert_parts(raw) -> tuple[str, object]:
+    """The SKU and the raw quantity of an insert, given as {"sku", "quantity"} or as text ("FLYER-01 x 2")."""
+    if isinstance(raw, dict):
+        if not set(raw) <= {"sku", "quantity"} or "sku" not in raw:
+            raise _Bad('give {"sku": "...", "quantity": N}')
+        return _as_text(raw["sku"]), raw.get("quantity", 1)
+    match = INSERT_RE.match(_as_text(raw))
+    if not match:
+        raise _Bad("give a SKU and optionally a quantity, e.g. FLYER-01 x 2")
+    return match["sku"], match["qty"] or 1
+
+
+def _insert(raw, ctx: _Context) -> dict:
+    sku, qty_raw = _insert_parts(raw)
+    quantity = _as_decimal(qty_raw)
+    if quantity != quantity.to_integral_value() or not 1 <= quantity <= 100:
+        raise _Bad("the insert quantity must be a whole number from 1 to 100")
+    if ctx.client is None:
+        raise _Bad("an insert item is a client's SKU: set the rule's client first")
+    if sku not in ctx.product_skus([sku]):
+        raise _Bad(f"unknown SKU {sku} (not in {ctx.client.code}'s catalogue)")
+    return {"sku": sku, "quantity": int(quantity)}
+
+
+# One parser per kind of action value (ActionSpec.value).
+ACTION_VALUE_PARSERS = {
+    "warehouse": _warehouse,
+    "warehouses": _warehouses,
+    "code": _code,
+    "tags": _tags,
+    "reason": _reason,
+    "until": _until,
+    "priority": _priority,
+    "insert": _insert,
+}
 
 
 def _parse_action_value(spec: ActionSpec, raw, ctx: _Context):
-    kind = spec.value
-    if kind == "warehouse":
-        code = _as_text(raw).upper()
-        if code not in ctx.warehouse_codes():
-            raise _Bad(f"no active warehouse with code {code}")
-        return code
-    if kind == "warehouses":
-        codes = [c.upper() for c in _as_list(raw)]
-        missing = [c for c in codes if c not in ctx.warehouse_codes()]
-        if missing:
-            raise _Bad(f"no active warehouse with code {', '.join(missing)}")
-        return codes
-    if kind == "code":
-        code = _as_text(raw)
-        if not CODE_RE.match(code):
-            raise _Bad(f"'{code}' is not a code (letters, digits, - _ . up to 40)")
-        return code
-    if kind == "tags":
-        return _parse_condition_value(CONDITION_FIELDS["tags"], raw, ctx)
-    if kind == "reason":
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            raise _Bad("a hold needs a reason")
-        return _as_text(raw)
-    if kind == "until":
-        if isinstance(raw, dict):
-            keys = set(raw)
-            if keys == {"days"}:
-                raw = raw["days"]
-            elif keys == {"date"}:
-                raw = raw["date"]
-            else:
-                raise _Bad('give {"days": N} or {"date": "YYYY-MM-DD"}')
-        if isinstance(raw, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", raw.strip()):
-            try:
-                date = datetime.date.fromisoformat(raw.strip())
-            except ValueError as exc:
-                raise _Bad(f"'{raw}' is not a date") from exc
-            if date <= timezone.localdate():
-                raise _Bad(f"{date} is not in the future, so the hold would end at once")
-            return {"date": date.isoformat()}
-        if isinstance(raw, str):
-            raw = re.sub(r"\s*days?$", "", raw.strip(), flags=re.IGNORECASE)
-        value = _as_decimal(raw)
-        if value != value.to_integral_value() or not 1 <= value <= 365:
-            raise _Bad("days must be a whole number from 1 to 365")
-        return {"days": int(value)}
-    if kind == "priority":
-        if isinstance(raw, int) and not isinstance(raw, bool) and raw in PRIORITY_NAME:
-            return PRIORITY_NAME[raw]
-        name = _as_text(raw).lower()
-        if name not in PRIORITY_BY_NAME:
-            raise _Bad(f"unknown priority '{name}' (known: {', '.join(PRIORITY_BY_NAME)})")
-        return name
-    if kind == "insert":
-        if isinstance(raw, dict):
-            if not set(raw) <= {"sku", "quantity"} or "sku" not in raw:
-                raise _Bad('give {"sku": "...", "quantity": N}')
-            sku = _as_text(raw["sku"])
-            qty_raw = raw.get("quantity", 1)
-        else:
-            match = INSERT_RE.match(_as_text(raw))
-            if not match:
-                raise _Bad("give a SKU and optionally a quantity, e.g. FLYER-01 x 2")
-            sku, qty_raw = match["sku"], match["qty"] or 1
-        quantity = _as_decimal(qty_raw)
-        if quantity != quantity.to_integral_value() or not 1 <= quantity <= 100:
-            raise _Bad("the insert quantity must be a whole number from 1 to 100")
-        if ctx.client is None:
-            raise _Bad("an insert item is a client's SKU: set the rule's client first")
-        if sku not in ctx.product_skus([sku]):
-            raise _Bad(f"unknown SKU {sku} (not in {ctx.client.code}'s catalogue)")
-        return {"sku": sku, "quantity": int(quantity)}
-    raise AssertionError(kind)
+    parser = ACTION_VALUE_PARSERS.get(spec.value)
+    if parser is None:
+        raise AssertionError(spec.value)
+    return parser(raw, ctx)
 
 
 def _impossible_ranges(conditions: list[dict]) -> list[str]:
@@ -420,6 +454,91 @@ def _impossible_ranges(conditions: list[dict]) -> list[str]:
     return problems
 
 
+def _clean_condition(prefix: str, cond, ctx: _Context) -> dict:
+    """One condition in canonical form; raises _Bad with the whole message for the page."""
+    if not isinstance(cond, dict):
+        raise _Bad(f"{prefix}: must be an object with field, op and value.")
+    extra = set(cond) - {"field", "op", "value"}
+    if extra:
+        raise _Bad(f"{prefix}: unknown key {', '.join(sorted(map(str, extra)))}.")
+    field = cond.get("field")
+    spec = CONDITION_FIELDS.get(field) if isinstance(field, str) else None
+    if spec is None:
+        raise _Bad(f"{prefix}: unknown field '{field}'. Known fields: {', '.join(CONDITION_FIELDS)}.")
+    op = cond.get("op")
+    if op is None and len(spec.ops) == 1:
+        op = spec.ops[0]
+    if op not in spec.ops:
+        raise _Bad(f"{prefix} ({spec.label}): operator '{op}' is not one of {', '.join(spec.ops)}.")
+    try:
+        value = _parse_condition_value(spec, cond.get("value"), ctx)
+    except _Bad as exc:
+        raise _Bad(f"{prefix} ({spec.label}): {exc}.") from exc
+    client = ctx.client
+    if field == "client" and client is not None and (client.code in value) != (op == "in"):
+        raise _Bad(f"{prefix} ({spec.label}): the rule is for {client.code} only, so this could never hold.")
+    return {"field": field, "op": op, "value": value}
+
+
+def _clean_conditions(conditions, ctx: _Context, errors: dict[str, list[str]]) -> list[dict]:
+    if conditions is None:
+        conditions = []
+    if not isinstance(conditions, list):
+        errors["conditions"] = ["Conditions must be a list of {field, op, value}."]
+        conditions = []
+    clean: list[dict] = []
+    for i, cond in enumerate(conditions, start=1):
+        try:
+            clean.append(_clean_condition(f"Condition {i}", cond, ctx))
+        except _Bad as exc:
+            errors.setdefault("conditions", []).append(str(exc))
+    if not errors.get("conditions") and (problems := _impossible_ranges(clean)):
+        errors["conditions"] = problems
+    return clean
+
+
+def _clean_action(prefix: str, action, ctx: _Context, seen: set[str]) -> dict:
+    """One action in canonical form (`seen`: the types before it); raises _Bad with the whole message."""
+    if not isinstance(action, dict):
+        raise _Bad(f"{prefix}: must be an object with type and value.")
+    extra = set(action) - {"type", "value"}
+    if extra:
+        raise _Bad(f"{prefix}: unknown key {', '.join(sorted(map(str, extra)))}.")
+    kind = action.get("type")
+    spec = ACTION_TYPES.get(kind) if isinstance(kind, str) else None
+    if spec is None:
+        raise _Bad(f"{prefix}: unknown action '{kind}'. Known actions: {', '.join(ACTION_TYPES)}.")
+    if kind in seen and not spec.repeatable:
+        raise _Bad(f"{prefix} ({spec.label}): given twice; keep one.")
+    seen.add(kind)
+    try:
+        value = _parse_action_value(spec, action.get("value"), ctx)
+    except _Bad as exc:
+        raise _Bad(f"{prefix} ({spec.label}): {exc}.") from exc
+    return {"type": kind, "value": value}
+
+
+def _clean_actions(actions, ctx: _Context, errors: dict[str, list[str]]) -> list[dict]:
+    if not isinstance(actions, list):
+        errors["actions"] = ["Actions must be a list of {type, value}."]
+        actions = []
+    elif not actions:
+        errors["actions"] = ["A rule needs at least one action."]
+    seen: set[str] = set()
+    clean: list[dict] = []
+    for i, action in enumerate(actions, start=1):
+        try:
+            clean.append(_clean_action(f"Action {i}", action, ctx, seen))
+        except _Bad as exc:
+            errors.setdefault("actions", []).append(str(exc))
+    if not errors.get("actions"):
+        forced = next((a["value"] for a in clean if a["type"] == "set_warehouse"), None)
+        allowed = next((a["value"] for a in clean if a["type"] == "limit_warehouses"), None)
+        if forced and allowed and forced not in allowed:
+            errors["actions"] = [f"Warehouse {forced} is not among the allowed warehouses {', '.join(allowed)}."]
+    return clean
+
+
 def rule_definition_clean(*, conditions, actions, client=None) -> tuple[list[dict], list[dict]]:
     """Check a rule's conditions and actions and return them in canonical form.
 
@@ -428,85 +547,8 @@ def rule_definition_clean(*, conditions, actions, client=None) -> tuple[list[dic
     """
     ctx = _Context(client)
     errors: dict[str, list[str]] = {}
-    clean_conditions: list[dict] = []
-    if conditions is None:
-        conditions = []
-    if not isinstance(conditions, list):
-        errors["conditions"] = ["Conditions must be a list of {field, op, value}."]
-        conditions = []
-    for i, cond in enumerate(conditions, start=1):
-        prefix = f"Condition {i}"
-        if not isinstance(cond, dict):
-            errors.setdefault("conditions", []).append(f"{prefix}: must be an object with field, op and value.")
-            continue
-        extra = set(cond) - {"field", "op", "value"}
-        if extra:
-            errors.setdefault("conditions", []).append(f"{prefix}: unknown key {', '.join(sorted(map(str, extra)))}.")
-            continue
-        field = cond.get("field")
-        spec = CONDITION_FIELDS.get(field) if isinstance(field, str) else None
-        if spec is None:
-            errors.setdefault("conditions", []).append(
-                f"{prefix}: unknown field '{field}'. Known fields: {', '.join(CONDITION_FIELDS)}.")
-            continue
-        op = cond.get("op")
-        if op is None and len(spec.ops) == 1:
-            op = spec.ops[0]
-        if op not in spec.ops:
-            errors.setdefault("conditions", []).append(
-                f"{prefix} ({spec.label}): operator '{op}' is not one of {', '.join(spec.ops)}.")
-            continue
-        try:
-            value = _parse_condition_value(spec, cond.get("value"), ctx)
-        except _Bad as exc:
-            errors.setdefault("conditions", []).append(f"{prefix} ({spec.label}): {exc}.")
-            continue
-        if field == "client" and client is not None and (client.code in value) != (op == "in"):
-            errors.setdefault("conditions", []).append(
-                f"{prefix} ({spec.label}): the rule is for {client.code} only, so this could never hold.")
-            continue
-        clean_conditions.append({"field": field, "op": op, "value": value})
-    if not errors.get("conditions"):
-        if problems := _impossible_ranges(clean_conditions):
-            errors["conditions"] = problems
-
-    clean_actions: list[dict] = []
-    if not isinstance(actions, list):
-        errors["actions"] = ["Actions must be a list of {type, value}."]
-        actions = []
-    elif not actions:
-        errors["actions"] = ["A rule needs at least one action."]
-    seen: set[str] = set()
-    for i, action in enumerate(actions, start=1):
-        prefix = f"Action {i}"
-        if not isinstance(action, dict):
-            errors.setdefault("actions", []).append(f"{prefix}: must be an object with type and value.")
-            continue
-        extra = set(action) - {"type", "value"}
-        if extra:
-            errors.setdefault("actions", []).append(f"{prefix}: unknown key {', '.join(sorted(map(str, extra)))}.")
-            continue
-        kind = action.get("type")
-        spec = ACTION_TYPES.get(kind) if isinstance(kind, str) else None
-        if spec is None:
-            errors.setdefault("actions", []).append(
-                f"{prefix}: unknown action '{kind}'. Known actions: {', '.join(ACTION_TYPES)}.")
-            continue
-        if kind in seen and not spec.repeatable:
-            errors.setdefault("actions", []).append(f"{prefix} ({spec.label}): given twice; keep one.")
-            continue
-        seen.add(kind)
-        try:
-            value = _parse_action_value(spec, action.get("value"), ctx)
-        except _Bad as exc:
-            errors.setdefault("actions", []).append(f"{prefix} ({spec.label}): {exc}.")
-            continue
-        clean_actions.append({"type": kind, "value": value})
-    if not errors.get("actions"):
-        forced = next((a["value"] for a in clean_actions if a["type"] == "set_warehouse"), None)
-        allowed = next((a["value"] for a in clean_actions if a["type"] == "limit_warehouses"), None)
-        if forced and allowed and forced not in allowed:
-            errors["actions"] = [f"Warehouse {forced} is not among the allowed warehouses {', '.join(allowed)}."]
+    clean_conditions = _clean_conditions(conditions, ctx, errors)
+    clean_actions = _clean_actions(actions, ctx, errors)
     if errors:
         raise RuleDefinitionError(errors)
     return clean_conditions, clean_actions

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from core.access import user_access
-from orders.rules.models import Rule, RuleRun, RuleRunError
+from orders.models import Rule, RuleRun, RuleRunError
 
 
 def rule_list(*, user) -> QuerySet[Rule]:

@@ -17,18 +17,18 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.exceptions import DomainError
+from core.transitions import user_or_none
 from core.work import work_enqueue
 from inventory.models import Product
-from orders.choices import OrderStatus
+from orders.choices import OPEN_RULE_RUN_STATUSES, OrderStatus, RuleRunStatus
+from orders.facts import facts_for_orders, orders_for_rules
 from orders.holds.services import hold_place
 from orders.locks import order_lock, rule_run_lock
-from orders.models import Order, OrderLine
-from orders.rules.choices import OPEN_RULE_RUN_STATUSES, RuleRunStatus
-from orders.rules.engine import Evaluation, facts_for_orders, orders_for_rules, rules_evaluate
-from orders.rules.models import Rule, RuleRun, RuleRunError
+from orders.models import Order, OrderLine, Rule, RuleRun, RuleRunError
+from orders.rules.engine import Evaluation, rules_evaluate
 from orders.rules.schema import RuleDefinitionError, rule_definition_clean
 from orders.services import order_allocations_release, order_event_add, order_transition
-from orders.tasks import rule_run_task
+from orders.task_names import RULE_RUN_TASK
 from warehouses.models import Warehouse
 
 RULE_FIELDS = ("name", "description", "client", "position", "is_active", "stop_processing", "conditions",
@@ -45,10 +45,6 @@ RULE_RUN_STALLED_AFTER = datetime.timedelta(minutes=15)
 RULE_RUN_ERRORS_KEPT = 100
 
 logger = logging.getLogger(__name__)
-
-
-def _user_or_none(user):
-    return user if getattr(user, "is_authenticated", False) else None
 
 
 def rule_validate(rule: Rule) -> None:
@@ -68,7 +64,7 @@ def rule_create(*, user=None, **data) -> Rule:
     unknown = set(data) - set(RULE_FIELDS)
     if unknown:
         raise ValidationError({name: ["Unknown field."] for name in unknown})
-    rule = Rule(**data, created_by=_user_or_none(user), updated_by=_user_or_none(user))
+    rule = Rule(**data, created_by=user_or_none(user), updated_by=user_or_none(user))
     rule.name = (rule.name or "").strip()
     rule_validate(rule)
     rule.save()
@@ -85,7 +81,7 @@ def rule_update(*, rule: Rule, user=None, **data) -> Rule:
     for name, value in data.items():
         setattr(locked, name, value)
     locked.name = (locked.name or "").strip()
-    locked.updated_by = _user_or_none(user)
+    locked.updated_by = user_or_none(user)
     rule_validate(locked)
     locked.save()
     return locked
@@ -219,7 +215,7 @@ class RuleRunAlreadyOpen(DomainError):
 def rule_run_start(*, user=None, client=None) -> RuleRun:
     """Queue a re-run of the active rules on every open order not yet being picked (optionally one client's).
 
-    The work happens in rule_run_task once this transaction commits. Raises RuleRunAlreadyOpen while another
+    The work happens in orders.tasks.rule_run_task once this transaction commits. Raises RuleRunAlreadyOpen while another
     run is queued or running; that run is queued again if it has not moved for RULE_RUN_STALLED_AFTER.
     """
     open_run = RuleRun.objects.filter(status__in=OPEN_RULE_RUN_STATUSES).first()
@@ -227,15 +223,15 @@ def rule_run_start(*, user=None, client=None) -> RuleRun:
         stalled = open_run.updated_at < timezone.now() - RULE_RUN_STALLED_AFTER
         if stalled:
             # Its worker died and the message is gone: queue it again; it resumes after its last order.
-            work_enqueue(rule_run_task, open_run.pk)
+            work_enqueue(RULE_RUN_TASK, open_run.pk)
         raise RuleRunAlreadyOpen(open_run, resumed=stalled)
     with transaction.atomic():
         try:
             with transaction.atomic():
-                run = RuleRun.objects.create(requested_by=_user_or_none(user), client=client)
+                run = RuleRun.objects.create(requested_by=user_or_none(user), client=client)
         except IntegrityError:  # another request opened one between the check and the insert
             raise RuleRunAlreadyOpen(RuleRun.objects.filter(status__in=OPEN_RULE_RUN_STATUSES).first()) from None
-        work_enqueue(rule_run_task, run.pk)
+        work_enqueue(RULE_RUN_TASK, run.pk)
     return run
 
 

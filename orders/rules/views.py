@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from core.choices import Role
 from core.decorators import role_required
+from orders.models import Rule, RuleRun
 from orders.rules.filters import RuleFilter
 from orders.rules.forms import (
     ActionFormSet,
@@ -19,7 +20,6 @@ from orders.rules.forms import (
     rows_to_definition,
     rule_rows_initial,
 )
-from orders.rules.models import Rule, RuleRun
 from orders.rules.schema import ACTION_TYPES, CONDITION_FIELDS, action_text, condition_text
 from orders.rules.selectors import rule_get, rule_list, rule_run_error_list, rule_run_get, rule_run_list
 from orders.rules.services import (

@@ -6,9 +6,9 @@ from rest_framework import mixins, serializers, viewsets
 from core.api_fields import ScopedPrimaryKeyRelatedField
 from core.choices import Role
 from inventory.selectors import client_list, product_list
+from orders.models import SkuMapping
 from orders.selectors import channel_list
 from orders.sku_mappings.filters import SkuMappingFilter
-from orders.sku_mappings.models import SkuMapping
 from orders.sku_mappings.selectors import sku_mapping_list
 from orders.sku_mappings.services import sku_mapping_create, sku_mapping_delete
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from orders.sku_mappings.models import SkuMapping
+from orders.models import SkuMapping
 
 
 class SkuMappingFilter(django_filters.FilterSet):

@@ -1,8 +1,7 @@
 from django import forms
 
 from inventory.models import Client, Product
-from orders.models import SalesChannel
-from orders.sku_mappings.models import SkuMapping
+from orders.models import SalesChannel, SkuMapping
 
 
 class SkuMappingForm(forms.Form):

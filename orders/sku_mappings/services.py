@@ -8,15 +8,13 @@ from django.utils import timezone
 
 from core.access import user_access
 from core.exceptions import DomainError
+from core.transitions import user_or_none
 from inventory.models import Client, Product
-from orders.choices import OrderStatus
-from orders.holds.choices import HoldKind
-from orders.holds.models import Hold
+from orders.choices import HoldKind, OrderStatus
 from orders.holds.services import hold_reason_set, hold_release
 from orders.locks import order_lines_lock, orders_lock
-from orders.models import Order, OrderLine, SalesChannel
+from orders.models import Hold, Order, OrderLine, SalesChannel, SkuMapping
 from orders.services import order_event_add, order_lines_match_products, unknown_sku_reason
-from orders.sku_mappings.models import SkuMapping
 
 MAX_SKU_LENGTH = SkuMapping._meta.get_field("external_sku").max_length
 
@@ -68,15 +66,11 @@ def sku_mapping_create(
     try:
         with transaction.atomic():
             mapping = SkuMapping.objects.create(client=client, channel=channel, external_sku=external_sku,
-                                                product=product, created_by=_user_or_none(user))
+                                                product=product, created_by=user_or_none(user))
     except IntegrityError as exc:  # mapped by someone else meanwhile
         raise duplicate from exc
     _waiting_orders_resolve(mapping=mapping, user=user)
     return mapping
-
-
-def _user_or_none(user):
-    return user if getattr(user, "is_authenticated", False) else None
 
 
 def _waiting_orders_resolve(*, mapping: SkuMapping, user=None) -> list[int]:
@@ -92,9 +86,9 @@ def _waiting_orders_resolve(*, mapping: SkuMapping, user=None) -> list[int]:
     orders = orders_lock(ids)
     lines = order_lines_lock(order_ids=ids, sku=mapping.external_sku)
     product = mapping.product
-    who = user.get_username() if _user_or_none(user) else "system"
+    who = user.get_username() if user_or_none(user) else "system"
     # A client user may not release an unknown-SKU hold by hand; its mapping releases it as the system.
-    access = user_access(user) if _user_or_none(user) else None
+    access = user_access(user) if user_or_none(user) else None
     releaser = user if access is not None and not access.is_client_user else None
     mine: dict[int, list[int]] = {}
     for line in lines:

@@ -16,12 +16,11 @@ from core.choices import Role
 from core.decorators import role_required
 from core.exceptions import DomainError
 from inventory.selectors import client_list, product_list
-from orders.intake.services import order_line_map_product
-from orders.models import Order
+from orders.models import Order, SkuMapping
 from orders.selectors import channel_list, order_get
+from orders.services import order_line_map_product
 from orders.sku_mappings.filters import SkuMappingFilter
 from orders.sku_mappings.forms import ClientPickForm, OrderSkuMapForm, SkuMappingForm
-from orders.sku_mappings.models import SkuMapping
 from orders.sku_mappings.selectors import sku_mapping_get, sku_mapping_list
 from orders.sku_mappings.services import sku_mapping_create, sku_mapping_delete
 

@@ -6,6 +6,7 @@ reads; shipping reports fulfilment through `ShopifyClient.create_fulfillment` an
 clients, so every call gets the same retry behaviour.
 """
 
+from orders.choices import ChannelKind
 from orders.storefronts.base import (
     RetryPolicy,
     StorefrontClient,
@@ -28,8 +29,6 @@ __all__ = [
 
 def client_for_channel(channel, **kwargs) -> StorefrontClient:
     """Return the API client of a Shopify or WooCommerce channel. Raises StorefrontError when it has none."""
-    from orders.choices import ChannelKind
-
     credentials = channel.credentials or {}
     if not channel.store_url:
         raise StorefrontError(f"Channel {channel.name} has no store URL to poll.")

@@ -16,17 +16,11 @@ from returns.api.serializers import (
 )
 from returns.filters import ReturnFilter
 from returns.selectors import return_list_with_details, return_policy_list
-from returns.services import (
-    ReturnLineRequest,
-    return_authorise,
-    return_close,
-    return_inspection_finish,
-    return_policy_update,
-    return_refund,
-    return_reject,
-    return_request,
-    return_unit_receive,
-)
+from returns.services.opening import ReturnLineRequest, return_request
+from returns.services.policy import return_policy_update
+from returns.services.receiving import return_inspection_finish, return_unit_receive
+from returns.services.refunding import return_refund
+from returns.services.status import return_authorise, return_close, return_reject
 from warehouses.selectors import location_list
 
 DECIDE_ROLES = frozenset({Role.MANAGER, Role.CLIENT})

@@ -3,7 +3,7 @@ from rest_framework import serializers
 from core.api_fields import DocumentURLField
 from orders.choices import ServiceLevel
 from shipping.choices import PickListKind, WaveSplit
-from shipping.models import Manifest, PickList, PickListAllocation, PickListLine, PickListOrder
+from shipping.models import PickList, PickListAllocation, PickListLine, PickListOrder
 
 
 class PickListOrderSerializer(serializers.ModelSerializer):
@@ -116,15 +116,3 @@ class ActionResultSerializer(serializers.Serializer):
     message = serializers.CharField()
     details = serializers.ListField(child=serializers.DictField(), required=False)
     pick_list = PickListDetailSerializer()
-
-
-class ManifestSerializer(serializers.ModelSerializer):
-    carrier = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    warehouse = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    package_count = serializers.IntegerField(read_only=True)
-    pdf_url = DocumentURLField("packing:manifest_pdf")
-
-    class Meta:
-        model = Manifest
-        fields = ["id", "carrier", "warehouse", "manifest_date", "package_count", "pdf_url", "created_at"]
-        read_only_fields = fields

@@ -21,17 +21,15 @@ from shipping.api.serializers import (
 from shipping.choices import PickListKind
 from shipping.exceptions import PickingError
 from shipping.filters import PickListFilter
-from shipping.picking import (
+from shipping.picking.release import (
     pick_list_cancel,
-    pick_list_complete,
-    pick_list_line_confirm,
-    pick_list_line_short,
     pick_list_release_batch,
     pick_list_release_single,
-    pick_list_sort_scan,
-    pick_list_start,
     wave_release,
 )
+from shipping.picking.scan import pick_list_complete, pick_list_line_confirm, pick_list_start
+from shipping.picking.short import pick_list_line_short
+from shipping.picking.sort import pick_list_sort_scan
 from shipping.selectors import pick_list_list, pick_list_list_with_lines
 from warehouses.selectors import warehouse_list
 

@@ -99,7 +99,7 @@ class CarrierAdapter(ABC):
 
     # Tracking -----------------------------------------------------------------------------------------------
     def track(self, tracking_numbers: list[str]) -> list:
-        """Return the carrier's events (shipping.tracking.TrackingUpdate) for these numbers; polled by beat.
+        """Return the carrier's events (TrackingUpdate) for these numbers; polled by beat.
 
         Carriers without a tracking API return nothing and report by webhook only. May raise CarrierError.
         """

@@ -10,7 +10,7 @@ from config.api_urls import router
 from core.choices import Role
 from shipping.choices import PickListStatus
 from shipping.models import PickList
-from shipping.picking import pick_list_cancel, pick_list_release_single
+from shipping.picking.release import pick_list_cancel, pick_list_release_single
 from tests.conftest import api_client_for
 from tests.factories import LocationFactory, ProductFactory, WarehouseFactory, make_user
 from tests.rules.factories import HoldFactory

@@ -21,10 +21,10 @@ from config.api_urls import router
 from core.choices import Role
 from core.permissions import ALL_ROLES
 from inventory.choices import DifferenceKind
-from inventory.figures import stock_summary_refresh_pending
+from inventory.figures.refresh import stock_summary_refresh_pending
 from inventory.models import ReceiptDifference
 from orders.sku_mappings.services import sku_mapping_create
-from shipping.picking import pick_list_release_single
+from shipping.picking.release import pick_list_release_single
 from tests.conftest import api_client_for
 from tests.factories import (
     ClientFactory,

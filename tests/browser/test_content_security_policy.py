@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.choices import Role
-from shipping.picking import pick_list_release_single
+from shipping.picking.release import pick_list_release_single
 from shipping.rate_cards import rate_cards_load
 from tests.factories import ProductFactory, UserFactory, WarehouseFactory
 from tests.shipping.conftest import _light_rate_cards

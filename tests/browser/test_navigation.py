@@ -4,7 +4,7 @@ direct links for the floor, the ☰ Menu toggle on a phone, and nothing of it on
 import pytest
 
 from core.choices import Role
-from shipping.picking import pick_list_release_single
+from shipping.picking.release import pick_list_release_single
 from tests.factories import ClientFactory, UserFactory, make_user
 from tests.shipping.factories import allocated_order, make_floor, product
 

@@ -6,7 +6,7 @@ from pypdf import PdfReader
 from core.choices import Role
 from orders.choices import OrderStatus
 from shipping.models import PickList
-from shipping.picking import pick_list_release_batch, pick_list_release_single
+from shipping.picking.release import pick_list_release_batch, pick_list_release_single
 from tests.factories import ClientFactory, ProductFactory, make_user
 from tests.shipping.factories import allocated_order, make_floor
 

@@ -138,8 +138,9 @@ def test_customer_answers_the_survey_on_a_phone(browser, live_server, screenshot
 def test_manager_sees_tracking_timeline_and_delivery_exceptions(page, live_server, login, screenshot_dir):
     import datetime
 
+    from shipping.carriers.base import TrackingUpdate
     from shipping.choices import TrackingSource
-    from shipping.tracking import TrackingUpdate, tracking_event_record
+    from shipping.tracking.services import tracking_event_record
     from tests.shipping.tracking_helpers import shipped_order
 
     order, shipment = shipped_order(packages=2)

@@ -7,9 +7,8 @@ from django.utils import timezone
 
 from core.choices import Role
 from orders.holds.services import hold_place
-from orders.models import Order
-from orders.rules.models import Rule, RuleRun
-from orders.services import order_create
+from orders.intake.creation import order_create
+from orders.models import Order, Rule, RuleRun
 from tests.browser.nav import nav_click
 from tests.factories import ProductFactory, SalesChannelFactory, make_user
 from tests.rules.factories import order_with_lines, stock_for

@@ -4,9 +4,8 @@ import pytest
 
 from core.choices import Role
 from orders.choices import OrderStatus
-from orders.models import Order
-from orders.services import order_create
-from orders.sku_mappings.models import SkuMapping
+from orders.intake.creation import order_create
+from orders.models import Order, SkuMapping
 from tests.factories import ProductFactory, SalesChannelFactory, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from core.choices import Role
 from core.idempotency import IdempotencyConflict, idempotent_create, request_fingerprint
 from core.models import IdempotencyKey, Job
-from orders.intake.services import API_ORDER_CREATE_SCOPE, api_order_create
+from orders.intake.creation import API_ORDER_CREATE_SCOPE, api_order_create
 from tests.factories import OrderFactory, make_user
 
 

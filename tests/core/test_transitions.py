@@ -9,8 +9,8 @@ from core.models import Job, StatusChange
 from core.transitions import InvalidTransition, status_transition
 from inventory import exceptions as inventory_exceptions
 from inventory.choices import TRANSFER_TRANSITIONS, TransferStatus
+from inventory.control.transfers import transfer_cancel, transfer_transition
 from inventory.models import Transfer
-from inventory.transfers import transfer_cancel, transfer_transition
 from orders.choices import OrderStatus
 from orders.models import OrderEvent
 from orders.services import order_transition

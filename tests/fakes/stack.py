@@ -655,7 +655,7 @@ class ProductionStack:
 
     def intake_report(self, hooks_or_ids: Iterable) -> IntakeReport:
         """Orders and deliveries of a batch of storefront orders (webhooks or external ids) on the channel."""
-        from orders.intake.services import PROCESS_DELIVERY_TASK
+        from orders.task_names import PROCESS_DELIVERY_TASK
 
         ids = sorted({str(getattr(item, "order_id", item)) for item in hooks_or_ids})
         channel_id = self.shopify_channel()["id"]

@@ -4,16 +4,16 @@ from django.urls import reverse
 from core.choices import Role
 from core.exceptions import DomainError
 from inventory.choices import CountLineStatus, CountStatus, MovementKind, TransferStatus
-from inventory.counting import (
+from inventory.control.counting import (
     abc_classify,
     cycle_count_approve,
     cycle_count_create,
     cycle_count_record,
     cycle_count_submit,
 )
+from inventory.control.transfers import transfer_cancel, transfer_create, transfer_dispatch, transfer_receive
 from inventory.exceptions import InsufficientStock
 from inventory.models import StockLevel, StockMovement
-from inventory.transfers import transfer_cancel, transfer_create, transfer_dispatch, transfer_receive
 from tests.factories import LocationFactory, ProductFactory, WarehouseFactory, make_user
 from tests.inventory.stock_helpers import receive, ship
 from warehouses.choices import LocationKind

@@ -4,14 +4,14 @@ from django.urls import reverse
 
 from core.exceptions import DomainError
 from inventory.choices import DifferenceKind, InboundStatus, MovementKind
-from inventory.models import InboundShipment, StockLevel, StockMovement
-from inventory.receiving import (
+from inventory.control.receiving import (
     inbound_close,
     inbound_create,
     inbound_lines_from_csv,
     inbound_receive_scan,
     putaway_suggest,
 )
+from inventory.models import InboundShipment, StockLevel, StockMovement
 from inventory.signals import stock_available_increased
 from tests.factories import ClientFactory, LocationFactory, ProductFactory, WarehouseFactory
 from tests.inventory.stock_helpers import receive

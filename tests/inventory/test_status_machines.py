@@ -14,23 +14,23 @@ from inventory.choices import (
     InboundStatus,
     TransferStatus,
 )
-from inventory.counting import (
+from inventory.control.counting import (
     cycle_count_approve,
     cycle_count_create,
     cycle_count_record,
     cycle_count_submit,
     cycle_count_transition,
 )
-from inventory.models import CycleCount, InboundShipment, Transfer
-from inventory.receiving import INBOUND_STAMPS, inbound_close, inbound_create, inbound_transition
-from inventory.tasks import inbound_report_send
-from inventory.transfers import (
+from inventory.control.receiving import INBOUND_STAMPS, inbound_close, inbound_create, inbound_transition
+from inventory.control.transfers import (
     TRANSFER_STAMPS,
     transfer_create,
     transfer_dispatch,
     transfer_receive,
     transfer_transition,
 )
+from inventory.models import CycleCount, InboundShipment, Transfer
+from inventory.tasks import inbound_report_send
 from tests.factories import ClientFactory, LocationFactory, ProductFactory, WarehouseFactory
 from tests.inventory.stock_helpers import receive
 from tests.status_machines import allowed_moves, assert_moved, assert_unchanged, audit_rows, forbidden_moves

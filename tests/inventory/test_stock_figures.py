@@ -10,11 +10,11 @@ from django.urls import reverse
 from core.access import user_access
 from core.choices import Role
 from inventory.choices import StockStatus
-from inventory.figures import StockFigureFilters, stock_figures_page
-from inventory.receiving import inbound_create
+from inventory.control.receiving import inbound_create
+from inventory.control.transfers import transfer_create, transfer_dispatch
+from inventory.figures.read import StockFigureFilters, stock_figures_page
 from inventory.reorder import reorder_setting_save, reorder_suggest
 from inventory.services import stock_allocate
-from inventory.transfers import transfer_create, transfer_dispatch
 from inventory.turnover import stock_turnover
 from tests.factories import ClientFactory, LocationFactory, ProductFactory, WarehouseFactory, make_user
 from tests.inventory.stock_helpers import receive, ship

@@ -9,16 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.access import user_access
-from inventory import figures
 from inventory.choices import MovementKind, StockStatus
-from inventory.figures import (
-    StockFigureFilters,
-    stock_figures_page,
-    stock_summary_rebuild,
-    stock_summary_refresh_pending,
-)
+from inventory.control.receiving import inbound_cancel, inbound_close, inbound_create, inbound_receive_scan
+from inventory.control.transfers import transfer_create, transfer_dispatch, transfer_receive
+from inventory.figures import read, refresh, table
+from inventory.figures.read import StockFigureFilters, stock_figures_page
+from inventory.figures.refresh import stock_summary_rebuild, stock_summary_refresh_pending
 from inventory.models import StockLevel, StockMovement, StockSummary, StockSummaryChange
-from inventory.receiving import inbound_cancel, inbound_close, inbound_create, inbound_receive_scan
 from inventory.reorder import reorder_setting_save
 from inventory.services import stock_allocate, stock_deallocate, stock_move, stock_remove
 from inventory.tasks import (
@@ -26,7 +23,6 @@ from inventory.tasks import (
     stock_summary_rebuild_task,
     stock_summary_refresh_task,
 )
-from inventory.transfers import transfer_create, transfer_dispatch, transfer_receive
 from tests.concurrency import run_together
 from tests.conftest import postgres_only
 from tests.factories import LocationFactory, ProductFactory, WarehouseFactory
@@ -58,7 +54,7 @@ def page_rows(user, **filters):
 
 
 def summary_snapshot() -> dict:
-    return {(s.product_id, s.warehouse_id): tuple(getattr(s, c) for c in figures.SUMMARY_COLUMNS)
+    return {(s.product_id, s.warehouse_id): tuple(getattr(s, c) for c in table.SUMMARY_COLUMNS)
             for s in StockSummary.objects.all()}
 
 
@@ -151,7 +147,7 @@ def test_a_reader_takes_one_batch_and_the_page_says_how_many_changes_wait(client
     # Given five products received (five queued changes) and readers that take two at a time
     for i in range(5):
         receive(ProductFactory(sku=f"Q-{i}"), bin_slc, 1)
-    monkeypatch.setattr(figures, "REFRESH_BATCH", 2)
+    monkeypatch.setattr(read, "REFRESH_BATCH", 2)
     client.force_login(manager)
 
     # When the page is read twice
@@ -172,7 +168,7 @@ def test_a_client_user_is_told_only_of_its_own_waiting_changes(bin_slc, monkeypa
     for client, count in ((alpha, 1), (beta, 3)):
         for _ in range(count):
             receive(ProductFactory(client=client), bin_slc, 1)
-    monkeypatch.setattr(figures, "REFRESH_BATCH", 0)  # nothing taken: every change still waits
+    monkeypatch.setattr(read, "REFRESH_BATCH", 0)  # nothing taken: every change still waits
 
     def waiting(user):
         return stock_figures_page(access=user_access(user), filters=StockFigureFilters(), limit=10,
@@ -190,7 +186,7 @@ def test_a_refresh_that_fails_puts_its_changes_back(bin_slc, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(figures, "_upsert_figures", broken)
+    monkeypatch.setattr(refresh, "_upsert_figures", broken)
     with pytest.raises(RuntimeError):
         stock_summary_refresh_pending()
 
@@ -276,7 +272,7 @@ def test_the_hourly_pass_queues_sales_that_left_the_window_and_stock_that_turned
     receive(steady, bin_slc, 9, days_ago=40)
     ship(steady, bin_slc, 1, days_ago=10)
     StockSummaryChange.objects.all().delete()
-    figures.stock_summary_refresh(pairs=[(p.pk, bin_slc.warehouse_id) for p in (seller, old_stock, steady)],
+    refresh.stock_summary_refresh(pairs=[(p.pk, bin_slc.warehouse_id) for p in (seller, old_stock, steady)],
                                   now=timezone.now() - datetime.timedelta(hours=1))
     assert StockSummary.objects.get(product=seller).sold_30 == 6
     assert StockSummary.objects.get(product=old_stock).status != StockStatus.DEAD

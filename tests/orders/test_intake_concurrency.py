@@ -5,7 +5,7 @@ import json
 import pytest
 
 from orders.choices import DeliveryState
-from orders.intake.services import webhook_delivery_process, webhook_delivery_store
+from orders.intake.deliveries import webhook_delivery_process, webhook_delivery_store
 from orders.models import Order, WebhookDelivery
 from tests.concurrency import run_together
 from tests.conftest import postgres_only

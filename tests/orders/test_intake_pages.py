@@ -217,7 +217,7 @@ def test_client_user_sees_own_channels_only(client, client_a, client_b):
 
 def test_failed_deliveries_page_lists_errors_and_retries(manager_client, client_a, monkeypatch,
                                                          django_capture_on_commit_callbacks):
-    from orders.intake import services
+    from orders.intake import deliveries as services
 
     channel = shopify_channel(client_a)
     products_for(client_a)

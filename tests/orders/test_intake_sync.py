@@ -6,7 +6,8 @@ from datetime import UTC
 import pytest
 
 from orders.choices import ChannelKind, DeliverySource, DeliveryState, OrderStatus
-from orders.intake.services import channel_sync, pollable_channel_ids, webhook_delivery_retry
+from orders.intake.deliveries import webhook_delivery_retry
+from orders.intake.polling import channel_sync, pollable_channel_ids
 from orders.intake.tasks import channel_sync_task, channels_sync_task
 from orders.models import ChannelSync, Order, StorefrontOrder, WebhookDelivery
 from orders.storefronts import RetryPolicy, ShopifyClient, WooCommerceClient

@@ -15,11 +15,12 @@ from core.models import Job
 from core.tasks import job_run_task, jobs_sweep_task
 from core.work import jobs_sweep, wait_for_dispatches
 from orders.choices import DeliveryState, OrderStatus
-from orders.intake.services import PROCESS_DELIVERY_TASK, webhook_delivery_retry
+from orders.holds.services import order_release_hold
+from orders.intake.deliveries import webhook_delivery_retry
 from orders.intake.tasks import webhook_delivery_process_task
 from orders.models import Order, WebhookDelivery
-from orders.services import order_release_hold
 from orders.storefronts import shopify, woocommerce
+from orders.task_names import PROCESS_DELIVERY_TASK
 from tests.factories import ProductFactory
 from tests.fakes.storefront import load_fixture, shopify_order, woocommerce_order
 from tests.orders.intake_helpers import post_shopify, post_woo, products_for, shopify_channel, woo_channel
@@ -287,7 +288,7 @@ def test_storefront_fixing_the_sku_releases_the_unknown_sku_hold(deliver, channe
 
 
 def test_a_managers_hold_is_not_released_by_a_storefront_update(deliver, channel, manager):
-    from orders.services import order_hold
+    from orders.holds.services import order_hold
 
     deliver(channel, shopify_order(89, updated_at="2026-11-20T10:00:00-05:00", lines=[("IPOD2008RED", 1, "1")]))
     order = Order.objects.get()
@@ -584,7 +585,7 @@ def test_stopped_redis_does_not_lose_the_delivery(client, channel, real_broker, 
 def test_processing_error_is_kept_and_retried_by_the_sweep(deliver, channel, monkeypatch):
     from django.db import OperationalError as DatabaseOperationalError
 
-    from orders.intake import services
+    from orders.intake import deliveries as services
 
     real_apply = services.storefront_order_apply
 

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from orders.facts import first_order_ids
 from orders.holds.checks import fraud_signals
-from orders.rules.engine import first_order_ids
 from orders.selectors import order_list
 from tests.conftest import is_postgres
 from tests.factories import OrderFactory, SalesChannelFactory

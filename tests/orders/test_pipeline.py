@@ -14,9 +14,9 @@ from core.tasks import job_run_task
 from core.work import job_run, jobs_sweep, wait_for_dispatches
 from inventory.services import stock_adjust
 from orders.choices import DeliveryState, OrderStatus
-from orders.intake.services import PROCESS_DELIVERY_TASK
+from orders.holds.services import order_hold, order_release_hold
 from orders.models import Order, OrderEvent, WebhookDelivery
-from orders.services import order_hold, order_release_hold
+from orders.task_names import PROCESS_DELIVERY_TASK
 from orders.tasks import order_route_task
 from tests.conftest import postgres_only
 from tests.factories import LocationFactory, ProductFactory, StockLevelFactory, WarehouseFactory
@@ -173,7 +173,7 @@ def test_a_batch_creates_its_new_orders_together_and_a_bad_one_fails_alone(clien
                                                                           monkeypatch, caplog):
     from django.db import DataError
 
-    from orders.intake import services as intake_services
+    from orders.intake import deliveries as intake_services
 
     real_create = intake_services.order_create
 

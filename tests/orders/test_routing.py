@@ -8,9 +8,11 @@ from inventory.models import StockLevel
 from inventory.services import stock_adjust
 from orders.choices import OrderStatus
 from orders.exceptions import InvalidTransition
+from orders.holds.services import order_release_hold
+from orders.intake.creation import order_create
 from orders.models import Allocation, Order
 from orders.routing import order_reroute, order_route, split_plan
-from orders.services import order_cancel, order_create, order_release_hold
+from orders.services import order_cancel
 from tests.factories import ClientFactory, ProductFactory, SalesChannelFactory, WarehouseFactory
 from tests.orders.factories import nashville, order_with_lines, put_stock, salt_lake_city
 

@@ -5,12 +5,10 @@ from django.urls import reverse
 
 from core.choices import Role
 from core.exceptions import DomainError
-from orders.choices import OrderStatus
-from orders.holds.choices import HoldKind
+from orders.choices import HoldKind, OrderStatus
 from orders.intake.csv_import import CSV_COLUMNS, csv_orders_import
-from orders.models import Order
-from orders.sku_mappings.models import SkuMapping
-from orders.sku_mappings.selectors import products_for_skus
+from orders.models import Order, SkuMapping
+from orders.selectors import products_for_skus
 from orders.sku_mappings.services import sku_mapping_create
 from tests.factories import OrderFactory, OrderLineFactory, ProductFactory, SalesChannelFactory, make_user
 from tests.fakes.storefront import shopify_order, woocommerce_order
@@ -188,7 +186,7 @@ def test_a_channel_mapping_frees_only_that_channels_orders(deliver, client_a, sh
 
 
 def test_a_mapping_leaves_another_hold_in_place(deliver, client_a, shop, tee, manager):
-    from orders.services import order_hold
+    from orders.holds.services import order_hold
 
     deliver(shop, shopify_order(903, lines=[(STORE_SKU, 1, "1")]))
     order = Order.objects.get()

@@ -4,11 +4,9 @@ NULL channel is caught by its own conditional unique constraint (PostgreSQL only
 import pytest
 
 from core.exceptions import DomainError
-from orders.choices import OrderStatus
-from orders.holds.choices import HoldKind
-from orders.holds.models import Hold
-from orders.services import order_create
-from orders.sku_mappings.models import SkuMapping
+from orders.choices import HoldKind, OrderStatus
+from orders.intake.creation import order_create
+from orders.models import Hold, SkuMapping
 from orders.sku_mappings.services import sku_mapping_create
 from tests.concurrency import run_together
 from tests.conftest import postgres_only

@@ -17,7 +17,7 @@ import warnings
 
 import pytest
 
-from orders.intake.services import PROCESS_DELIVERY_TASK
+from orders.task_names import PROCESS_DELIVERY_TASK
 from tests.conftest import postgres_only
 from tests.fakes.stack import ProductionStack, stack_unavailable
 

@@ -10,7 +10,7 @@ from reports.charts import bar_chart
 from reports.kpis import KpiFilters, kpis_compute, percentile, ship_deadline
 from reports.rebalance import rebalance_suggestions
 from returns.models import ReturnAuthorization
-from returns.services import return_reject
+from returns.services.status import return_reject
 from tests.factories import (
     LocationFactory,
     OrderFactory,

@@ -13,7 +13,7 @@ from orders.choices import OrderStatus
 from orders.models import Order, OrderEvent, OrderLine
 from returns.choices import ReturnSource
 from returns.models import FeedbackSurvey
-from returns.services import ReturnLineRequest, return_request
+from returns.services.opening import ReturnLineRequest, return_request
 from tests.factories import (
     ClientFactory,
     LocationFactory,

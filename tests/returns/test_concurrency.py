@@ -9,11 +9,13 @@ from core.exceptions import DomainError
 from orders.choices import OrderStatus
 from returns.choices import Disposition, RefundStatus
 from returns.models import FeedbackSurvey, Refund, ReturnAuthorization, ReturnUnit
-from returns.services import return_inspection_finish, return_refund, return_unit_receive
+from returns.services.receiving import return_inspection_finish, return_unit_receive
+from returns.services.refunding import return_refund
 from returns.storefront_refunds import refund_storefront_send
 from returns.surveys import survey_email_send
+from shipping.carriers.base import TrackingUpdate
 from shipping.choices import TrackingSource
-from shipping.tracking import TrackingUpdate, tracking_event_record
+from shipping.tracking.services import tracking_event_record
 from tests.concurrency import run_together
 from tests.conftest import postgres_only
 from tests.returns.factories import delivered_order, make_setup, open_return

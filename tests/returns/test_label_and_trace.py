@@ -13,9 +13,10 @@ from returns.analytics import Scope, mistake_traces
 from returns.choices import ReturnSource, ReturnStatus
 from returns.labels import return_label_issue
 from returns.trace import order_traces
+from shipping.carriers.base import TrackingUpdate
 from shipping.choices import PickListKind, TrackingSource
 from shipping.models import PickList, PickListOrder
-from shipping.tracking import TrackingUpdate, tracking_event_record
+from shipping.tracking.services import tracking_event_record
 from tests.factories import LocationFactory, make_user
 from tests.returns.factories import make_setup, mark_status, open_return
 from tests.shipping.helpers import packing_location

@@ -13,7 +13,7 @@ from inventory.models import StockMovement
 from returns.choices import ReturnSource, ReturnStatus
 from returns.links import order_token, return_token
 from returns.models import ReturnAuthorization
-from returns.services import return_inspection_finish, return_receive_start, return_unit_receive
+from returns.services.receiving import return_inspection_finish, return_receive_start, return_unit_receive
 from tests.factories import make_user
 from tests.returns.factories import delivered_order, make_setup, open_return
 

@@ -12,14 +12,10 @@ from orders.models import OrderEvent
 from returns.choices import ReturnSource, ReturnStatus
 from returns.exceptions import ReturnNotAllowed
 from returns.models import ReturnReasonRule
-from returns.services import (
-    ReturnLineRequest,
-    nearest_returns_warehouse,
-    return_close,
-    return_policy_for_client,
-    return_policy_update,
-    return_request,
-)
+from returns.policies import return_policy_for_client
+from returns.services.opening import ReturnLineRequest, nearest_returns_warehouse, return_request
+from returns.services.policy import return_policy_update
+from returns.services.status import return_close
 from tests.returns.factories import delivered_order, make_setup, open_return, returns_warehouse
 
 pytestmark = pytest.mark.django_db
@@ -202,7 +198,7 @@ def test_nearest_warehouse_with_a_returns_area_gets_the_parcel():
 
 def test_window_closes_counted_from_delivery():
     setup = make_setup(delivered_days_ago=10)
-    from returns.services import return_window_closes_at
+    from returns.services.opening import return_window_closes_at
 
     closes = return_window_closes_at(order=setup.order, policy=return_policy_for_client(client=setup.order.client))
 

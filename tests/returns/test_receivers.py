@@ -10,7 +10,12 @@ from returns import task_names, tasks
 from returns.choices import ReturnStatus
 from shipping.choices import TrackingSource, TrackingStatus
 from shipping.models import TrackingEvent
-from shipping.tracking import SIGNATURE_HEADER, TrackingUpdate, tracking_event_record, webhook_signature
+from shipping.tracking.services import (
+    SIGNATURE_HEADER,
+    TrackingUpdate,
+    tracking_event_record,
+    webhook_signature,
+)
 from tests.conftest import run_due_work
 from tests.factories import LocationFactory, make_user
 from tests.returns.factories import mark_status, open_return

@@ -10,13 +10,8 @@ from inventory.signals import stock_available_increased
 from orders.models import Order
 from returns.choices import Disposition, Resolution, ReturnStatus
 from returns.exceptions import InvalidReturnTransition, ReceivingError
-from returns.services import (
-    ReturnLineRequest,
-    return_inspection_finish,
-    return_receive_start,
-    return_request,
-    return_unit_receive,
-)
+from returns.services.opening import ReturnLineRequest, return_request
+from returns.services.receiving import return_inspection_finish, return_receive_start, return_unit_receive
 from tests.factories import ProductFactory
 from tests.returns.factories import make_setup, open_return, returns_warehouse
 

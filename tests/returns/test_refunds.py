@@ -10,13 +10,9 @@ from returns.choices import Disposition, RefundStatus, ReturnStatus
 from returns.exceptions import InvalidReturnTransition
 from returns.models import ReturnAuthorization
 from returns.refunds import refund_quote
-from returns.services import (
-    return_inspection_finish,
-    return_policy_update,
-    return_receive_start,
-    return_refund,
-    return_unit_receive,
-)
+from returns.services.policy import return_policy_update
+from returns.services.receiving import return_inspection_finish, return_receive_start, return_unit_receive
+from returns.services.refunding import return_refund
 from tests.returns.factories import make_setup, open_return
 
 pytestmark = pytest.mark.django_db

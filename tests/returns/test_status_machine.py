@@ -3,7 +3,7 @@ import pytest
 from returns.choices import RETURN_TRANSITIONS, ReturnStatus
 from returns.exceptions import InvalidReturnTransition
 from returns.models import ReturnAuthorization, ReturnEvent
-from returns.services import return_transition
+from returns.services.status import return_transition
 from tests.returns.factories import make_setup, open_return
 
 ALLOWED = [(src, dst) for src, targets in RETURN_TRANSITIONS.items() for dst in sorted(targets)]

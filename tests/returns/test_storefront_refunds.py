@@ -9,7 +9,8 @@ from orders.choices import ChannelKind
 from orders.models import OrderLine
 from returns.choices import Disposition, RefundStatus
 from returns.models import Refund
-from returns.services import return_inspection_finish, return_refund, return_unit_receive
+from returns.services.receiving import return_inspection_finish, return_unit_receive
+from returns.services.refunding import return_refund
 from returns.storefront_refunds import refund_note
 from returns.tasks import refund_send
 from tests.conftest import run_due_work

@@ -16,7 +16,7 @@ from returns.choices import CaseStatus
 from returns.exceptions import SurveyLinkInvalid
 from returns.models import FeedbackCase, FeedbackSurvey
 from returns.selectors import survey_list
-from returns.services import return_policy_update
+from returns.services.policy import return_policy_update
 from returns.surveys import (
     case_resolve,
     orders_due_for_survey,

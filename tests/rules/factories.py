@@ -4,10 +4,8 @@ from decimal import Decimal
 
 import factory
 
-from orders.holds.choices import HoldKind
-from orders.holds.models import Hold
-from orders.rules.choices import RuleRunStatus
-from orders.rules.models import Rule, RuleRun
+from orders.choices import HoldKind, RuleRunStatus
+from orders.models import Hold, Rule, RuleRun
 from tests.factories import OrderFactory, OrderLineFactory, ProductFactory, SalesChannelFactory
 
 

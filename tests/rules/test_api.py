@@ -4,9 +4,8 @@ import pytest
 from django.urls import reverse
 
 from core.choices import Role
-from orders.holds.models import Hold
 from orders.holds.services import hold_place
-from orders.rules.models import Rule, RuleRun, RuleRunError
+from orders.models import Hold, Rule, RuleRun, RuleRunError
 from tests.factories import OrderFactory, make_user
 from tests.rules.factories import HoldFactory, RuleFactory, order_with_lines
 

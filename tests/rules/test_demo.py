@@ -10,9 +10,7 @@ from demo.seed import (
     seed_users,
     seed_warehouses,
 )
-from orders.holds.models import Hold
-from orders.models import Order
-from orders.rules.models import Rule
+from orders.models import Hold, Order, Rule
 from orders.tasks import order_route_task
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from orders.models import Order
-from orders.rules.engine import facts_for_orders, orders_for_rules, rules_evaluate
-from orders.rules.models import Rule
+from orders.facts import facts_for_orders, orders_for_rules
+from orders.models import Order, Rule
+from orders.rules.engine import rules_evaluate
 from orders.rules.schema import rule_definition_clean
 from tests.factories import OrderFactory, ProductFactory, WarehouseFactory
 from tests.rules.factories import order_with_lines

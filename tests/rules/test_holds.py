@@ -11,17 +11,19 @@ from core.exceptions import DomainError
 from orders.choices import OrderStatus
 from orders.exceptions import InvalidTransition
 from orders.holds.checks import address_problems, fraud_signals, payment_problem
-from orders.holds.models import Hold
 from orders.holds.services import (
     hold_place,
     hold_release,
     holds_release_due,
-    order_address_update,
     order_automatic_holds_place,
+    order_hold,
     order_holds_release,
     order_payment_status_set,
+    order_release_hold,
 )
-from orders.services import order_create, order_hold, order_release_hold
+from orders.intake.creation import order_create
+from orders.models import Hold
+from orders.services import order_address_update
 from orders.tasks import holds_release_due_task
 from tests.factories import AllocationFactory, OrderFactory, ProductFactory, SalesChannelFactory, make_user
 from tests.rules.factories import HoldFactory, order_with_lines, routed_again

@@ -2,8 +2,8 @@
 
 import pytest
 
-from orders.holds.models import Hold
 from orders.holds.services import hold_place, hold_release
+from orders.models import Hold
 from tests.concurrency import run_together
 from tests.conftest import postgres_only
 from tests.factories import OrderFactory

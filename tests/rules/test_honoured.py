@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from inventory.services import stock_receive
-from orders.holds.models import Hold
+from orders.models import Hold
 from orders.routing import order_route
 from shipping.cartonization import Box, Item, candidate_packings
 from shipping.rating import candidates_from_packings, rate_shop
@@ -102,7 +102,7 @@ def picked_order():
 
 
 def test_packing_uses_the_box_type_a_rule_set(picked_order):
-    from shipping.packing import pack_plan
+    from shipping.packing.services import pack_plan
 
     assert {p.box.key for p in pack_plan(order=picked_order).packages} == {"S"}
     picked_order.box_type_code = "brand-l"
@@ -112,7 +112,7 @@ def test_packing_uses_the_box_type_a_rule_set(picked_order):
 
 def test_packing_says_so_when_the_rules_box_is_missing(picked_order):
     from shipping.exceptions import PackingError
-    from shipping.packing import pack_plan
+    from shipping.packing.services import pack_plan
 
     picked_order.box_type_code = "GIFT-BOX"
 

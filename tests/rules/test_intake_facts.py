@@ -8,7 +8,7 @@ import pytest
 
 from orders.holds.services import order_automatic_holds_place
 from orders.intake.mapping import IntakeLine, IntakeOrder, shopify_order, woocommerce_order
-from orders.intake.services import order_update_from_storefront
+from orders.intake.storefront_apply import order_update_from_storefront
 from tests.rules.factories import RuleFactory, order_with_lines
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "storefronts"

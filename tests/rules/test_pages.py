@@ -5,9 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from orders.holds.models import Hold
 from orders.holds.services import hold_place
-from orders.rules.models import Rule, RuleRun, RuleRunError
+from orders.models import Hold, Rule, RuleRun, RuleRunError
 from tests.factories import OrderFactory, ProductFactory, make_user
 from tests.rules.factories import HoldFactory, RuleFactory, order_with_lines
 

@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.exceptions import DomainError
+from orders.models import Rule, RuleRun, RuleRunError
 from orders.rules import services
-from orders.rules.models import Rule, RuleRun, RuleRunError
 from orders.rules.services import RuleRunAlreadyOpen, rule_run_process, rule_run_start
 from orders.tasks import rule_run_task
 from tests.rules.factories import RuleFactory, order_with_lines

@@ -6,7 +6,7 @@ import pytest
 
 from core import work
 from core.choices import Role
-from orders.rules.models import Rule, RuleRun
+from orders.models import Rule, RuleRun
 from orders.rules.services import RuleRunAlreadyOpen, rule_run_process, rule_run_start
 from tests.concurrency import run_together
 from tests.conftest import postgres_only

@@ -8,11 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from orders.choices import OrderStatus
-from orders.holds.models import Hold
-from orders.models import Order, OrderEvent, OrderLine
-from orders.rules.models import Rule
+from orders.intake.creation import order_create
+from orders.models import Hold, Order, OrderEvent, OrderLine, Rule
 from orders.rules.services import order_rules_apply, rule_create, rule_run_start, rule_try, rule_update
-from orders.services import order_create
 from orders.tasks import rule_run_task
 from tests.factories import AllocationFactory, ProductFactory, SalesChannelFactory, WarehouseFactory
 from tests.rules.factories import RuleFactory, order_with_lines, stock_for

@@ -7,7 +7,7 @@ import pytest
 
 from core.barcodes import code128_modules, code128_svg, code128_text, code128_text_decode
 from shipping.models import Shipment
-from shipping.tracking import SIGNATURE_HEADER, webhook_signature
+from shipping.tracking.services import SIGNATURE_HEADER, webhook_signature
 from tests.shipping.helpers import make_picked_order
 from tests.shipping.packing_factories import BoxTypeFactory
 from tests.shipping.test_labels import pdf_text

@@ -17,8 +17,8 @@ from core.choices import Role
 from core.storage import NoPublicURL, is_private_name
 from returns.models import ReturnAuthorization
 from shipping.models import Manifest, Package, PickList, Shipment, Wave
-from shipping.packing import manifest_close, shipment_label, shipment_ship
-from shipping.picking import pick_list_release_single, wave_release
+from shipping.packing.services import manifest_close, shipment_label, shipment_ship
+from shipping.picking.release import pick_list_release_single, wave_release
 from tests.conftest import api_client_for
 from tests.factories import ClientFactory, ProductFactory, WarehouseFactory, make_user
 from tests.returns.factories import delivered_order, open_return

@@ -11,7 +11,7 @@ from django.test import Client
 
 from core.choices import Role
 from shipping.models import DocumentLock, PickList, Wave
-from shipping.picking import pick_list_release_single, wave_release
+from shipping.picking.release import pick_list_release_single, wave_release
 from tests.concurrency import run_together
 from tests.conftest import api_client_for, postgres_only
 from tests.factories import ClientFactory, ProductFactory, WarehouseFactory, make_user

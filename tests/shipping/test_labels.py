@@ -5,7 +5,7 @@ from pypdf import PdfReader
 
 from shipping.documents import packing_slip_html, packing_slip_pdf
 from shipping.labels import label_pdf, label_zpl, labels_pdf
-from shipping.packing import shipment_label
+from shipping.packing.services import shipment_label
 from tests.shipping.helpers import make_picked_order
 from tests.shipping.packing_factories import BoxTypeFactory
 from tests.shipping.test_packing import packed_shipment

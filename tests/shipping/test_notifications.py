@@ -7,7 +7,7 @@ from core.work import MAX_ATTEMPTS
 from orders.choices import ChannelKind
 from shipping.choices import NotificationKind, NotificationStatus
 from shipping.models import ShipmentNotification
-from shipping.packing import shipment_label, shipment_ship
+from shipping.packing.services import shipment_label, shipment_ship
 from tests.conftest import run_due_work
 from tests.factories import SalesChannelFactory
 from tests.shipping.helpers import make_picked_order

@@ -12,7 +12,7 @@ from shipping.cartonization import pack
 from shipping.choices import NotificationKind, NotificationStatus, ScanResult, ShipmentStatus
 from shipping.exceptions import InvalidShipmentTransition, ItemRefused, PackingError
 from shipping.models import Package, PackScan
-from shipping.packing import (
+from shipping.packing.services import (
     PackageInput,
     box_from_model,
     expected_units,

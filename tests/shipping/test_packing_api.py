@@ -2,7 +2,7 @@ import pytest
 
 from core.choices import Role
 from shipping.models import BoxType
-from shipping.packing import shipment_label, shipment_ship
+from shipping.packing.services import shipment_label, shipment_ship
 from tests.factories import ClientFactory, WarehouseFactory, make_user
 from tests.shipping.helpers import make_picked_order
 from tests.shipping.packing_factories import BoxTypeFactory

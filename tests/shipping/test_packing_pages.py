@@ -147,7 +147,7 @@ def test_manager_uploads_a_rate_card_and_a_bad_one_is_refused(client, manager, o
 
 
 def test_mispick_page_counts_caught_mispicks(client, manager, order):
-    from shipping.packing import pack_scan, shipment_start
+    from shipping.packing.services import pack_scan, shipment_start
 
     shipment = shipment_start(order=order)
     for code in ["x1", "x2"]:

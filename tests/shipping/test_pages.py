@@ -7,7 +7,8 @@ from core.choices import Role
 from orders.choices import OrderStatus
 from shipping.choices import PickListStatus
 from shipping.models import PickList, Wave
-from shipping.picking import pick_list_release_batch, pick_list_release_single, pick_list_start
+from shipping.picking.release import pick_list_release_batch, pick_list_release_single
+from shipping.picking.scan import pick_list_start
 from tests.factories import ClientFactory, ProductFactory, WarehouseFactory, make_user
 from tests.shipping.factories import allocated_order, make_floor
 
@@ -185,7 +186,7 @@ def test_scanning_a_list_barcode_opens_it(client, picker, floor, warehouse, item
 
 
 def test_manager_sees_why_a_short_pick_stopped_an_order(client, manager, picker, floor, warehouse, item):
-    from shipping.picking import pick_list_line_short
+    from shipping.picking.short import pick_list_line_short
 
     order = allocated_order(warehouse, [(item, floor["A-01-01-A"], 1)], order_number="SHORT-1")
     pick_list = pick_list_start(pick_list=pick_list_release_single(order=order), user=picker)

@@ -6,7 +6,7 @@ from pypdf import PdfReader
 
 from core.pdf import PDF_BASE_URL, RefusedURL, render_pdf, static_file_for_url, static_only_url_fetcher
 from shipping.pdf import pick_list_pdf_store, pick_lists_for_print, pick_lists_html, wave_pdf_store
-from shipping.picking import pick_list_release_batch, pick_list_release_single, wave_release
+from shipping.picking.release import pick_list_release_batch, pick_list_release_single, wave_release
 from tests.factories import ClientFactory, ProductFactory
 from tests.shipping.factories import allocated_order, make_floor
 

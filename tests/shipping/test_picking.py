@@ -9,19 +9,16 @@ from orders.services import order_cancel
 from shipping.choices import PickListKind, PickListStatus, ShortPickAction, WaveSplit
 from shipping.exceptions import PickingError, WrongScan
 from shipping.models import PickListOrder, ShortPickRule
-from shipping.picking import (
+from shipping.picking.release import (
     pick_list_cancel,
-    pick_list_complete,
-    pick_list_line_confirm,
-    pick_list_line_short,
     pick_list_release_batch,
     pick_list_release_single,
-    pick_list_scan,
-    pick_list_sort_scan,
-    pick_list_start,
     pick_lists_release_due,
     wave_release,
 )
+from shipping.picking.scan import pick_list_complete, pick_list_line_confirm, pick_list_scan, pick_list_start
+from shipping.picking.short import pick_list_line_short
+from shipping.picking.sort import pick_list_sort_scan
 from tests.factories import ClientFactory, ProductFactory
 from tests.shipping.factories import allocated_order, make_floor, put_stock
 from warehouses.models import Location

@@ -6,12 +6,8 @@ from inventory.models import StockLevel
 from orders.models import Allocation
 from shipping.exceptions import PickingError
 from shipping.models import PickList, PickListOrder
-from shipping.picking import (
-    pick_list_release_batch,
-    pick_list_release_single,
-    pick_list_scan,
-    pick_list_start,
-)
+from shipping.picking.release import pick_list_release_batch, pick_list_release_single
+from shipping.picking.scan import pick_list_scan, pick_list_start
 from tests.concurrency import run_together
 from tests.conftest import postgres_only
 from tests.factories import ProductFactory, make_user

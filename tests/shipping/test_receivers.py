@@ -11,8 +11,8 @@ from orders.signals import order_status_changed
 from shipping import task_names, tasks
 from shipping.choices import ShipmentStatus
 from shipping.models import PickListOrder
-from shipping.packing import shipment_start
-from shipping.picking import pick_list_release_single
+from shipping.packing.services import shipment_start
+from shipping.picking.release import pick_list_release_single
 from tests.conftest import run_due_work
 from tests.factories import ClientFactory, ProductFactory
 from tests.shipping.factories import allocated_order, make_floor

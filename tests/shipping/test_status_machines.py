@@ -12,13 +12,9 @@ from shipping.choices import (
 )
 from shipping.exceptions import InvalidPickListTransition, InvalidShipmentTransition, PickingError
 from shipping.models import PickList, Shipment
-from shipping.packing import SHIPMENT_STAMPS, shipment_start, shipment_transition
-from shipping.picking import (
-    PICK_LIST_STAMPS,
-    pick_list_cancel,
-    pick_list_release_single,
-    pick_list_transition,
-)
+from shipping.packing.services import SHIPMENT_STAMPS, shipment_start, shipment_transition
+from shipping.picking.lists import PICK_LIST_STAMPS, pick_list_transition
+from shipping.picking.release import pick_list_cancel, pick_list_release_single
 from tests.factories import LocationFactory, OrderFactory, ProductFactory, WarehouseFactory
 from tests.shipping.factories import allocated_order, make_floor
 from tests.shipping.helpers import make_picked_order

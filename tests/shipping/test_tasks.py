@@ -3,7 +3,7 @@ from django.conf import settings
 
 from shipping.choices import PickListKind
 from shipping.models import PickList, Wave
-from shipping.picking import pick_list_release_single, wave_release
+from shipping.picking.release import pick_list_release_single, wave_release
 from shipping.tasks import (
     pick_list_pdf_task,
     pick_lists_release_all_task,

@@ -14,7 +14,7 @@ from shipping.carriers.testing import TestCarrierAdapter
 from shipping.choices import TrackingSource, TrackingStatus
 from shipping.models import PackageTracking, TrackingEvent
 from shipping.tasks import tracking_poll_all
-from shipping.tracking import (
+from shipping.tracking.services import (
     SIGNATURE_HEADER,
     TrackingUpdate,
     package_exception_resolve,

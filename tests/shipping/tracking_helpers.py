@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shipping.carriers.testing import TestCarrierAdapter
 from shipping.models import CarrierTracking
-from shipping.packing import (
+from shipping.packing.services import (
     PackageInput,
     pack_scan,
     shipment_label,

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from inventory.figures import stock_summary_rebuild, stock_summary_refresh_all
+from inventory.figures.refresh import stock_summary_rebuild, stock_summary_refresh_all
 
 
 class Command(BaseCommand):

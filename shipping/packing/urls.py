@@ -1,0 +1,26 @@
+from django.urls import path
+
+from shipping.packing import views
+
+app_name = "packing"
+
+urlpatterns = [
+    path("", views.pack_station, name="station"),
+    path("orders/<int:order_pk>/", views.pack_order, name="pack_order"),
+    path("<int:pk>/", views.shipment_detail, name="shipment"),
+    path("<int:pk>/scan/", views.shipment_scan, name="scan"),
+    path("<int:pk>/confirm/", views.shipment_confirm, name="confirm"),
+    path("<int:pk>/label/", views.shipment_buy_label, name="label"),
+    path("<int:pk>/ship/", views.shipment_hand_over, name="ship"),
+    path("<int:pk>/packing-slip.pdf", views.shipment_packing_slip, name="packing_slip"),
+    path("packages/<int:pk>/label.pdf", views.package_label_pdf, name="label_pdf"),
+    path("packages/<int:pk>/label.zpl", views.package_label_zpl, name="label_zpl"),
+    path("labels.pdf", views.labels_batch_pdf, name="labels_pdf"),
+    path("manifests/", views.manifest_list_view, name="manifests"),
+    path("manifests/<int:pk>.pdf", views.manifest_pdf, name="manifest_pdf"),
+    path("boxes/", views.box_types_view, name="boxes"),
+    path("rate-cards/", views.rate_cards_view, name="rate_cards"),
+    path("mispicks/", views.mispicks_view, name="mispicks"),
+    path("notifications/", views.notifications_view, name="notifications"),
+    path("notifications/<int:pk>/resend/", views.notification_resend_view, name="notification_resend"),
+]
