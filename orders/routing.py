@@ -19,6 +19,7 @@ Every decision is written to the order's timeline in plain words.
 from __future__ import annotations
 
 import itertools
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -40,11 +41,11 @@ from orders.allocation import (
     reservations_write,
     stock_level_is_allocatable,
 )
-from orders.choices import ORDER_TRANSITIONS, OrderStatus
+from orders.choices import ORDER_TRANSITIONS, HoldKind, OrderStatus
 from orders.exceptions import InvalidTransition
 from orders.holds.services import order_hold
 from orders.locks import order_lock
-from orders.models import Allocation, Order, OrderEvent, OrderLine
+from orders.models import Allocation, Hold, Order, OrderEvent, OrderLine, Rule
 from orders.services import (
     order_allocations_release,
     order_event_add,
@@ -59,8 +60,10 @@ from warehouses.models import Warehouse
 ROUTABLE_STATUSES = frozenset({OrderStatus.RECEIVED, OrderStatus.BACKORDERED})
 REROUTABLE_STATUSES = frozenset({OrderStatus.RECEIVED, OrderStatus.ALLOCATED, OrderStatus.BACKORDERED})
 ROUTING_ACTOR = "routing"
-# Beyond this many warehouses the split search looks only at the nearest ones that hold any of the stock.
+# Up to this many warehouses holding the stock, the split search tries every combination; beyond, it starts
+# from a greedy cover and searches smaller covers exactly only while SPLIT_SEARCH_BUDGET combinations last.
 SPLIT_SEARCH_WAREHOUSES = 10
+SPLIT_SEARCH_BUDGET = 20_000
 
 
 @dataclass
@@ -127,15 +130,9 @@ def split_plan(
         for _, product_id, quantity in shippable:
             need[product_id] += quantity
         holding = [w for w in sorted(available, key=lambda w: (distances[w], w))
-                   if any(available[w].get(p, 0) > 0 for p in need)][:SPLIT_SEARCH_WAREHOUSES]
-        chosen: tuple[int, ...] = ()
-        for size in range(1, len(holding) + 1):
-            feasible = [combo for combo in itertools.combinations(holding, size)
-                        if all(sum(available[w].get(p, 0) for w in combo) >= n for p, n in need.items())]
-            if feasible:
-                chosen = min(feasible, key=lambda combo: (sum(distances[w] for w in combo), combo))
-                break
-        if not chosen:  # only possible when the search was cut short; ship nothing rather than guess
+                   if any(available[w].get(p, 0) > 0 for p in need)]
+        chosen = _split_warehouses(holding, need=need, available=available, distances=distances)
+        if not chosen:  # not possible: the warehouses together hold every shippable unit
             return [(None, [(line_id, q) for line_id, _, q in lines])]
         left = {w: dict(available[w]) for w in chosen}
         by_warehouse: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -162,8 +159,84 @@ def split_plan(
     return parts
 
 
-def _hold(order: Order, reason: str, *, user=None, actor: str, kind: str = "manual") -> RoutingResult:
-    held = order_hold(order=order, reason=reason, user=user, actor=actor, kind=kind)
+def _covers(combo, need: dict[int, int], available: dict[int, dict[int, int]]) -> bool:
+    return all(sum(available[w].get(p, 0) for w in combo) >= n for p, n in need.items())
+
+
+def _split_warehouses(holding: list[int], *, need: dict[int, int], available: dict[int, dict[int, int]],
+                      distances: dict[int, float]) -> tuple[int, ...]:
+    """The warehouses to ship `need` from: the fewest, then the shortest total distance.
+
+    Exact up to SPLIT_SEARCH_WAREHOUSES warehouses (every combination, smallest first). Beyond that, a greedy
+    cover (the warehouse that covers most of what is still needed, nearest first on ties), improved by
+    dropping warehouses it no longer needs and trading two for one or one for a nearer one; then the smaller
+    sizes are searched exactly while SPLIT_SEARCH_BUDGET combinations last. Since `holding` together has
+    every unit of `need`, a cover always exists: the order is never left unshipped for want of a search.
+    """
+    def cost(combo) -> tuple[float, tuple[int, ...]]:
+        return sum(distances[w] for w in combo), tuple(combo)
+
+    if len(holding) <= SPLIT_SEARCH_WAREHOUSES:
+        for size in range(1, len(holding) + 1):
+            feasible = [combo for combo in itertools.combinations(holding, size) if _covers(combo, need, available)]
+            if feasible:
+                return min(feasible, key=cost)
+        return ()
+    chosen: list[int] = []
+    still = dict(need)
+    while any(n > 0 for n in still.values()):
+        def gain(w: int) -> int:
+            return sum(min(available[w].get(p, 0), n) for p, n in still.items() if n > 0)
+        best = max((w for w in holding if w not in chosen), key=lambda w: (gain(w), -distances[w], -w), default=None)
+        if best is None or gain(best) == 0:
+            return ()  # cannot happen when `holding` has every unit; nothing is guessed if it does
+        chosen.append(best)
+        for p in still:
+            still[p] = max(still[p] - available[best].get(p, 0), 0)
+    improved = True
+    while improved:
+        improved = False
+        for w in sorted(chosen, key=lambda w: -distances[w]):  # drop what is no longer needed, farthest first
+            rest = [x for x in chosen if x != w]
+            if _covers(rest, need, available):
+                chosen, improved = rest, True
+                break
+        if improved:
+            continue
+        outside = [w for w in holding if w not in chosen]
+        for pair in itertools.combinations(chosen, 2):  # two for one
+            rest = [x for x in chosen if x not in pair]
+            one = next((w for w in outside if _covers([*rest, w], need, available)), None)
+            if one is not None:
+                chosen, improved = [*rest, one], True
+                break
+        if improved:
+            continue
+        for w in chosen:  # one for a nearer one
+            rest = [x for x in chosen if x != w]
+            nearer = next((o for o in outside if distances[o] < distances[w] and _covers([*rest, o], need, available)),
+                          None)
+            if nearer is not None:
+                chosen, improved = [*rest, nearer], True
+                break
+    best_combo = tuple(chosen)
+    budget = SPLIT_SEARCH_BUDGET
+    for size in range(1, len(chosen) + 1):
+        count = math.comb(len(holding), size)
+        if count > budget:
+            break
+        budget -= count
+        feasible = [combo for combo in itertools.combinations(holding, size) if _covers(combo, need, available)]
+        if feasible:
+            found = min(feasible, key=cost)
+            if len(found) < len(best_combo) or cost(found)[0] < cost(best_combo)[0]:
+                best_combo = found
+            break
+    return best_combo
+
+
+def _hold(order: Order, reason: str, *, user=None, actor: str, kind: str = "manual", rule=None) -> RoutingResult:
+    held = order_hold(order=order, reason=reason, user=user, actor=actor, kind=kind, rule=rule)
     return RoutingResult(outcome="on_hold", order=held, note=reason)
 
 
@@ -362,6 +435,9 @@ def _route(locked: Order, *, user, actor: str, lines: list[OrderLine] | None, wa
         return RoutingResult(outcome="allocated", order=routed, note=note, warehouse=chosen)
 
     shortages = "; ".join(_other_phrase(w, distances, available, demand, skus) for w in candidates)
+    blocked = _rule_blocks(locked, where, available, demand, shortages=shortages)
+    if blocked is not None:
+        return _hold(locked, blocked.reason, user=user, actor=actor, kind=blocked.kind, rule=blocked.rule)
     if client.allow_split_shipments:
         plan = split_plan(lines=[(line.pk, line.product_id, line.quantity) for line in lines],
                           available={w: dict(units) for w, units in available.items()}, distances=distances)
@@ -386,6 +462,7 @@ class _Refusal:
 
     reason: str
     kind: str = "manual"
+    rule: Rule | None = None
 
 
 @dataclass
@@ -396,6 +473,8 @@ class _Where:
     candidates: list[Warehouse]
     distances: dict[int, float]
     by_id: dict[int, Warehouse]
+    # Active warehouses the client may use that a rule (a forced warehouse or a limit) left out.
+    excluded: list[Warehouse] = field(default_factory=list)
 
 
 def _route_where(locked: Order, *, warehouses: list[Warehouse] | None,
@@ -412,6 +491,7 @@ def _route_where(locked: Order, *, warehouses: list[Warehouse] | None,
     # Rules (orders.rules) may limit the warehouses further or force one.
     rule_codes = sorted(rule_warehouse_codes if rule_warehouse_codes is not None
                         else (w.code for w in locked.allowed_warehouses.all()))
+    unrestricted = candidates
     if rule_codes:
         candidates = [w for w in candidates if w.code in rule_codes]
     if locked.forced_warehouse_id:
@@ -428,12 +508,14 @@ def _route_where(locked: Order, *, warehouses: list[Warehouse] | None,
                  for w in candidates}
     candidates.sort(key=lambda w: (distances[w.pk], w.code))
     return _Where(placement=placement, candidates=candidates, distances=distances,
-                  by_id={w.pk: w for w in candidates})
+                  by_id={w.pk: w for w in candidates}, excluded=[w for w in unrestricted if w not in candidates])
 
 
-def _available(where: _Where, levels: list[StockLevel], *, today) -> dict[int, dict[int, int]]:
-    """Units that may be reserved now, per candidate warehouse and product."""
-    available: dict[int, dict[int, int]] = {w.pk: defaultdict(int) for w in where.candidates}
+def _available(where: _Where, levels: list[StockLevel], *, today,
+               warehouses: list[Warehouse] | None = None) -> dict[int, dict[int, int]]:
+    """Units that may be reserved now, per candidate warehouse (or per one of `warehouses`) and product."""
+    available: dict[int, dict[int, int]] = {w.pk: defaultdict(int)
+                                            for w in (where.candidates if warehouses is None else warehouses)}
     for level in levels:
         if (level.location.warehouse_id in available and stock_level_is_allocatable(level, today=today)
                 and level.available > 0):
@@ -446,6 +528,44 @@ def _demand(lines: list[OrderLine]) -> tuple[dict[int, int], dict[int, str]]:
     for line in lines:
         demand[line.product_id] += line.quantity
     return demand, {line.product_id: line.sku for line in lines}
+
+
+def _rule_blocks(locked: Order, where: _Where, available, demand: dict[int, int], *, shortages: str) -> _Refusal | None:
+    """A rule's warehouse that cannot ship the order while a warehouse the rule leaves out has what it lacks:
+    the hold that says so, naming the rule; None otherwise (or when a person released that hold before,
+    which means: wait for stock at the rule's warehouse).
+
+    Without it the order would sit backordered at the rule's warehouse, waiting for stock that may never
+    come there, with nothing on the timeline to say that a rule keeps it from the stock it needs.
+    """
+    if not where.excluded:
+        return None
+    short = {p for p, n in demand.items() if sum(available[w.pk][p] for w in where.candidates) < n}
+    elsewhere = _available(where, allocatable_stock_levels(product_ids=short), today=allocation_today(),
+                           warehouses=where.excluded)
+    having = [w.code for w in where.excluded if any(elsewhere[w.pk][p] > 0 for p in short)]
+    if not having:
+        return None
+    rule = _restricting_rule(locked)
+    if Hold.objects.filter(order=locked, kind=HoldKind.RULE, rule=rule, released_at__isnull=False).exists():
+        return None
+    wanted = " or ".join(w.code for w in where.candidates)
+    who = f"Rule “{rule.name}”" if rule else "A rule"
+    reason = (f"{who} sends this order to {wanted}, which cannot ship it ({shortages}); "
+              f"{', '.join(having)} {'has' if len(having) == 1 else 'have'} the stock. Change the rule or move "
+              f"stock to {wanted}, then release the order; releasing it unchanged backorders it at {wanted}.")
+    return _Refusal(reason, HoldKind.RULE, rule)
+
+
+def _restricting_rule(locked: Order) -> Rule | None:
+    """The rule that last set the order's warehouse or limited its warehouses, from the order's timeline."""
+    actors = (OrderEvent.objects.filter(order=locked, actor__startswith="rule #").order_by("-pk")
+              .values_list("actor", flat=True))
+    ids = [int(a.removeprefix("rule #")) for a in actors if a.removeprefix("rule #").isdigit()]
+    rules = Rule.objects.in_bulk(ids)
+    kinds = {"set_warehouse", "limit_warehouses"}
+    return next((rules[i] for i in ids if i in rules and any(a.get("type") in kinds for a in rules[i].actions)),
+                None)
 
 
 def _full_warehouse(locked: Order, where: _Where, available, demand) -> Warehouse | None:

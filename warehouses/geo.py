@@ -49,17 +49,129 @@ def geodata_load() -> None:
 
 
 def us_zip_coordinates(postal_code: str) -> tuple[float, float] | None:
-    """Return (latitude, longitude) of a US ZIP code, or None when unknown."""
-    info = us_zip_info(normalise_us_zip(postal_code))
-    if not info:
+    """Return (latitude, longitude) of a US ZIP code, or None when unknown.
+
+    An APO/FPO/DPO ZIP is placed at its military mail gateway (MILITARY_GATEWAYS); the ZIP table stores
+    0, 0 for those, and a point it does not know is None, never 0, 0.
+    """
+    zip5 = normalise_us_zip(postal_code)
+    gateway = military_gateway(zip5=zip5)
+    if gateway:
+        return gateway.latitude, gateway.longitude
+    info = us_zip_info(zip5)
+    if not info or not _has_position(info):
         return None
     return float(info["lat"]), float(info["long"])
+
+
+def _has_position(info: dict) -> bool:
+    """False for the ZIP records that carry no position (the table stores 0, 0 for them)."""
+    try:
+        return not (float(info["lat"]) == 0 and float(info["long"]) == 0)
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """Where the US mail hands over APO/FPO/DPO parcels of one military "state" to the Military Postal Service."""
+
+    code: str
+    name: str
+    latitude: float
+    longitude: float
+
+
+# The Military Postal Service Agency's gateways (USPS Publication 38, "Military Post Offices"): mail for
+# AE (Europe, the Middle East, Africa) leaves through New York (JFK), AA (the Americas) through Miami, AP
+# (the Pacific) through San Francisco. A parcel travels inside the US only to its gateway, so that is where
+# routing and rating place it. Coordinates: the airports, rounded to 0.01 degree.
+MILITARY_GATEWAYS: dict[str, Gateway] = {
+    "AE": Gateway("AE", "New York (JFK) gateway", 40.64, -73.78),
+    "AA": Gateway("AA", "Miami gateway", 25.80, -80.29),
+    "AP": Gateway("AP", "San Francisco gateway", 37.62, -122.38),
+}
+# USPS ZIP prefixes of the military "states" (Publication 28, 2-3): 090-098 AE, 340 AA, 962-966 AP.
+_MILITARY_ZIP_PREFIXES = {**{f"{n:03d}": "AE" for n in range(90, 99)}, "340": "AA",
+                          **{str(n): "AP" for n in range(962, 967)}}
+
+
+def military_gateway(*, zip5: str = "", state: str = "") -> Gateway | None:
+    """The gateway of an APO/FPO/DPO address, by its ZIP (the table's state, else the ZIP's prefix), else its
+    state (AE, AA, AP); None for any other address."""
+    code = ""
+    if zip5:
+        info = us_zip_info(zip5)
+        code = info["state"] if info else _MILITARY_ZIP_PREFIXES.get(zip5[:3], "")
+    if code not in MILITARY_GATEWAYS:
+        code = (state or "").strip().upper()
+    return MILITARY_GATEWAYS.get(code)
+
+
+# Where a Canadian address is, by the first letter of its postal code: Canada Post assigns that letter to
+# a province or a region of one (Canada Post, "Canadian Addressing Guide", forward sortation areas).
+# Each point is the main city of the region (coordinates rounded to 0.01 degree), where most of its
+# addresses are: for choosing a warehouse, better than the geographic centre, which for Ontario or Quebec
+# lies in empty northern land.
+CANADA_POSTAL_REGIONS: dict[str, tuple[str, float, float]] = {
+    "A": ("Newfoundland and Labrador (St. John's)", 47.56, -52.71),
+    "B": ("Nova Scotia (Halifax)", 44.65, -63.57),
+    "C": ("Prince Edward Island (Charlottetown)", 46.24, -63.13),
+    "E": ("New Brunswick (Moncton)", 46.09, -64.78),
+    "G": ("Eastern Quebec (Quebec City)", 46.81, -71.21),
+    "H": ("Montreal", 45.50, -73.57),
+    "J": ("Western Quebec (Trois-Rivieres)", 46.34, -72.54),
+    "K": ("Eastern Ontario (Ottawa)", 45.42, -75.70),
+    "L": ("Central Ontario (Hamilton)", 43.26, -79.87),
+    "M": ("Toronto", 43.65, -79.38),
+    "N": ("Southwestern Ontario (London)", 42.98, -81.25),
+    "P": ("Northern Ontario (Sudbury)", 46.49, -80.99),
+    "R": ("Manitoba (Winnipeg)", 49.90, -97.14),
+    "S": ("Saskatchewan (Saskatoon)", 52.13, -106.67),
+    "T": ("Alberta (Calgary)", 51.05, -114.07),
+    "V": ("British Columbia (Vancouver)", 49.28, -123.12),
+    "X": ("Northwest Territories and Nunavut (Yellowknife)", 62.45, -114.37),
+    "Y": ("Yukon (Whitehorse)", 60.72, -135.06),
+}
+# The same points by province or territory code (Canada Post's two-letter symbols), for an address
+# with a province but no usable postal code.
+CANADA_PROVINCES: dict[str, tuple[str, float, float]] = {
+    "NL": CANADA_POSTAL_REGIONS["A"], "NS": CANADA_POSTAL_REGIONS["B"], "PE": CANADA_POSTAL_REGIONS["C"],
+    "NB": CANADA_POSTAL_REGIONS["E"], "QC": CANADA_POSTAL_REGIONS["H"], "ON": CANADA_POSTAL_REGIONS["M"],
+    "MB": CANADA_POSTAL_REGIONS["R"], "SK": CANADA_POSTAL_REGIONS["S"], "AB": CANADA_POSTAL_REGIONS["T"],
+    "BC": CANADA_POSTAL_REGIONS["V"], "NT": CANADA_POSTAL_REGIONS["X"], "NU": ("Nunavut (Iqaluit)", 63.75, -68.52),
+    "YT": CANADA_POSTAL_REGIONS["Y"],
+}
+
+
+def _canada_place(state: str, postal_code: str) -> Placement | None:
+    """Place a Canadian address by its postal code's first letter, else its province; None if neither is known."""
+    code = "".join(postal_code.split()).upper()
+    region = CANADA_POSTAL_REGIONS.get(code[0]) if len(code) == 6 and code[0].isalpha() else None
+    if region:
+        name, lat, lon = region
+        provinces = _CA_PROVINCES_OF[code[0]]
+        warning = ""
+        if state in CANADA_PROVINCES and state not in provinces:
+            warning = f"postal code {code[:3]} is in {name}, not {state} as the address says; placed by the postal code"
+        return Placement(lat, lon, f"postal code {code[:3]} ({name})", warning)
+    if state in CANADA_PROVINCES:
+        name, lat, lon = CANADA_PROVINCES[state]
+        missing = f"postal code {postal_code} not recognised" if postal_code else "no postal code"
+        return Placement(lat, lon, f"province {state}", f"{missing}; placed by {name}")
+    return None
+
+
+# The provinces of each postal code letter (X serves two territories).
+_CA_PROVINCES_OF = {"A": {"NL"}, "B": {"NS"}, "C": {"PE"}, "E": {"NB"}, "G": {"QC"}, "H": {"QC"}, "J": {"QC"},
+                    "K": {"ON"}, "L": {"ON"}, "M": {"ON"}, "N": {"ON"}, "P": {"ON"}, "R": {"MB"}, "S": {"SK"},
+                    "T": {"AB"}, "V": {"BC"}, "X": {"NT", "NU"}, "Y": {"YT"}}
 
 
 # Approximate geographic centres of the countries a US 3PL ships to most, for routing orders abroad:
 # only the order of distances matters there, not the last hundred kilometres.
 COUNTRY_CENTRES: dict[str, tuple[float, float]] = {
-    "CA": (56.13, -106.35), "MX": (23.63, -102.55), "GB": (54.0, -2.0), "IE": (53.41, -8.24),
+    "MX": (23.63, -102.55), "GB": (54.0, -2.0), "IE": (53.41, -8.24),
     "FR": (46.23, 2.21), "DE": (51.17, 10.45), "NL": (52.13, 5.29), "BE": (50.50, 4.47), "LU": (49.82, 6.13),
     "ES": (40.46, -3.75), "PT": (39.40, -8.22), "IT": (41.87, 12.57), "CH": (46.82, 8.23), "AT": (47.52, 14.55),
     "SE": (60.13, 18.64), "NO": (60.47, 8.47), "DK": (56.26, 9.50), "FI": (61.92, 25.75), "PL": (51.92, 19.15),
@@ -78,7 +190,8 @@ def us_state_centre(state: str) -> tuple[float, float] | None:
     code = (state or "").strip().upper()
     if len(code) != 2 or not code.isalpha():
         return None
-    points = [(float(z["lat"]), float(z["long"])) for z in zipcodes.filter_by(state=code) if z.get("lat")]
+    points = [(float(z["lat"]), float(z["long"])) for z in zipcodes.filter_by(state=code) if z.get("lat")
+              and _has_position(z)]
     if not points:
         return None
     return sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)
@@ -95,18 +208,25 @@ class Placement:
 
 
 def address_place(*, country: str, state: str = "", postal_code: str = "") -> Placement | None:
-    """Place an address offline: a US ZIP code, else the US state, else (abroad) the country.
+    """Place an address offline: a US ZIP code (an APO/FPO/DPO one at its gateway), else the US state; in
+    Canada the postal code's region, else the province; elsewhere the country.
 
-    Returns None when it cannot be placed at all; the caller must not guess then. A fallback or a ZIP
-    that contradicts the state is reported in `warning`, so that nobody is misled silently.
+    Returns None when it cannot be placed at all; the caller must not guess then (and never at 0, 0). A
+    fallback, a gateway or a postal code that contradicts the state is reported in `warning`, so that
+    nobody is misled silently.
     """
     country = (country or "").strip().upper()
     state = (state or "").strip().upper()
     postal_code = (postal_code or "").strip()
     if country == "US":
         zip5 = normalise_us_zip(postal_code)
+        gateway = military_gateway(zip5=zip5, state=state)
+        if gateway:
+            what = f"ZIP {zip5}" if zip5 else f"state {state}"
+            return Placement(gateway.latitude, gateway.longitude, f"{what} via the {gateway.name}",
+                             f"APO/FPO/DPO address in {gateway.code}: routed via the {gateway.name}")
         info = us_zip_info(zip5) if zip5 else None
-        if info:
+        if info and _has_position(info):
             warning = ""
             if state and info["state"] != state:
                 warning = f"ZIP {zip5} is in {info['state']}, not {state} as the address says; placed by the ZIP"
@@ -116,6 +236,8 @@ def address_place(*, country: str, state: str = "", postal_code: str = "") -> Pl
             missing = f"ZIP {postal_code} not found" if postal_code else "no ZIP code"
             return Placement(*centre, f"state {state}", f"{missing}; placed by the centre of {state}")
         return None
+    if country == "CA":  # the country's centre is thousands of km from most Canadians: no guess
+        return _canada_place(state, postal_code)
     centre = COUNTRY_CENTRES.get(country)
     if centre:
         return Placement(*centre, f"country {country}")
