@@ -6,12 +6,14 @@ API and CSV orders and orders released from a hold or re-routed), and backorders
 backordered orders when stock arrives.
 
 The decision, under the order's lock and the stock's locks (Order, then StockLevel rows in pk order):
-1. Place the ship-to address offline (US ZIP, else US state, else the country abroad); an address that
-   cannot be placed puts the order on hold with the reason.
+1. Place the ship-to address offline (US ZIP, an APO/FPO/DPO one at its mail gateway, else US state; in
+   Canada the postal code's region, else the province; else the country abroad); an address that cannot
+   be placed puts the order on hold with the reason.
 2. Candidates: active warehouses, limited to the client's allowed ones when it has any.
 3. Warehouses that can ship every line from available stock win; the client's preferred warehouse among
    them if it is one, else the nearest by great-circle distance.
-4. Otherwise, when the client allows split shipments, split into the fewest shipments, then the shortest
+4. Otherwise, when a rule's warehouse lacks what a warehouse the rule leaves out has, a rule hold names the
+   rule; else, when the client allows split shipments, split into the fewest shipments, then the shortest
    total distance (units no warehouse has go to one backordered part); else backorder the whole order.
 Every decision is written to the order's timeline in plain words.
 """
