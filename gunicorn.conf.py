@@ -43,6 +43,6 @@ access_log_format = (
 def child_exit(server, worker):
     # With PROMETHEUS_MULTIPROC_DIR set, /metrics adds up every worker's figures; forget a worker that is gone.
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
+        from prometheus_client import multiprocess  # noqa: PLC0415 - needed only with multiprocess metrics on
 
         multiprocess.mark_process_dead(worker.pid)

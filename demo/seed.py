@@ -542,6 +542,8 @@ DEMO_BOXES = [
     ("M-16x12x8", "Medium 16×12×8", (16, 12, 8), 450, 25_000, "0.98"),
     ("L-20x16x12", "Large 20×16×12", (20, 16, 12), 720, 30_000, "1.45"),
     ("L-24x18x18", "Large 24×18×18", (24, 18, 18), 1_050, 32_000, "2.10"),
+    # Long: the 4-person tent (640 mm) and the trekking poles (660 mm) fit no other box.
+    ("XL-30x12x12", "Long 30×12×12", (30, 12, 12), 1_150, 32_000, "2.60"),
 ]
 BRIGHTLEAF_MAILER = ("BL-MAILER", "Brightleaf branded mailer 12×9×4", (12, 9, 4), 160, 5_000, "1.20")
 

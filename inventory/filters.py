@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from inventory.choices import CountStatus, InboundStatus, StockStatus, TransferStatus
 from inventory.figures.read import ORDERINGS, StockFigureFilters
 from inventory.models import Client, CycleCount, InboundShipment, Product, StockLevel, StockMovement, Transfer
+from inventory.selectors import client_list
 
 ORDERING_CHOICES = [(key, key) for key in ORDERINGS] + [(f"-{key}", f"-{key}") for key in ORDERINGS]
 
@@ -35,8 +36,6 @@ class StockFigureFilterForm(forms.Form):
 
 def clients_of(request):
     """The clients the requesting user may see: the choices of a client filter."""
-    from inventory.selectors import client_list
-
     return client_list(user=request.user) if request is not None else Client.objects.none()
 
 

@@ -27,6 +27,7 @@ from inventory.tasks import inbound_report_send
 from orders.intake.tasks import channel_sync_task, webhook_delivery_process_task
 from orders.tasks import backorders_allocate_task, order_route_task, rule_run_task
 from returns.tasks import return_label_send
+from shipping.selectors import tracking_range_problems
 from shipping.tasks import (
     manifest_pdf_render,
     pick_list_pdf_task,
@@ -154,15 +155,16 @@ def _failed_job(job) -> FailedJob:
 
 
 def backlog_read(*, now: datetime | None = None) -> Backlog:
-    """Read the backlog: each kind of work, what needs attention, and the latest failed jobs (two queries).
+    """Read the backlog: each kind of work, what needs attention, and the latest failed jobs (three queries).
 
-    Attention: due work older than DOCKHAND_BACKLOG_MAX_AGE_SECONDS (core.work.backlog_problems) and failed
-    jobs, which wait for a person.
+    Attention: due work older than DOCKHAND_BACKLOG_MAX_AGE_SECONDS (core.work.backlog_problems), failed
+    jobs, which wait for a person, and carriers whose tracking numbers run low.
     """
     now = now or timezone.now()
     rows = work_backlog(now=now)
     problems = backlog_problems(now=now, rows=rows)
     problems += [f"{row.label}: {row.failed} failed job(s) wait for a person" for row in rows if row.failed]
+    problems += tracking_range_problems()
     return Backlog(kinds=[_kind(row, now) for row in rows], problems=problems,
                    failed_jobs=[_failed_job(job) for job in job_failed_list()[:FAILED_JOBS_SHOWN]],
                    read_at=now, max_age_words=duration_in_words(backlog_max_age().total_seconds()))

@@ -7,6 +7,7 @@ import datetime
 from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 
 from core.access import restrict
+from inventory.selectors import client_list
 from orders.choices import OrderStatus
 from orders.models import Order, OrderEvent
 from orders.selectors import order_list
@@ -32,8 +33,6 @@ def _status_reached_at(order: Order, status: str) -> datetime.datetime | None:
 
 def return_policy_list(*, user) -> QuerySet[ReturnPolicy]:
     """The return policies of the clients the user may see, with their per-reason rules."""
-    from inventory.selectors import client_list
-
     return ReturnPolicy.objects.filter(client__in=client_list(user=user)).prefetch_related("reason_rules")
 
 

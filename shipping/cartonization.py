@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from itertools import permutations
+from functools import lru_cache
+from itertools import permutations, product
 
 GRAMS_PER_LB = 453.59237
 # UPS and FedEx daily rates: 139 in³/lb. It is the strictest published divisor, so a box that is best at 139
@@ -241,64 +242,247 @@ def _pack_sequence(box: Box, items: Sequence[Item], *, partial: bool, across: bo
 
 
 def pack(box: Box, items: Sequence[Item]) -> PackedBox | None:
-    """Return every item placed in the box, or None when they do not all fit (3D, with rotations, by weight)."""
+    """Return every item placed in the box (settled: nothing floats), or None when they do not all fit (3D,
+    with rotations, by weight). Orders of up to EXACT_MAX_ITEMS units that the heuristics cannot place get an
+    exact search, so None means "proven not to fit" unless its budget ran out (see `fit`)."""
+    return fit(box, items).packed
+
+
+@dataclass(frozen=True)
+class Fit:
+    packed: PackedBox | None
+    proven: bool  # False only when the exact search ran out of budget (or the order is too big for it)
+
+
+def fit(box: Box, items: Sequence[Item], exact: bool = True) -> Fit:
+    """Place the items in the box or prove that they cannot all go in; see `pack`. With exact=False only the
+    quick heuristics run (a None is then unproven)."""
+    # The same question comes back (the recommendation, then the plans to price): answers are remembered.
+    found = _fit_cached(box, tuple(sorted(items, key=lambda i: (i.key, i.dims, i.weight_g))), exact)
+    if found.packed is None:
+        return found
+    return Fit(PackedBox(box=box, placements=list(found.packed.placements)), found.proven)
+
+
+@lru_cache(maxsize=4096)
+def _fit_cached(box: Box, items: tuple[Item, ...], exact: bool) -> Fit:
     if not items:
-        return PackedBox(box=box)
+        return Fit(PackedBox(box=box), True)
     if sum(i.weight_g for i in items) + box.tare_g > box.max_weight_g:
-        return None
+        return Fit(None, True)
     if sum(i.volume for i in items) > box.volume:
-        return None
+        return Fit(None, True)
     if not all(item_fits_box(i, box) for i in items):
-        return None
+        return Fit(None, True)
     for key, across, layered in STRATEGIES:
         result = _pack_sequence(box, sorted(items, key=key), partial=False, across=across, layered=layered)
         if result is not None:
-            return PackedBox(box=box, placements=result[0])
-    if len(items) <= EXACT_SEARCH_MAX_ITEMS:
-        placements = _exact_search(box, list(items))
+            return Fit(PackedBox(box=box, placements=settle(result[0])), True)
+    if len(items) > EXACT_MAX_ITEMS or not exact:
+        return Fit(None, False)
+    if _some_pair_cannot_share(box, items) or _dual_feasible_bound_exceeded(box, items):
+        return Fit(None, True)
+    # First each heuristic item order alone (quick to find a packing), then every order (a proof either way).
+    for key in SORT_KEYS:
+        placements, _ = _exact_search(box, sorted(items, key=key), ORDERED_NODE_BUDGET, fixed_order=True)
         if placements is not None:
-            return PackedBox(box=box, placements=placements)
-    return None
+            return Fit(PackedBox(box=box, placements=settle(placements)), True)
+    placements, proven = _exact_search(box, list(items), exact_node_budget(len(items)))
+    if placements is not None:
+        return Fit(PackedBox(box=box, placements=settle(placements)), True)
+    return Fit(None, proven)
 
 
-# Small orders (most e-commerce orders) that the heuristics cannot fit get a complete search over item order,
-# rotation and extreme-point position, within a node budget so that a hopeless box costs milliseconds.
-EXACT_SEARCH_MAX_ITEMS = 5
-EXACT_SEARCH_NODES = 1_500
+# Orders of up to eight units (almost every e-commerce order) that the heuristics cannot fit get a complete
+# search over item order, rotation and extreme-point position; its budget grows with the order so that a
+# hopeless box still costs milliseconds while a tight one is decided.
+EXACT_MAX_ITEMS = 8
 
 
-def _exact_search(box: Box, items: list[Item]) -> list[Placement] | None:
-    rotations = {i.dims: sorted(set(permutations(i.dims))) for i in items}
+ORDERED_NODE_BUDGET = 3_000
+
+
+def exact_node_budget(units: int) -> int:
+    return 800 * units * units
+
+
+def _fitting_rotations(dims: tuple[int, int, int], box: Box) -> list[tuple[int, int, int]]:
+    return sorted({d for d in permutations(dims)
+                   if d[0] <= box.length and d[1] <= box.width and d[2] <= box.height})
+
+
+def _some_pair_cannot_share(box: Box, items: Sequence[Item]) -> bool:
+    """True when two of the items fit side by side along no axis in any rotations: a cheap proof of no-fit."""
+    inner = (box.length, box.width, box.height)
+    kinds = sorted({i.dims for i in items})
+    counts = {d: sum(1 for i in items if i.dims == d) for d in kinds}
+    rotations = {d: _fitting_rotations(d, box) for d in kinds}
+    for n, a in enumerate(kinds):
+        for b in kinds[n:]:
+            if a == b and counts[a] < 2:
+                continue
+            if not any(ra[axis] + rb[axis] <= inner[axis]
+                       for ra in rotations[a] for rb in rotations[b] for axis in range(3)):
+                return True
+    return False
+
+
+def _dff_values(size: int, sides: Sequence[int]) -> list[dict[int, float]]:
+    """Dual feasible functions of one box side (Fekete & Schepers 2004), each as a table side -> value: the
+    identity, u_k (k = 1..3) and U_e with e each item side up to half the box."""
+    tables = [{d: d / size for d in sides}]
+    for k in (1, 2, 3):
+        tables.append({d: d / size if (k + 1) * d % size == 0 else ((k + 1) * d // size) / k for d in sides})
+    for e in sorted({d for d in sides if 2 * d <= size}):
+        tables.append({d: 1.0 if d > size - e else (0.0 if d < e else d / size) for d in sides})
+    return tables
+
+
+def _dual_feasible_bound_exceeded(box: Box, items: Sequence[Item]) -> bool:
+    """True when a lower bound proves the items cannot share the box.
+
+    For dual feasible functions f, g, h of the three sides (Fekete & Schepers 2004), every packing has
+    sum f(dx) g(dy) h(dz) <= 1 whatever each item's rotation, so if the sum of each item's smallest value over
+    its rotations is above 1 they do not fit. And items more than half the box tall along an axis in every
+    rotation cannot be above one another along it: their footprints on the other two sides are disjoint, so
+    the same test applies to those footprints in two dimensions.
+    """
+    inner = (box.length, box.width, box.height)
+    kinds = sorted({i.dims for i in items})
+    counts = [sum(1 for i in items if i.dims == d) for d in kinds]
+    rotations = [_fitting_rotations(d, box) for d in kinds]
+    sides = sorted({s for d in kinds for s in d})
+    tables = [_dff_values(size, [s for s in sides if s <= size]) for size in inner]
+    for fx in tables[0]:
+        for fy in tables[1]:
+            for fz in tables[2]:
+                total = 0.0
+                for count, rots in zip(counts, rotations, strict=True):
+                    total += count * min(fx[a] * fy[b] * fz[c] for a, b, c in rots)
+                if total > 1 + 1e-9:
+                    return True
+    for axis in range(3):
+        tall = [(count, rots) for count, rots in zip(counts, rotations, strict=True)
+                if min(r[axis] for r in rots) * 2 > inner[axis]]
+        if sum(count for count, _ in tall) < 2:
+            continue
+        b, c = [a for a in range(3) if a != axis]
+        for fb in tables[b]:
+            for fc in tables[c]:
+                total = sum(count * min(fb[r[b]] * fc[r[c]] for r in rots) for count, rots in tall)
+                if total > 1 + 1e-9:
+                    return True
+    return False
+
+
+class _OutOfBudget(Exception):
+    pass
+
+
+def _exact_search(box: Box, items: list[Item], budget: int,
+                  fixed_order: bool = False) -> tuple[list[Placement] | None, bool]:
+    """Depth-first over which item goes next, its rotation and every extreme point (each placed item's three
+    corners, and their projections down, back and left onto the nearest surface). States already proven
+    hopeless are remembered, so the same partial packing reached in another order is not searched twice.
+    Return the placements (or None) and whether the answer is proven (False: the budget ran out).
+
+    With fixed_order the items go in the order given (no branching over which is next): far quicker to find
+    a packing when there is one, but its "None" proves nothing."""
+    length, width, height = box.length, box.width, box.height
+    kinds: list[Item] = []
+    for item in (items if fixed_order else sorted(items, key=lambda i: (-i.volume, i.key))):
+        if item not in kinds:
+            kinds.append(item)
+    rotations = [_fitting_rotations(k.dims, box) for k in kinds]
+    failed: set[frozenset] = set()
     nodes = 0
 
-    def search(remaining: tuple[Item, ...], placed: list[Placement], points: frozenset) -> list[Placement] | None:
+    def inside(p, boxes) -> bool:
+        return any(b[0] <= p[0] < b[3] and b[1] <= p[1] < b[4] and b[2] <= p[2] < b[5] for b in boxes)
+
+    def project(p, boxes, axis: int) -> tuple[int, int, int]:
+        # Slide the point towards 0 along the axis until it meets a face (or the wall).
+        o1, o2 = [a for a in range(3) if a != axis]
+        stop = 0
+        for b in boxes:
+            if b[o1] <= p[o1] < b[o1 + 3] and b[o2] <= p[o2] < b[o2 + 3] and stop < b[axis + 3] <= p[axis]:
+                stop = b[axis + 3]
+        q = list(p)
+        q[axis] = stop
+        return (q[0], q[1], q[2])
+
+    def points_of(boxes) -> list[tuple[int, int, int]]:
+        points = {(0, 0, 0)}
+        for x1, y1, z1, x2, y2, z2, _ in boxes:
+            for corner in ((x2, y1, z1), (x1, y2, z1), (x1, y1, z2)):
+                points.add(corner)
+                for axis in range(3):
+                    points.add(project(corner, boxes, axis))
+        return sorted((p for p in points if p[0] < length and p[1] < width and p[2] < height
+                       and not inside(p, boxes)), key=lambda p: (p[2], p[1], p[0]))
+
+    def search(boxes: tuple, left: tuple[int, ...]):
         nonlocal nodes
-        if not remaining:
-            return placed
-        tried = set()
-        for index, item in enumerate(remaining):
-            if item.dims in tried:  # identical items are interchangeable
+        if not any(left):
+            return boxes
+        state = frozenset(boxes)
+        if state in failed:
+            return None
+        points = points_of(boxes)
+        for kind, count in enumerate(left):
+            if not count:
                 continue
-            tried.add(item.dims)
-            rest = remaining[:index] + remaining[index + 1:]
-            for dx, dy, dz in rotations[item.dims]:
-                for px, py, pz in sorted(points, key=lambda p: (p[2], p[1], p[0])):
+            if fixed_order and any(left[:kind]):
+                break
+            rest = left[:kind] + (count - 1,) + left[kind + 1:]
+            for dx, dy, dz in rotations[kind]:
+                for px, py, pz in points:
                     nodes += 1
-                    if nodes > EXACT_SEARCH_NODES:
-                        return None
+                    if nodes > budget:
+                        raise _OutOfBudget
                     x2, y2, z2 = px + dx, py + dy, pz + dz
-                    if x2 > box.length or y2 > box.width or z2 > box.height:
+                    if x2 > length or y2 > width or z2 > height:
                         continue
-                    if any(px < b.x + b.dx and b.x < x2 and py < b.y + b.dy and b.y < y2 and pz < b.z + b.dz
-                           and b.z < z2 for b in placed):
+                    if any(px < b[3] and b[0] < x2 and py < b[4] and b[1] < y2 and pz < b[5] and b[2] < z2
+                           for b in boxes):
                         continue
-                    found = search(rest, [*placed, Placement(item, px, py, pz, dx, dy, dz)],
-                                   (points - {(px, py, pz)}) | {(x2, py, pz), (px, y2, pz), (px, py, z2)})
+                    found = search((*boxes, (px, py, pz, x2, y2, z2, kind)), rest)
                     if found is not None:
                         return found
+        failed.add(state)
         return None
 
-    return search(tuple(items), [], frozenset({(0, 0, 0)}))
+    left = tuple(sum(1 for i in items if i == k) for k in kinds)
+    try:
+        found = search((), left)
+    except _OutOfBudget:
+        return None, False
+    if found is None:
+        return None, not fixed_order
+    return [Placement(kinds[kind], x1, y1, z1, x2 - x1, y2 - y1, z2 - z1)
+            for x1, y1, z1, x2, y2, z2, kind in found], True
+
+
+def settle(placements: Sequence[Placement]) -> list[Placement]:
+    """Let every item drop straight down onto the floor or onto the items below it, lowest first, so that
+    nothing floats. Dropping only fills empty space, so the packing stays valid."""
+    settled: list[Placement] = []
+    for p in sorted(placements, key=lambda p: (p.z, p.y, p.x)):
+        floor = 0
+        for q in settled:
+            if (q.x < p.x + p.dx and p.x < q.x + q.dx and q.y < p.y + p.dy and p.y < q.y + q.dy
+                    and q.z + q.dz <= p.z):
+                floor = max(floor, q.z + q.dz)
+        settled.append(Placement(p.item, p.x, p.y, floor, p.dx, p.dy, p.dz))
+    return settled
+
+
+def floating_items(packed: PackedBox) -> list[Placement]:
+    """Placements that neither stand on the floor nor rest on an item directly below them."""
+    ps = packed.placements
+    return [p for p in ps if p.z > 0 and not any(
+        q.z + q.dz == p.z and q.x < p.x + p.dx and p.x < q.x + q.dx and q.y < p.y + p.dy and p.y < q.y + q.dy
+        for q in ps)]
 
 
 def pack_partial(box: Box, items: Sequence[Item]) -> tuple[PackedBox, list[Item]]:
@@ -307,7 +491,7 @@ def pack_partial(box: Box, items: Sequence[Item]) -> tuple[PackedBox, list[Item]
     for key, across, layered in STRATEGIES:
         placements, leftover = _pack_sequence(box, sorted(items, key=key), partial=True, across=across,
                                               layered=layered)
-        packed = PackedBox(box=box, placements=placements)
+        packed = PackedBox(box=box, placements=settle(placements))
         if best is None or sum(i.volume for i in packed.items) > sum(i.volume for i in best[0].items):
             best = (packed, leftover)
         if not leftover:
@@ -321,36 +505,218 @@ def _box_rank(packed: PackedBox, divisor: Decimal, dim_min_volume_in3: int = 0) 
             packed.box.key)
 
 
-def single_box_options(items: Sequence[Item], boxes: Sequence[Box]) -> list[PackedBox]:
-    """Every box that holds the whole order, packed."""
-    options = []
-    for box in boxes:
-        packed = pack(box, items)
-        if packed is not None:
-            options.append(packed)
-    return options
+# How a carrier bills a package: its DIM divisor, and the volume (in³) up to which it charges no DIM weight.
+Billing = tuple[Decimal, int]
 
 
-def _prefer(boxes: Sequence[Box], items: Sequence[Item]) -> tuple[list[PackedBox], bool]:
-    """Single-box options, limited to the client's own packaging when any of it fits."""
-    options = single_box_options(items, boxes)
-    custom = [o for o in options if o.box.preferred]
-    return (custom, True) if custom else (options, False)
+def _billing(value: Decimal | int | str | tuple) -> Billing:
+    if isinstance(value, tuple):
+        return (Decimal(value[0]), int(value[1]))
+    return (Decimal(value), 0)
 
 
-def split_into_fewest_boxes(items: Sequence[Item], boxes: Sequence[Box],
-                            divisor: Decimal = DEFAULT_DIM_DIVISOR) -> Packing:
-    """Pack items that fit no single box into as few boxes as it can; raise CartonizationError if an item
-    fits none."""
+def _check_every_item_fits_some_box(items: Sequence[Item], boxes: Sequence[Box]) -> None:
     for item in items:
         if not any(item_fits_box(item, box) for box in boxes):
             raise CartonizationError(
                 f"Item {item.key} ({item.length}×{item.width}×{item.height} mm, {item.weight_g} g) fits no box."
             )
-    # The client's own packaging when it can hold every item, the warehouse's boxes otherwise.
-    custom = [b for b in boxes if b.preferred]
-    if custom and all(any(item_fits_box(i, b) for b in custom) for i in items):
-        boxes = custom
+
+
+Group = tuple[int, ...]  # units of each kind of item
+
+
+class Planner:
+    """One order's units against a set of boxes: which boxes hold which groups of units (each answer cached,
+    since the partition search asks about the same group many times), and the best plan in k boxes.
+
+    A plan's score is (total billable weight, total box cost), so the best two-box plan is the pair of
+    groups and boxes a carrier bills least for. Exact for orders of up to EXACT_MAX_ITEMS units: every
+    partition is considered and every fit is proven (`unproven` counts the fit questions whose search ran
+    out of budget).
+    """
+
+    def __init__(self, items: Sequence[Item], boxes: Sequence[Box]):
+        self.kinds: list[Item] = []
+        for item in items:
+            if item not in self.kinds:
+                self.kinds.append(item)
+        self.counts: Group = tuple(sum(1 for i in items if i == k) for k in self.kinds)
+        self.boxes = list(boxes)
+        self.unproven = 0
+        self._fits: dict[tuple[Group, int], PackedBox | None] = {}
+        self._quick: dict[tuple[Group, int], PackedBox | None] = {}
+        self._best: dict[tuple[Group, Billing, tuple[int, ...]], PackedBox | None] = {}
+
+    @property
+    def units(self) -> int:
+        return sum(self.counts)
+
+    def items_of(self, group: Group) -> list[Item]:
+        return [kind for kind, count in zip(self.kinds, group, strict=True) for _ in range(count)]
+
+    def fits(self, group: Group, box_index: int, exact: bool = True) -> PackedBox | None:
+        key = (group, box_index)
+        if key in self._fits:
+            return self._fits[key]
+        if not exact:
+            if key not in self._quick:
+                self._quick[key] = fit(self.boxes[box_index], self.items_of(group), exact=False).packed
+                if self._quick[key] is not None:
+                    self._fits[key] = self._quick[key]
+            return self._quick[key]
+        # A group that holds a smaller group which does not fit does not fit either.
+        for n, count in enumerate(group):
+            if count:
+                smaller = group[:n] + (count - 1,) + group[n + 1:]
+                if any(smaller) and self._fits.get((smaller, box_index), True) is None:
+                    self._fits[key] = None
+                    return None
+        result = fit(self.boxes[box_index], self.items_of(group))
+        if not result.proven:
+            self.unproven += 1
+        self._fits[key] = result.packed
+        return result.packed
+
+    def _rank(self, box_index: int, weight_g: int, billing: Billing) -> tuple:
+        box = self.boxes[box_index]
+        return (billable_weight_lb(box.outer, weight_g + box.tare_g, *billing), box.cost, box.volume, box.key)
+
+    def best_box(self, group: Group, billing: Billing, pool: tuple[int, ...]) -> PackedBox | None:
+        """The box of the pool with the lowest billable weight (then cost) that holds the group."""
+        key = (group, billing, pool)
+        if key not in self._best:
+            weight = sum(k.weight_g * c for k, c in zip(self.kinds, group, strict=True))
+            found = None
+            for b in sorted(pool, key=lambda b: self._rank(b, weight, billing)):
+                found = self.fits(group, b)
+                if found is not None:
+                    break
+            self._best[key] = found
+        return self._best[key]
+
+    def singles(self, pool: tuple[int, ...], billings: Sequence[Billing] | None = None) -> list[PackedBox]:
+        """The boxes of the pool that hold the whole order. With billings, a box the heuristics cannot fill is
+        searched exactly only when, for one of those billings, it would beat the best box they did fill:
+        the best box is proven, a worse one may be missed."""
+        quick = {b: self.fits(self.counts, b, exact=False) for b in pool}
+        weight = sum(k.weight_g * c for k, c in zip(self.kinds, self.counts, strict=True))
+        for b in pool:
+            if quick[b] is not None:
+                continue
+            if billings is None:
+                quick[b] = self.fits(self.counts, b)
+                continue
+            for billing in billings:
+                rank = self._rank(b, weight, billing)
+                if all(rank < self._rank(o, weight, billing) for o in pool if quick[o] is not None):
+                    quick[b] = self.fits(self.counts, b)
+                    break
+        return [p for b in pool if (p := quick[b]) is not None]
+
+    def plan(self, boxes: int, billing: Billing, pool: tuple[int, ...]) -> list[PackedBox] | None:
+        """The best way to pack the order in exactly this many boxes, or None when there is none."""
+        memo: dict[tuple[Group, int], tuple | None] = {}
+
+        def score(packed: PackedBox) -> tuple[int, Decimal]:
+            return (packed.billable_weight_lb(*billing), packed.box.cost)
+
+        def best(group: Group, parts: int):
+            key = (group, parts)
+            if key in memo:
+                return memo[key]
+            result = None
+            if parts == 1:
+                packed = self.best_box(group, billing, pool)
+                result = None if packed is None else (score(packed), [packed])
+            else:
+                first = next(n for n, c in enumerate(group) if c)
+                for part in product(*(range(c + 1) for c in group)):
+                    rest = tuple(g - p for g, p in zip(group, part, strict=True))
+                    if not part[first] or sum(rest) < parts - 1:
+                        continue
+                    head = self.best_box(part, billing, pool)
+                    if head is None:
+                        continue
+                    tail = best(rest, parts - 1)
+                    if tail is None:
+                        continue
+                    (w1, c1), (w2, c2) = score(head), tail[0]
+                    if result is None or (w1 + w2, c1 + c2) < result[0]:
+                        result = ((w1 + w2, c1 + c2), [head, *tail[1]])
+            memo[key] = result
+            return result
+
+        if not 1 <= boxes <= self.units:
+            return None
+        found = best(self.counts, boxes)
+        return found[1] if found else None
+
+    def fewest(self, billing: Billing, pool: tuple[int, ...]) -> list[PackedBox] | None:
+        for boxes in range(1, self.units + 1):
+            found = self.plan(boxes, billing, pool)
+            if found is not None:
+                return found
+        return None
+
+    def pool(self) -> tuple[tuple[int, ...], bool]:
+        """The boxes to choose from, and whether they are the client's own packaging: the client's boxes when
+        one of them holds the whole order (or, when no box does, when each unit fits one of them), the
+        warehouse's otherwise."""
+        custom = tuple(n for n, b in enumerate(self.boxes) if b.preferred)
+        everything = tuple(range(len(self.boxes)))
+        if custom and self.singles(custom):
+            return custom, True
+        if custom and not self.singles(everything) and all(
+                any(item_fits_box(k, self.boxes[b]) for b in custom) for k in self.kinds):
+            return custom, True
+        return everything, False
+
+
+def single_box_options(items: Sequence[Item], boxes: Sequence[Box]) -> list[PackedBox]:
+    """Every box that holds the whole order, packed."""
+    return Planner(items, boxes).singles(tuple(range(len(boxes))))
+
+
+def split_into_fewest_boxes(items: Sequence[Item], boxes: Sequence[Box],
+                            divisor: Decimal = DEFAULT_DIM_DIVISOR) -> Packing:
+    """Pack items into as few boxes as possible, then the lowest total billable weight and box cost; raise
+    CartonizationError if an item fits no box. Exact (every partition) up to EXACT_MAX_ITEMS units, greedy
+    above."""
+    _check_every_item_fits_some_box(items, boxes)
+    planner = Planner(items, boxes)
+    pool, _ = planner.pool()
+    if planner.units <= EXACT_MAX_ITEMS:
+        found = planner.fewest(_billing(divisor), pool)
+        if found is not None:
+            return found
+    return greedy_split(items, [planner.boxes[b] for b in pool], divisor)
+
+
+def greedy_split(items: Sequence[Item], boxes: Sequence[Box], divisor: Decimal) -> Packing:
+    """Split by filling one box at a time (for orders too big for the exact partition search). When weight
+    binds, filling the first boxes to their limit can strand a last light item: so the split is tried again
+    with each box's load capped at an even share of the weight over one box fewer, and the fewest boxes win."""
+    packing = _greedy_fill(items, boxes, divisor, cap_g=None)
+    total_g = sum(i.weight_g for i in items)
+    total_volume = sum(i.volume for i in items)
+    for spread in (Decimal("1.00"), Decimal("1.03"), Decimal("1.08")):
+        fewer_boxes = len(packing) - 1
+        if fewer_boxes < 1 or total_volume > fewer_boxes * max(b.volume for b in boxes) \
+                or total_g > fewer_boxes * max(b.max_weight_g - b.tare_g for b in boxes):
+            break
+        cap = int(Decimal(total_g) / (len(packing) - 1) * spread) + 1
+        try:
+            fewer = _greedy_fill(items, boxes, divisor, cap_g=cap)
+        except CartonizationError:
+            continue
+        if len(fewer) < len(packing):
+            packing = fewer
+    return packing
+
+
+def _greedy_fill(items: Sequence[Item], boxes: Sequence[Box], divisor: Decimal, cap_g: int | None) -> Packing:
+    # Fill the box that takes the most, repeat, then put each package in its own best box.
     remaining = list(items)
     packing: Packing = []
     while remaining:
@@ -361,19 +727,41 @@ def split_into_fewest_boxes(items: Sequence[Item], boxes: Sequence[Box],
         best: tuple[PackedBox, list[Item]] | None = None
         best_key = None
         for box in boxes:
-            packed, leftover = pack_partial(box, remaining)
+            capped = box if cap_g is None else replace(box, max_weight_g=min(box.max_weight_g, box.tare_g + cap_g))
+            packed, leftover = pack_partial(capped, remaining)
             if not packed.placements:
                 continue
             volume = sum(i.volume for i in packed.items)
             key = (volume, -box.volume)
             if best_key is None or key > best_key:
-                best, best_key = (packed, leftover), key
-        if best is None:  # pragma: no cover - every item fits some box, checked above
+                best, best_key = (PackedBox(box=box, placements=packed.placements), leftover), key
+        if best is None:
             raise CartonizationError("Could not place the remaining items.")
         packing.append(best[0])
         remaining = best[1]
-    # Each package into its own best box now that its contents are known.
-    return [shrink(packed, boxes, divisor) for packed in packing]
+    return [shrink(packed, boxes, divisor) for packed in _consolidate(packing)]
+
+
+def _consolidate(packing: Packing) -> Packing:
+    """Empty the lightest-filled packages into the others where their items fit, one item at a time."""
+    packing = list(packing)
+    for victim in sorted(packing, key=lambda p: sum(i.volume for i in p.items)):
+        if len(packing) < 2:
+            break
+        others = [p for p in packing if p is not victim]
+        moved: dict[int, PackedBox] = {}
+        for item in victim.items:
+            for n, other in enumerate(others):
+                current = moved.get(n, other)
+                bigger = pack(current.box, [*current.items, item])
+                if bigger is not None:
+                    moved[n] = bigger
+                    break
+            else:
+                break
+        else:
+            packing = [moved.get(n, other) for n, other in enumerate(others)]
+    return packing
 
 
 def shrink(packed: PackedBox, boxes: Sequence[Box], divisor: Decimal = DEFAULT_DIM_DIVISOR) -> PackedBox:
@@ -398,13 +786,17 @@ class Recommendation:
 
 
 def recommend(items: Sequence[Item], boxes: Sequence[Box], divisor: Decimal = DEFAULT_DIM_DIVISOR) -> Recommendation:
-    """Recommend the box with the lowest billable weight (ties: the cheaper box), or the fewest boxes.
+    """Recommend the box with the lowest billable weight (ties: the cheaper box), or the fewest boxes (then
+    the lowest total billable weight and box cost).
 
     Raises CartonizationError when some item fits no box.
     """
     if not items:
         raise CartonizationError("Nothing to pack.")
-    options, used_custom = _prefer(boxes, items)
+    _check_every_item_fits_some_box(items, boxes)
+    planner = Planner(items, boxes)
+    pool, used_custom = planner.pool()
+    options = planner.singles(pool, [_billing(divisor)])
     if options:
         options.sort(key=lambda p: _box_rank(p, divisor))
         return Recommendation(packages=[options[0]], divisor=divisor, used_custom=used_custom,
@@ -413,23 +805,42 @@ def recommend(items: Sequence[Item], boxes: Sequence[Box], divisor: Decimal = DE
     return Recommendation(packages=packing, divisor=divisor, used_custom=any(p.box.preferred for p in packing))
 
 
+MAX_BOXES_PRICED = 3
+
+
 def candidate_packings(items: Sequence[Item], boxes: Sequence[Box],
-                       divisors: Iterable[Decimal] = (DEFAULT_DIM_DIVISOR,)) -> list[Packing]:
+                       divisors: Iterable[Decimal | tuple[Decimal, int]] = (DEFAULT_DIM_DIVISOR,)) -> list[Packing]:
     """Every packing worth pricing: each single box that holds the order (the client's own when one fits),
-    or the fewest-boxes split shrunk for each divisor. Raises CartonizationError."""
+    and for each way of billing (a DIM divisor, or a divisor and the volume below which no DIM applies) the
+    best plan in two and in three boxes, and the fewest-boxes plan when no single box holds the order.
+    A split can cost less than one box: USPS charges no DIM weight under one cubic foot, so two medium boxes
+    may beat one large. Raises CartonizationError."""
     if not items:
         raise CartonizationError("Nothing to pack.")
-    options, _ = _prefer(boxes, items)
-    if options:
-        return [[o] for o in options]
-    packings: list[Packing] = []
-    seen = set()
-    for divisor in divisors:
-        packing = split_into_fewest_boxes(items, boxes, divisor)
-        signature = tuple((p.box.key, tuple(sorted(i.key for i in p.items))) for p in packing)
+    _check_every_item_fits_some_box(items, boxes)
+    billings = sorted({_billing(d) for d in divisors})
+    planner = Planner(items, boxes)
+    pool, _ = planner.pool()
+    singles = planner.singles(pool, billings)
+    packings: list[Packing] = [[o] for o in singles]
+    seen = {((o.box.key, tuple(sorted(i.key for i in o.items))),) for o in singles}
+
+    def add(packing: Packing | None) -> None:
+        if not packing:
+            return
+        signature = tuple(sorted((p.box.key, tuple(sorted(i.key for i in p.items))) for p in packing))
         if signature not in seen:
             seen.add(signature)
             packings.append(packing)
+
+    for billing in billings:
+        if planner.units <= EXACT_MAX_ITEMS:
+            for count in range(2, MAX_BOXES_PRICED + 1):
+                add(planner.plan(count, billing, pool))
+            if not singles:
+                add(planner.fewest(billing, pool))
+        elif not singles:
+            add(greedy_split(items, [planner.boxes[b] for b in pool], billing[0]))
     return packings
 
 

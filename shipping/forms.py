@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 
 from orders.choices import ServiceLevel
@@ -46,3 +48,14 @@ class ScanForm(forms.Form):
 class ShortForm(forms.Form):
     line = forms.IntegerField(min_value=1)
     found = forms.IntegerField(min_value=0, max_value=100_000, required=False, initial=0)
+
+
+class ZoneLayoutForm(forms.Form):
+    """Where one zone's aisles lie on the floor (warehouses.ZoneLayout)."""
+
+    zone = forms.CharField(max_length=20, widget=forms.HiddenInput)
+    walk_position = forms.IntegerField(min_value=0, max_value=999, label="Walk position")
+    first_aisle_m = forms.DecimalField(required=False, min_value=0, max_value=99999, decimal_places=2,
+                                       label="First aisle at (m)")
+    aisle_pitch_m = forms.DecimalField(min_value=Decimal("0.5"), max_value=100, decimal_places=2,
+                                       label="Aisle pitch (m)")

@@ -25,8 +25,10 @@ from shipping.models import (
     RateQuote,
     Shipment,
     ShipmentNotification,
+    TrackingSequence,
     Wave,
 )
+from shipping.tracking_numbers import serials_left, tracking_warning_threshold
 
 
 def _staff_scope(qs, user):
@@ -214,3 +216,20 @@ def notification_list(*, user) -> QuerySet:
     """Customer emails and storefront updates of shipped orders, scoped like their orders."""
     qs = ShipmentNotification.objects.select_related("shipment__order", "channel", "channel__client")
     return restrict(qs, user, client="channel__client", warehouse=None)
+
+
+def tracking_range_problems() -> list[str]:
+    """Sentences for the active carriers whose tracking numbers run low: fewer than a tenth of one account's
+    range left before the numbers would run out (shipping.tracking_numbers)."""
+    problems = []
+    for sequence in (TrackingSequence.objects.filter(carrier__is_active=True).select_related("carrier")
+                     .order_by("carrier__code")):
+        carrier = sequence.carrier
+        left = serials_left(carrier.code, next_serial=sequence.next_value, account=carrier.account_number,
+                            spare_accounts=carrier.spare_accounts)
+        if left is None or left >= tracking_warning_threshold(carrier.code):
+            continue
+        state = "are used up" if left == 0 else f"run low: {left:,} left"
+        problems.append(f"{carrier.name} tracking numbers {state}; add a spare shipper number / mailer id to the "
+                        "carrier so labels can go on without repeating a number")
+    return problems

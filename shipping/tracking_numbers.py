@@ -7,11 +7,18 @@ The check-digit rules are those of jkeen/tracking_number_data (MIT), which tests
   + check: the GS1 mod 10, weights 3 and 1 from the right.
 - FedEx Express, 12 digits: serial (11) + check: sum of digit × (3, 1, 7, 3, 1, 7, ...) mod 11 mod 10.
 - DHL Express, 10 digits: serial (9) + check: serial mod 7.
+
+A carrier's package serials count up for ever (shipping.models.TrackingSequence); each shipper number or
+mailer id has only as many as its serial field holds (ten million for UPS and USPS), so serial n uses the
+account n // SERIALS_PER_ACCOUNT of the carrier's list (its account number, then its spare ones) and is
+never cut to the field: when every account's range is used up, `TrackingRangeExhausted` is raised rather
+than a number repeated, and `serials_left` lets the managers be warned long before.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 FEDEX_WEIGHTS = (3, 1, 7, 3, 1, 7, 3, 1, 7, 3, 1)
 
@@ -80,39 +87,96 @@ def _alnum(value: str, length: int, fill: str = "0") -> str:
     return (cleaned + fill * length)[:length] if len(cleaned) < length else cleaned[:length]
 
 
+# How many serials one account can number: the width of the carrier's serial field.
+SERIALS_PER_ACCOUNT = {"UPS": 10**7, "USPS": 10**7, "FEDEX": 10**10, "DHL": 10**9}
+# Carriers whose numbers carry the account, so a spare account gives a fresh range.
+NUMBERED_BY_ACCOUNT = {"UPS", "USPS"}
+DEFAULT_ACCOUNTS = {"UPS": "DH0001", "USPS": "901234567"}
+
+
+def tracking_warning_threshold(carrier_code: str) -> int:
+    """Managers are warned once fewer numbers than this are left: a tenth of one account's range (a million
+    labels for UPS and USPS, months of work even for a busy warehouse)."""
+    return SERIALS_PER_ACCOUNT.get(carrier_code.upper(), 0) // 10
+
+
+class TrackingRangeExhausted(ValueError):
+    """Every serial of every account of the carrier is used: a further number would repeat an earlier one."""
+
+
+def _check_serial(serial: int, width: int) -> None:
+    if not 0 <= serial < 10**width:
+        raise ValueError(f"Serial {serial} does not fit in {width} digits.")
+
+
 def make_ups(*, shipper: str, service: str, serial: int) -> str:
-    body = _alnum(shipper, 6) + _alnum(service or "03", 2) + f"{serial % 10**7:07d}"
+    _check_serial(serial, 7)
+    body = _alnum(shipper, 6) + _alnum(service or "03", 2) + f"{serial:07d}"
     return f"1Z{body}{ups_check_digit(body)}"
 
 
 def make_usps(*, mailer_id: str, service_type: str, serial: int) -> str:
+    _check_serial(serial, 7)
     mid = re.sub(r"\D", "", mailer_id).rjust(9, "9")[:9]
     if not mid.startswith("9"):  # nine-digit mailer ids start with 9 (Publication 199)
         mid = "9" + mid[1:]
-    body = "94" + re.sub(r"\D", "", service_type or "001").rjust(3, "0")[:3] + mid + f"{serial % 10**7:07d}"
+    body = "94" + re.sub(r"\D", "", service_type or "001").rjust(3, "0")[:3] + mid + f"{serial:07d}"
     return body + str(usps_check_digit(body))
 
 
 def make_fedex(*, serial: int) -> str:
     # FedEx Express numbers seen in the wild start 7xx…; keep ours in that block.
-    body = "7" + f"{serial % 10**10:010d}"
+    _check_serial(serial, 10)
+    body = "7" + f"{serial:010d}"
     return body + str(fedex_check_digit(body))
 
 
 def make_dhl(*, serial: int) -> str:
-    body = f"{serial % 10**9:09d}"
+    _check_serial(serial, 9)
+    body = f"{serial:09d}"
     return body + str(dhl_check_digit(body))
 
 
-def make_tracking_number(carrier_code: str, *, account: str, service_code: str, serial: int) -> str:
-    """Return a valid tracking number for the carrier from its account, the service's code and a serial."""
+def carrier_accounts(carrier_code: str, account: str, spare_accounts: Sequence[str] = ()) -> list[str]:
+    """The accounts whose ranges the carrier's serials run through, in turn."""
+    accounts = [account or DEFAULT_ACCOUNTS.get(carrier_code.upper(), "")]
+    if carrier_code.upper() in NUMBERED_BY_ACCOUNT:
+        accounts += [a for a in spare_accounts if a and a not in accounts]
+    return accounts
+
+
+def serials_left(carrier_code: str, *, next_serial: int, account: str,
+                 spare_accounts: Sequence[str] = ()) -> int | None:
+    """How many numbers the carrier can still give, from its next serial on (None: no format of ours)."""
+    if carrier_code.upper() not in SERIALS_PER_ACCOUNT:
+        return None
+    capacity = SERIALS_PER_ACCOUNT[carrier_code.upper()] * len(carrier_accounts(carrier_code, account,
+                                                                                 spare_accounts))
+    return max(0, capacity - next_serial)
+
+
+def make_tracking_number(carrier_code: str, *, account: str, service_code: str, serial: int,
+                         spare_accounts: Sequence[str] = ()) -> str:
+    """Return a valid tracking number for the carrier from its account (or, once that account's serials are
+    used, the next spare one), the service's code and a serial.
+
+    Raises TrackingRangeExhausted when the serial is past the last account's range.
+    """
     carrier_code = carrier_code.upper()
+    if carrier_code not in SERIALS_PER_ACCOUNT:
+        raise ValueError(f"No tracking-number format for carrier {carrier_code}.")
+    accounts = carrier_accounts(carrier_code, account, spare_accounts)
+    index, local = divmod(serial, SERIALS_PER_ACCOUNT[carrier_code])
+    if index >= len(accounts):
+        what = "shipper numbers" if carrier_code == "UPS" else "mailer ids"
+        raise TrackingRangeExhausted(
+            f"{carrier_code} serial {serial} is past the last tracking-number range"
+            + (f" ({what} {', '.join(accounts)}); add a spare account to the carrier."
+               if carrier_code in NUMBERED_BY_ACCOUNT else "."))
     if carrier_code == "UPS":
-        return make_ups(shipper=account or "DH0001", service=service_code, serial=serial)
+        return make_ups(shipper=accounts[index], service=service_code, serial=local)
     if carrier_code == "USPS":
-        return make_usps(mailer_id=account or "901234567", service_type=service_code, serial=serial)
+        return make_usps(mailer_id=accounts[index], service_type=service_code, serial=local)
     if carrier_code == "FEDEX":
-        return make_fedex(serial=serial)
-    if carrier_code == "DHL":
-        return make_dhl(serial=serial)
-    raise ValueError(f"No tracking-number format for carrier {carrier_code}.")
+        return make_fedex(serial=local)
+    return make_dhl(serial=local)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.pick_list_index, name="pick_lists"),
     path("release/", views.pick_list_release_view, name="release"),
     path("open/", views.pick_list_open_view, name="open"),
+    path("floor/", views.floor_layout_view, name="floor"),
     path("<int:pk>/", views.pick_list_detail, name="detail"),
     path("<int:pk>/print/", views.pick_list_print, name="print"),
     path("<int:pk>/pdf/", views.pick_list_pdf, name="pdf"),

@@ -6,6 +6,7 @@ refusal in the page), never a 500.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import wraps
 
 from django.contrib import messages
@@ -27,7 +28,7 @@ from shipping.choices import PickListStatus
 from shipping.document_store import document_response
 from shipping.exceptions import WrongScan
 from shipping.filters import OPEN, PickListFilter
-from shipping.forms import ReleaseForm, ScanForm, ShortForm
+from shipping.forms import ReleaseForm, ScanForm, ShortForm, ZoneLayoutForm
 from shipping.models import PickList, Wave
 from shipping.pdf import (
     PAPER_SIZES,
@@ -56,7 +57,8 @@ from shipping.selectors import (
     wave_get,
     wave_list,
 )
-from warehouses.selectors import warehouse_list
+from warehouses.selectors import warehouse_list, zone_layout_rows
+from warehouses.services import zone_layout_set
 
 FLOOR_ROLES = (Role.MANAGER, Role.PICKER, Role.PACKER)
 PICKING_ROLES = (Role.MANAGER, Role.PICKER)
@@ -352,3 +354,45 @@ def pick_list_sort_view(request, pk: int):
     context = {"pick_list": pick_list, "rows": sort_state(pick_list), "feedback": feedback}
     template = "shipping/_sorter.html" if request.htmx else "shipping/sorter.html"
     return render(request, template, context)
+
+
+@login_required
+@role_required(Role.MANAGER)
+def floor_layout_view(request):
+    """The floor as pick routes see it: each zone's place and aisle coordinates, per warehouse, editable."""
+    warehouses = list(warehouse_list(user=request.user).order_by("code"))
+    status = 200
+    failed: tuple[int, str, ZoneLayoutForm] | None = None
+    if request.method == "POST":
+        warehouse = next((w for w in warehouses if str(w.pk) == request.POST.get("warehouse", "")), None)
+        if warehouse is None:
+            raise Http404("No such warehouse.")
+        form = ZoneLayoutForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                zone_layout_set(warehouse=warehouse, zone=data["zone"], walk_position=data["walk_position"],
+                                first_aisle_m=data["first_aisle_m"], aisle_pitch_m=data["aisle_pitch_m"])
+            except ValueError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Zone {data['zone']} at {warehouse.code} saved; new pick lists are "
+                                          "routed on it.")
+                return redirect("shipping:floor")
+        problems = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        messages.error(request, f"Zone {request.POST.get('zone', '')[:20]} not saved: {problems}")
+        failed, status = (warehouse.pk, request.POST.get("zone", ""), form), 400
+    sections = []
+    for warehouse in warehouses:
+        rows = zone_layout_rows(warehouse=warehouse)
+        for row in rows:
+            layout = row["layout"]
+            if failed and failed[0] == warehouse.pk and failed[1] == row["zone"]:
+                row["form"] = failed[2]
+            else:
+                row["form"] = ZoneLayoutForm(initial={
+                    "zone": row["zone"], "walk_position": layout.walk_position if layout else 0,
+                    "first_aisle_m": layout.first_aisle_m if layout else None,
+                    "aisle_pitch_m": layout.aisle_pitch_m if layout else Decimal("3")}, auto_id=False)
+        sections.append({"warehouse": warehouse, "zones": rows})
+    return render(request, "shipping/floor_layout.html", {"sections": sections}, status=status)

@@ -6,12 +6,11 @@ import django_filters
 
 from warehouses.choices import LocationKind
 from warehouses.models import Location, Warehouse
+from warehouses.selectors import warehouse_list
 
 
 def warehouses_of(request):
     """The warehouses the requesting user may see: the choices of a warehouse filter."""
-    from warehouses.selectors import warehouse_list
-
     return warehouse_list(user=request.user) if request is not None else Warehouse.objects.none()
 
 

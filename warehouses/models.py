@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -52,3 +54,28 @@ class Location(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.warehouse.code}:{self.code}" if self.warehouse_id else self.code
+
+
+class ZoneLayout(TimeStamped):
+    """Where a zone's aisles lie on the floor, for pick paths (warehouses.walk). Without a row, zones are
+    walked in alphabetical order with their aisles 3 m apart, starting at the packing area."""
+
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="zone_layouts")
+    zone = models.CharField(max_length=20)
+    walk_position = models.PositiveSmallIntegerField(
+        default=0, help_text="Where the zone comes across the floor from the packing area: lower first; zones with "
+                             "the same number follow in alphabetical order.")
+    first_aisle_m = models.DecimalField(
+        max_digits=7, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)],
+        help_text="Metres across the floor from the packing area to the zone's lowest-numbered aisle; blank: "
+                  "one aisle pitch after the zone before it.")
+    aisle_pitch_m = models.DecimalField(
+        max_digits=5, decimal_places=2, default=3, validators=[MinValueValidator(Decimal("0.5"))],
+        help_text="Metres from one aisle of the zone to the next.")
+
+    class Meta:
+        ordering = ["warehouse", "walk_position", "zone"]
+        constraints = [models.UniqueConstraint(fields=["warehouse", "zone"], name="zone_layout_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.warehouse_id}:{self.zone}"

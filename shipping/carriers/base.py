@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,8 +12,16 @@ from django.db.models import F
 from django.utils.dateparse import parse_datetime
 
 from shipping.cartonization import billable_weight_lb
+from shipping.exceptions import CarrierError
 from shipping.models import TrackingSequence
-from shipping.tracking_numbers import make_tracking_number
+from shipping.tracking_numbers import (
+    TrackingRangeExhausted,
+    make_tracking_number,
+    serials_left,
+    tracking_warning_threshold,
+)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -136,5 +145,17 @@ class CarrierAdapter(ABC):
         return value
 
     def local_tracking_number(self, service) -> str:
-        return make_tracking_number(self.carrier.code, account=self.carrier.account_number,
-                                    service_code=service.service_code, serial=self.next_serial())
+        """Number a package from the carrier's serials; raises CarrierError once every range is used up."""
+        carrier = self.carrier
+        serial = self.next_serial()
+        left = serials_left(carrier.code, next_serial=serial + 1, account=carrier.account_number,
+                            spare_accounts=carrier.spare_accounts)
+        if left is not None and left < tracking_warning_threshold(carrier.code) and left % 10_000 == 0:
+            logger.warning("%s has %d tracking numbers left; add a spare account to the carrier.", carrier.code, left)
+        try:
+            return make_tracking_number(carrier.code, account=carrier.account_number,
+                                        service_code=service.service_code, serial=serial,
+                                        spare_accounts=carrier.spare_accounts)
+        except TrackingRangeExhausted as exc:
+            logger.error("%s", exc)
+            raise CarrierError(str(exc)) from exc

@@ -15,11 +15,20 @@ class Carrier(TimeStamped):
     account_number = models.CharField(
         max_length=20, blank=True, help_text="Shipper number / mailer id used in tracking numbers."
     )
+    spare_account_numbers = models.CharField(
+        max_length=200, blank=True,
+        help_text="Further shipper numbers / mailer ids, comma-separated: tracking numbers go on with the next one "
+                  "when the one before has used its ten million serials (UPS, USPS).",
+    )
     tracking_url = models.CharField(max_length=255, blank=True, help_text="With %s where the number goes.")
     is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["code"]
+
+    @property
+    def spare_accounts(self) -> list[str]:
+        return [a.strip() for a in self.spare_account_numbers.replace(";", ",").split(",") if a.strip()]
 
     def __str__(self) -> str:
         return self.name

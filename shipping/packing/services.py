@@ -29,6 +29,7 @@ from orders.services import order_event_add, order_transition
 from shipping.carriers import adapter_for
 from shipping.carriers.base import NotServiceable, PackageSpec
 from shipping.cartonization import (
+    DEFAULT_DIM_DIVISOR,
     Box,
     CartonizationError,
     Item,
@@ -142,11 +143,12 @@ def pack_plan(*, order: Order, deliver_by: datetime.date | None = None, strict: 
         raise PackingError("This warehouse has no box types in stock; add boxes first.")
     boxes = [box_from_model(b) for b in box_types]
     items = order_items(order)
+    billings = sorted(set(CarrierService.objects.filter(is_active=True)
+                          .values_list("dim_divisor", "dim_min_volume_in3")))
     if not items:
         raise PackingError(f"Order {order.order_number} has nothing to pack.")
-    divisors = sorted(set(CarrierService.objects.filter(is_active=True).values_list("dim_divisor", flat=True)))
     try:
-        packings = candidate_packings(items, boxes, divisors or [Decimal("139")])
+        packings = candidate_packings(items, boxes, billings or [DEFAULT_DIM_DIVISOR])
     except CartonizationError as exc:
         raise PackingError(str(exc)) from exc
     try:
@@ -159,7 +161,21 @@ def pack_plan(*, order: Order, deliver_by: datetime.date | None = None, strict: 
         return PackPlan(packages=recommend(items, boxes).packages, rates=None, warning=exc.message)
     if rates.chosen is None:
         return PackPlan(packages=recommend(items, boxes).packages, rates=rates, warning=rates.reason)
+    rates.reason = packaging_note(order, [p.box for p in rates.chosen.candidate.packing],
+                                  [box_from_model(b) for b in box_types_for_order(order)]) + rates.reason
     return PackPlan(packages=rates.chosen.candidate.packing, rates=rates)
+
+
+def packaging_note(order: Order, used: list[Box], in_stock: list[Box]) -> str:
+    """Say why fewer boxes were compared than the warehouse has: a rule chose the packaging, or the client's
+    own packaging holds the order (it is then the only packaging considered)."""
+    if order.box_type_code:
+        return f"A rule requires box {order.box_type_code}, so no other box was compared. "
+    if used and all(b.preferred for b in used) and any(not b.preferred for b in in_stock):
+        codes = ", ".join(sorted({b.key for b in used}))
+        return (f"The client's own packaging ({codes}) holds this order and is always used when it does, so the "
+                "warehouse's boxes were not compared. ")
+    return ""
 
 
 # --- the pack station ----------------------------------------------------------------------------------
@@ -334,6 +350,8 @@ def shipment_pack(*, shipment: Shipment, packages: list[PackageInput], user=None
         result = None
         locked.rate_reason = f"Not rated: {exc.message} Choose a service before printing the label."
     if result is not None:
+        result.reason = packaging_note(order, [box_from_model(p.box_type) for p in packages],
+                                       [box_from_model(b) for b in box_types_for_order(order)]) + result.reason
         _store_rates(locked, result)
     boxes = ", ".join(candidate.boxes)
     note = f"Packed in {len(packages)} package(s): {boxes}."

@@ -29,15 +29,17 @@ from shipping.selectors import orders_ready_to_pick
 from shipping.task_names import PICK_LIST_PDF_TASK, WAVE_PDF_TASK
 from warehouses.choices import LocationKind
 from warehouses.models import Warehouse
-from warehouses.walk import serpentine_order, spot_of
+from warehouses.walk import floor_geometry, pick_route_order, spot_of
 
 
 def _resequence(pick_list: PickList) -> None:
-    """Number the stops along the walk: stops already done keep their place, the rest follow in
-    serpentine order (so a stop added by a short pick slots into the remaining walk)."""
+    """Number the stops along the walk: stops already done keep their place, the rest follow along the
+    shortest route found on the warehouse's floor (warehouses.walk.pick_route_order), so a stop added by a
+    short pick slots into the remaining walk."""
     lines = list(pick_list.lines.select_related("location").order_by("sequence", "pk"))
     done = [line for line in lines if line.is_done and line.sequence]
-    todo = serpentine_order([line for line in lines if line not in done], spot=lambda ln: spot_of(ln.location))
+    todo = pick_route_order([line for line in lines if line not in done],
+                            floor_geometry(warehouse=pick_list.warehouse), spot=lambda ln: spot_of(ln.location))
     changed = []
     for n, line in enumerate([*done, *todo], start=1):
         if line.sequence != n:

@@ -1,3 +1,4 @@
+import random
 from decimal import Decimal
 
 import pytest
@@ -6,11 +7,16 @@ from shipping.cartonization import (
     Box,
     CartonizationError,
     Item,
+    PackedBox,
+    Placement,
     billable_weight_lb,
     candidate_packings,
     dimensional_weight_lb,
+    fit,
+    floating_items,
     pack,
     recommend,
+    settle,
     split_into_fewest_boxes,
     verify_packing,
 )
@@ -142,3 +148,101 @@ def test_candidate_packings_lists_every_single_box_that_fits():
     boxes = [Box("A", 200, 200, 200), Box("B", 300, 300, 300), Box("C", 50, 50, 50)]
     packings = candidate_packings([cube("x", 150)], boxes)
     assert sorted(p[0].box.key for p in packings) == ["A", "B"]
+
+
+def inch_box(key: str, dims_in: tuple[int, int, int], cost: str = "1.00", tare_g: int = 300) -> Box:
+    inner = [round(d * 25.4) for d in dims_in]
+    return Box(key, *inner, *(d + 6 for d in inner), tare_g=tare_g, max_weight_g=30_000, cost=Decimal(cost))
+
+
+FOUR_UNITS = [Item("a", 198, 148, 134, 700), Item("a", 198, 148, 134, 700), Item("b", 200, 50, 146, 400),
+              Item("c", 249, 144, 24, 300)]
+
+
+def test_four_units_that_fit_only_in_one_arrangement_are_packed():
+    # Given the four units from the independent check, which fit 305×254×152 only as 24×249×144 beside two
+    # 134×198×148 with the 200×50×146 in the strip left over
+    box = Box("12x10x6", 305, 254, 152)
+
+    packed = pack(box, FOUR_UNITS)
+
+    assert packed is not None
+    verify_packing(packed)
+    assert len(packed.placements) == 4
+
+
+def test_recommend_takes_the_small_box_the_four_units_fit():
+    boxes = [inch_box("12x10x6", (12, 10, 6), "0.70"), inch_box("16x12x10", (16, 12, 10), "1.10")]
+
+    rec = recommend(FOUR_UNITS, boxes)
+
+    assert [p.box.key for p in rec.packages] == ["12x10x6"]
+
+
+def test_a_box_that_cannot_hold_the_units_is_proven_too_small():
+    # Three 153×150×128 in 305×254×152: only one layer, and two side by side leave 101 mm for the third
+    result = fit(Box("B", 305, 254, 152), [Item("x", 153, 150, 128, 100)] * 3)
+
+    assert result.packed is None
+    assert result.proven
+
+
+def test_settling_drops_a_floating_item_onto_what_is_below_it():
+    box = Box("B", 300, 300, 300)
+    low = Placement(Item("low", 100, 100, 50), 0, 0, 0, 100, 100, 50)
+    high = Placement(Item("high", 100, 100, 50), 50, 50, 120, 100, 100, 50)  # 70 mm above the low one
+    beside = Placement(Item("beside", 50, 50, 50), 200, 200, 90, 50, 50, 50)  # above the bare floor
+
+    settled = PackedBox(box=box, placements=settle([low, high, beside]))
+
+    verify_packing(settled)
+    assert {p.item.key: p.z for p in settled.placements} == {"low": 0, "high": 50, "beside": 0}
+    assert floating_items(settled) == []
+    assert [p.item.key for p in floating_items(PackedBox(box=box, placements=[low, high, beside]))] == \
+        ["high", "beside"]
+
+
+def test_no_packed_item_floats():
+    # Given many mixed orders (flat, boxy and long items) in a few boxes
+    rng = random.Random(7)
+    boxes = [inch_box("S", (10, 8, 6)), inch_box("M", (16, 12, 8)), inch_box("L", (24, 18, 12))]
+    for number in range(60):
+        items = [Item(f"{number}-{n}", rng.randint(20, 300), rng.randint(20, 200), rng.randint(5, 150), 100)
+                 for n in range(rng.randint(2, 7))]
+        # When they are packed, then every item stands on the floor or on an item right below it
+        for packed in recommend(items, boxes).packages:
+            verify_packing(packed)
+            assert floating_items(packed) == []
+
+
+def test_split_uses_the_partition_with_the_lowest_billable_weight():
+    # Given two heavy and two light cubes and a box that holds three: 3 + 1 or 2 + 2 both need two boxes, and
+    # billed per whole pound the heavy cubes are cheapest apart with both light ones beside one of them
+    box = Box("TRIO", 310, 110, 110, 316, 116, 116, tare_g=100, max_weight_g=30_000)
+    heavy = Item("heavy", 100, 100, 100, 3000)
+    light = Item("light", 100, 100, 100, 100)
+
+    packing = split_into_fewest_boxes([heavy, light, heavy, light], [box])
+
+    assert sorted(sorted(i.key for i in p.items) for p in packing) == [["heavy"], ["heavy", "light", "light"]]
+    assert sum(p.billable_weight_lb() for p in packing) == 15
+
+
+def test_candidate_packings_offer_two_boxes_when_a_split_may_be_cheaper():
+    # Given two units that one large box holds, and medium boxes that hold one each
+    items = [Item("gift", 300, 220, 90, 780), Item("kettle", 300, 200, 190, 1150)]
+    boxes = [inch_box("M-12x10x8", (12, 10, 8), "0.79"), inch_box("L-20x16x12", (20, 16, 12), "1.45")]
+
+    packings = candidate_packings(items, boxes, [(Decimal("166"), 1728)])
+
+    assert [[p.box.key for p in packing] for packing in packings] == [["L-20x16x12"], ["M-12x10x8", "M-12x10x8"]]
+
+
+def test_every_demo_sku_ships_in_a_demo_box():
+    from demo.catalog import BRIGHTLEAF_PRODUCTS, CASCADE_PRODUCTS
+    from demo.seed import DEMO_BOXES
+
+    boxes = [inch_box(code, dims, cost, tare) for code, _, dims, tare, _, cost in DEMO_BOXES]
+    for sku, _, weight, length, width, height, _ in CASCADE_PRODUCTS + BRIGHTLEAF_PRODUCTS:
+        rec = recommend([Item(sku, length, width, height, weight)], boxes)
+        assert len(rec.packages) == 1, sku

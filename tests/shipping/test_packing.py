@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.core import mail
 
@@ -6,14 +8,17 @@ from inventory.models import StockLevel, StockMovement
 from orders.choices import OrderStatus
 from orders.exceptions import InvalidTransition
 from orders.services import order_cancel
+from shipping.cartonization import pack
 from shipping.choices import NotificationKind, NotificationStatus, ScanResult, ShipmentStatus
 from shipping.exceptions import InvalidShipmentTransition, ItemRefused, PackingError
 from shipping.models import Package, PackScan
 from shipping.packing.services import (
     PackageInput,
+    box_from_model,
     expected_units,
     manifest_close,
     mispick_count,
+    order_items,
     pack_plan,
     pack_scan,
     shipment_label,
@@ -21,8 +26,9 @@ from shipping.packing.services import (
     shipment_ship,
     shipment_start,
 )
+from shipping.rating import candidates_from_packings, rate_shop
 from shipping.tracking_numbers import is_valid
-from tests.factories import OrderFactory, ProductFactory
+from tests.factories import OrderFactory, ProductFactory, WarehouseFactory
 from tests.shipping.helpers import make_picked_order
 from tests.shipping.packing_factories import BoxTypeFactory
 
@@ -282,3 +288,44 @@ def test_end_of_day_manifest_lists_handed_over_packages(order, manager, django_c
     assert manifest.pdf.read(5) == b"%PDF-"
     with pytest.raises(PackingError, match="waiting for a manifest"):
         manifest_close(carrier=carrier, warehouse=order.warehouse, user=manager)
+
+
+def inch_box_type(warehouse, code, dims_in, cost, tare_g, **fields):
+    length, width, height = (round(d * 25.4) for d in dims_in)
+    return BoxTypeFactory(warehouse=warehouse, code=code, inner_length_mm=length, inner_width_mm=width,
+                          inner_height_mm=height, tare_weight_g=tare_g, cost=Decimal(cost), **fields)
+
+
+def test_two_medium_boxes_are_chosen_when_they_cost_less_than_one_large(rate_cards):
+    # Given a gift box and a kettle to Seattle that one large box holds, while USPS bills two medium boxes
+    # (under one cubic foot each, so no DIM weight) for less
+    warehouse = WarehouseFactory(code="SLC")
+    order = make_picked_order(warehouse=warehouse, ship_postal_code="98101", lines=[
+        (ProductFactory(sku="GIFT", length_mm=300, width_mm=220, height_mm=90, weight_g=780), 1),
+        (ProductFactory(sku="KETTLE", length_mm=300, width_mm=200, height_mm=190, weight_g=1150), 1),
+    ])
+    inch_box_type(warehouse, "M-12x10x8", (12, 10, 8), "0.79", 330)
+    large = inch_box_type(warehouse, "L-20x16x12", (20, 16, 12), "1.45", 720)
+
+    # When the pack station plans it
+    plan = pack_plan(order=order)
+
+    # Then the split is priced and wins over the single large box
+    assert [p.box.key for p in plan.packages] == ["M-12x10x8", "M-12x10x8"]
+    in_large = pack(box_from_model(large), order_items(order))
+    single = rate_shop(order=order, warehouse=warehouse, candidates=candidates_from_packings([[in_large]]))
+    assert plan.chosen.total < single.chosen.total
+
+
+def test_reason_says_the_clients_own_packaging_narrowed_the_choice(rate_cards):
+    # Given a client with its own mailer, which holds the order, and the warehouse's cheaper plain box
+    order = make_picked_order()
+    BoxTypeFactory(warehouse=order.warehouse, code="PLAIN", inner_length_mm=300, inner_width_mm=250,
+                   inner_height_mm=200, cost=Decimal("0.40"))
+    BoxTypeFactory(warehouse=order.warehouse, code="MAILER", client=order.client, inner_length_mm=320,
+                   inner_width_mm=260, inner_height_mm=200, cost=Decimal("1.20"))
+
+    plan = pack_plan(order=order)
+
+    assert [p.box.key for p in plan.packages] == ["MAILER"]
+    assert plan.rates.reason.startswith("The client's own packaging (MAILER) holds this order")

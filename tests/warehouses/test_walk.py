@@ -1,8 +1,21 @@
+from decimal import Decimal
+
 import pytest
 
 from tests.factories import WarehouseFactory
-from warehouses.models import Location
-from warehouses.walk import FloorGeometry, Spot, serpentine_order, serpentine_sequence, walk_sequence_assign
+from warehouses.models import Location, ZoneLayout
+from warehouses.walk import (
+    FloorGeometry,
+    Spot,
+    best_route,
+    floor_geometry,
+    geometry_from_layout,
+    largest_gap_route,
+    pick_route_order,
+    serpentine_order,
+    serpentine_sequence,
+    walk_sequence_assign,
+)
 
 
 def _spot(code: str) -> Spot:
@@ -67,3 +80,52 @@ def test_shortest_route_is_a_lower_bound_and_serpentine_beats_the_given_order():
     assert optimum > 0
     # one stop: straight there and back
     assert geometry.shortest_route_length([_spot("A-01-02-A")]) == pytest.approx(2 * 2 * 1.3)
+
+
+def test_best_route_is_as_short_as_the_optimum_where_serpentine_is_not():
+    # Given stops near the front of two far-apart aisles: serpentine walks up the first to the back, largest
+    # gap (and the optimum) dips into each aisle from the front
+    geometry = FloorGeometry(aisle_order=[("A", n) for n in range(1, 7)], bays=20)
+    stops = [_spot(c) for c in ["A-01-01-A", "A-01-02-A", "A-06-01-A", "A-06-02-A", "A-03-19-A"]]
+    points = [geometry.point(s) for s in stops]
+
+    serpentine = geometry.route_length(serpentine_order(stops, spot=lambda s: s))
+    best = geometry.route_length(pick_route_order(stops, geometry, spot=lambda s: s))
+    optimum = geometry.shortest_route_length(stops)
+
+    assert best == pytest.approx(optimum)
+    assert best < serpentine
+    assert sorted(best_route(geometry, points)) == sorted(points)
+
+
+def test_largest_gap_leaves_each_middle_aisle_by_the_side_it_entered():
+    # aisles 0 and 6 are walked through; aisle 3's stops at 2 and 18 are picked from the front and the back
+    route = largest_gap_route([(0.0, 5.0), (3.0, 2.0), (3.0, 18.0), (6.0, 7.0)], depth=21.0)
+    assert route == [(0.0, 5.0), (3.0, 18.0), (6.0, 7.0), (3.0, 2.0)]
+
+
+def test_zone_layouts_place_the_aisles_on_the_floor():
+    # Given zone B nearer the packing area than zone A, and zone C placed 40 m across the floor
+    layouts = {"B": ZoneLayout(zone="B", walk_position=0, aisle_pitch_m=Decimal("4")),
+               "A": ZoneLayout(zone="A", walk_position=1),
+               "C": ZoneLayout(zone="C", walk_position=2, first_aisle_m=Decimal("40"))}
+    geometry = geometry_from_layout([("A", 1), ("A", 2), ("B", 5), ("B", 6), ("C", 9), ("D", 12)], 10, layouts)
+
+    # D has no layout: position 0, after B by name; each zone one pitch after the aisle before it
+    assert list(geometry.aisle_order) == [("B", 5), ("B", 6), ("D", 12), ("A", 1), ("A", 2), ("C", 9)]
+    assert [geometry.x_of(*a) for a in geometry.aisle_order] == [0.0, 4.0, 7.0, 10.0, 13.0, 40.0]
+
+
+@pytest.mark.django_db
+def test_floor_geometry_reads_the_warehouses_locations_and_layouts():
+    warehouse = WarehouseFactory()
+    for code in ["A-01-01-A", "A-01-07-A", "B-02-03-A"]:
+        zone, aisle, bay, level = code.split("-")
+        Location.objects.create(warehouse=warehouse, code=code, zone=zone, aisle=int(aisle), bay=int(bay), level=level)
+    ZoneLayout.objects.create(warehouse=warehouse, zone="B", walk_position=0)
+    ZoneLayout.objects.create(warehouse=warehouse, zone="A", walk_position=1)
+
+    geometry = floor_geometry(warehouse=warehouse)
+
+    assert geometry.bays == 7
+    assert list(geometry.aisle_order) == [("B", 2), ("A", 1)]
