@@ -431,7 +431,7 @@ def shipment_ship(*, shipment: Shipment, user=None) -> Shipment:
     """Hand the packages over to the carrier: the stock leaves the ledger, the order is `shipped`, and the
     customer email and storefront update are queued after commit.
 
-    Raises InvalidShipmentTransition unless the label is printed; InsufficientStock if reservations are gone.
+    Raises InvalidShipmentTransition unless the label is bought; InsufficientStock if reservations are gone.
     """
     with transaction.atomic():
         # Lock order: Order → StockLevel (in stock_remove) → Shipment, as everywhere else.

@@ -98,6 +98,19 @@ def test_refund_deducts_exactly_the_label_fee_the_customer_was_told(delivered):
     assert quote.amount == quote.subtotal - quote.restocking_fee - Decimal("6.95")
 
 
+@pytest.mark.parametrize(("carrier", "service", "printed"), [
+    ("USPS", "USPS Ground Advantage", "USPS Ground Advantage"),
+    ("UPS", "Ground", "UPS Ground"),
+    ("", "", ""),
+])
+def test_the_label_names_the_carrier_once(carrier, service, printed):
+    setup = make_setup()
+    rma = open_return(setup.order, [(setup.lines[0], 1, "too_small")])
+    rma.label_carrier, rma.label_service = carrier, service
+
+    assert rma.label_service_name == printed
+
+
 def test_no_carrier_means_an_address_label_and_a_note(django_capture_on_commit_callbacks):
     setup = make_setup()
 

@@ -276,6 +276,16 @@ def test_shipping_releases_the_orders_reservations_and_its_page_shows_none(order
     assert 'id="order-actions"' not in page
 
 
+def test_a_bought_label_reads_label_bought_until_handed_over(order, packer, client):
+    shipment = shipment_label(shipment=packed_shipment(order, packer))
+    client.force_login(packer)
+
+    page = client.get(reverse("packing:shipment", args=[shipment.pk])).content.decode()
+
+    assert "Label bought" in page
+    assert "Label printed" not in page
+
+
 def test_cannot_ship_before_the_label(order):
     shipment = packed_shipment(order)
     with pytest.raises(InvalidShipmentTransition):
