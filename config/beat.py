@@ -31,6 +31,9 @@ class LockedPersistentScheduler(PersistentScheduler):
     def __init__(self, *args, **kwargs):
         self._lock = None
         self.is_leader = False
+        # Redis stopped answering while this beat held the lock: the key may still carry its token, and no
+        # other beat can take it until it runs out, so this beat tries to renew it before taking it afresh.
+        self._may_hold = False
         super().__init__(*args, **kwargs)
         self.lock_seconds = float(self.app.conf.get("beat_lock_seconds") or DEFAULT_LOCK_SECONDS)
 
@@ -55,13 +58,23 @@ class LockedPersistentScheduler(PersistentScheduler):
             return True
         was_leader = self.is_leader
         try:
-            if self.is_leader:
-                lock.reacquire()  # resets the TTL; raises LockNotOwnedError when another beat has it
+            if self.is_leader or self._may_hold:
+                try:
+                    lock.reacquire()  # resets the TTL; raises LockNotOwnedError when another beat has it
+                    self.is_leader = True
+                except LockError:
+                    if self.is_leader:
+                        raise
+                    lock.local.token = None  # the key ran out or another beat has it: take it afresh
+                    self.is_leader = bool(lock.acquire(blocking=False))
+                self._may_hold = False
             else:
                 self.is_leader = bool(lock.acquire(blocking=False))
         except LockError:
             self.is_leader = False
+            self._may_hold = False
         except redis.RedisError as exc:
+            self._may_hold = self._may_hold or self.is_leader
             self.is_leader = False
             logger.warning("beat: cannot reach Redis for the beat lock (%s); sending nothing until it answers", exc)
         if self.is_leader and not was_leader:

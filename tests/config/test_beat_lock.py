@@ -19,8 +19,8 @@ LOCK_SECONDS = 2
 pytestmark = pytest.mark.redis
 
 
-def start_beat(name: str, broker_url: str, directory: Path) -> subprocess.Popen:
-    env = {**os.environ, "BEAT_TEST_BROKER": broker_url, "BEAT_NAME": name, "BEAT_LOCK_SECONDS": str(LOCK_SECONDS)}
+def start_beat(name: str, broker_url: str, directory: Path, lock_seconds: float = LOCK_SECONDS) -> subprocess.Popen:
+    env = {**os.environ, "BEAT_TEST_BROKER": broker_url, "BEAT_NAME": name, "BEAT_LOCK_SECONDS": str(lock_seconds)}
     # Importing the scheduler imports the `config` package, whose Dockhand Celery app then reads some defaults
     # (the timezone) from Django settings: give it the test ones. The beat itself runs tests.fakes.beat_app.
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
@@ -74,3 +74,24 @@ def test_only_one_of_two_beats_sends_and_the_other_takes_over_when_it_dies(priva
     finally:
         for process in beats.values():
             stop(process)
+
+
+def test_a_beat_that_lost_redis_for_a_moment_sends_again_when_it_answers_without_waiting_for_its_lock_to_run_out(
+        private_redis, tmp_path):
+    # Given the only beat, holding a lock that lasts 30 s, and sending
+    beat = start_beat("a", private_redis.url, tmp_path, lock_seconds=30)
+    try:
+        assert senders(private_redis, at_least=3, within=30), (tmp_path / "beat-a.log").read_text()
+
+        # When Redis stops answering for longer than the beat's socket timeout (2 s), then answers again
+        private_redis.freeze()
+        time.sleep(5)
+        private_redis.thaw()
+        private_redis.take_task_messages()
+
+        # Then the beat renews the lock it still holds and sends within its check interval (10 s), long before
+        # the key would have run out and let it take the lock afresh
+        assert senders(private_redis, at_least=3, within=15), (tmp_path / "beat-a.log").read_text()
+        assert "lost the beat lock" in (tmp_path / "beat-a.log").read_text()
+    finally:
+        stop(beat)
