@@ -11,6 +11,7 @@ import random
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,12 +19,38 @@ from core.access import ensure_role_groups
 from core.choices import Role
 from core.services import user_save
 from demo.catalog import BRIGHTLEAF_PRODUCTS, CASCADE_PRODUCTS, CLIENTS, LOT_TRACKED_SKUS, WAREHOUSES, upc_a
+from inventory.choices import MovementKind
+from inventory.control.counting import cycle_count_create, cycle_count_record, cycle_count_submit
+from inventory.control.receiving import inbound_create
 from inventory.figures.refresh import stock_summary_refresh_all
-from inventory.models import Client, Product, StockLevel, StockMovement
-from inventory.services import stock_receive
-from orders.choices import ChannelKind, ServiceLevel
+from inventory.models import Client, InboundShipment, Product, StockLevel, StockMovement
+from inventory.reorder import reorder_setting_save
+from inventory.services import stock_receive, stock_remove
+from orders.choices import ChannelKind, OrderStatus, ServiceLevel
+from orders.holds.services import order_hold
 from orders.intake.creation import order_create
-from orders.models import Order, SalesChannel
+from orders.models import Order, OrderEvent, OrderLine, Rule, SalesChannel
+from orders.routing import order_route
+from orders.rules.services import rule_create
+from orders.services import order_transition
+from orders.tasks import order_route_task
+from returns.choices import Disposition, ReturnSource
+from returns.models import FeedbackSurvey
+from returns.services.opening import ReturnLineRequest, return_request
+from returns.services.policy import return_policy_update
+from returns.services.receiving import return_inspection_finish, return_unit_receive
+from returns.services.refunding import return_refund
+from returns.surveys import survey_answer, survey_token
+from shipping.exceptions import PickingError
+from shipping.models import BoxType, Carrier, ClientShippingProfile, PickList
+from shipping.picking.release import pick_list_release_single, pick_lists_release_due, wave_release
+from shipping.picking.scan import (
+    pick_list_complete,
+    pick_list_current_line,
+    pick_list_line_confirm,
+    pick_list_start,
+)
+from shipping.rate_cards import rate_cards_load_directory
 from warehouses.choices import LocationKind
 from warehouses.models import Location, Warehouse
 from warehouses.walk import Spot
@@ -235,10 +262,6 @@ DEMO_RULES = [
 
 def seed_rules_and_holds(clients: dict[str, Client], manager) -> int:
     """A few rules (three on, one draft) and orders on hold for each reason the holds page shows."""
-    from orders.holds.services import order_hold
-    from orders.models import Rule
-    from orders.rules.services import rule_create
-
     created = 0
     for name, client_code, position, active, conditions, actions in DEMO_RULES:
         if Rule.objects.filter(name=name).exists():
@@ -367,10 +390,6 @@ RETURNS_HISTORY = [
 
 
 def _delivered_history_order(clients, number, client_code, name, city, state, zip_code, days, lines, warehouse):
-    from orders.choices import OrderStatus
-    from orders.models import OrderEvent
-    from orders.services import order_transition
-
     client = clients[client_code]
     channel = SalesChannel.objects.get(client=client, kind=ChannelKind.SHOPIFY)
     order = order_create(
@@ -405,14 +424,6 @@ def _delivered_history_order(clients, number, client_code, name, city, state, zi
 def seed_returns_demo(clients: dict[str, Client], manager) -> int:
     """Delivered orders with returns in every state (two waiting at the returns desk, one refunded, one to
     decide) and survey answers, one of them a “something was wrong” case."""
-    from returns.choices import Disposition, ReturnSource
-    from returns.models import FeedbackSurvey
-    from returns.services.opening import ReturnLineRequest, return_request
-    from returns.services.policy import return_policy_update
-    from returns.services.receiving import return_inspection_finish, return_unit_receive
-    from returns.services.refunding import return_refund
-    from returns.surveys import survey_answer, survey_token
-
     if Order.objects.filter(external_id="DEMO-H101").exists():
         return 0
     slc = Warehouse.objects.get(code="SLC")
@@ -459,14 +470,6 @@ def seed_stock_control_demo(clients: dict[str, Client], manager) -> dict:
     Sales are real SHIP ledger rows dated today (velocity counts the last 30 days), taken from SKUs no demo
     order uses. Idempotent: skipped once the demo ASN exists.
     """
-    from inventory.choices import MovementKind
-    from inventory.control.counting import cycle_count_create, cycle_count_record, cycle_count_submit
-    from inventory.control.receiving import inbound_create
-    from inventory.models import InboundShipment
-    from inventory.reorder import reorder_setting_save
-    from inventory.services import stock_remove
-    from orders.models import OrderLine
-
     cascade = clients["CASCADE"]
     if InboundShipment.objects.filter(client=cascade, reference=STOCK_DEMO_ASN).exists():
         return {}
@@ -513,15 +516,8 @@ def seed_pick_lists(manager) -> int:
     Runs once (when no pick list exists yet). Demo orders still waiting to be routed are routed here, through
     the routing service, so the lists exist as soon as the seed commits whether Celery runs inline or not.
     """
-    from orders.choices import OrderStatus
-    from shipping.exceptions import PickingError
-    from shipping.models import PickList
-    from shipping.picking.release import pick_lists_release_due, wave_release
-
     if PickList.objects.exists():
         return 0
-    from orders.tasks import order_route_task
-
     for order in Order.objects.filter(status=OrderStatus.RECEIVED, order_number__startswith="DEMO-").order_by("pk"):
         # The routing task's own steps, inline: rules and hold checks first (a held order is not routed).
         order_route_task(order.pk)
@@ -570,8 +566,6 @@ DEMO_PACK_ORDERS = [
 
 
 def _inch_box(warehouse, code, name, dims_in, tare, max_g, cost, client=None) -> None:
-    from shipping.models import BoxType
-
     length, width, height = (round(d * 25.4) for d in dims_in)
     BoxType.objects.update_or_create(
         warehouse=warehouse, code=code,
@@ -589,16 +583,6 @@ def seed_packing_demo(clients: dict[str, Client]) -> int:
     pick lists and picked by the demo picker, so their units sit reserved in the packing area.
     Returns how many orders it left ready to pack.
     """
-    from shipping.models import Carrier, ClientShippingProfile
-    from shipping.picking.release import pick_list_release_single
-    from shipping.picking.scan import (
-        pick_list_complete,
-        pick_list_current_line,
-        pick_list_line_confirm,
-        pick_list_start,
-    )
-    from shipping.rate_cards import rate_cards_load_directory
-
     if not Carrier.objects.exists():
         rate_cards_load_directory()
     for warehouse in Warehouse.objects.all():
@@ -612,11 +596,7 @@ def seed_packing_demo(clients: dict[str, Client]) -> int:
         profile.preferred_carrier = Carrier.objects.filter(code="USPS").first()
         profile.save(update_fields=["preferred_carrier", "updated_at"])
     if not profile.logo:
-        from django.core.files.base import ContentFile
-
         profile.logo.save("brightleaf.svg", ContentFile(BRIGHTLEAF_LOGO_SVG.encode()), save=True)
-
-    from orders.routing import order_route
 
     picker = get_user_model().objects.get(username="picker")
     ready = 0

@@ -2,16 +2,21 @@ import os
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in live-server tests are still sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+import datetime
 import shutil
 from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from core.choices import Role
+from core.work import jobs_sweep
 from tests.factories import ClientFactory, make_user
+from tests.fakes.redis_server import REDIS_SERVER, RedisServer
+from tests.fakes.storefront import FakeStorefront
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM = os.environ.get("DOCKHAND_CHROMIUM", "/usr/bin/chromium")
@@ -125,8 +130,6 @@ def login(live_server):
 @pytest.fixture
 def fake_storefront():
     """A fake Shopify shop / WooCommerce store on 127.0.0.1 (tests/fakes/storefront.py)."""
-    from tests.fakes.storefront import FakeStorefront
-
     with FakeStorefront() as store:
         yield store
 
@@ -134,8 +137,6 @@ def fake_storefront():
 @pytest.fixture
 def private_redis(tmp_path):
     """A redis-server of this test's own, on a free port (each xdist worker gets its own); killed at teardown."""
-    from tests.fakes.redis_server import REDIS_SERVER, RedisServer
-
     if not REDIS_SERVER:
         pytest.skip("redis-server is not installed (apt-get install redis-server); needed for real-broker tests")
     server = RedisServer(tmp_path)
@@ -148,12 +149,6 @@ def private_redis(tmp_path):
 
 def run_due_work(max_rounds: int = 10) -> int:
     """Run every queued job, retries included, as the sweep would over the coming hours; returns jobs run."""
-    import datetime
-
-    from django.utils import timezone
-
-    from core.work import jobs_sweep
-
     ran = 0
     for _ in range(max_rounds):
         done = jobs_sweep(now=timezone.now() + datetime.timedelta(days=1))

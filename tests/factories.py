@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 
 from core.choices import Role
 from core.models import UserProfile
+from core.services import user_save
+from inventory.figures.refresh import stock_summary_mark_changed
 from inventory.models import (
     Client,
     CycleCount,
@@ -95,8 +97,6 @@ class StockLevelFactory(factory.django.DjangoModelFactory):
     def queue_figures(obj, create, extracted, **kwargs):
         # Written around the services, so queue the stock page's refresh as they would.
         if create:
-            from inventory.figures.refresh import stock_summary_mark_changed
-
             stock_summary_mark_changed(product_id=obj.product_id, location_ids=[obj.location_id])
 
 
@@ -123,8 +123,6 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
-        from core.services import user_save
-
         if create and extracted:
             user_save(instance=self, role=extracted, client=kwargs.get("client"),
                       warehouses=kwargs.get("warehouses"))

@@ -11,6 +11,7 @@ from tests.factories import (
     ProductFactory,
     SalesChannelFactory,
     StockLevelFactory,
+    UserFactory,
     WarehouseFactory,
     make_user,
 )
@@ -108,8 +109,6 @@ def test_every_page_and_endpoint_requires_login(client):
 
 
 def test_role_less_user_is_refused(client, api_for):
-    from tests.factories import UserFactory
-
     nobody = UserFactory()
     client.force_login(nobody)
 

@@ -1,9 +1,13 @@
 import pytest
+from django.utils import timezone
 
 from core.choices import Role
+from orders.choices import DeliveryState
 from orders.intake.csv_import import CSV_COLUMNS
+from orders.models import ChannelSync, WebhookDelivery
 from tests.browser.nav import nav_click
 from tests.factories import ClientFactory, ProductFactory, make_user
+from tests.orders.intake_helpers import shopify_channel
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,12 +65,6 @@ def test_manager_uploads_a_csv_and_sees_the_orders(page, live_server, login, scr
 
 
 def test_channel_page_and_failed_deliveries(page, live_server, login, screenshot_dir):
-    from django.utils import timezone
-
-    from orders.choices import DeliveryState
-    from orders.models import ChannelSync, WebhookDelivery
-    from tests.orders.intake_helpers import shopify_channel
-
     merchant = ClientFactory(name="Cascade Outfitters")
     channel = shopify_channel(merchant, name="Cascade Shopify", store_url="https://cascade.myshopify.com",
                               credentials={"access_token": "x"})

@@ -1,14 +1,21 @@
 """Returns in a real browser: a customer on a phone, a receiver at the returns desk, a manager's review."""
 
+import datetime
+
 import pytest
 
 from core.choices import Role
 from inventory.models import StockMovement
 from returns.choices import ReturnStatus
-from returns.models import ReturnAuthorization
+from returns.models import FeedbackCase, ReturnAuthorization
+from returns.surveys import survey_email_send, survey_schedule_due, survey_token
+from shipping.carriers.base import TrackingUpdate
+from shipping.choices import TrackingSource
+from shipping.tracking.services import tracking_event_record
 from tests.browser.nav import nav_click
 from tests.factories import make_user
 from tests.returns.factories import delivered_order, make_setup, open_return
+from tests.shipping.tracking_helpers import shipped_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -109,9 +116,6 @@ def test_manager_reviews_returns_by_reason(page, live_server, login, screenshot_
 
 
 def test_customer_answers_the_survey_on_a_phone(browser, live_server, screenshot_dir):
-    from returns.models import FeedbackCase
-    from returns.surveys import survey_email_send, survey_schedule_due, survey_token
-
     order = delivered_order(delivered_days_ago=4)
     survey_schedule_due()
     survey = order.feedback_survey
@@ -136,13 +140,6 @@ def test_customer_answers_the_survey_on_a_phone(browser, live_server, screenshot
 
 
 def test_manager_sees_tracking_timeline_and_delivery_exceptions(page, live_server, login, screenshot_dir):
-    import datetime
-
-    from shipping.carriers.base import TrackingUpdate
-    from shipping.choices import TrackingSource
-    from shipping.tracking.services import tracking_event_record
-    from tests.shipping.tracking_helpers import shipped_order
-
     order, shipment = shipped_order(packages=2)
     first, second = shipment.packages.order_by("number")
     start = datetime.datetime(2026, 11, 24, 15, 0, tzinfo=datetime.UTC)

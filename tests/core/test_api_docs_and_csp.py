@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.conf import settings
 
 pytestmark = pytest.mark.django_db
 
@@ -69,8 +70,6 @@ def test_behind_login_token_and_session_users_get_them(docs_behind_login, client
 
 
 def test_no_template_has_inline_script_or_handler_attributes():
-    from django.conf import settings
-
     offenders = []
     for directory in settings.TEMPLATES[0]["DIRS"]:
         for template in directory.rglob("*.html"):

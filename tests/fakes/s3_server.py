@@ -17,6 +17,9 @@ import time
 import urllib.error
 import urllib.request
 
+import boto3
+
+from core.storage import s3_document_storage
 from tests.fakes.redis_server import free_port
 
 MOTO_SERVER = importlib.util.find_spec("moto") is not None and importlib.util.find_spec("flask") is not None
@@ -68,14 +71,10 @@ class S3Server:
             self.process = None
 
     def client(self):
-        import boto3
-
         return boto3.client("s3", endpoint_url=self.endpoint_url, region_name=REGION,
                             aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
 
     def storage_options(self, bucket: str) -> dict:
         """STORAGES["default"] for this server, built as DOCKHAND_STORAGE=s3 builds it."""
-        from core.storage import s3_document_storage
-
         return s3_document_storage(bucket=bucket, endpoint_url=self.endpoint_url, region=REGION,
                                    access_key=ACCESS_KEY, secret_key=SECRET_KEY)

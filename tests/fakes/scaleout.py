@@ -25,6 +25,7 @@ from pathlib import Path
 
 import requests
 
+from orders.intake.simulator import webhooks
 from tests.fakes.redis_server import free_port
 from tests.fakes.s3_server import ACCESS_KEY, MOTO_SERVER, REGION, SECRET_KEY, S3Server
 from tests.fakes.stack import ROOT, ProductionStack, _die_with_parent, _Process, stack_unavailable
@@ -179,8 +180,6 @@ class ScaleOutStack(ProductionStack):
 
     def packable_shopify_webhooks(self, count: int, *, seed: int | None = None) -> list:
         """Like shopify_webhooks, of packable SKUs only, so that every order can go out."""
-        from orders.intake.simulator import webhooks
-
         rng = random.Random(seed)
         return webhooks(count=count, skus=self.packable_skus(), secret=self.shopify_channel()["secret"], rng=rng,
                         bad_share=0.0, first_id=6_000_000_000_000 + rng.randrange(10**12),

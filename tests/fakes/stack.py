@@ -22,9 +22,11 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import datetime
 import hashlib
 import importlib.metadata
 import itertools
+import json
 import math
 import os
 import queue
@@ -42,8 +44,13 @@ from urllib.parse import urlsplit
 
 import psycopg
 import requests
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 
+from orders.intake.simulator import signed_webhook, webhooks
+from orders.task_names import PROCESS_DELIVERY_TASK
 from tests.fakes.redis_server import REDIS_SERVER, RedisServer, free_port
+from warehouses.choices import LocationKind
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -105,16 +112,11 @@ def prepare_demo_for_load(units: int = 5000) -> None:
 
     Runs inside `manage.py shell` on the freshly seeded database (see ProductionStack._build_database).
     """
-    import datetime
+    from rest_framework.authtoken.models import Token  # noqa: PLC0415 - a model; bench/pipeline.py imports this module without Django
 
-    from django.contrib.auth import get_user_model
-    from django.utils import timezone
-    from rest_framework.authtoken.models import Token
-
-    from inventory.models import Product, StockLevel
-    from inventory.services import stock_receive
-    from warehouses.choices import LocationKind
-    from warehouses.models import Warehouse
+    from inventory.models import Product, StockLevel  # noqa: PLC0415 - as above
+    from inventory.services import stock_receive  # noqa: PLC0415 - as above (imports models)
+    from warehouses.models import Warehouse  # noqa: PLC0415 - as above
 
     manager = get_user_model().objects.get(username="manager")
     Token.objects.get_or_create(user=manager)
@@ -575,8 +577,6 @@ class ProductionStack:
 
     def shopify_webhooks(self, count: int, *, seed: int | None = None, first_id: int | None = None) -> list:
         """`count` distinct, well-formed signed orders/create webhooks (orders.intake.simulator.Webhook)."""
-        from orders.intake.simulator import webhooks
-
         channel = self.shopify_channel()
         rng = random.Random(seed)
         first_id = first_id or 6_000_000_000_000 + rng.randrange(10**12)
@@ -585,10 +585,6 @@ class ProductionStack:
 
     def signed_shopify_body(self, payload: dict | bytes, *, topic: str = "orders/create") -> tuple[bytes, dict]:
         """A body and the headers Shopify would send with it, signed with the channel's secret."""
-        import json
-
-        from orders.intake.simulator import signed_webhook
-
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         return body, signed_webhook(body, secret=self.shopify_channel()["secret"], topic=topic)
 
@@ -655,8 +651,6 @@ class ProductionStack:
 
     def intake_report(self, hooks_or_ids: Iterable) -> IntakeReport:
         """Orders and deliveries of a batch of storefront orders (webhooks or external ids) on the channel."""
-        from orders.task_names import PROCESS_DELIVERY_TASK
-
         ids = sorted({str(getattr(item, "order_id", item)) for item in hooks_or_ids})
         channel_id = self.shopify_channel()["id"]
         report = IntakeReport(expected=len(ids))

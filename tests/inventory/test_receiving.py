@@ -1,7 +1,9 @@
 import pytest
+from django import test as django_test
 from django.core import mail
 from django.urls import reverse
 
+from core.choices import Role
 from core.exceptions import DomainError
 from inventory.choices import DifferenceKind, InboundStatus, MovementKind
 from inventory.control.receiving import (
@@ -13,7 +15,7 @@ from inventory.control.receiving import (
 )
 from inventory.models import InboundShipment, StockLevel, StockMovement
 from inventory.signals import stock_available_increased
-from tests.factories import ClientFactory, LocationFactory, ProductFactory, WarehouseFactory
+from tests.factories import ClientFactory, LocationFactory, ProductFactory, WarehouseFactory, make_user
 from tests.inventory.stock_helpers import receive
 from warehouses.choices import LocationKind
 
@@ -99,9 +101,7 @@ def test_scan_receives_into_stock_through_the_ledger_and_announces_arrival(setup
 
     stock_available_increased.connect(listener)
     try:
-        from django.test import TestCase
-
-        with TestCase.captureOnCommitCallbacks(execute=True):
+        with django_test.TestCase.captureOnCommitCallbacks(execute=True):
             result = inbound_receive_scan(shipment=setup["shipment"], code="0001", quantity=7)
     finally:
         stock_available_increased.disconnect(listener)
@@ -173,9 +173,6 @@ def test_inbound_api_creates_from_csv_and_receives(manager_api, setup):
 
 
 def test_client_user_sees_only_own_asns_and_cannot_receive(setup, api_for):
-    from core.choices import Role
-    from tests.factories import make_user
-
     other = make_user(Role.CLIENT, client=ClientFactory())
     owner = make_user(Role.CLIENT, client=setup["client"])
 

@@ -1,4 +1,5 @@
 import csv
+import datetime
 import io
 from decimal import Decimal
 
@@ -6,13 +7,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from core.access import user_access
 from core.choices import Role
 from inventory.choices import StockStatus
 from inventory.control.receiving import inbound_create
 from inventory.control.transfers import transfer_create, transfer_dispatch
+from inventory.exceptions import StockLedgerError
 from inventory.figures.read import StockFigureFilters, stock_figures_page
+from inventory.models import StockLevel, StockSummaryChange
 from inventory.reorder import reorder_setting_save, reorder_suggest
 from inventory.services import stock_allocate
 from inventory.turnover import stock_turnover
@@ -60,8 +64,6 @@ def _product_with(bin_, *, on_hand, sold_30=0, setting=None, age_days=10, alloca
     if sold_30:
         ship(product, bin_, sold_30, days_ago=1)
     if allocated:
-        from inventory.models import StockLevel
-
         stock_allocate(stock_level_id=StockLevel.objects.get(product=product, location=bin_).pk, quantity=allocated,
                        reference="ORDER-1")
     if setting:
@@ -151,17 +153,11 @@ def test_reorder_suggestion_uses_mean_spread_and_lead_time(bin_slc):
 
 
 def test_reorder_suggestion_refuses_a_bad_service_level(bin_slc):
-    from inventory.exceptions import StockLedgerError
-
     with pytest.raises(StockLedgerError):
         reorder_suggest(product=ProductFactory(), warehouse=bin_slc.warehouse, service_level=Decimal("1.2"))
 
 
 def test_turnover_and_stock_value_per_client_and_warehouse(manager, bin_slc):
-    import datetime
-
-    from django.utils import timezone
-
     product = ProductFactory(sku="VAL-1", unit_value=Decimal("10.00"))
     receive(product, bin_slc, 100, days_ago=40)  # before the period: opening value 1,000
     ship(product, bin_slc, 20, days_ago=5)
@@ -191,8 +187,6 @@ PAGE_PLANS = [{}, {"ordering": "-warehouse"}, {"ordering": "-velocity"}, {"statu
 
 def _queue_a_change():
     """Queue one stock change, as a busy floor always has: each measured read then refreshes it first."""
-    from inventory.models import StockLevel, StockSummaryChange
-
     level = StockLevel.objects.select_related("location").order_by("pk").first()
     StockSummaryChange.objects.create(product_id=level.product_id, warehouse_id=level.location.warehouse_id)
 

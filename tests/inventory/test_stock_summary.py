@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.access import user_access
+from core.choices import Role
 from inventory.choices import MovementKind, StockStatus
 from inventory.control.receiving import inbound_cancel, inbound_close, inbound_create, inbound_receive_scan
 from inventory.control.transfers import transfer_create, transfer_dispatch, transfer_receive
@@ -25,7 +26,7 @@ from inventory.tasks import (
 )
 from tests.concurrency import run_together
 from tests.conftest import postgres_only
-from tests.factories import LocationFactory, ProductFactory, WarehouseFactory
+from tests.factories import ClientFactory, LocationFactory, ProductFactory, WarehouseFactory, make_user
 from tests.inventory.stock_helpers import receive, ship
 
 
@@ -161,9 +162,6 @@ def test_a_reader_takes_one_batch_and_the_page_says_how_many_changes_wait(client
 
 
 def test_a_client_user_is_told_only_of_its_own_waiting_changes(bin_slc, monkeypatch):
-    from core.choices import Role
-    from tests.factories import ClientFactory, make_user
-
     alpha, beta = ClientFactory(), ClientFactory()
     for client, count in ((alpha, 1), (beta, 3)):
         for _ in range(count):

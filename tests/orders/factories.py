@@ -6,7 +6,13 @@ import datetime
 from decimal import Decimal
 
 from inventory.services import stock_receive
-from tests.factories import LocationFactory, OrderFactory, OrderLineFactory, WarehouseFactory
+from tests.factories import (
+    LocationFactory,
+    OrderFactory,
+    OrderLineFactory,
+    SalesChannelFactory,
+    WarehouseFactory,
+)
 from warehouses.choices import LocationKind
 
 
@@ -33,8 +39,6 @@ def put_stock(product, quantity: int, *, warehouse=None, location=None, kind: st
 
 def order_with_lines(client, lines: list[tuple[object, int]], **fields):
     """An order in `received` for a client with (product, quantity) lines."""
-    from tests.factories import SalesChannelFactory
-
     channel = SalesChannelFactory(client=client)
     order = OrderFactory(channel=channel, **fields)
     for product, quantity in lines:

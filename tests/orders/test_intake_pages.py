@@ -1,11 +1,18 @@
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
+from config.celery import app as celery_app
 from core.choices import Role
+from core.models import Job
+from core.tasks import job_run_task
+from core.work import wait_for_dispatches
 from orders.choices import DeliveryState, OrderStatus
+from orders.intake import deliveries as services
 from orders.intake.csv_import import CSV_COLUMNS
 from orders.models import ChannelSync, Order, WebhookDelivery
 from tests.factories import (
@@ -182,13 +189,6 @@ def test_channel_sync_button_runs_a_sync(manager_client, client_a, fake_storefro
 
 def test_channel_sync_button_with_the_broker_down_queues_the_sync_for_the_sweep(manager_client, client_a,
                                                                                 monkeypatch):
-    from kombu.exceptions import OperationalError
-
-    from config.celery import app as celery_app
-    from core.models import Job
-    from core.tasks import job_run_task
-    from core.work import wait_for_dispatches
-
     channel = shopify_channel(client_a, store_url="https://shop.example")
 
     def broker_down(*args, **kwargs):
@@ -217,8 +217,6 @@ def test_client_user_sees_own_channels_only(client, client_a, client_b):
 
 def test_failed_deliveries_page_lists_errors_and_retries(manager_client, client_a, monkeypatch,
                                                          django_capture_on_commit_callbacks):
-    from orders.intake import deliveries as services
-
     channel = shopify_channel(client_a)
     products_for(client_a)
     real = services.storefront_order_apply
@@ -256,8 +254,6 @@ def test_csv_template_downloads(manager_client):
 
 
 def test_csv_upload_page_imports_and_shows_the_orders(client, client_a):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     ProductFactory(client=client_a, sku="MUG")
     client.force_login(make_user(Role.CLIENT, client=client_a))
     data = (",".join(CSV_COLUMNS) + "\n#9001,,Ana,,,Ana,,1 Main St,,Boston,MA,02134,US,,,,MUG,2,5\n").encode()
@@ -271,8 +267,6 @@ def test_csv_upload_page_imports_and_shows_the_orders(client, client_a):
 
 
 def test_csv_upload_with_bad_rows_shows_the_report_and_imports_nothing(manager_client, client_a):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     data = (",".join(CSV_COLUMNS) + "\n#9001,,Ana,,,Ana,,1 Main St,,Boston,MA,02134,US,,,,MUG,2,5\n").encode()
 
     response = manager_client.post(reverse("intake:csv_upload"), {
@@ -286,8 +280,6 @@ def test_csv_upload_with_bad_rows_shows_the_report_and_imports_nothing(manager_c
 
 
 def test_client_user_cannot_upload_for_another_client(client, client_a, client_b):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     client.force_login(make_user(Role.CLIENT, client=client_a))
 
     response = client.post(reverse("intake:csv_upload"), {

@@ -4,6 +4,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.db import OperationalError as DatabaseOperationalError
 from django.db.models import F
 from django.utils import timezone
 from kombu import pools as kombu_pools
@@ -14,8 +15,10 @@ from core.exceptions import DomainError
 from core.models import Job
 from core.tasks import job_run_task, jobs_sweep_task
 from core.work import jobs_sweep, wait_for_dispatches
+from orders.allocation import order_allocate
 from orders.choices import DeliveryState, OrderStatus
-from orders.holds.services import order_release_hold
+from orders.holds.services import order_hold, order_release_hold
+from orders.intake import deliveries as services
 from orders.intake.deliveries import webhook_delivery_retry
 from orders.intake.tasks import webhook_delivery_process_task
 from orders.models import Order, WebhookDelivery
@@ -23,6 +26,7 @@ from orders.storefronts import shopify, woocommerce
 from orders.task_names import PROCESS_DELIVERY_TASK
 from tests.factories import ProductFactory
 from tests.fakes.storefront import load_fixture, shopify_order, woocommerce_order
+from tests.orders.factories import put_stock, salt_lake_city
 from tests.orders.intake_helpers import post_shopify, post_woo, products_for, shopify_channel, woo_channel
 
 pytestmark = pytest.mark.django_db
@@ -186,9 +190,6 @@ def test_updated_before_create_gives_one_order_with_the_newest_data(deliver, cha
 
 
 def test_update_before_picking_changes_address_and_lines_and_releases_stock(deliver, channel, client_a):
-    from orders.allocation import order_allocate
-    from tests.orders.factories import put_stock, salt_lake_city
-
     slc = salt_lake_city()
     red = client_a.products.get(sku="IPOD2008RED")
     location = put_stock(red, 10, warehouse=slc)
@@ -229,9 +230,6 @@ def test_update_after_picking_started_is_only_noted(deliver, channel):
 
 
 def test_cancellation_cancels_and_releases_stock(deliver, channel, client_a):
-    from orders.allocation import order_allocate
-    from tests.orders.factories import put_stock, salt_lake_city
-
     slc = salt_lake_city()
     location = put_stock(client_a.products.get(sku="IPOD2008RED"), 5, warehouse=slc)
     deliver(channel, shopify_order(82, updated_at="2026-11-20T10:00:00-05:00", lines=[("IPOD2008RED", 2, "1")]))
@@ -288,8 +286,6 @@ def test_storefront_fixing_the_sku_releases_the_unknown_sku_hold(deliver, channe
 
 
 def test_a_managers_hold_is_not_released_by_a_storefront_update(deliver, channel, manager):
-    from orders.holds.services import order_hold
-
     deliver(channel, shopify_order(89, updated_at="2026-11-20T10:00:00-05:00", lines=[("IPOD2008RED", 1, "1")]))
     order = Order.objects.get()
     if order.status != OrderStatus.ON_HOLD:
@@ -583,10 +579,6 @@ def test_stopped_redis_does_not_lose_the_delivery(client, channel, real_broker, 
 
 
 def test_processing_error_is_kept_and_retried_by_the_sweep(deliver, channel, monkeypatch):
-    from django.db import OperationalError as DatabaseOperationalError
-
-    from orders.intake import deliveries as services
-
     real_apply = services.storefront_order_apply
 
     def hiccup(**kwargs):

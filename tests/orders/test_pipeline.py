@@ -1,10 +1,12 @@
 """The order pipeline as one durable unit: a delivery becomes a routed order in one transaction, every other
 order waiting to be routed has its job, and bad data fails once with a reason."""
 
+import collections
 import datetime
+import re
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import DataError, OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -13,8 +15,10 @@ from core.models import Job
 from core.tasks import job_run_task
 from core.work import job_run, jobs_sweep, wait_for_dispatches
 from inventory.services import stock_adjust
+from orders import processing
 from orders.choices import DeliveryState, OrderStatus
 from orders.holds.services import order_hold, order_release_hold
+from orders.intake import deliveries as intake_services
 from orders.models import Order, OrderEvent, WebhookDelivery
 from orders.task_names import PROCESS_DELIVERY_TASK
 from orders.tasks import order_route_task
@@ -22,6 +26,7 @@ from tests.conftest import postgres_only
 from tests.factories import LocationFactory, ProductFactory, StockLevelFactory, WarehouseFactory
 from tests.fakes.storefront import shopify_order
 from tests.orders.intake_helpers import post_shopify, products_for, shopify_channel
+from tests.rules.factories import RuleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -69,8 +74,6 @@ def test_a_delivery_becomes_an_allocated_order_in_one_unit(client, stocked, djan
 
 def test_a_routing_fault_undoes_the_order_so_none_is_left_waiting(client, stocked, monkeypatch,
                                                                   django_capture_on_commit_callbacks):
-    from orders import processing
-
     real_route = processing.order_route
 
     def broken_route(**kwargs):
@@ -171,10 +174,6 @@ def stored(client, channel, payloads) -> list[int]:
 
 def test_a_batch_creates_its_new_orders_together_and_a_bad_one_fails_alone(client, stocked, broker_refusing,
                                                                           monkeypatch, caplog):
-    from django.db import DataError
-
-    from orders.intake import deliveries as intake_services
-
     real_create = intake_services.order_create
 
     def refused_after_writing(**kwargs):
@@ -203,8 +202,6 @@ def test_a_batch_creates_its_new_orders_together_and_a_bad_one_fails_alone(clien
 
 def test_a_new_order_that_needs_more_than_stock_gets_its_routing_job_in_the_batch(client, stocked, client_a,
                                                                                  broker_refusing):
-    from tests.rules.factories import RuleFactory
-
     RuleFactory(name="Green ones", conditions=[{"field": "sku", "op": "any", "value": ["IPOD2008GREEN"]}])
     stored(client, stocked, [shopify_order(411, lines=[("IPOD2008GREEN", 1, "5")]),
                              shopify_order(412, lines=[("IPOD2008RED", 1, "10")])])
@@ -268,8 +265,6 @@ def test_a_batch_of_deliveries_costs_at_most_9_statements_and_a_fifth_of_a_commi
     # BEGIN and COMMIT are counted as commits
     sql = [q["sql"] for q in statements.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")]
     per_order = len(sql) / BATCH
-    import collections
-    import re
     kinds = collections.Counter(re.sub(r"\s+", " ", q)[:70] for q in sql)
     print(f"{per_order:.2f} statements and {len(commits) / BATCH:.2f} commits per order")
     assert per_order <= MAX_STATEMENTS_PER_ORDER, f"{per_order:.1f} statements per order: {kinds.most_common(30)}"

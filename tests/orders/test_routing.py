@@ -6,13 +6,14 @@ from django.utils import timezone
 
 from inventory.models import StockLevel
 from inventory.services import stock_adjust
+from orders.allocation import order_line_allocations_release
 from orders.choices import OrderStatus
 from orders.exceptions import InvalidTransition
 from orders.holds.services import order_release_hold
 from orders.intake.creation import order_create
 from orders.models import Allocation, Order
 from orders.routing import order_reroute, order_route, split_plan
-from orders.services import order_cancel
+from orders.services import order_cancel, order_transition
 from tests.factories import ClientFactory, ProductFactory, SalesChannelFactory, WarehouseFactory
 from tests.orders.factories import nashville, order_with_lines, put_stock, salt_lake_city
 
@@ -390,9 +391,6 @@ def test_a_backordered_part_is_allocated_when_its_stock_arrives(client, slc, nsh
 
 def test_an_order_backordered_after_a_short_pick_keeps_its_warehouse_and_is_topped_up(
         client, slc, nsh, tent, lamp, django_capture_on_commit_callbacks):
-    from orders.allocation import order_line_allocations_release
-    from orders.services import order_transition
-
     put_stock(tent, 5, warehouse=slc)
     shelf = put_stock(lamp, 1, warehouse=slc)
     put_stock(lamp, 9, warehouse=nsh)

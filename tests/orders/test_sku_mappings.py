@@ -1,11 +1,13 @@
 """SKU mappings: a storefront's SKU that means one of the client's products, on one channel or all of them."""
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from core.choices import Role
 from core.exceptions import DomainError
 from orders.choices import HoldKind, OrderStatus
+from orders.holds.services import order_hold
 from orders.intake.csv_import import CSV_COLUMNS, csv_orders_import
 from orders.models import Order, SkuMapping
 from orders.selectors import products_for_skus
@@ -186,8 +188,6 @@ def test_a_channel_mapping_frees_only_that_channels_orders(deliver, client_a, sh
 
 
 def test_a_mapping_leaves_another_hold_in_place(deliver, client_a, shop, tee, manager):
-    from orders.holds.services import order_hold
-
     deliver(shop, shopify_order(903, lines=[(STORE_SKU, 1, "1")]))
     order = Order.objects.get()
     order_hold(order=order, reason="Customer asked to wait", user=manager)
@@ -252,8 +252,6 @@ def test_a_second_mapping_of_the_same_sku_and_scope_is_refused(client_a, shop, t
 
 
 def test_the_database_refuses_a_duplicate_client_wide_mapping(client_a, tee):
-    from django.db import IntegrityError, transaction
-
     SkuMapping.objects.create(client=client_a, external_sku="X", product=tee)
     with pytest.raises(IntegrityError), transaction.atomic():
         SkuMapping.objects.create(client=client_a, external_sku="X", product=tee)

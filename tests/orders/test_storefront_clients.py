@@ -12,6 +12,7 @@ from orders.storefronts import (
     client_for_channel,
 )
 from orders.storefronts.base import parse_retry_after
+from tests.factories import SalesChannelFactory
 from tests.fakes.storefront import shopify_order, woocommerce_order
 
 FAST = RetryPolicy(attempts=4, backoff_base=0.001, backoff_max=0.01)
@@ -166,8 +167,6 @@ def test_retry_after_parses_seconds_and_http_dates(header, expected):
     ("woocommerce", {"consumer_key": "k", "consumer_secret": "s"}, WooCommerceClient),
 ])
 def test_client_for_channel_builds_the_platform_client(kind, credentials, cls):
-    from tests.factories import SalesChannelFactory
-
     channel = SalesChannelFactory(kind=kind, store_url="https://shop.example", credentials=credentials)
 
     assert isinstance(client_for_channel(channel), cls)
@@ -175,8 +174,6 @@ def test_client_for_channel_builds_the_platform_client(kind, credentials, cls):
 
 @pytest.mark.django_db
 def test_client_for_channel_without_credentials_says_what_is_missing():
-    from tests.factories import SalesChannelFactory
-
     channel = SalesChannelFactory(kind="shopify", store_url="https://shop.example", credentials={})
 
     with pytest.raises(StorefrontError, match="access_token"):

@@ -9,6 +9,7 @@ retried. Each test starts its own stack (about 2 s from the template database) a
 
 from __future__ import annotations
 
+import random
 import re
 import signal
 import time
@@ -17,6 +18,7 @@ import warnings
 
 import pytest
 
+from orders.intake.simulator import shopify_payload
 from orders.task_names import PROCESS_DELIVERY_TASK
 from tests.conftest import postgres_only
 from tests.fakes.stack import ProductionStack, stack_unavailable
@@ -207,10 +209,6 @@ EXCEPTION_DUMP = re.compile(r"^\w+(Error|Exception)\b|Traceback")
 
 def bad_payloads(stack) -> dict[str, tuple[dict, tuple[str, ...]]]:
     """Three orders that cannot be taken, each with words its failure reason should contain."""
-    import random
-
-    from orders.intake.simulator import shopify_payload
-
     rng = random.Random()
     base = 7_000_000_000_000 + rng.randrange(10**12)
     skus = stack.shopify_channel()["skus"]

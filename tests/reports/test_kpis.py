@@ -11,6 +11,8 @@ from reports.kpis import KpiFilters, kpis_compute, percentile, ship_deadline
 from reports.rebalance import rebalance_suggestions
 from returns.models import ReturnAuthorization
 from returns.services.status import return_reject
+from shipping.choices import ScanResult
+from shipping.models import PackScan, Shipment
 from tests.factories import (
     LocationFactory,
     OrderFactory,
@@ -169,9 +171,6 @@ def test_non_manager_cannot_open_rebalancing(client):
 
 
 def test_pick_errors_per_thousand_lines_come_from_mispicks_caught_at_packing(manager, known_orders):
-    from shipping.choices import ScanResult
-    from shipping.models import PackScan, Shipment
-
     d1, _d2, d3 = known_orders["days"]
     shipped = Order.objects.filter(status=OrderStatus.SHIPPED).order_by("pk")
     for order in shipped:

@@ -1,6 +1,10 @@
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from demo.seed import seed_demo
+from reports.kpis import KpiFilters, kpis_compute
 from returns.choices import CaseStatus, ReturnStatus
 from returns.models import FeedbackCase, FeedbackSurvey, ReturnAuthorization
 
@@ -22,12 +26,6 @@ def test_demo_has_returns_to_inspect_a_refund_and_survey_answers(django_capture_
 
 
 def test_demo_order_history_gives_the_dashboard_real_cycle_times(manager):
-    import datetime
-
-    from django.utils import timezone
-
-    from reports.kpis import KpiFilters, kpis_compute
-
     seed_demo()
     today = timezone.now().date()
 

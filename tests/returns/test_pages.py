@@ -17,6 +17,7 @@ from returns.choices import ReturnSource, ReturnStatus
 from returns.links import order_token, return_token
 from returns.models import ReturnAuthorization
 from returns.services.receiving import return_inspection_finish, return_receive_start, return_unit_receive
+from returns.surveys import survey_answer, survey_email_send, survey_schedule_due, survey_token
 from tests.factories import make_user
 from tests.returns.factories import delivered_order, make_setup, open_return
 
@@ -302,8 +303,6 @@ def test_analytics_shows_rates_reasons_and_traces(client, django_assert_max_num_
 
 
 def test_cases_page_lists_and_resolves(client):
-    from returns.surveys import survey_answer, survey_email_send, survey_schedule_due, survey_token
-
     order = delivered_order(delivered_days_ago=4)
     survey_schedule_due()
     survey = order.feedback_survey

@@ -1,21 +1,31 @@
 """Opening a return: the client's window, reasons, quantities, who may authorise, the free label."""
 
 import datetime
+import importlib
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core.exceptions import DomainError
 from orders.choices import OrderStatus
 from orders.models import OrderEvent
 from returns.choices import ReturnSource, ReturnStatus
 from returns.exceptions import ReturnNotAllowed
-from returns.models import ReturnReasonRule
+from returns.models import ReturnPolicy, ReturnReasonRule
 from returns.policies import return_policy_for_client
-from returns.services.opening import ReturnLineRequest, nearest_returns_warehouse, return_request
+from returns.services.opening import (
+    ReturnLineRequest,
+    nearest_returns_warehouse,
+    return_request,
+    return_window_closes_at,
+)
 from returns.services.policy import return_policy_update
 from returns.services.status import return_close
+from tests.factories import ClientFactory
 from tests.returns.factories import delivered_order, make_setup, open_return, returns_warehouse
 
 pytestmark = pytest.mark.django_db
@@ -198,8 +208,6 @@ def test_nearest_warehouse_with_a_returns_area_gets_the_parcel():
 
 def test_window_closes_counted_from_delivery():
     setup = make_setup(delivered_days_ago=10)
-    from returns.services.opening import return_window_closes_at
-
     closes = return_window_closes_at(order=setup.order, policy=return_policy_for_client(client=setup.order.client))
 
     delivered = setup.order.events.get(to_status="delivered").created_at
@@ -207,12 +215,6 @@ def test_window_closes_counted_from_delivery():
 
 
 def test_a_new_client_has_the_default_policy_and_reading_policies_writes_nothing(manager_api):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from returns.models import ReturnPolicy
-    from tests.factories import ClientFactory
-
     # Given a client just created
     client = ClientFactory()
 
@@ -229,13 +231,6 @@ def test_a_new_client_has_the_default_policy_and_reading_policies_writes_nothing
 
 
 def test_migration_gives_every_client_without_a_policy_the_default_one():
-    import importlib
-
-    from django.apps import apps
-
-    from returns.models import ReturnPolicy
-    from tests.factories import ClientFactory
-
     # Given a client whose policy is missing (as for clients made before policies came with the client)
     without, with_one = ClientFactory(), ClientFactory()
     ReturnPolicy.objects.filter(client=without).delete()

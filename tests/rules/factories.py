@@ -4,9 +4,17 @@ from decimal import Decimal
 
 import factory
 
+from inventory.services import stock_receive
 from orders.choices import HoldKind, RuleRunStatus
 from orders.models import Hold, Rule, RuleRun
-from tests.factories import OrderFactory, OrderLineFactory, ProductFactory, SalesChannelFactory
+from tests.factories import (
+    LocationFactory,
+    OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
+    SalesChannelFactory,
+    WarehouseFactory,
+)
 
 
 class RuleFactory(factory.django.DjangoModelFactory):
@@ -56,9 +64,6 @@ def order_with_lines(*, client=None, channel_kind="shopify", lines=(("SKU-A", 2,
 
 def stock_for(product, quantity: int = 20):
     """Stock of a product in a pick face of one active warehouse, through the ledger, so routing allocates."""
-    from inventory.services import stock_receive
-    from tests.factories import LocationFactory, WarehouseFactory
-
     location = LocationFactory(warehouse=WarehouseFactory(code="SLC"))
     stock_receive(product=product, location=location, quantity=quantity, reference="TEST", reason="test stock")
     return location.warehouse

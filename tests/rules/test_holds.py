@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.choices import Role
 from core.exceptions import DomainError
 from orders.choices import OrderStatus
-from orders.exceptions import InvalidTransition
+from orders.exceptions import InvalidTransition, OrderNotEditable
 from orders.holds.checks import address_problems, fraud_signals, payment_problem
 from orders.holds.services import (
     hold_place,
@@ -79,8 +79,6 @@ def test_bad_address_holds_a_new_order_and_correcting_it_releases(manager, clien
 
 
 def test_address_cannot_change_once_picking(manager):
-    from orders.exceptions import OrderNotEditable
-
     order = OrderFactory(status="picking")
     with pytest.raises(OrderNotEditable):
         order_address_update(order=order, user=manager, ship_city="Elsewhere")

@@ -9,8 +9,12 @@ from inventory.services import stock_receive
 from orders.models import Hold
 from orders.routing import order_route
 from shipping.cartonization import Box, Item, candidate_packings
+from shipping.exceptions import PackingError
+from shipping.packing.services import pack_plan
 from shipping.rating import candidates_from_packings, rate_shop
 from tests.factories import LocationFactory, OrderFactory, OrderLineFactory, ProductFactory, WarehouseFactory
+from tests.shipping.helpers import make_picked_order
+from tests.shipping.packing_factories import BoxTypeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -90,9 +94,6 @@ def test_rating_honours_the_carrier_and_service_a_rule_set(carrier, service):
 
 @pytest.fixture
 def picked_order():
-    from tests.shipping.helpers import make_picked_order
-    from tests.shipping.packing_factories import BoxTypeFactory
-
     call_command("load_rate_cards", stdout=open("/dev/null", "w"))  # noqa: SIM115
     order = make_picked_order()
     for code, size in (("S", (250, 200, 150)), ("BRAND-L", (450, 350, 300))):
@@ -102,8 +103,6 @@ def picked_order():
 
 
 def test_packing_uses_the_box_type_a_rule_set(picked_order):
-    from shipping.packing.services import pack_plan
-
     assert {p.box.key for p in pack_plan(order=picked_order).packages} == {"S"}
     picked_order.box_type_code = "brand-l"
 
@@ -111,9 +110,6 @@ def test_packing_uses_the_box_type_a_rule_set(picked_order):
 
 
 def test_packing_says_so_when_the_rules_box_is_missing(picked_order):
-    from shipping.exceptions import PackingError
-    from shipping.packing.services import pack_plan
-
     picked_order.box_type_code = "GIFT-BOX"
 
     with pytest.raises(PackingError, match="A rule requires box type GIFT-BOX"):

@@ -5,10 +5,13 @@ import json
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
+from core.choices import Role
 from orders.holds.services import order_automatic_holds_place
 from orders.intake.mapping import IntakeLine, IntakeOrder, shopify_order, woocommerce_order
 from orders.intake.storefront_apply import order_update_from_storefront
+from tests.factories import ProductFactory, make_user
 from tests.rules.factories import RuleFactory, order_with_lines
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "storefronts"
@@ -89,11 +92,6 @@ def test_an_edited_allocated_order_meets_the_rules_again(client_a):
 
 @pytest.mark.django_db
 def test_api_orders_carry_tags_note_and_billing_country(api_for, client_a):
-    from django.urls import reverse
-
-    from core.choices import Role
-    from tests.factories import ProductFactory, make_user
-
     ProductFactory(client=client_a, sku="TEE-M")
     merchant = make_user(Role.CLIENT, client=client_a)
     body = {"order_number": "API-9", "ship_name": "Ana Lima", "ship_address1": "1 Main St", "ship_city": "Boston",

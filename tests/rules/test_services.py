@@ -7,10 +7,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core.exceptions import DomainError
 from orders.choices import OrderStatus
+from orders.holds.services import hold_release
 from orders.intake.creation import order_create
 from orders.models import Hold, Order, OrderEvent, OrderLine, Rule
 from orders.rules.services import order_rules_apply, rule_create, rule_run_start, rule_try, rule_update
+from orders.selectors import order_list
 from orders.tasks import rule_run_task
 from tests.factories import AllocationFactory, ProductFactory, SalesChannelFactory, WarehouseFactory
 from tests.rules.factories import RuleFactory, order_with_lines, stock_for
@@ -175,8 +178,6 @@ def test_rule_hold_holds_the_order_and_a_release_is_not_undone(channel, manager,
     assert (order.status, hold.kind, hold.rule.name) == (OrderStatus.ON_HOLD, "rule", "Big orders")
     assert "Review orders over $250" in order.hold_reason
 
-    from orders.holds.services import hold_release
-
     with django_capture_on_commit_callbacks(execute=True):
         hold_release(hold=hold, user=manager, note="reviewed")
 
@@ -242,8 +243,6 @@ def past_orders(client_a, client_b):
 
 
 def test_dry_run_reports_matches_and_changes_without_changing_anything(manager, client_a, past_orders):
-    from orders.selectors import order_list
-
     rule = rule_create(user=manager, name="Alaska by FedEx", client=client_a,
                        conditions=[{"field": "ship_state", "op": "in", "value": "AK"}],
                        actions=[{"type": "set_carrier", "value": "fedex"}, {"type": "hold", "value": "Check"}])
@@ -264,9 +263,6 @@ def test_dry_run_reports_matches_and_changes_without_changing_anything(manager, 
 
 
 def test_dry_run_rejects_impossible_day_counts(manager):
-    from core.exceptions import DomainError
-    from orders.selectors import order_list
-
     rule = RuleFactory()
     for days in (0, 366, -1):
         with pytest.raises(DomainError):
@@ -274,8 +270,6 @@ def test_dry_run_rejects_impossible_day_counts(manager):
 
 
 def test_dry_run_with_query_count_independent_of_orders(manager, past_orders, django_assert_max_num_queries):
-    from orders.selectors import order_list
-
     rule = RuleFactory(conditions=[{"field": "first_order", "op": "is", "value": True}])
     with django_assert_max_num_queries(8):
         report = rule_try(rule=rule, days=90, orders=order_list(user=manager))

@@ -20,13 +20,12 @@ from tests.factories import (
     WarehouseFactory,
 )
 from warehouses.choices import LocationKind
+from warehouses.models import Location
 
 PICKED_PATH = (OrderStatus.ALLOCATED, OrderStatus.PICKING, OrderStatus.PICKED)
 
 
 def packing_location(warehouse):
-    from warehouses.models import Location
-
     existing = Location.objects.filter(warehouse=warehouse, kind=LocationKind.PACKING).first()
     return existing or LocationFactory(warehouse=warehouse, code=f"PACK-{warehouse.code}", zone="PACK",
                                        kind=LocationKind.PACKING)

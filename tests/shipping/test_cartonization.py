@@ -3,6 +3,8 @@ from decimal import Decimal
 
 import pytest
 
+from demo.catalog import BRIGHTLEAF_PRODUCTS, CASCADE_PRODUCTS
+from demo.seed import DEMO_BOXES
 from shipping.cartonization import (
     Box,
     CartonizationError,
@@ -239,9 +241,6 @@ def test_candidate_packings_offer_two_boxes_when_a_split_may_be_cheaper():
 
 
 def test_every_demo_sku_ships_in_a_demo_box():
-    from demo.catalog import BRIGHTLEAF_PRODUCTS, CASCADE_PRODUCTS
-    from demo.seed import DEMO_BOXES
-
     boxes = [inch_box(code, dims, cost, tare) for code, _, dims, tare, _, cost in DEMO_BOXES]
     for sku, _, weight, length, width, height, _ in CASCADE_PRODUCTS + BRIGHTLEAF_PRODUCTS:
         rec = recommend([Item(sku, length, width, height, weight)], boxes)

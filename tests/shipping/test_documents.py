@@ -8,16 +8,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.test import Client
 from pypdf import PdfReader
 from rest_framework.authtoken.models import Token
 
 from core.choices import Role
 from core.storage import NoPublicURL, is_private_name
+from returns import pdf
+from returns.labels import return_label_issue
+from returns.links import return_token
 from returns.models import ReturnAuthorization
-from shipping.models import Manifest, Package, PickList, Shipment, Wave
+from shipping import document_store
+from shipping.models import ClientShippingProfile, Manifest, Package, PickList, Shipment, Wave
 from shipping.packing.services import manifest_close, shipment_label, shipment_ship
+from shipping.pdf import WAVE_PDF
 from shipping.picking.release import pick_list_release_single, wave_release
 from tests.conftest import api_client_for
 from tests.factories import ClientFactory, ProductFactory, WarehouseFactory, make_user
@@ -240,9 +247,6 @@ def test_a_failed_render_stores_nothing(world, tmp_path, monkeypatch):
 
 
 def test_a_file_that_fails_to_commit_is_removed(world, tmp_path, monkeypatch):
-    from shipping import document_store
-    from shipping.pdf import WAVE_PDF
-
     def refuse(*args, **kwargs):
         raise RuntimeError("database went away")
 
@@ -257,10 +261,6 @@ def test_a_file_that_fails_to_commit_is_removed(world, tmp_path, monkeypatch):
 
 
 def test_a_return_label_is_rendered_once_for_the_email_the_customer_and_the_staff(world, mailoutbox, monkeypatch):
-    from returns import pdf
-    from returns.labels import return_label_issue
-    from returns.links import return_token
-
     renders = []
     real = pdf.return_label_pdf
     monkeypatch.setattr(pdf, "return_label_pdf", lambda *, rma: renders.append(rma.pk) or real(rma=rma))
@@ -276,8 +276,6 @@ def test_a_return_label_is_rendered_once_for_the_email_the_customer_and_the_staf
 
 
 def test_old_guessable_files_are_moved_to_private_names(world, tmp_path, settings):
-    from django.core.management import call_command
-
     old_media = tmp_path / "old-media"
     (old_media / "labels/2025/05").mkdir(parents=True)
     (old_media / "labels/2025/05/label-1Z1.pdf").write_bytes(b"%PDF-old label")
@@ -300,10 +298,6 @@ def test_old_guessable_files_are_moved_to_private_names(world, tmp_path, setting
 
 
 def test_admin_pages_of_objects_with_stored_documents_open_without_linking_the_files(world, admin_client):
-    from django.core.files.base import ContentFile
-
-    from shipping.models import ClientShippingProfile
-
     api = api_client_for(world.users["manager A"])
     for url, _, _, _ in DOCUMENTS.values():
         api.get(url(world))

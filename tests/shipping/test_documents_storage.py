@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import threading
 import time
+import urllib.error
+import urllib.request
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
+import shipping.pdf
 from core.choices import Role
+from shipping.locks import pick_list_lock
 from shipping.models import DocumentLock, PickList, Wave
+from shipping.pdf import pick_list_pdf_store
 from shipping.picking.release import pick_list_release_single, wave_release
 from tests.concurrency import run_together
 from tests.conftest import api_client_for, postgres_only
@@ -44,8 +50,6 @@ def test_concurrent_fetches_of_a_missing_wave_pdf_render_it_once_and_leave_one_f
     for stored in tmp_path.rglob("*.pdf"):  # ...which is then lost, as on another machine's disk
         stored.unlink()
     manager = make_user(Role.MANAGER)
-
-    import shipping.pdf
 
     renders = []
     real_render = shipping.pdf.pick_lists_pdf
@@ -84,8 +88,6 @@ def test_a_render_does_not_hold_up_writes_to_the_pick_list(settings, tmp_path, m
     warehouse = _warehouse_with_orders(1)
     pick_list = pick_list_release_single(order=warehouse.orders.get())
     PickList.objects.filter(pk=pick_list.pk).update(pdf="")
-    import shipping.pdf
-
     rendering = threading.Event()
     real_render = shipping.pdf.pick_lists_pdf
 
@@ -95,11 +97,6 @@ def test_a_render_does_not_hold_up_writes_to_the_pick_list(settings, tmp_path, m
         return real_render(*args, **kwargs)
 
     monkeypatch.setattr(shipping.pdf, "pick_lists_pdf", slow_render)
-    from django.db import transaction
-
-    from shipping.locks import pick_list_lock
-    from shipping.pdf import pick_list_pdf_store
-
     def write_while_rendering():
         assert rendering.wait(10)
         started = time.monotonic()
@@ -156,8 +153,5 @@ def test_documents_are_stored_in_the_s3_bucket_and_served_through_the_access_che
     assert api_client_for(outsider).get(f"/picking/{pick_list.pk}/pdf/").status_code == 404
     assert not any(tmp_path.iterdir())
     # the bucket refuses anyone without the keys
-    import urllib.error
-    import urllib.request
-
     with pytest.raises(urllib.error.HTTPError):
         urllib.request.urlopen(f"{s3_server.endpoint_url}/dockhand-documents/{name}", timeout=5)

@@ -1,13 +1,15 @@
 import io
 
 import pytest
+from django.core.files.base import ContentFile
 from pypdf import PdfReader
 
 from shipping.documents import packing_slip_html, packing_slip_pdf
 from shipping.labels import label_pdf, label_zpl, labels_pdf
+from shipping.models import PickList, PickListOrder, Wave
 from shipping.packing.services import shipment_label
-from tests.shipping.helpers import make_picked_order
-from tests.shipping.packing_factories import BoxTypeFactory
+from tests.shipping.helpers import make_picked_order, packing_location
+from tests.shipping.packing_factories import BoxTypeFactory, ClientShippingProfileFactory
 from tests.shipping.test_packing import packed_shipment
 
 pytestmark = pytest.mark.django_db
@@ -74,10 +76,6 @@ def test_many_labels_print_as_one_pdf_in_the_order_given(shipment, rate_cards):
 
 
 def test_packing_slip_shows_client_logo_lines_and_message(shipment):
-    from django.core.files.base import ContentFile
-
-    from tests.shipping.packing_factories import ClientShippingProfileFactory
-
     without_logo = packing_slip_pdf(shipment)
     profile = ClientShippingProfileFactory(client=shipment.order.client, packing_slip_message="Thanks, friend!")
     profile.logo.save("logo.svg", ContentFile(b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
@@ -96,9 +94,6 @@ def test_packing_slip_shows_client_logo_lines_and_message(shipment):
 
 
 def test_a_waves_labels_print_carrier_by_carrier(client, packer, shipment, rate_cards):
-    from shipping.models import PickList, PickListOrder, Wave
-    from tests.shipping.helpers import packing_location
-
     wave = Wave.objects.create(number="W-1", warehouse=shipment.warehouse)
     pick_list = PickList.objects.create(number="PL-W1", warehouse=shipment.warehouse, kind="wave", wave=wave,
                                         packing_location=packing_location(shipment.warehouse))

@@ -8,6 +8,7 @@ from orders.choices import ChannelKind
 from shipping.choices import NotificationKind, NotificationStatus
 from shipping.models import ShipmentNotification
 from shipping.packing.services import shipment_label, shipment_ship
+from shipping.tasks import shipment_notify
 from tests.conftest import run_due_work
 from tests.factories import SalesChannelFactory
 from tests.shipping.helpers import make_picked_order
@@ -159,8 +160,6 @@ def test_rejected_credentials_fail_at_once_and_can_be_resent(fake_storefront, sh
 
 def test_notification_task_is_safe_to_run_twice(fake_storefront, shopify_channel,
                                                 django_capture_on_commit_callbacks):
-    from shipping.tasks import shipment_notify
-
     fake_storefront.respond("GET", SHOPIFY_FO, 200, {"fulfillment_orders": [{"id": 7, "status": "open"}]})
     fake_storefront.respond("POST", SHOPIFY_FULFIL, 201, {"fulfillment": {"id": 8}})
     order, shipment = labelled_order(shopify_channel)

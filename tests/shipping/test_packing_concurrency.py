@@ -2,11 +2,13 @@
 
 import pytest
 
+from inventory.models import StockLevel
 from orders.choices import OrderStatus
+from orders.models import Allocation
 from shipping.choices import ScanResult, ShipmentStatus
 from shipping.exceptions import DomainError, ItemRefused
 from shipping.models import PackScan, Shipment
-from shipping.packing.services import pack_scan, shipment_ship, shipment_start
+from shipping.packing.services import pack_scan, shipment_label, shipment_ship, shipment_start
 from tests.concurrency import run_together
 from tests.conftest import postgres_only
 from tests.shipping.helpers import make_picked_order
@@ -36,10 +38,6 @@ def test_many_scans_of_the_last_units_count_each_once(rate_cards):
 def test_double_submitted_hand_over_ships_and_removes_stock_once(rate_cards, monkeypatch):
     # label PDFs are not what this test is about; rendering them would only slow it down
     monkeypatch.setattr("shipping.tasks.shipment_documents_render.delay", lambda *args: None)
-    from inventory.models import StockLevel
-    from orders.models import Allocation
-    from shipping.packing.services import shipment_label
-
     order = make_picked_order()
     BoxTypeFactory(warehouse=order.warehouse, code="S", inner_length_mm=250, inner_width_mm=200,
                    inner_height_mm=150)

@@ -1,9 +1,12 @@
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.choices import Role
 from orders.choices import OrderStatus
 from shipping.choices import ScanResult, ShipmentStatus
-from shipping.models import PackScan, Shipment
-from tests.factories import ProductFactory
+from shipping.models import CarrierService, PackScan, Shipment
+from shipping.packing.services import pack_scan, shipment_start
+from tests.factories import ProductFactory, WarehouseFactory, make_user
 from tests.shipping.helpers import make_picked_order
 from tests.shipping.packing_factories import BoxTypeFactory
 
@@ -102,9 +105,6 @@ def test_pickers_and_clients_cannot_use_the_pack_station(client, picker, client_
 
 
 def test_packer_of_another_warehouse_cannot_open_the_shipment(client, order):
-    from core.choices import Role
-    from tests.factories import WarehouseFactory, make_user
-
     other = make_user(Role.PACKER, warehouses=[WarehouseFactory(code="NSH")])
     shipment = Shipment.objects.create(order=order, warehouse=order.warehouse)
     client.force_login(other)
@@ -129,10 +129,6 @@ def test_manager_pages_render(client, manager, order):
 
 
 def test_manager_uploads_a_rate_card_and_a_bad_one_is_refused(client, manager, order):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from shipping.models import CarrierService
-
     client.force_login(manager)
     good = SimpleUploadedFile("rates.csv", b"carrier,service,weight_lb,zone_8\nUSPS,GA,1,4.10\n", "text/csv")
     response = client.post("/packing/rate-cards/", {"kind": "rates.csv", "file": good}, follow=True)
@@ -147,8 +143,6 @@ def test_manager_uploads_a_rate_card_and_a_bad_one_is_refused(client, manager, o
 
 
 def test_mispick_page_counts_caught_mispicks(client, manager, order):
-    from shipping.packing.services import pack_scan, shipment_start
-
     shipment = shipment_start(order=order)
     for code in ["x1", "x2"]:
         with pytest.raises(Exception, match="UNKNOWN"):

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -9,6 +10,7 @@ from shipping.choices import PickListStatus
 from shipping.models import PickList, Wave
 from shipping.picking.release import pick_list_release_batch, pick_list_release_single
 from shipping.picking.scan import pick_list_start
+from shipping.picking.short import pick_list_line_short
 from tests.factories import ClientFactory, ProductFactory, WarehouseFactory, make_user
 from tests.shipping.factories import allocated_order, make_floor
 
@@ -201,8 +203,6 @@ def test_scanning_a_list_barcode_opens_it(client, picker, floor, warehouse, item
 
 
 def test_manager_sees_why_a_short_pick_stopped_an_order(client, manager, picker, floor, warehouse, item):
-    from shipping.picking.short import pick_list_line_short
-
     order = allocated_order(warehouse, [(item, floor["A-01-01-A"], 1)], order_number="SHORT-1")
     pick_list = pick_list_start(pick_list=pick_list_release_single(order=order), user=picker)
     pick_list_line_short(pick_list=pick_list, line_id=pick_list.lines.get().pk, user=picker)
@@ -216,8 +216,6 @@ def test_manager_sees_why_a_short_pick_stopped_an_order(client, manager, picker,
 
 
 def test_admin_shows_pick_lists_read_only_and_short_pick_rules(client, floor, warehouse, item):
-    from django.contrib.auth import get_user_model
-
     pick_list = pick_list_release_single(order=allocated_order(warehouse, [(item, floor["A-01-01-A"], 1)]))
     admin_user = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw-for-tests-123")
     client.force_login(admin_user)

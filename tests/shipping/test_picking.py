@@ -1,11 +1,14 @@
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from inventory.choices import MovementKind
 from inventory.models import StockLevel, StockMovement
 from orders.choices import OrderStatus, ServiceLevel
-from orders.models import Allocation
+from orders.models import Allocation, Order
+from orders.routing import order_route
 from orders.services import order_cancel
+from orders.signals import order_status_changed
 from shipping.choices import PickListKind, PickListStatus, ShortPickAction, WaveSplit
 from shipping.exceptions import PickingError, WrongScan
 from shipping.models import PickListOrder, ShortPickRule
@@ -115,8 +118,6 @@ def test_batch_with_nothing_waiting_is_refused(floor, manager):
 
 
 def test_wave_takes_one_service_level_before_the_cutoff_and_cuts_by_cart(floor, merchant, manager):
-    from django.utils import timezone
-
     a = _p(merchant, "SKU-A")
     warehouse = floor["PACK-01"].warehouse
     expedited = [allocated_order(warehouse, [(a, floor[f"A-01-0{n}-A"], 1)],
@@ -362,8 +363,6 @@ def test_short_pick_without_stock_backorders_the_order_and_says_why(floor, merch
 
 
 def test_backordered_order_picks_only_what_is_left_after_a_top_up(floor, merchant, picker):
-    from orders.routing import order_route
-
     a, b = _p(merchant, "SKU-A"), _p(merchant, "SKU-B")
     warehouse = floor["PACK-01"].warehouse
     order = allocated_order(warehouse, [(a, floor["A-01-01-A"], 1), (b, floor["A-02-01-A"], 1)])
@@ -461,9 +460,6 @@ def test_cancelled_order_is_taken_off_its_open_list(floor, merchant, manager, pi
 
 
 def test_a_late_status_signal_does_not_take_a_healthy_order_off_its_list(floor, merchant):
-    from orders.models import Order
-    from orders.signals import order_status_changed
-
     a = _p(merchant, "SKU-A")
     order = allocated_order(floor["PACK-01"].warehouse, [(a, floor["A-01-01-A"], 1)])
     pick_list = pick_list_release_single(order=order)

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 from orders.choices import ServiceLevel
+from shipping.carriers.base import PackageSpec
 from shipping.cartonization import Box, Item, candidate_packings
 from shipping.exceptions import RatingError
 from shipping.models import Carrier, CarrierService
@@ -135,8 +136,6 @@ def test_without_rate_cards_rating_says_so(order):
 
 def test_too_heavy_for_every_card_is_not_eligible(rate_cards, order):
     heavy = Candidate(boxes=["PALLET"], specs=[], box_cost=Decimal("0"))
-    from shipping.carriers.base import PackageSpec
-
     heavy.specs = [PackageSpec(500, 500, 500, 40_000)]  # 88 lb: the cards stop at 70
     result = rate_shop(order=order, warehouse=order.warehouse, candidates=[heavy])
     assert result.chosen is None

@@ -3,6 +3,10 @@ from pathlib import Path
 
 import pytest
 
+from reports.backlog import backlog_read
+from shipping.carriers import adapter_for
+from shipping.exceptions import CarrierError
+from shipping.models import TrackingSequence
 from shipping.tracking_numbers import (
     TrackingRangeExhausted,
     is_valid,
@@ -10,6 +14,7 @@ from shipping.tracking_numbers import (
     serials_left,
     ups_check_digit,
 )
+from tests.shipping.packing_factories import CarrierServiceFactory
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "tracking_numbers"
 FORMATS = [("UPS", "ups.json", "ups"), ("FEDEX", "fedex.json", "fedex_12"), ("USPS", "usps.json", "usps_impb_n"),
@@ -101,12 +106,6 @@ def test_without_a_spare_account_the_range_ends_instead_of_repeating():
 
 @pytest.mark.django_db
 def test_labels_at_the_edge_of_the_range_go_on_with_the_spare_account_and_managers_are_warned():
-    from reports.backlog import backlog_read
-    from shipping.carriers import adapter_for
-    from shipping.exceptions import CarrierError
-    from shipping.models import TrackingSequence
-    from tests.shipping.packing_factories import CarrierServiceFactory
-
     # Given UPS a few labels before the end of its shipper number's ten million serials
     service = CarrierServiceFactory(carrier__code="UPS", carrier__account_number="DH4R21", service_code="03")
     carrier = service.carrier
