@@ -34,4 +34,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
 ]
+handler400 = "core.views.bad_request"
 # No /media/: generated documents are private and served only by access-checked views (core.documents).

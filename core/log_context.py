@@ -57,6 +57,17 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
+class RefusalWithoutTraceback(logging.Filter):
+    """Keep a refused request (403) to its one line: PermissionDenied is how a view says no, not a crash, so
+    its traceback only makes the server log look like one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) == 403:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 # LogRecord attributes that are not "extra" fields given by the caller.
 _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 

@@ -1,8 +1,14 @@
+import logging
+
 from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.shortcuts import render
 from django.templatetags.static import static
+from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from core.health import readiness_problems
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -25,3 +31,14 @@ def readyz(request):
     body = {"status": "ok" if ready else "unavailable",
             "checks": {name: problems or "ok" for name, problems in checks.items()}}
     return JsonResponse(body, status=200 if ready else 503)
+
+
+def bad_request(request, exception, template_name="400.html"):
+    """The 400 page in the site's layout with the navigation (Django's own renders it without the request,
+    hence without the user's menu); Django's plain page if even that fails, so a bad request never turns into
+    a 500."""
+    try:
+        return render(request, template_name, status=400)
+    except Exception:
+        logger.warning("The 400 page could not render with the request; Django's plain one instead", exc_info=True)
+        return defaults.bad_request(request, exception)

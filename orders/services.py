@@ -16,8 +16,9 @@ from django.db import transaction
 
 from core.exceptions import DomainError
 from core.transitions import StatusMove, status_transition, user_or_none
+from inventory.choices import MovementKind
 from inventory.models import Product
-from inventory.services import stocks_deallocate
+from inventory.services import stock_remove, stocks_deallocate
 from orders.choices import EDITABLE_STATUSES, ORDER_TRANSITIONS, OrderStatus
 from orders.exceptions import InvalidTransition, OrderNotEditable
 from orders.locks import order_lock
@@ -120,6 +121,23 @@ def order_allocations_release(*, order: Order, user=None, reason: str = "Reserva
     allocations = list(Allocation.objects.filter(line__order=order).order_by("stock_level_id", "pk"))
     stocks_deallocate(releases=[(a.stock_level_id, a.quantity) for a in allocations],
                       reference=order.order_number, reason=reason, user=user)
+    Allocation.objects.filter(pk__in=[a.pk for a in allocations]).delete()
+    return sum(a.quantity for a in allocations)
+
+
+@transaction.atomic
+def order_allocations_ship(*, order: Order, reason: str, user=None) -> int:
+    """Take every reserved unit of an order out of the warehouse as shipped (a SHIP ledger row per
+    allocation, which lowers both on hand and allocated) and delete its allocations, so that nothing stays
+    reserved for an order that left. Call with the order locked. Returns the units shipped.
+
+    Raises InsufficientStock if a reservation no longer has its units.
+    """
+    allocations = list(Allocation.objects.filter(line__order=order).order_by("stock_level_id", "pk"))
+    for allocation in allocations:
+        stock_remove(stock_level_id=allocation.stock_level_id, quantity=allocation.quantity,
+                     kind=MovementKind.SHIP, reference=order.order_number, reason=reason[:255], user=user,
+                     allocated=True)
     Allocation.objects.filter(pk__in=[a.pk for a in allocations]).delete()
     return sum(a.quantity for a in allocations)
 

@@ -16,5 +16,10 @@ class ReceivingError(DomainError):
     status_code = 400
 
 
+class MixedBin(ReceivingError):
+    """The bin chosen to restock to holds another product's (or another client's) stock; the person must
+    confirm before the units go in."""
+
+
 class SurveyLinkInvalid(DomainError):
     status_code = 400

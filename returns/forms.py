@@ -1,4 +1,5 @@
 from django import forms
+from django.forms.models import ModelChoiceIterator
 
 from returns.choices import Disposition, Resolution, ReturnReason, SurveyProblem
 from returns.services.opening import ReturnLineRequest
@@ -66,14 +67,38 @@ class ScanReturnForm(forms.Form):
         attrs={"autofocus": True, "placeholder": "Scan the RMA label", "autocomplete": "off"}))
 
 
+SUGGESTED = "suggested"
+
+
+class _SuggestedFirst(ModelChoiceIterator):
+    def __iter__(self):
+        yield (SUGGESTED, "Suggested bin for the item (its own bins first)")
+        yield from super().__iter__()
+
+
+class LocationOrSuggestedField(forms.ModelChoiceField):
+    """A location, or SUGGESTED: the putaway suggestion for the product scanned decides."""
+
+    iterator = _SuggestedFirst
+
+    def to_python(self, value):
+        return SUGGESTED if value == SUGGESTED else super().to_python(value)
+
+    def validate(self, value):
+        if value != SUGGESTED:
+            super().validate(value)
+
+
 class ReceiveUnitForm(forms.Form):
     barcode = forms.CharField(max_length=64, label="Item barcode or SKU", widget=forms.TextInput(
         attrs={"autofocus": True, "placeholder": "Scan the item", "autocomplete": "off"}))
     quantity = forms.IntegerField(min_value=1, max_value=999, initial=1)
     disposition = forms.ChoiceField(choices=Disposition.choices, widget=forms.RadioSelect,
                                     initial=Disposition.RESTOCK)
-    location = forms.ModelChoiceField(queryset=None, required=False, empty_label="Returns area (default)",
-                                      label="Put to location")
+    location = LocationOrSuggestedField(queryset=None, required=False, initial=SUGGESTED,
+                                        empty_label="Returns area (refurbish, quarantine, dispose)",
+                                        label="Put to location")
+    allow_mixing = forms.BooleanField(required=False, label="Put it there anyway (the bin holds other stock)")
     condition_note = forms.CharField(max_length=500, required=False, label="Condition / reason",
                                      widget=forms.TextInput(attrs={"placeholder": "e.g. sealed, scuffed, torn"}))
 
@@ -83,6 +108,8 @@ class ReceiveUnitForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data.get("location") == SUGGESTED and data.get("disposition") != Disposition.RESTOCK:
+            data["location"] = None  # the returns area
         if data.get("disposition") == Disposition.RESTOCK and not data.get("location"):
             self.add_error("location", "Choose the location to restock to.")
         if data.get("disposition") == Disposition.DISPOSE and not (data.get("condition_note") or "").strip():

@@ -16,6 +16,7 @@ from orders.models import Order
 from returns.links import return_label_url, return_status_url
 from returns.locks import return_lock
 from returns.pdf import RETURN_LABEL
+from returns.refunds import return_label_fee
 from returns.services.status import return_event_add
 from shipping.carriers import adapter_for
 from shipping.carriers.base import PackageSpec
@@ -92,9 +93,11 @@ def _buy_label(rma) -> None:
     document_forget(RETURN_LABEL, rma)  # a label printed before this one has no tracking number
     rma.save(update_fields=["label_carrier", "label_service", "label_tracking_number", "label_cost", "label_pdf",
                             "updated_at"])
+    fee = return_label_fee(rma=rma)
     return_event_add(rma=rma, actor="returns",
                      note=f"Return label: {chosen.service} to {rma.warehouse.code}, tracking {label.tracking_number}, "
-                          f"${chosen.shipping_cost} ({'free for the customer' if rma.free_label else 'deducted from the refund'})")
+                          f"carrier cost ${chosen.shipping_cost}; "
+                          + (f"${fee} label fee deducted from the refund" if fee else "free for the customer"))
 
 
 def return_label_issue(*, rma_id: int) -> bool:
@@ -134,7 +137,7 @@ def _return_label_email(*, rma_id: int, label: bytes) -> bool:
     if not _on_its_way_back(rma):  # another run of the task emailed it meanwhile
         return False
     rma = type(rma).objects.select_related("order", "client", "warehouse").get(pk=rma.pk)
-    context = {"rma": rma, "status_url": return_status_url(rma_id=rma.pk), "label_url": return_label_url(rma_id=rma.pk),
+    context = {"rma": rma, "label_fee": return_label_fee(rma=rma), "status_url": return_status_url(rma_id=rma.pk), "label_url": return_label_url(rma_id=rma.pk),
                "lines": list(rma.lines.select_related("product"))}
     message = EmailMessage(
         subject=f"Your return {rma.number} for order {rma.order.order_number}: label and instructions",

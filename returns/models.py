@@ -140,6 +140,14 @@ class ReturnAuthorization(TimeStamped):
         return self.can_transition_to(ReturnStatus.CLOSED)
 
     @property
+    def label_service_name(self) -> str:
+        """The label's carrier and service as printed, the carrier said once ("USPS Ground Advantage")."""
+        carrier, service = self.label_carrier, self.label_service
+        if not service:
+            return carrier
+        return service if service.upper().startswith(carrier.upper()) else f"{carrier} {service}".strip()
+
+    @property
     def can_print_label(self) -> bool:
         """The customer still has to send the parcel: the label is there to print."""
         return self.status in (ReturnStatus.AUTHORISED, ReturnStatus.IN_TRANSIT)

@@ -45,6 +45,17 @@ class RefundQuote:
         return "; ".join(parts) or "nothing refundable"
 
 
+def return_label_fee(*, rma, policy=None) -> Decimal:
+    """Return the label fee of a return, the one figure the customer is told and the refund deducts: the
+    client's policy fee to the cent; nothing when a reason earned a free label or no carrier label was bought.
+    (What the carrier charged us is the return's label_cost, a cost of ours, never the customer's.)
+    """
+    if rma.free_label or not rma.label_tracking_number:
+        return Decimal("0.00")
+    policy = policy or return_policy_get(client=rma.client)
+    return to_cents(policy.label_fee)
+
+
 def refund_quote(*, rma) -> RefundQuote:
     """Compute what a return refunds: per refunded line, the units that came back (or, for a missing item,
     the units claimed) at the original unit price, less the restocking fee of the line's reason; less the
@@ -72,9 +83,7 @@ def refund_quote(*, rma) -> RefundQuote:
     subtotal = sum((ql.unit_price * ql.quantity for ql in lines), Decimal("0.00"))
     subtotal = to_cents(subtotal)
     restocking_fee = sum((ql.fee for ql in lines), Decimal("0.00"))
-    label_fee = Decimal("0.00")
-    if lines and not rma.free_label and rma.label_tracking_number:
-        label_fee = to_cents(policy.label_fee)
+    label_fee = return_label_fee(rma=rma, policy=policy) if lines else Decimal("0.00")
     amount = max(Decimal("0.00"), subtotal - restocking_fee - label_fee)
     return RefundQuote(currency=rma.order.currency, lines=lines, subtotal=subtotal, restocking_fee=restocking_fee,
                        label_fee=min(label_fee, subtotal - restocking_fee), amount=amount)

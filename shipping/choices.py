@@ -45,7 +45,7 @@ OPEN_PICK_LIST_STATUSES = frozenset({P.RELEASED, P.PICKING, P.SORTING})
 class ShipmentStatus(models.TextChoices):
     PACKING = "packing", "Packing"
     PACKED = "packed", "Packed"
-    LABELLED = "labelled", "Label printed"
+    LABELLED = "labelled", "Label bought"
     SHIPPED = "shipped", "Handed over"
     CANCELLED = "cancelled", "Cancelled"
 

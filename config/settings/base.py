@@ -297,12 +297,16 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "core.log_context.RequestContextFilter"}},
+    "filters": {"request_context": {"()": "core.log_context.RequestContextFilter"},
+                "refusal_without_traceback": {"()": "core.log_context.RefusalWithoutTraceback"}},
     "formatters": {"json": {"()": "core.log_context.JsonFormatter"}},
     # DJANGO_LOG_FORMAT=json gives JSON lines here too; production.py always logs JSON.
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_context"],
                              **({"formatter": "json"} if env("DJANGO_LOG_FORMAT", default="") == "json" else {})}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # Django's own console handler (DEBUG only) would print every django.* line a second time through the root.
+    "loggers": {"django": {"handlers": [], "propagate": True},
+                "django.request": {"filters": ["refusal_without_traceback"]}},
 }
 
 # --- Caches (API throttle counters) ------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from core.transitions import status_transition, transition_check
 from inventory.choices import INBOUND_TRANSITIONS, DifferenceKind, InboundStatus
 from inventory.figures.refresh import stock_summary_mark_pairs
 from inventory.locks import row_lock
-from inventory.models import Client, InboundLine, InboundShipment, Product, ReceiptDifference
+from inventory.models import Client, InboundLine, InboundShipment, Product, ReceiptDifference, StockLevel
 from inventory.services import stock_receive
 from inventory.tasks import inbound_report_send
 from warehouses.choices import LocationKind
@@ -145,6 +145,22 @@ def putaway_suggest(*, product: Product, warehouse: Warehouse) -> Location | Non
         if in_zone is not None:
             return in_zone
     return empty.order_by("kind", "walk_sequence", "pk").first()
+
+
+def location_other_stock(*, location: Location, product: Product) -> list[StockLevel]:
+    """List the stock of other products on hand in a location (the same client's or another's): putting the
+    product there mixes the bin, which a person should confirm."""
+    return list(StockLevel.objects.filter(location=location, on_hand__gt=0).exclude(product=product)
+                .select_related("product__client").order_by("product__client__name", "product__sku", "pk"))
+
+
+def mixed_bin_message(*, location: Location, product: Product, others: list[StockLevel]) -> str:
+    """Say what a bin already holds, naming another client's stock as such."""
+    held = ", ".join(
+        f"{level.product.sku}" + ("" if level.product.client_id == product.client_id
+                                  else f" of another client ({level.product.client.name})")
+        for level in others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+    return f"{location.code} holds {held}, not {product.sku}. Confirm to put it there anyway, or choose another bin."
 
 
 def _find_product(client: Client, code: str) -> Product | None:

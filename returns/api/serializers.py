@@ -109,6 +109,8 @@ class ReturnReceiveSerializer(serializers.Serializer):
     location = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**63 - 1,
                                         help_text="Location id (required to restock).")
     condition_note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    allow_mixing = serializers.BooleanField(required=False, default=False,
+                                            help_text="Restock even though the bin holds another product's stock.")
 
 
 class ReturnReasonRuleSerializer(serializers.ModelSerializer):

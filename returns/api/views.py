@@ -116,7 +116,8 @@ class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             if location is None:
                 raise DomainError("Unknown location.", field="location")
         return_unit_receive(rma=rma, barcode=data["barcode"], disposition=data["disposition"], location=location,
-                            quantity=data["quantity"], condition_note=data["condition_note"], user=request.user)
+                            quantity=data["quantity"], condition_note=data["condition_note"], user=request.user,
+                            allow_mixing=data["allow_mixing"])
         return self._respond(rma)
 
     @extend_schema(request=None, responses=ReturnSerializer)

@@ -9,12 +9,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from inventory.choices import MovementKind
+from inventory.control.receiving import location_other_stock, mixed_bin_message, putaway_suggest
 from inventory.models import Product, StockLevel
 from inventory.services import stock_receive, stock_remove
 from orders.intake.creation import order_create
 from orders.models import Order
 from returns.choices import RECEIVABLE_STATUSES, Disposition, Resolution, ReturnStatus
-from returns.exceptions import InvalidReturnTransition, ReceivingError
+from returns.exceptions import InvalidReturnTransition, MixedBin, ReceivingError
 from returns.locks import return_lines_lock, return_lock
 from returns.models import ReturnAuthorization, ReturnLine, ReturnUnit
 from returns.services.status import _user_or_none, return_event_add, return_transition
@@ -62,15 +63,31 @@ def returns_area_location(*, warehouse: Warehouse) -> Location:
     return location
 
 
+def return_putaway_suggest(*, rma: ReturnAuthorization, product: Product) -> Location | None:
+    """Suggest the bin a returned unit of a product is restocked to: the product's existing bins first, then an
+    empty bin in its client's usual zone (inventory's putaway suggestion). None without a usable bin."""
+    if rma.warehouse_id is None:
+        return None
+    return putaway_suggest(product=product, warehouse=rma.warehouse)
+
+
 def _put_away(*, rma: ReturnAuthorization, product: Product, quantity: int, disposition: str,
-              location: Location | None, note: str, user) -> tuple[Location, object, object]:
+              location: Location | None, note: str, user, allow_mixing: bool,
+              suggest_location: bool) -> tuple[Location, object, object]:
     """Book the units into stock through the ledger according to the disposition; returns (where, in, out)."""
     reference = rma.number
     if disposition == Disposition.RESTOCK:
+        if location is None and suggest_location:
+            location = return_putaway_suggest(rma=rma, product=product)
+            if location is None:
+                raise ReceivingError(f"No free pick or reserve bin in {rma.warehouse.code} to suggest: choose the "
+                                     "location to restock to.", field="location")
         if location is None:
             raise ReceivingError("Choose the location to restock to.", field="location")
         if location.warehouse_id != rma.warehouse_id or location.kind not in RESTOCK_LOCATION_KINDS:
             raise ReceivingError(f"Restock to a pick or reserve location of {rma.warehouse.code}.", field="location")
+        if not allow_mixing and (others := location_other_stock(location=location, product=product)):
+            raise MixedBin(mixed_bin_message(location=location, product=product, others=others), field="location")
         movement = stock_receive(product=product, location=location, quantity=quantity, reference=reference,
                                  user=user, kind=MovementKind.RETURN, reason=f"Return {reference}: restocked")
         return location, movement, None
@@ -100,6 +117,8 @@ def return_unit_receive(
     quantity: int = 1,
     condition_note: str = "",
     user=None,
+    allow_mixing: bool = False,
+    suggest_location: bool = False,
 ) -> list[ReturnUnit]:
     """Scan returned units of one product, inspect them and put them where the disposition says.
 
@@ -109,7 +128,9 @@ def return_unit_receive(
     receives the parcel if that was not done yet.
 
     Raises ReceivingError for an unknown barcode, a missing location or disposal reason, or a return that is
-    not being received.
+    not being received. Restocking with no location and suggest_location puts the units in the putaway
+    suggestion (return_putaway_suggest). MixedBin when restocking to a bin that holds another product's stock, unless
+    allow_mixing says the person confirmed it.
     """
     if disposition not in Disposition.values:
         raise ReceivingError("Choose a disposition.", field="disposition")
@@ -141,7 +162,8 @@ def return_unit_receive(
     for line, qty in parts:
         where, movement_in, movement_out = _put_away(
             rma=locked, product=product, quantity=qty, disposition=disposition, location=location,
-            note=condition_note.strip(), user=user,
+            note=condition_note.strip(), user=user, allow_mixing=allow_mixing,
+            suggest_location=suggest_location,
         )
         if line is not None:
             ReturnLine.objects.filter(pk=line.pk).update(received_quantity=F("received_quantity") + qty,

@@ -16,6 +16,7 @@ from returns.forms import CustomerLookupForm, SurveyForm, parse_line_requests
 from returns.links import order_id_from_token, order_token, return_id_from_token, return_token
 from returns.models import ReturnAuthorization
 from returns.pdf import RETURN_LABEL
+from returns.refunds import return_label_fee
 from returns.selectors import order_find_for_customer, order_returnable_quantities, return_policy_get
 from returns.services.opening import return_request, return_window_closes_at
 from returns.surveys import survey_answer, survey_from_token
@@ -120,7 +121,7 @@ def customer_status_view(request, token: str):
     rma = _return_from_token(token)
     # Customers see the status changes, not the desk's notes (a note keeps from == to).
     return render(request, "returns/customer/status.html", {
-        "rma": rma, "token": token, "lines": rma.lines.select_related("product"),
+        "rma": rma, "token": token, "lines": rma.lines.select_related("product"), "label_fee": return_label_fee(rma=rma),
         "events": rma.events.exclude(from_status=F("to_status")).order_by("created_at", "pk"),
     })
 

@@ -9,12 +9,14 @@ from core.choices import Role
 from core.decorators import role_required
 from core.exceptions import DomainError
 from returns.choices import Disposition, ReturnStatus
-from returns.forms import ReceiveUnitForm, ScanReturnForm
+from returns.exceptions import MixedBin
+from returns.forms import SUGGESTED, ReceiveUnitForm, ScanReturnForm
 from returns.models import ReturnAuthorization
 from returns.selectors import return_find_by_number, return_list
 from returns.services.receiving import (
     RESTOCK_LOCATION_KINDS,
     return_inspection_finish,
+    return_putaway_suggest,
     return_receive_start,
     return_unit_receive,
 )
@@ -63,24 +65,33 @@ def receive_view(request, pk: int):
     locations = _restock_locations(rma)
     form = ReceiveUnitForm(request.POST or None, locations=locations,
                            initial={"disposition": Disposition.RESTOCK})
+    mixed = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        suggested = data["location"] == SUGGESTED
         try:
             units = return_unit_receive(
-                rma=rma, barcode=data["barcode"], disposition=data["disposition"], location=data["location"],
-                quantity=data["quantity"], condition_note=data["condition_note"], user=request.user,
+                rma=rma, barcode=data["barcode"], disposition=data["disposition"],
+                location=None if suggested else data["location"], suggest_location=suggested,
+                allow_mixing=data["allow_mixing"], quantity=data["quantity"], condition_note=data["condition_note"],
+                user=request.user,
             )
         except DomainError as exc:
+            mixed = isinstance(exc, MixedBin)
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             unexpected = sum(u.quantity for u in units if not u.expected)
-            text = f"{sum(u.quantity for u in units)} × {units[0].product.sku}: {units[0].get_disposition_display()}"
+            text = (f"{sum(u.quantity for u in units)} × {units[0].product.sku}: {units[0].get_disposition_display()}"
+                    f" to {units[0].location.code}")
             if unexpected:
                 messages.warning(request, text + f" — {unexpected} not expected on this return.")
             else:
                 messages.success(request, text)
             return redirect("returns:receive", pk=pk)
-    return render(request, "returns/receive.html", {"rma": rma, "form": form},
+    putaway = [(line.product.sku, return_putaway_suggest(rma=rma, product=line.product))
+               for line in rma.lines.select_related("product").order_by("pk")
+               if rma.status == ReturnStatus.RECEIVED and line.expects_units and line.outstanding]
+    return render(request, "returns/receive.html", {"rma": rma, "form": form, "mixed": mixed, "putaway": putaway},
                   status=400 if form.errors else 200)
 
 

@@ -24,7 +24,7 @@ from returns.forms import NoteForm, OrderLookupForm, ReasonForm, parse_line_requ
 from returns.links import return_token
 from returns.models import ReturnAuthorization
 from returns.pdf import RETURN_LABEL
-from returns.refunds import refund_quote
+from returns.refunds import refund_quote, return_label_fee
 from returns.selectors import case_list, order_returnable_quantities, return_get, return_list
 from returns.services.opening import return_request
 from returns.services.refunding import return_refund
@@ -113,7 +113,7 @@ def return_detail_view(request, pk: int):
     rma = _get_return_or_404(request, pk)
     quote = refund_quote(rma=rma) if rma.status in (ReturnStatus.INSPECTED, ReturnStatus.RECEIVED) else None
     return render(request, "returns/return_detail.html", {
-        "rma": rma, "quote": quote, "reason_form": ReasonForm(), "note_form": NoteForm(),
+        "rma": rma, "quote": quote, "label_fee": return_label_fee(rma=rma), "reason_form": ReasonForm(), "note_form": NoteForm(),
         "refund": getattr(rma, "refund", None), "status_url": reverse("returns:status", kwargs={
             "token": return_token(rma_id=rma.pk)}),
     })

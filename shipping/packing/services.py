@@ -19,13 +19,11 @@ from django.utils import timezone
 
 from core.transitions import status_transition, transition_check
 from core.work import work_enqueue
-from inventory.choices import MovementKind
 from inventory.models import Product
-from inventory.services import stock_remove
 from orders.choices import ChannelKind, OrderStatus
 from orders.locks import order_lock
-from orders.models import Allocation, Order
-from orders.services import order_event_add, order_transition
+from orders.models import Order
+from orders.services import order_allocations_ship, order_event_add, order_transition
 from shipping.carriers import adapter_for
 from shipping.carriers.base import NotServiceable, PackageSpec
 from shipping.cartonization import (
@@ -433,7 +431,7 @@ def shipment_ship(*, shipment: Shipment, user=None) -> Shipment:
     """Hand the packages over to the carrier: the stock leaves the ledger, the order is `shipped`, and the
     customer email and storefront update are queued after commit.
 
-    Raises InvalidShipmentTransition unless the label is printed; InsufficientStock if reservations are gone.
+    Raises InvalidShipmentTransition unless the label is bought; InsufficientStock if reservations are gone.
     """
     with transaction.atomic():
         # Lock order: Order → StockLevel (in stock_remove) → Shipment, as everywhere else.
@@ -441,12 +439,7 @@ def shipment_ship(*, shipment: Shipment, user=None) -> Shipment:
         current = Shipment.objects.get(pk=shipment.pk)
         _check_transition(current, ShipmentStatus.SHIPPED)
         numbers = ", ".join(current.packages.order_by("number").values_list("tracking_number", flat=True))
-        allocations = (Allocation.objects.filter(line__order=order).select_related("stock_level")
-                       .order_by("stock_level_id", "pk"))
-        for allocation in allocations:
-            stock_remove(stock_level_id=allocation.stock_level_id, quantity=allocation.quantity,
-                         kind=MovementKind.SHIP, reference=order.order_number,
-                         reason=f"Shipped, tracking {numbers}"[:255], user=user, allocated=True)
+        order_allocations_ship(order=order, reason=f"Shipped, tracking {numbers}", user=user)
         locked = shipment_lock(shipment.pk)
         _check_transition(locked, ShipmentStatus.SHIPPED)
         now = timezone.now()

@@ -10,8 +10,11 @@ from django.utils import timezone
 
 from core.choices import Role
 from returns.analytics import Scope, mistake_traces
-from returns.choices import ReturnSource, ReturnStatus
+from returns.choices import Disposition, ReturnSource, ReturnStatus
 from returns.labels import return_label_issue
+from returns.refunds import refund_quote
+from returns.services.policy import return_policy_update
+from returns.services.receiving import return_inspection_finish, return_unit_receive
 from returns.trace import order_traces
 from shipping.carriers.base import TrackingUpdate
 from shipping.choices import PickListKind, TrackingSource
@@ -68,6 +71,44 @@ def test_label_cost_is_deducted_only_without_a_free_label_reason(delivered):
     assert free.label_tracking_number
     assert "deducted from the refund" in paid.events.get(note__startswith="Return label:").note
     assert "free for the customer" in free.events.get(note__startswith="Return label:").note
+
+
+def test_refund_deducts_exactly_the_label_fee_the_customer_was_told(delivered):
+    # Given a client whose label fee differs from what the carrier charges for the label
+    order, *_ = delivered
+    return_policy_update(client=order.client, label_fee=Decimal("6.95"))
+    rma = open_return(order, [(order.lines.first(), 1, "too_small")])
+
+    # When the label is bought and emailed, and the unit comes back
+    return_label_issue(rma_id=rma.pk)
+    rma.refresh_from_db()
+    told_by_email = mail.outbox[-1].body
+    told_on_timeline = rma.events.get(note__startswith="Return label:").note
+    return_unit_receive(rma=rma, barcode=order.lines.first().product.sku, disposition=Disposition.QUARANTINE)
+    return_inspection_finish(rma=rma)
+    rma.refresh_from_db()
+
+    # Then the email, the timeline and the refund all name the same fee, not the carrier's cost
+    assert rma.label_cost != Decimal("6.95")
+    assert "label fee of $6.95" in told_by_email
+    assert "$6.95 label fee deducted from the refund" in told_on_timeline
+    assert f"carrier cost ${rma.label_cost}" in told_on_timeline
+    quote = refund_quote(rma=rma)
+    assert quote.label_fee == Decimal("6.95")
+    assert quote.amount == quote.subtotal - quote.restocking_fee - Decimal("6.95")
+
+
+@pytest.mark.parametrize(("carrier", "service", "printed"), [
+    ("USPS", "USPS Ground Advantage", "USPS Ground Advantage"),
+    ("UPS", "Ground", "UPS Ground"),
+    ("", "", ""),
+])
+def test_the_label_names_the_carrier_once(carrier, service, printed):
+    setup = make_setup()
+    rma = open_return(setup.order, [(setup.lines[0], 1, "too_small")])
+    rma.label_carrier, rma.label_service = carrier, service
+
+    assert rma.label_service_name == printed
 
 
 def test_no_carrier_means_an_address_label_and_a_note(django_capture_on_commit_callbacks):

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -9,7 +10,9 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from core.choices import Role
+from inventory.choices import MovementKind
 from inventory.models import StockMovement
+from inventory.services import stock_adjust
 from returns.choices import ReturnSource, ReturnStatus
 from returns.links import order_token, return_token
 from returns.models import ReturnAuthorization
@@ -188,6 +191,51 @@ def test_desk_scans_rma_then_items_then_finishes(client):
     rma.refresh_from_db()
     assert rma.status == ReturnStatus.INSPECTED
     assert StockMovement.objects.get().to_location == setup.pick
+
+
+def test_desk_default_choice_restocks_to_the_suggested_bin_on_the_first_try(client):
+    # Given a received parcel whose product already has a bin, and a picker at the desk
+    setup = make_setup()
+    product = setup.lines[0].product
+    stock_adjust(product=product, location=setup.reserve, quantity=2, reason="counted")
+    rma = open_return(setup.order, [(setup.lines[0], 1, "too_small")])
+    client.force_login(make_user(Role.PICKER))
+    client.post(reverse("returns:receive_start", kwargs={"pk": rma.pk}))
+    page = client.get(reverse("returns:receive", kwargs={"pk": rma.pk})).content.decode()
+
+    # When the item is scanned and the form sent with the choices it came with
+    form = re.search(r'<form method="post" class="card receive-form".*?</form>', page, re.S).group(0)
+    defaults = dict(re.findall(r'<input type="radio" name="(disposition)" value="(\w+)"[^>]*checked', form))
+    defaults.update(re.findall(r'<select name="(location)"[^>]*>.*?<option value="(\w+)" selected', form, re.S))
+    sent = client.post(reverse("returns:receive", kwargs={"pk": rma.pk}),
+                       {"barcode": product.barcode, "quantity": 1, **defaults})
+
+    # Then the default is restock to the suggested bin, named on the page, and it works at once
+    assert defaults == {"disposition": "restock", "location": "suggested"}
+    assert f"{product.sku} → <strong>{setup.reserve.code}</strong>" in page
+    assert sent.status_code == 302
+    assert StockMovement.objects.get(kind=MovementKind.RETURN).to_location == setup.reserve
+
+
+def test_desk_warns_before_a_unit_goes_into_a_bin_of_another_product(client):
+    setup = make_setup()
+    other = setup.lines[1].product
+    stock_adjust(product=other, location=setup.pick, quantity=2, reason="counted")
+    rma = open_return(setup.order, [(setup.lines[0], 1, "too_small")])
+    client.force_login(make_user(Role.PICKER))
+    client.post(reverse("returns:receive_start", kwargs={"pk": rma.pk}))
+    url = reverse("returns:receive", kwargs={"pk": rma.pk})
+    scan = {"barcode": setup.lines[0].product.barcode, "quantity": 1, "disposition": "restock",
+            "location": setup.pick.pk}
+
+    warned = client.post(url, scan)
+    confirmed = client.post(url, {**scan, "allow_mixing": "on"})
+
+    assert warned.status_code == 400
+    assert f"{setup.pick.code} holds {other.sku}, not" in warned.content.decode()
+    assert b'name="allow_mixing"' in warned.content
+    assert confirmed.status_code == 302
+    assert StockMovement.objects.get(kind=MovementKind.RETURN).to_location == setup.pick
 
 
 def test_client_user_cannot_use_the_desk(client):

@@ -6,14 +6,21 @@ import pytest
 
 from inventory.choices import MovementKind
 from inventory.models import StockLevel, StockMovement
+from inventory.services import stock_adjust
 from inventory.signals import stock_available_increased
 from orders.models import Order
 from returns.choices import Disposition, Resolution, ReturnStatus
-from returns.exceptions import InvalidReturnTransition, ReceivingError
+from returns.exceptions import InvalidReturnTransition, MixedBin, ReceivingError
 from returns.services.opening import ReturnLineRequest, return_request
-from returns.services.receiving import return_inspection_finish, return_receive_start, return_unit_receive
-from tests.factories import ProductFactory
+from returns.services.receiving import (
+    return_inspection_finish,
+    return_putaway_suggest,
+    return_receive_start,
+    return_unit_receive,
+)
+from tests.factories import LocationFactory, ProductFactory
 from tests.returns.factories import make_setup, open_return, returns_warehouse
+from warehouses.choices import LocationKind
 
 pytestmark = pytest.mark.django_db
 
@@ -125,6 +132,55 @@ def test_restock_needs_a_pick_or_reserve_location_of_the_returns_warehouse(setup
         return_unit_receive(rma=rma, barcode=product.sku, disposition=Disposition.RESTOCK,
                             location=setup.returns_area)
     assert not StockMovement.objects.exists()
+
+
+def test_the_suggested_bin_is_the_products_existing_bin_first(setup, rma):
+    # Given the product already sits in the reserve bin
+    product = setup.lines[0].product
+    stock_adjust(product=product, location=setup.reserve, quantity=4, reason="counted")
+
+    # When a unit is restocked to the suggested bin
+    units = return_unit_receive(rma=rma, barcode=product.sku, disposition=Disposition.RESTOCK,
+                                suggest_location=True)
+
+    # Then it joins the product's own stock
+    assert units[0].location == setup.reserve
+    assert _on_hand(product, setup.reserve) == 5
+
+
+def test_without_a_bin_of_its_own_the_suggestion_is_an_empty_bin_in_the_clients_zone(setup, rma):
+    # Given the client's goods sit in zone B, and zone A's bin holds another client's stock
+    product = setup.lines[0].product
+    zone_b_full = LocationFactory(warehouse=setup.warehouse, kind=LocationKind.PICK, zone="B", code="B-01-01-A")
+    zone_b_empty = LocationFactory(warehouse=setup.warehouse, kind=LocationKind.PICK, zone="B", code="B-01-02-A")
+    stock_adjust(product=setup.lines[1].product, location=zone_b_full, quantity=3, reason="counted")
+    stock_adjust(product=ProductFactory(), location=setup.pick, quantity=3, reason="counted")
+
+    # When the suggestion is asked for and used
+    suggestion = return_putaway_suggest(rma=rma, product=product)
+    units = return_unit_receive(rma=rma, barcode=product.sku, disposition=Disposition.RESTOCK,
+                                suggest_location=True)
+
+    # Then the unit goes to the empty bin of zone B
+    assert suggestion == zone_b_empty
+    assert units[0].location == zone_b_empty
+
+
+def test_restocking_into_a_bin_of_another_clients_product_needs_confirmation(setup, rma):
+    # Given a bin holding another client's tea
+    tea = ProductFactory(sku="TEA-EGR")
+    stock_adjust(product=tea, location=setup.pick, quantity=3, reason="counted")
+    jacket = setup.lines[0].product
+
+    # When a jacket is restocked there without and then with confirmation
+    with pytest.raises(MixedBin, match=f"{setup.pick.code} holds TEA-EGR of another client"):
+        return_unit_receive(rma=rma, barcode=jacket.sku, disposition=Disposition.RESTOCK, location=setup.pick)
+    assert _on_hand(jacket, setup.pick) == 0
+    return_unit_receive(rma=rma, barcode=jacket.sku, disposition=Disposition.RESTOCK, location=setup.pick,
+                        allow_mixing=True)
+
+    # Then only the confirmed unit went in
+    assert _on_hand(jacket, setup.pick) == 1
 
 
 def test_unknown_barcode_is_refused_and_a_product_of_another_client_too(setup, rma):

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from core.choices import Role
-from shipping.picking import pick_list_release_single
+from shipping.picking.release import pick_list_release_single
 from tests.factories import ClientFactory, ProductFactory, WarehouseFactory, make_user
 from tests.shipping.factories import allocated_order, make_floor
 from warehouses.models import ZoneLayout

@@ -2,11 +2,13 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 
 from inventory.choices import MovementKind
 from inventory.models import StockLevel, StockMovement
 from orders.choices import OrderStatus
 from orders.exceptions import InvalidTransition
+from orders.models import Allocation
 from orders.services import order_cancel
 from shipping.cartonization import pack
 from shipping.choices import NotificationKind, NotificationStatus, ScanResult, ShipmentStatus
@@ -29,6 +31,7 @@ from shipping.packing.services import (
 from shipping.rating import candidates_from_packings, rate_shop
 from shipping.tracking_numbers import is_valid
 from tests.factories import OrderFactory, ProductFactory, WarehouseFactory
+from tests.invariants import assert_stock_invariants
 from tests.shipping.helpers import make_picked_order
 from tests.shipping.packing_factories import BoxTypeFactory
 
@@ -251,6 +254,36 @@ def test_ship_removes_stock_through_the_ledger_and_ships_the_order(order, packer
     assert number in email.body
     assert shipment.notifications.get(kind=NotificationKind.CUSTOMER_EMAIL).status == NotificationStatus.SENT
     assert shipment.notifications.get(kind=NotificationKind.STOREFRONT).status == NotificationStatus.SKIPPED
+    assert_stock_invariants()
+
+
+def test_shipping_releases_the_orders_reservations_and_its_page_shows_none(order, packer, manager, client):
+    # Given an order picked to the packing area, packed and labelled
+    shipment = shipment_label(shipment=packed_shipment(order, packer))
+    assert Allocation.objects.filter(line__order=order).exists()
+    assert_stock_invariants()
+
+    # When it ships
+    shipment_ship(shipment=shipment, user=packer)
+
+    # Then nothing stays reserved for it, the ledger and the allocations agree everywhere,
+    # and its page has neither a reserved-stock card nor an empty actions card
+    assert not Allocation.objects.filter(line__order=order).exists()
+    assert_stock_invariants()
+    client.force_login(manager)
+    page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert "Reserved stock" not in page
+    assert 'id="order-actions"' not in page
+
+
+def test_a_bought_label_reads_label_bought_until_handed_over(order, packer, client):
+    shipment = shipment_label(shipment=packed_shipment(order, packer))
+    client.force_login(packer)
+
+    page = client.get(reverse("packing:shipment", args=[shipment.pk])).content.decode()
+
+    assert "Label bought" in page
+    assert "Label printed" not in page
 
 
 def test_cannot_ship_before_the_label(order):

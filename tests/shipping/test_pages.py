@@ -178,6 +178,21 @@ def test_sort_page_shows_the_tote(client, picker, floor, warehouse, item):
     assert pick_list.status == PickListStatus.COMPLETED
 
 
+def test_sort_page_header_says_sorting_once(client, picker, floor, warehouse, item):
+    orders = [allocated_order(warehouse, [(item, floor["A-01-01-A"], 1)]) for _ in range(2)]
+    pick_list = pick_list_start(pick_list=pick_list_release_batch(warehouse=warehouse, orders=orders), user=picker)
+    client.force_login(picker)
+    scan = reverse("shipping:scan", args=[pick_list.pk])
+    for code in ["A-01-01-A", item.barcode, item.barcode]:
+        client.post(scan, {"code": code})
+    client.post(reverse("shipping:complete", args=[pick_list.pk]))
+
+    page = client.get(reverse("shipping:sort", args=[pick_list.pk])).content.decode()
+
+    assert "<span>Sorting</span>" in page
+    assert "Sorting · Sorting" not in page
+
+
 def test_scanning_a_list_barcode_opens_it(client, picker, floor, warehouse, item):
     pick_list = pick_list_release_single(order=allocated_order(warehouse, [(item, floor["A-01-01-A"], 1)]))
     client.force_login(picker)
