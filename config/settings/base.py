@@ -6,6 +6,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from core.storage import s3_document_storage
 
@@ -317,7 +319,9 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "dockhand",
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        # One try, half a second at most: the cache holds only throttle counters, and a request must not wait
+        # on a frozen Redis through the client's default retries.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5, "retry": Retry(NoBackoff(), 0)},
     }
 
 # --- Login protection (django-axes) -------------------------------------------------------------------------
