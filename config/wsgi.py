@@ -2,7 +2,13 @@
 
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
-application = get_wsgi_application()
+_full = get_wsgi_application()
+
+from core.handlers import LeanWSGIHandler, wsgi_application  # noqa: E402 - needs the settings set up above
+
+# The storefronts' signed webhooks skip the page middleware (core/handlers.py); every other path takes all.
+application = wsgi_application(_full, LeanWSGIHandler(), tuple(settings.LEAN_URL_PREFIXES))

@@ -36,7 +36,7 @@ from celery import current_app
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
@@ -135,6 +135,32 @@ def work_enqueue_many(task, object_ids: Iterable[int], *, delay: timedelta | Non
         return
     for object_id in ids:
         transaction.on_commit(partial(_dispatch, name, object_id))
+
+
+def work_insert_enqueue(task, *, table: str, values: dict) -> int | None:
+    """INSERT one row into `table` (column: value) and record `task(its id)`, both in one statement.
+
+    For the hottest writes (a storefront's webhook): one round trip and no model instances. A row that
+    breaks a unique constraint is not inserted (ON CONFLICT DO NOTHING), and then no job is written either.
+    Returns the new row's id, or None when nothing was inserted. The job is handed to Celery after commit,
+    as work_enqueue does.
+    """
+    name = _name(task)
+    quote = connection.ops.quote_name
+    now = timezone.now()
+    columns = ", ".join(quote(column) for column in values)
+    marks = ", ".join(["%s"] * len(values))
+    sql = (f"WITH row AS (INSERT INTO {quote(table)} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING "
+           f"RETURNING id), job AS (INSERT INTO {quote(Job._meta.db_table)} (task, object_id, state, attempts, "
+           f"run_after, last_error, created_at, updated_at) SELECT %s, row.id, %s, 0, %s, '', %s, %s FROM row "
+           f"ON CONFLICT DO NOTHING) SELECT id FROM row")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values.values(), name, JobState.PENDING, now, now, now])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    transaction.on_commit(partial(_dispatch, name, row[0]))
+    return row[0]
 
 
 _executor: ThreadPoolExecutor | None = None

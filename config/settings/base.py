@@ -71,6 +71,16 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
+# The storefronts' webhooks (signed with HMAC, answered with JSON) take only these (core/handlers.py):
+# metrics, the request id in the logs, and the HTTPS redirect and headers.
+LEAN_URL_PREFIXES = ["/webhooks/shopify/", "/webhooks/woocommerce/"]
+LEAN_MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"

@@ -6,13 +6,19 @@ from __future__ import annotations
 import json
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from core.exceptions import DomainError
 from core.log_context import log_context
-from core.work import error_is_permanent, error_message, job_run, work_enqueue, work_expedite
+from core.work import (
+    error_is_permanent,
+    error_message,
+    job_run,
+    work_expedite,
+    work_insert_enqueue,
+)
 from orders.choices import DELIVERY_RETRYABLE_STATES, ChannelKind, DeliverySource, DeliveryState, OrderStatus
 from orders.intake import mapping
 from orders.intake.creation import order_create
@@ -67,27 +73,41 @@ def webhook_delivery_store(
     Returns (delivery, created); a delivery whose X-Shopify-Webhook-Id / X-WC-Webhook-Delivery-ID (or Shopify
     event id for the topic) is already stored returns the stored one with created False.
     """
+    now = timezone.now()
     values = {
-        "channel": channel, "topic": topic[:100], "delivery_id": delivery_id[:255], "event_id": event_id[:255],
-        "headers": headers, "body": body.decode("utf-8", errors="replace"), "external_id": external_id[:100],
-        "state": state, "last_error": error,
+        "channel_id": channel.pk, "source": DeliverySource.WEBHOOK, "topic": topic[:100],
+        "delivery_id": delivery_id[:255], "event_id": event_id[:255], "headers": headers,
+        "body": body.decode("utf-8", errors="replace"), "received_at": now, "state": state, "attempts": 0,
+        "last_error": error, "processed_at": None, "external_id": external_id[:100], "order_id": None,
+        "created_at": now, "updated_at": now,
     }
-    try:
-        with transaction.atomic():
-            delivery = WebhookDelivery.objects.create(**values)
-            if state == DeliveryState.PENDING:
-                work_enqueue(PROCESS_DELIVERY_TASK, delivery.pk)
-    except IntegrityError:
-        match = Q(pk__in=[])
-        if delivery_id:
-            match |= Q(delivery_id=values["delivery_id"])
-        if event_id:
-            match |= Q(topic=values["topic"], event_id=values["event_id"])
-        existing = WebhookDelivery.objects.filter(match, channel=channel).first()
-        if existing is None:
-            raise
-        return existing, False
-    return delivery, True
+    if state == DeliveryState.PENDING:
+        # The hot path of a flash sale: the delivery and its job in one statement, no model instance.
+        delivery_pk = work_insert_enqueue(PROCESS_DELIVERY_TASK, table=WebhookDelivery._meta.db_table,
+                                          values=_delivery_columns(values))
+        if delivery_pk is not None:
+            return WebhookDelivery(pk=delivery_pk, **values), True
+    else:
+        try:
+            with transaction.atomic():
+                return WebhookDelivery.objects.create(**values), True
+        except IntegrityError:
+            pass
+    match = Q(pk__in=[])
+    if delivery_id:
+        match |= Q(delivery_id=values["delivery_id"])
+    if event_id:
+        match |= Q(topic=values["topic"], event_id=values["event_id"])
+    existing = WebhookDelivery.objects.filter(match, channel=channel).first()
+    if existing is None:
+        raise IntegrityError(f"Delivery {delivery_id or event_id} of channel {channel.pk} could not be stored.")
+    return existing, False
+
+
+def _delivery_columns(values: dict) -> dict:
+    """The delivery's values as its columns want them (Django's own adaptation: JSON, datetimes)."""
+    fields = {field.attname: field for field in WebhookDelivery._meta.concrete_fields}
+    return {fields[name].column: fields[name].get_db_prep_save(value, connection) for name, value in values.items()}
 
 
 def intake_from_delivery(delivery: WebhookDelivery) -> IntakeOrder | None:

@@ -6,9 +6,12 @@ Nothing here talks to the broker or processes the order: the response depends on
 from __future__ import annotations
 
 import re
+import time
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -31,8 +34,41 @@ def _error(status: int, detail: str) -> JsonResponse:
     return JsonResponse({"detail": detail}, status=status)
 
 
-def _channel(channel_id: int, kind: str) -> SalesChannel | None:
-    return SalesChannel.objects.filter(pk=channel_id, kind=kind, is_active=True).first()
+def channel_cache_seconds() -> float:
+    return getattr(settings, "INTAKE_WEBHOOK_CHANNEL_CACHE_SECONDS", 10.0)
+
+
+# (channel id, kind) -> (when read, the channel or None). A flash sale posts thousands of webhooks to one
+# channel: each process reads it once every few seconds instead of once per webhook. A channel saved in this
+# process is forgotten at once; another process sees the change within channel_cache_seconds(), and a
+# signature that fails against a remembered secret is checked again against a fresh read (a rotated secret).
+_channels: dict[tuple[int, str], tuple[float, SalesChannel | None]] = {}
+
+
+@receiver([post_save, post_delete], sender=SalesChannel)
+def _channel_forget(sender, instance, **kwargs) -> None:
+    _channels.clear()
+
+
+def _channel(channel_id: int, kind: str, *, fresh: bool = False) -> SalesChannel | None:
+    key, now = (channel_id, kind), time.monotonic()
+    remembered = _channels.get(key)
+    if remembered is not None and not fresh and now - remembered[0] < channel_cache_seconds():
+        return remembered[1]
+    channel = (SalesChannel.objects.filter(pk=channel_id, kind=kind, is_active=True).order_by()
+               .only("pk", "client_id", "kind", "webhook_secret", "is_active").first())
+    _channels[key] = (now, channel)
+    return channel
+
+
+def _signed(channel_id: int, kind: str, channel: SalesChannel, check) -> SalesChannel | None:
+    """The channel if `check(secret)` passes, against the remembered secret and then a freshly read one."""
+    if check(channel.webhook_secret):
+        return channel
+    fresh = _channel(channel_id, kind, fresh=True)
+    if fresh is not None and fresh.webhook_secret != channel.webhook_secret and check(fresh.webhook_secret):
+        return fresh
+    return None
 
 
 def _body(request) -> bytes | None:
@@ -89,7 +125,10 @@ def shopify_webhook(request, channel_id: int):
     body = _body(request)
     if body is None:
         return _error(413, f"The body is larger than {max_body_bytes()} bytes.")
-    if not shopify.webhook_signature_valid(body, channel.webhook_secret, request.headers.get("X-Shopify-Hmac-Sha256")):
+    signature = request.headers.get("X-Shopify-Hmac-Sha256")
+    channel = _signed(channel_id, ChannelKind.SHOPIFY, channel,
+                      lambda secret: shopify.webhook_signature_valid(body, secret, signature))
+    if channel is None:
         return _error(401, "Missing or wrong X-Shopify-Hmac-Sha256 signature.")
     return _receive(request, channel=channel, body=body, topic=request.headers.get("X-Shopify-Topic", ""),
                     delivery_id=request.headers.get("X-Shopify-Webhook-Id", ""),
@@ -108,8 +147,10 @@ def woocommerce_webhook(request, channel_id: int):
         return _error(413, f"The body is larger than {max_body_bytes()} bytes.")
     if WOO_PING.match(body.strip()) and "X-WC-Webhook-Topic" not in request.headers:
         return JsonResponse({"status": "pong"})
-    if not woocommerce.webhook_signature_valid(body, channel.webhook_secret,
-                                               request.headers.get("X-WC-Webhook-Signature")):
+    signature = request.headers.get("X-WC-Webhook-Signature")
+    channel = _signed(channel_id, ChannelKind.WOOCOMMERCE, channel,
+                      lambda secret: woocommerce.webhook_signature_valid(body, secret, signature))
+    if channel is None:
         return _error(401, "Missing or wrong X-WC-Webhook-Signature.")
     return _receive(request, channel=channel, body=body, topic=request.headers.get("X-WC-Webhook-Topic", ""),
                     delivery_id=request.headers.get("X-WC-Webhook-Delivery-ID", ""), event_id="")
