@@ -150,10 +150,18 @@ def work_insert_enqueue(task, *, table: str, values: dict) -> int | None:
     now = timezone.now()
     columns = ", ".join(quote(column) for column in values)
     marks = ", ".join(["%s"] * len(values))
-    sql = (f"WITH row AS (INSERT INTO {quote(table)} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING "
-           f"RETURNING id), job AS (INSERT INTO {quote(Job._meta.db_table)} (task, object_id, state, attempts, "
-           f"run_after, last_error, created_at, updated_at) SELECT %s, row.id, %s, 0, %s, '', %s, %s FROM row "
-           f"ON CONFLICT DO NOTHING) SELECT id FROM row")
+    insert = (f"INSERT INTO {quote(table)} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING "
+              f"RETURNING {quote('id')}")
+    if connection.vendor != "postgresql":  # no INSERT inside WITH: two statements in one transaction
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(insert, list(values.values()))
+            row = cursor.fetchone()
+            if row is not None:
+                work_enqueue(name, row[0])
+        return row[0] if row else None
+    sql = (f"WITH stored AS ({insert}), job AS (INSERT INTO {quote(Job._meta.db_table)} (task, object_id, state, "
+           f"attempts, run_after, last_error, created_at, updated_at) SELECT %s, stored.id, %s, 0, %s, '', %s, %s "
+           f"FROM stored ON CONFLICT DO NOTHING) SELECT id FROM stored")
     with connection.cursor() as cursor:
         cursor.execute(sql, [*values.values(), name, JobState.PENDING, now, now, now])
         row = cursor.fetchone()

@@ -369,6 +369,36 @@ def test_unknown_or_inactive_channel_is_404(client, channel, client_a):
     assert post_shopify(client, woo, {"id": 1}).status_code == 404  # a WooCommerce channel's id on the Shopify URL
 
 
+def test_a_secret_rotated_in_another_process_is_read_afresh(client, channel):
+    # Given the channel remembered by this process, then its secret changed without this process seeing it
+    assert post_shopify(client, channel, {"id": 1}, topic="orders/updated").status_code == 200
+    type(channel).objects.filter(pk=channel.pk).update(webhook_secret="rotated")
+
+    # then a webhook signed with the new secret is accepted, and one signed with the old secret no more
+    assert post_shopify(client, channel, {"id": 2}, topic="orders/updated", secret="rotated").status_code == 200
+    assert post_shopify(client, channel, {"id": 3}, topic="orders/updated").status_code == 401
+    assert list(WebhookDelivery.objects.order_by("pk").values_list("external_id", flat=True)) == ["1", "2"]
+
+
+def test_a_channel_deactivated_here_is_refused_at_once(client, channel):
+    assert post_shopify(client, channel, {"id": 1}, topic="orders/updated").status_code == 200
+    channel.is_active = False
+    channel.save()
+
+    assert post_shopify(client, channel, {"id": 2}, topic="orders/updated").status_code == 404
+
+
+def test_the_delivery_and_its_job_are_one_row_each(client, channel):
+    response = post_shopify(client, channel, {"id": 7}, topic="orders/updated", webhook_id="same")
+    again = post_shopify(client, channel, {"id": 7}, topic="orders/updated", webhook_id="same")
+
+    delivery = WebhookDelivery.objects.get()
+    assert (response.json(), again.json()) == ({"status": "accepted", "delivery": delivery.pk},
+                                                {"status": "duplicate", "delivery": delivery.pk})
+    assert delivery.headers["X-Shopify-Topic"] == "orders/updated"
+    assert list(Job.objects.values_list("task", "object_id")) == [(PROCESS_DELIVERY_TASK, delivery.pk)]
+
+
 def test_get_is_405(client, channel):
     assert client.get(f"/webhooks/shopify/{channel.pk}/").status_code == 405
 

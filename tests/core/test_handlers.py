@@ -1,0 +1,70 @@
+import io
+
+import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+
+from config.wsgi import application
+from orders.models import WebhookDelivery
+from orders.storefronts import shopify
+from tests.orders.intake_helpers import SECRET, shopify_channel
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    # as Django's test client does: the real handler closes the connection after a request
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def _call(path: str, *, method: str = "GET", body: bytes = b"", headers: dict | None = None):
+    environ = {
+        "REQUEST_METHOD": method, "PATH_INFO": path, "SERVER_NAME": "testserver", "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": "application/json", **(headers or {}),
+    }
+    answer = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        answer["status"], answer["headers"] = int(status.split()[0]), dict(response_headers)
+
+    content = b"".join(application(environ, start_response))
+    return answer["status"], answer["headers"], content
+
+
+def test_a_signed_webhook_takes_the_lean_chain(client_a):
+    channel = shopify_channel(client_a)
+    body = b'{"id": 42}'
+
+    status, headers, _ = _call(f"/webhooks/shopify/{channel.pk}/", method="POST", body=body, headers={
+        "HTTP_X_SHOPIFY_TOPIC": "orders/updated", "HTTP_X_SHOPIFY_WEBHOOK_ID": "w-1",
+        "HTTP_X_SHOPIFY_HMAC_SHA256": shopify.webhook_signature(body, SECRET)})
+
+    assert status == 200
+    assert headers["X-Request-ID"]  # the request id of the logs
+    assert "Set-Cookie" not in headers
+    assert "Content-Security-Policy" not in headers
+    assert WebhookDelivery.objects.get().external_id == "42"
+
+
+def test_a_wrong_signature_on_the_lean_chain_is_401(client_a):
+    channel = shopify_channel(client_a)
+
+    status, _, _ = _call(f"/webhooks/shopify/{channel.pk}/", method="POST", body=b'{"id": 1}',
+                         headers={"HTTP_X_SHOPIFY_HMAC_SHA256": "bm9wZQ=="})
+
+    assert status == 401
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_pages_keep_the_full_chain():
+    status, headers, _ = _call("/login/")
+
+    assert status == 200
+    assert "Content-Security-Policy" in headers
+    assert "X-Frame-Options" in headers
