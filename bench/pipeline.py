@@ -50,8 +50,9 @@ def arguments():
     return parser.parse_args()
 
 
-def sql_baseline(stack: ProductionStack, hooks) -> float:
-    """INSERT the same orders, lines and first events with psycopg, one transaction per order; seconds taken."""
+def sql_baseline(stack: ProductionStack, hooks) -> tuple[float, float]:
+    """INSERT the same orders, lines and first events with psycopg, one transaction per order; seconds taken,
+    and CPU seconds this process spent on it."""
     import psycopg
     from django.db import connection
     from django.utils import timezone
@@ -79,7 +80,7 @@ def sql_baseline(stack: ProductionStack, hooks) -> float:
     line_fields, line_sql = insert(OrderLine, False)
     event_fields, event_sql = insert(OrderEvent, False)
     with psycopg.connect(stack.database_url, autocommit=True) as conn:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for intake in intakes:
             now = timezone.now()
             with conn.transaction(), conn.cursor() as cursor:
@@ -94,7 +95,7 @@ def sql_baseline(stack: ProductionStack, hooks) -> float:
                 cursor.execute(event_sql, values(event_fields, {
                     "order_id": order_id, "from_status": "", "to_status": "received", "note": "Order received",
                     "actor": "bench", "created_at": now}))
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu
 
 
 def cpu_seconds(stack: ProductionStack) -> dict[str, float]:
@@ -177,7 +178,9 @@ def main() -> int:
         cpu_after, pg_after = cpu_seconds(stack), postgres_cpu_seconds()
         report = stack.intake_report(hooks)
         pipeline_seconds = settled_at - first_post
-        baseline_seconds = sql_baseline(stack, hooks)
+        pg_baseline = postgres_cpu_seconds()
+        baseline_seconds, cpu_baseline = sql_baseline(stack, hooks)
+        pg_baseline = postgres_cpu_seconds() - pg_baseline
         tasks = task_seconds(stack)
 
     n = args.orders
@@ -213,6 +216,8 @@ def main() -> int:
         print(f"  NOT SETTLED after {args.timeout:.0f} s: {report}")
     print(f"  baseline (psycopg INSERTs, 1 tx/order) {n} orders in {baseline_seconds:6.2f} s = "
           f"{baseline_rate:7.1f} orders/s")
+    print(f"  baseline CPU per order             client (psycopg) {cpu_baseline * 1000 / n:.1f} ms   PostgreSQL (all "
+          f"of the machine's) {pg_baseline * 1000 / n:.1f} ms")
     print(f"  pipeline ÷ baseline                {ratio:.3f}×   (target ≥ {RATIO_TARGET}×: "
           f"{'met' if ratio >= RATIO_TARGET else 'MISSED'})")
     return 0

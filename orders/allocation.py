@@ -309,7 +309,8 @@ def reservations_write(*, taken: list[tuple[Order, OrderLine, StockLevel, int]],
     if not taken:
         return
     stocks_allocate(allocations=[(level.pk, quantity) for _, _, level, quantity in taken],
-                    references=[order.order_number for order, _, _, _ in taken], user=user)
+                    references=[order.order_number for order, _, _, _ in taken], user=user,
+                    levels={level.pk: level for _, _, level, _ in taken})
     _allocations_add([(line, level, quantity) for _, line, level, quantity in taken])
 
 

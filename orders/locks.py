@@ -40,6 +40,23 @@ def storefront_order_lock(*, channel_id: int, external_id: str):
     return StorefrontOrder.objects.select_for_update(of=("self",)).get(pk=ref.pk)
 
 
+def storefront_orders_lock(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], StorefrontOrder]:
+    """storefront_order_lock for many (channel id, storefront id) keys, locked in that sorted order; on
+    PostgreSQL in one statement. Returns the rows by key. Call inside transaction.atomic."""
+    ordered = sorted(set(keys))
+    if connection.vendor != "postgresql" or not ordered:
+        return {key: storefront_order_lock(channel_id=key[0], external_id=key[1]) for key in ordered}
+    table = StorefrontOrder._meta.db_table
+    now = timezone.now()
+    # The rows of a multi-row INSERT are inserted (or locked, on conflict) in the order of its VALUES.
+    rows = StorefrontOrder.objects.raw(
+        f"INSERT INTO {table} (created_at, updated_at, channel_id, external_id, source_status, found_by_sync) "
+        "VALUES " + ", ".join(["(%s, %s, %s, %s, '', false)"] * len(ordered))
+        + f" ON CONFLICT (channel_id, external_id) DO UPDATE SET updated_at = {table}.updated_at RETURNING *",
+        [value for channel_id, external_id in ordered for value in (now, now, channel_id, external_id)])
+    return {(row.channel_id, row.external_id): row for row in rows}
+
+
 def order_lines_lock(*, order_ids: Iterable[int], sku: str | None = None) -> list:
     """Lock the lines of already locked orders (optionally only those with one SKU) in ascending pk order."""
     qs = OrderLine.objects.select_for_update(of=("self",)).filter(order_id__in=sorted(set(order_ids)))

@@ -33,7 +33,7 @@ from orders.intake.storefront_apply import (
     intake_actor,
     storefront_order_apply,
 )
-from orders.locks import storefront_order_lock
+from orders.locks import storefront_orders_lock
 from orders.models import Order, SalesChannel, StorefrontOrder, WebhookDelivery
 from orders.processing import orders_new_route
 from orders.services import order_events_together
@@ -263,9 +263,9 @@ def _deliveries_create(read: list[tuple[WebhookDelivery, IntakeOrder | None]], b
                 and (d.channel_id, intake.external_id) in new_keys]
     if not creating:
         return read, {}
-    refs = {key: storefront_order_lock(channel_id=key[0], external_id=key[1])
-            for key in sorted((d.channel_id, intake.external_id) for d, intake in creating)}
+    refs = storefront_orders_lock((d.channel_id, intake.external_id) for d, intake in creating)
     done: set[int] = set()
+    finished: list[tuple[WebhookDelivery, StorefrontOrder]] = []
     failures: dict[int, BaseException] = {}
     created: list[Order] = []
     with order_events_together() as events:
@@ -277,10 +277,6 @@ def _deliveries_create(read: list[tuple[WebhookDelivery, IntakeOrder | None]], b
             try:
                 with log_context(delivery_id=delivery.pk), transaction.atomic():
                     order = _delivery_create(delivery, intake, ref, batch)
-            except DeliveryTaken:
-                del events[mark:]
-                done.add(delivery.pk)
-                continue
             except Exception as exc:
                 del events[mark:]
                 if not error_is_permanent(exc):
@@ -288,17 +284,19 @@ def _deliveries_create(read: list[tuple[WebhookDelivery, IntakeOrder | None]], b
                 failures[delivery.pk] = exc
                 continue
             done.add(delivery.pk)
+            finished.append((delivery, ref))
             batch.processing.order_added(order)
             if order.status == OrderStatus.RECEIVED:
                 created.append(order)
+        _created_record(finished)
         if created:
             orders_new_route(created, context=batch.processing)
     return [(d, intake) for d, intake in read if d.pk not in done and d.pk not in failures], failures
 
 
 def _delivery_create(delivery: WebhookDelivery, intake: IntakeOrder, ref, batch: IntakeBatch) -> Order:
-    """Create the order of one delivery (not routed yet), record it on its StorefrontOrder and finish the
-    delivery. Raises what order_create raises, or DeliveryTaken."""
+    """Create the order of one delivery (not routed yet) and note it on its StorefrontOrder (in memory: the
+    batch writes them, and finishes the deliveries, in _created_record). Raises what order_create raises."""
     channel = delivery.channel
     delivery.external_id = delivery.external_id or intake.external_id[:100]
     actor = intake_actor(channel, delivery.source)
@@ -307,13 +305,52 @@ def _delivery_create(delivery: WebhookDelivery, intake: IntakeOrder, ref, batch:
         lines=[line.as_dict() for line in intake.lines], actor=actor, note=f"Order received ({actor})",
         queue_routing=False, products=batch.products[channel.pk], **intake.fields,
     )
-    ref.order = order
+    ref.order = order  # written with the batch's others (_created_record)
     if intake.updated_at:
         ref.source_updated_at = intake.updated_at
     ref.source_status = intake.source_status[:40]
-    ref.save()
-    _delivery_finish(delivery, state=OUTCOME_STATE["created"], order=order)
     return order
+
+
+def _created_record(finished: list[tuple[WebhookDelivery, StorefrontOrder]]) -> None:
+    """Record the orders a batch created on their StorefrontOrder rows and finish their deliveries: two
+    statements for the batch. Raises DeliveryTaken if another worker finished one of the deliveries meanwhile
+    (the batch is then undone and each delivery runs on its own)."""
+    if not finished:
+        return
+    if connection.vendor != "postgresql":
+        for delivery, ref in finished:
+            ref.save()
+            _delivery_finish(delivery, state=OUTCOME_STATE["created"], order=ref.order)
+        return
+    now = timezone.now()
+    quote = connection.ops.quote_name
+    refs_table, deliveries_table = quote(StorefrontOrder._meta.db_table), quote(WebhookDelivery._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {refs_table} SET order_id = v.order_id, source_updated_at = v.source_updated_at, "
+            "source_status = v.source_status, updated_at = %s FROM (VALUES "
+            + ", ".join(["(%s::bigint, %s::bigint, %s::timestamptz, %s::varchar)"] * len(finished))
+            + f") AS v (id, order_id, source_updated_at, source_status) WHERE {refs_table}.id = v.id",
+            [now, *(value for _, ref in finished
+                    for value in (ref.pk, ref.order.pk, ref.source_updated_at, ref.source_status))])
+        cursor.execute(
+            f"UPDATE {deliveries_table} SET state = %s, order_id = v.order_id, last_error = '', "
+            f"processed_at = %s, attempts = {deliveries_table}.attempts + 1, external_id = v.external_id, "
+            "updated_at = %s FROM (VALUES "
+            + ", ".join(["(%s::bigint, %s::bigint, %s::varchar)"] * len(finished))
+            + f") AS v (id, order_id, external_id) WHERE {deliveries_table}.id = v.id "
+            f"AND {deliveries_table}.state IN ({', '.join(['%s'] * len(DELIVERY_RETRYABLE_STATES))}) "
+            f"RETURNING {deliveries_table}.id",
+            [OUTCOME_STATE["created"], now, now,
+             *(value for delivery, ref in finished for value in (delivery.pk, ref.order.pk, delivery.external_id)),
+             *DELIVERY_RETRYABLE_STATES])
+        updated = {pk for (pk,) in cursor.fetchall()}
+    if taken := [delivery.pk for delivery, _ in finished if delivery.pk not in updated]:
+        raise DeliveryTaken(f"Deliveries {taken} were processed by another worker.")
+    for delivery, ref in finished:
+        delivery.state, delivery.order, delivery.last_error = OUTCOME_STATE["created"], ref.order, ""
+        delivery.attempts += 1
 
 
 def webhook_delivery_process(*, delivery_id: int) -> WebhookDelivery | None:
