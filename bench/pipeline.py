@@ -13,7 +13,8 @@ DOCKHAND_BENCH_PIPELINE_DATABASE_URL to change it), then measures, in one run on
   3. baseline: the same orders, lines and first timeline events INSERTed with psycopg, one transaction per
      order, into the same database: orders per second.
 It prints both rates and their ratio (target: the pipeline at least 0.5× the plain inserts) and the ack p95
-(target: under 300 ms). Without PostgreSQL or redis-server it says why and exits 0.
+(target: under 300 ms), and the CPU per order of each process and of the baseline (these compare across runs
+on a busy machine; the rates do not). Without PostgreSQL or redis-server it says why and exits 0.
 """
 
 from __future__ import annotations
