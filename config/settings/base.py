@@ -72,12 +72,13 @@ MIDDLEWARE = [
 ]
 
 # The storefronts' webhooks (signed with HMAC, answered with JSON) take only these (core/handlers.py):
-# metrics, the request id in the logs, and the HTTPS redirect and headers.
+# metrics, the request id in the logs, the HTTPS redirect and headers, and the Host check (ALLOWED_HOSTS).
 LEAN_URL_PREFIXES = ["/webhooks/shopify/", "/webhooks/woocommerce/"]
 LEAN_MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 

@@ -62,6 +62,17 @@ def test_a_wrong_signature_on_the_lean_chain_is_401(client_a):
     assert not WebhookDelivery.objects.exists()
 
 
+def test_a_foreign_host_on_the_lean_chain_is_refused(client_a):
+    channel = shopify_channel(client_a)
+
+    status, _, _ = _call(f"/webhooks/shopify/{channel.pk}/", method="POST", body=b'{"id": 1}',
+                         headers={"HTTP_HOST": "evil.example"})
+
+    # refused as on the full chain (whose error page for a bad Host is itself a 500 today)
+    assert status >= 400
+    assert not WebhookDelivery.objects.exists()
+
+
 def test_pages_keep_the_full_chain():
     status, headers, _ = _call("/login/")
 
