@@ -182,6 +182,10 @@ class FakeEasyPost:
         with self._lock:
             return [r for r in self.requests if r.method == method.upper() and path_contains in r.path]
 
+    def creations(self) -> list[RecordedRequest]:
+        """The POST /v2/shipments requests (rating and labels), in order."""
+        return [r for r in self.requests_to("POST") if r.path == "/v2/shipments"]
+
     def bought(self) -> list[dict]:
         return [s for s in self.shipments.values() if s["postage_label"]]
 
