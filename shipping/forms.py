@@ -78,7 +78,7 @@ class GatewayAccountForm(forms.Form):
     carriers = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple,
                                               help_text="Carriers this account rates and labels; the others keep "
                                                         "their rate cards.")
-    base_url = forms.URLField(initial="https://api.easypost.com", label="API root")
+    base_url = forms.URLField(initial="https://api.easypost.com", label="API root", assume_scheme="https")
     is_active = forms.BooleanField(required=False, initial=True, label="Active")
 
     def __init__(self, *args, clients=None, warehouses=None, carriers=None, editing: bool = False, **kwargs):
