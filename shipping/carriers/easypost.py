@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import logging
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.utils.dateparse import parse_datetime
 
 from shipping.carriers.base import (
@@ -33,12 +36,14 @@ from shipping.carriers.base import (
 from shipping.choices import TrackingStatus
 from shipping.exceptions import CarrierError, CarrierUnavailable, PackingError
 
+logger = logging.getLogger(__name__)
 MM_PER_INCH = Decimal("25.4")
 GRAMS_PER_OZ = Decimal("28.349523125")
 SIGNATURE_HEADER = "X-Hmac-Signature"
 SIGNATURE_PREFIX = "hmac-sha256-hex="
 # A US export under this value per HS code needs no Electronic Export Information filing (FTR 30.37(a)).
 NOEEI_LIMIT_USD = Decimal("2500")
+RATES_CACHE_SECONDS = 600
 
 # EasyPost's names of the carriers and services the rate cards ship with; a carrier's or service's
 # gateway_code overrides these (and names any other).
@@ -276,6 +281,15 @@ def customs_payload(lines: list[CustomsLine], *, signer: str) -> dict:
     }
 
 
+def _cache_call(method, *args):
+    """A cache read or write that a frozen or absent cache turns into a miss: rates are only saved calls."""
+    try:
+        return method(*args)
+    except Exception:
+        logger.warning("The cache failed; EasyPost rates are asked again", exc_info=True)
+        return None
+
+
 # --- the adapter ---------------------------------------------------------------------------------------
 
 
@@ -325,9 +339,16 @@ class EasyPostAdapter(CarrierAdapter):
         if cached is None:
             try:
                 customs = self._order_customs() if is_international(self.order, self.warehouse) else None
-                body = self.client.shipment_create(self.shipment_payload(spec, customs,
-                                                                         reference=self.order.order_number))
-                cached = list(body.get("rates") or [])
+                payload = self.shipment_payload(spec, customs, reference=self.order.order_number)
+                # The pack page plans the boxes on every view; the same parcel to the same address is rated
+                # once in a while, not once a page.
+                digest = hashlib.sha256(json.dumps([self.account.pk, self.account.base_url, payload],
+                                                   sort_keys=True, default=str).encode()).hexdigest()
+                cache_key = f"easypost-rates:{digest}"
+                cached = _cache_call(cache.get, cache_key)
+                if cached is None:
+                    cached = list(self.client.shipment_create(payload).get("rates") or [])
+                    _cache_call(cache.set, cache_key, cached, RATES_CACHE_SECONDS)
             except (CarrierError, PackingError) as exc:
                 cached = exc
             self.shared[key] = cached

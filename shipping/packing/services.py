@@ -510,8 +510,9 @@ def shipment_label_void(*, shipment: Shipment, user=None, reason: str = "") -> S
         package.save(update_fields=["tracking_number", "label_zpl", "gateway_label_url", "gateway_shipment_id",
                                     "gateway_account", "label_pdf", "updated_at"])
     note = f"Label voided: {numbers}" + (f" ({reason.strip()})." if reason.strip() else ".")
+    # packed_at keeps when it was packed: voiding is not packing again
     shipment_transition(shipment=locked, to_status=ShipmentStatus.PACKED, locked=True, user=user, note=note,
-                        fields={"labelled_at": None})
+                        fields={"labelled_at": None, "packed_at": locked.packed_at})
     order_event_add(order=locked.order, user=user, note=note)
     return locked
 

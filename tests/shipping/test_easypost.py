@@ -237,10 +237,13 @@ def test_a_queued_purchase_easypost_then_refuses_is_recorded_on_the_shipment(ord
 def test_voiding_refunds_the_postage_and_a_new_label_is_a_new_purchase(order, account, easypost, packer):
     shipment = shipment_label(shipment=packed_shipment(order))
     first = shipment.packages.get().gateway_shipment_id
+    packed_at = shipment.packed_at
 
     shipment = shipment_label_void(shipment=shipment, user=packer, reason="wrong address")
 
     assert shipment.status == ShipmentStatus.PACKED
+    assert shipment.packed_at == packed_at
+    assert shipment.labelled_at is None
     assert easypost.shipments[first]["refund_status"] == "submitted"
     package = shipment.packages.get()
     assert package.tracking_number == ""
