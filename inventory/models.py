@@ -20,6 +20,8 @@ from inventory.choices import (
 from warehouses.models import Location, Warehouse
 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 currency code, e.g. USD.")
+hs_code_validator = RegexValidator(r"^\d{4}(\.?\d{2}){1,3}$", "Use a 6- to 10-digit HS code, e.g. 6109.10 or 610910.")
+country_code_validator = RegexValidator(r"^[A-Z]{2}$", "Use a two-letter ISO 3166-1 country code, e.g. CN.")
 
 
 class Client(TimeStamped):
@@ -60,6 +62,14 @@ class Product(TimeStamped):
     unit_value = models.DecimalField(max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)])
     currency = models.CharField(max_length=3, default="USD", validators=[currency_validator])
     is_lot_tracked = models.BooleanField(default=False, help_text="Allocate first-expired-first-out by lot.")
+    hs_code = models.CharField(max_length=14, blank=True, validators=[hs_code_validator],
+                               help_text="Harmonized System tariff number (6 to 10 digits) for customs.")
+    country_of_origin = models.CharField(max_length=2, blank=True, validators=[country_code_validator],
+                                         help_text="Where it was made (ISO 3166-1 alpha-2), for customs.")
+    customs_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,
+                                        validators=[MinValueValidator(0)],
+                                        help_text="Value of one unit declared to customs, in the product's currency; "
+                                                  "empty: the unit value.")
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -69,6 +79,10 @@ class Product(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.sku} {self.name}"
+
+    @property
+    def declared_value(self):
+        return self.customs_value if self.customs_value is not None else self.unit_value
 
 
 class StockLevel(TimeStamped):

@@ -55,7 +55,7 @@ SS = ShipmentStatus
 SHIPMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     SS.PACKING: frozenset({SS.PACKED, SS.CANCELLED}),
     SS.PACKED: frozenset({SS.LABELLED, SS.CANCELLED}),
-    SS.LABELLED: frozenset({SS.SHIPPED, SS.CANCELLED}),
+    SS.LABELLED: frozenset({SS.SHIPPED, SS.CANCELLED, SS.PACKED}),  # back to packed: the label was voided
     SS.SHIPPED: frozenset(),
     SS.CANCELLED: frozenset(),
 }

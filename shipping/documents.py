@@ -1,4 +1,5 @@
-"""Packing slips (one per order, with the client's name and logo) and end-of-day manifests, as PDFs."""
+"""Packing slips (one per order, with the client's name and logo), end-of-day manifests and commercial invoices
+(shipments that leave the country), as PDFs."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from django.utils import timezone
 
 from core.barcodes import code128_svg
 from core.pdf import render_pdf
+from inventory.models import Product
+from shipping.carriers.easypost import CustomsLine, customs_missing, is_international
 from shipping.cartonization import GRAMS_PER_LB
 from shipping.document_store import DocumentKind, document_ensure
+from shipping.exceptions import PackingError
 from shipping.models import ClientShippingProfile, Manifest, Package, PackageItem, Shipment
 
 LOGO_MAX_BYTES = 512 * 1024
@@ -105,3 +109,54 @@ MANIFEST_PDF = DocumentKind(
 def manifest_pdf_store(*, manifest: Manifest) -> Manifest:
     """Render and store the PDF of a closed manifest, unless it is stored already. Raises Manifest.DoesNotExist."""
     return document_ensure(MANIFEST_PDF, manifest.pk)
+
+
+def commercial_invoice_lines(shipment: Shipment) -> list[dict]:
+    """What the shipment carries, per product, with its customs data: the packed items, or the order's lines
+    before packing."""
+    counts: dict[int, int] = {}
+    items = PackageItem.objects.filter(package__shipment=shipment).values_list("product_id", "quantity")
+    if not items:
+        items = shipment.order.lines.filter(product__isnull=False).values_list("product_id", "quantity")
+    for product_id, quantity in items:
+        counts[product_id] = counts.get(product_id, 0) + quantity
+    products = Product.objects.in_bulk(list(counts))
+    lines = []
+    for product_id, quantity in sorted(counts.items(), key=lambda pair: products[pair[0]].sku):
+        product = products[product_id]
+        unit = product.declared_value
+        lines.append({"product": product, "quantity": quantity, "unit_value": unit,
+                      "value": (unit * quantity).quantize(Decimal("0.01")), "currency": product.currency,
+                      "weight_kg": Decimal(product.weight_g * quantity) / 1000})
+    return lines
+
+
+def commercial_invoice_html(shipment: Shipment) -> str:
+    """The commercial invoice customs need for a shipment that leaves the country. Raises PackingError for one
+    that does not."""
+    shipment = Shipment.objects.select_related("order__client", "warehouse", "service__carrier").get(pk=shipment.pk)
+    order = shipment.order
+    if not is_international(order, shipment.warehouse):
+        raise PackingError(f"Order {order.order_number} stays in {shipment.warehouse.country}; it needs no "
+                           "commercial invoice.")
+    lines = commercial_invoice_lines(shipment)
+    totals: dict[str, Decimal] = {}
+    for line in lines:
+        totals[line["currency"]] = totals.get(line["currency"], Decimal("0")) + line["value"]
+    packages = list(shipment.packages.order_by("number"))
+    account = next((p.gateway_account for p in packages if p.gateway_account_id), None)
+    warehouse = shipment.warehouse
+    return render_to_string("shipping/commercial_invoice.html", {
+        "shipment": shipment, "order": order, "warehouse": warehouse, "lines": lines,
+        "totals": sorted(totals.items()), "packages": packages,
+        "gross_weight_kg": Decimal(sum(p.weight_g for p in packages)) / 1000 if packages else None,
+        "missing": customs_missing([CustomsLine(line["product"], line["quantity"]) for line in lines]),
+        "signer": account.customs_signer if account else "",
+        "exporter": [order.client.name, f"c/o {warehouse.name}", warehouse.address_line1, warehouse.address_line2,
+                     f"{warehouse.city}, {warehouse.state} {warehouse.postal_code}".strip(), warehouse.country],
+        "printed_at": timezone.now(),
+    })
+
+
+def commercial_invoice_pdf(shipment: Shipment) -> bytes:
+    return render_pdf(commercial_invoice_html(shipment))

@@ -44,3 +44,14 @@ class CarrierError(DomainError):
     """The carrier refused or failed a request (label, rate)."""
 
     status_code = 502
+
+
+class CarrierUnavailable(CarrierError):
+    """The carrier did not answer in time or failed on its side (timeout, 429, 5xx); worth trying again later."""
+
+    status_code = 503
+    permanent = False
+
+
+class LabelQueued(CarrierUnavailable):
+    """The label could not be bought now; durable work buys it with backoff, and the shipment page shows it."""

@@ -59,3 +59,42 @@ class ZoneLayoutForm(forms.Form):
                                        label="First aisle at (m)")
     aisle_pitch_m = forms.DecimalField(min_value=Decimal("0.5"), max_value=100, decimal_places=2,
                                        label="Aisle pitch (m)")
+
+
+class GatewayAccountForm(forms.Form):
+    """A label gateway account: whose (a client, or a warehouse), its keys (never shown back) and carriers."""
+
+    name = forms.CharField(max_length=100)
+    client = forms.ModelChoiceField(queryset=None, required=False, empty_label="—",
+                                    help_text="Bring your own carrier account: this client's orders use it first.")
+    warehouse = WarehouseChoiceField(queryset=None, required=False, empty_label="—",
+                                     help_text="Or the warehouse's account, for every client without their own.")
+    api_key = forms.CharField(required=False, max_length=255, label="API key",
+                              widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}))
+    webhook_secret = forms.CharField(required=False, max_length=255, label="Webhook secret",
+                                     widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}))
+    customs_signer = forms.CharField(required=False, max_length=100, label="Customs signer",
+                                     help_text="Who certifies customs declarations.")
+    carriers = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple,
+                                              help_text="Carriers this account rates and labels; the others keep "
+                                                        "their rate cards.")
+    base_url = forms.URLField(initial="https://api.easypost.com", label="API root", assume_scheme="https")
+    is_active = forms.BooleanField(required=False, initial=True, label="Active")
+
+    def __init__(self, *args, clients=None, warehouses=None, carriers=None, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editing = editing
+        self.fields["client"].queryset = clients
+        self.fields["warehouse"].queryset = warehouses
+        self.fields["carriers"].queryset = carriers
+        if editing:
+            for name in ("api_key", "webhook_secret"):
+                self.fields[name].help_text = "Leave empty to keep the stored one."
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("client")) == bool(data.get("warehouse")):
+            self.add_error("client", "Choose either a client or a warehouse.")
+        if not self.editing and not (data.get("api_key") or "").strip():
+            self.add_error("api_key", "Give the account's EasyPost API key.")
+        return data

@@ -77,7 +77,7 @@ class RateShopResult:
     chosen: RateOption | None
     options: list[RateOption] = field(default_factory=list)
     reason: str = ""
-    distance_miles: float = 0.0
+    distance_miles: float | None = 0.0  # None abroad
 
 
 def candidates_from_packings(packings: list[Packing]) -> list[Candidate]:
@@ -102,10 +102,11 @@ def business_days_until(start: datetime.date, end: datetime.date) -> int:
     return days
 
 
-def distance_miles(warehouse, postal_code: str, country: str = "US") -> float:
-    """Return the distance from the warehouse to a US ZIP. Raises RatingError for unknown or foreign ones."""
+def distance_miles(warehouse, postal_code: str, country: str = "US") -> float | None:
+    """Return the distance from the warehouse to a US ZIP, or None for a destination abroad (the rate cards
+    cannot price it; a label gateway can). Raises RatingError for an unknown ZIP."""
     if (country or "US").upper() != "US":
-        raise RatingError(f"Only US destinations can be rated; this one is in {country}.", field="ship_country")
+        return None
     coordinates = us_zip_coordinates(postal_code)
     if coordinates is None:
         raise RatingError(f"Unknown destination ZIP code '{postal_code}'.", field="ship_postal_code")
@@ -146,9 +147,13 @@ def rate_shop(
         max_days = by_deadline if max_days is None else min(max_days, by_deadline)
     residential = not order.ship_company
     adapters: dict[int, object] = {}
+    shared: dict = {}
     options: list[RateOption] = []
     for service in services:
-        adapter = adapters.setdefault(service.carrier_id, adapter_for(service.carrier))
+        adapter = adapters.get(service.carrier_id)
+        if adapter is None:
+            adapter = adapters[service.carrier_id] = adapter_for(service.carrier, order=order, warehouse=warehouse,
+                                                                  shared=shared)
         best: RateOption | None = None
         reasons = set()
         for candidate in candidates:
@@ -201,7 +206,7 @@ def rate_shop(
 
 
 def _sequential_note(chosen: RateOption, candidates: list[Candidate], options: list[RateOption], *,
-                     adapters: dict, miles: float, residential: bool) -> str:
+                     adapters: dict, miles: float | None, residential: bool) -> str:
     """Say what choosing the box first (lowest billable weight at 139), then the service, would have cost."""
     if len(candidates) < 2:
         return ""

@@ -14,6 +14,7 @@ from orders.models import Order, OrderLine
 from shipping.choices import MISPICK_RESULTS, OPEN_SHIPMENT_STATUSES
 from shipping.models import (
     BoxType,
+    GatewayAccount,
     Manifest,
     Package,
     PackageItem,
@@ -233,3 +234,9 @@ def tracking_range_problems() -> list[str]:
         problems.append(f"{carrier.name} tracking numbers {state}; add a spare shipper number / mailer id to the "
                         "carrier so labels can go on without repeating a number")
     return problems
+
+
+def gateway_account_list(*, user) -> QuerySet:
+    """Label gateway accounts: a client user sees only its own; staff see every one."""
+    qs = GatewayAccount.objects.select_related("client", "warehouse").prefetch_related("carriers")
+    return restrict(qs, user, client="client", warehouse=None)

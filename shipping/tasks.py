@@ -17,7 +17,7 @@ from shipping.documents import manifest_pdf_store, packing_slip_store
 from shipping.labels import package_label_store
 from shipping.models import Carrier, Manifest, PickList, Shipment, Wave
 from shipping.notifications import notification_send
-from shipping.packing.services import shipment_cancel
+from shipping.packing.services import shipment_cancel, shipment_label_failed, shipment_label_retry
 from shipping.pdf import pick_list_pdf_store, wave_pdf_store
 from shipping.picking.drop import pick_list_order_drop
 from shipping.picking.lists import picking_setting
@@ -82,6 +82,13 @@ def shipment_documents_render(shipment_id: int) -> None:
     for package in shipment.packages.filter(tracking_number__gt="").order_by("number"):
         package_label_store(package=package)
     packing_slip_store(shipment=shipment)
+
+
+@shared_task(ignore_result=True)
+def shipment_label_retry_task(shipment_id: int) -> None:
+    """Buy the label whose purchase the carrier did not answer. Transient failures raise (the job retries with
+    backoff); the purchase itself never happens twice (shipping.packing.services.shipment_label)."""
+    shipment_label_retry(shipment_id=shipment_id)
 
 
 @shared_task(ignore_result=True)
@@ -152,6 +159,7 @@ work_register(pick_list_pdf_task, label="Pick list PDFs to render")
 work_register(wave_pdf_task, label="Wave PDFs to render")
 work_register(pick_lists_release_task, label="Pick list releases")
 work_register(shipment_documents_render, label="Labels and packing slips to render")
+work_register(shipment_label_retry_task, label="Labels waiting for the carrier", on_failure=shipment_label_failed)
 work_register(shipment_notify, label="Shipment notices (customer emails, storefront updates)")
 work_register(manifest_pdf_render, label="Manifest PDFs to render")
 work_register(tracking_poll_carrier_task, label="Carrier tracking polls")

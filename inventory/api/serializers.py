@@ -44,7 +44,7 @@ class ProductSerializer(serializers.ModelSerializer):
         model = Product
         fields = [
             "id", "client", "sku", "name", "barcode", "weight_g", "length_mm", "width_mm", "height_mm",
-            "unit_value", "currency", "is_lot_tracked", "is_active",
+            "unit_value", "currency", "hs_code", "country_of_origin", "customs_value", "is_lot_tracked", "is_active",
         ]
         validators = []
 

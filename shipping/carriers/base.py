@@ -73,6 +73,8 @@ class Quote:
 @dataclass(frozen=True)
 class LabelResult:
     tracking_number: str
+    label_url: str = ""  # the carrier's own label image, when a label API issued one
+    price: Decimal | None = None  # what the label cost, when the carrier says
 
 
 class NotServiceable(Exception):
@@ -92,10 +94,23 @@ class CarrierAdapter(ABC):
         self.carrier = carrier
 
     @abstractmethod
-    def quote(self, service, *, packages: list[PackageSpec], distance_miles: float, residential: bool) -> Quote: ...
+    def quote(self, service, *, packages: list[PackageSpec], distance_miles: float | None, residential: bool) -> Quote: ...
 
     @abstractmethod
     def create_label(self, service, *, package: PackageSpec) -> LabelResult: ...
+
+    # Labels of a stored package: what shipment_label calls. A label API overrides the three of them.
+    def label_prepare(self, service, *, package) -> dict:
+        """Return fields to store (and commit) on the package before anything is bought; {} by default."""
+        return {}
+
+    def label_buy(self, service, *, package) -> LabelResult:
+        """Issue the label of a stored shipping.models.Package. May raise CarrierError."""
+        return self.create_label(service, package=PackageSpec(package.length_mm, package.width_mm,
+                                                              package.height_mm, package.weight_g))
+
+    def label_void(self, *, package) -> None:  # noqa: B027 - a hook: locally numbered labels need nothing
+        """Cancel the package's label at the carrier. May raise CarrierError."""
 
     # Tracking -----------------------------------------------------------------------------------------------
     def track(self, tracking_numbers: list[str]) -> list:

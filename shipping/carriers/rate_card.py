@@ -15,7 +15,9 @@ class RateCardAdapter(CarrierAdapter):
         self._zones: list[tuple[int, int]] | None = None
         self._cards: dict[int, dict[tuple[int, int], Decimal]] = {}
 
-    def zone_for(self, distance_miles: float) -> int:
+    def zone_for(self, distance_miles: float | None) -> int:
+        if distance_miles is None:
+            raise NotServiceable(f"{self.carrier.name}'s rate card prices US destinations only.")
         if self._zones is None:
             self._zones = list(self.carrier.zones.order_by("max_miles").values_list("max_miles", "zone"))
         for max_miles, zone in self._zones:
@@ -32,7 +34,7 @@ class RateCardAdapter(CarrierAdapter):
             }
         return card
 
-    def quote(self, service, *, packages: list[PackageSpec], distance_miles: float, residential: bool) -> Quote:
+    def quote(self, service, *, packages: list[PackageSpec], distance_miles: float | None, residential: bool) -> Quote:
         zone = self.zone_for(distance_miles)
         card = self._card(service)
         weights, prices = [], []

@@ -12,7 +12,7 @@ class TestCarrierAdapter(CarrierAdapter):
     # Tracking the test carrier "knows": tests put TrackingUpdates here by tracking number.
     scripted_events: dict[str, list] = {}  # noqa: RUF012 - shared on purpose, tests reset it
 
-    def quote(self, service, *, packages: list[PackageSpec], distance_miles: float, residential: bool) -> Quote:
+    def quote(self, service, *, packages: list[PackageSpec], distance_miles: float | None, residential: bool) -> Quote:
         weights = tuple(self.billable(service, p) for p in packages)
         return Quote(service_id=service.pk, zone=1, billable_weights_lb=weights,
                      package_prices=tuple(Decimal("5.00") + Decimal(w) for w in weights))

@@ -3,6 +3,7 @@
 from shipping.models.boxes import BoxType, ClientShippingProfile
 from shipping.models.carriers import Carrier, CarrierService, RateCardEntry, RateZone, TrackingSequence
 from shipping.models.documents import DocumentLock
+from shipping.models.gateway import GatewayAccount
 from shipping.models.picking import (
     PickList,
     PickListAllocation,
@@ -26,6 +27,7 @@ __all__ = [
     "BoxType", "ClientShippingProfile",
     "Carrier", "CarrierService", "RateCardEntry", "RateZone", "TrackingSequence",
     "DocumentLock",
+    "GatewayAccount",
     "PickList", "PickListAllocation", "PickListLine", "PickListOrder", "ShortPickRule", "Wave",
     "Manifest", "Package", "PackageItem", "PackScan", "RateQuote", "Shipment", "ShipmentNotification",
     "CarrierTracking", "PackageTracking", "TrackingEvent",

@@ -21,6 +21,9 @@ class Carrier(TimeStamped):
                   "when the one before has used its ten million serials (UPS, USPS).",
     )
     tracking_url = models.CharField(max_length=255, blank=True, help_text="With %s where the number goes.")
+    gateway_code = models.CharField(
+        max_length=40, blank=True,
+        help_text="The carrier's name at the label gateway (EasyPost: USPS, UPS, FedEx, DHLExpress).")
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -50,6 +53,9 @@ class CarrierService(TimeStamped):
     )
     fuel_surcharge_pct = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"))
     residential_surcharge = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0"))
+    gateway_code = models.CharField(
+        max_length=60, blank=True,
+        help_text="The service's name at the label gateway (EasyPost: GroundAdvantage, Priority, Ground, FEDEX_2_DAY).")
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -40,6 +40,7 @@ class Shipment(TimeStamped):
     labelled_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     packing_slip_pdf = models.FileField(upload_to=PrivateName("packing-slips"), blank=True)
+    label_error = models.TextField(blank=True, help_text="Why the label gateway refused or has not yet bought the label.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -76,6 +77,12 @@ class Package(TimeStamped):
     tracking_number = models.CharField(max_length=40, blank=True)
     label_pdf = models.FileField(upload_to=PrivateName("labels"), blank=True)
     label_zpl = models.TextField(blank=True)
+    gateway_account = models.ForeignKey("shipping.GatewayAccount", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="packages", help_text="The label gateway account it is bought with.")
+    gateway_shipment_id = models.CharField(
+        max_length=64, blank=True,
+        help_text="The gateway's shipment, kept before buying so a retried purchase finds it instead of buying again.")
+    gateway_label_url = models.URLField(max_length=500, blank=True, help_text="The gateway's own label image.")
     manifest = models.ForeignKey("shipping.Manifest", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="packages")
     handed_over_at = models.DateTimeField(null=True, blank=True)

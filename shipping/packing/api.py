@@ -120,7 +120,7 @@ class QuoteOptionSerializer(serializers.Serializer):
 class QuoteSerializer(serializers.Serializer):
     order = serializers.IntegerField()
     reason = serializers.CharField()
-    distance_miles = serializers.FloatField()
+    distance_miles = serializers.FloatField(allow_null=True, help_text="Null for a destination abroad.")
     chosen = QuoteOptionSerializer(allow_null=True)
     packages = QuotedPackageSerializer(many=True)
     options = QuoteOptionSerializer(many=True)
@@ -220,7 +220,8 @@ class OrderRatesView(GenericAPIView):
         packages = [{"box": p.box.key, "estimated_weight_g": p.gross_weight_g,
                      "items": _items(p)} for p in plan.packages]
         return Response(QuoteSerializer({
-            "order": order.pk, "reason": plan.rates.reason, "distance_miles": round(plan.rates.distance_miles, 1),
+            "order": order.pk, "reason": plan.rates.reason, "distance_miles": (
+                None if plan.rates.distance_miles is None else round(plan.rates.distance_miles, 1)),
             "chosen": _option(chosen, chosen) if chosen else None, "packages": packages,
             "options": [_option(o, chosen) for o in plan.rates.options],
         }).data)

@@ -24,7 +24,7 @@ from orders.choices import ChannelKind, OrderStatus
 from orders.locks import order_lock
 from orders.models import Order
 from orders.services import order_allocations_ship, order_event_add, order_transition
-from shipping.carriers import adapter_for
+from shipping.carriers import adapter_for, package_adapter
 from shipping.carriers.base import NotServiceable, PackageSpec
 from shipping.cartonization import (
     DEFAULT_DIM_DIVISOR,
@@ -45,9 +45,10 @@ from shipping.choices import (
     ShipmentStatus,
 )
 from shipping.exceptions import (
-    CarrierError,
+    CarrierUnavailable,
     InvalidShipmentTransition,
     ItemRefused,
+    LabelQueued,
     PackingError,
     RatingError,
 )
@@ -64,7 +65,12 @@ from shipping.models import (
     ShipmentNotification,
 )
 from shipping.rating import Candidate, RateShopResult, candidates_from_packings, distance_miles, rate_shop
-from shipping.task_names import MANIFEST_PDF_TASK, SHIPMENT_DOCUMENTS_TASK, SHIPMENT_NOTIFY_TASK
+from shipping.task_names import (
+    MANIFEST_PDF_TASK,
+    SHIPMENT_DOCUMENTS_TASK,
+    SHIPMENT_LABEL_TASK,
+    SHIPMENT_NOTIFY_TASK,
+)
 
 
 def _user_or_none(user):
@@ -380,50 +386,134 @@ def _store_rates(shipment: Shipment, result: RateShopResult) -> None:
             package.save(update_fields=["billable_weight_lb", "price", "updated_at"])
 
 
-@transaction.atomic
 def shipment_label(*, shipment: Shipment, user=None, service: CarrierService | None = None) -> Shipment:
     """Buy the label: tracking numbers from the carrier for every package, label PDFs and ZPL rendered
     after commit. A service given here overrides rate shopping's choice (re-priced).
 
-    Raises PackingError without a service, CarrierError when the carrier refuses.
+    Through a label gateway the purchase happens once even when retried: each package's gateway shipment is
+    stored and committed before anything is bought. When the gateway does not answer (timeout, 5xx) the
+    purchase is queued as durable work that retries with backoff, and LabelQueued says so.
+    Raises PackingError without a service, CarrierError (with the carrier's message) when the carrier refuses.
+    """
+    try:
+        return _shipment_label(shipment_id=shipment.pk, user=user, service=service)
+    except LabelQueued:
+        raise
+    except CarrierUnavailable as exc:
+        note = f"{exc.message} The label is bought automatically once the carrier answers."
+        with transaction.atomic():
+            Shipment.objects.filter(pk=shipment.pk).update(label_error=note, updated_at=timezone.now())
+            work_enqueue(SHIPMENT_LABEL_TASK, shipment.pk)
+        current = Shipment.objects.get(pk=shipment.pk)
+        if current.status == ShipmentStatus.LABELLED:  # without a broker the retry has just run, and worked
+            return current
+        raise LabelQueued(note) from exc
+
+
+def shipment_label_retry(*, shipment_id: int) -> Shipment | None:
+    """Buy the label of a packed shipment whose purchase was queued (the carrier did not answer).
+
+    Does nothing for a shipment that is gone or no longer packed (bought meanwhile, cancelled); safe to run
+    twice. Raises CarrierUnavailable (retried with backoff) or CarrierError (final).
+    """
+    shipment = Shipment.objects.filter(pk=shipment_id).first()
+    if shipment is None or shipment.status != ShipmentStatus.PACKED or shipment.service_id is None:
+        return None
+    return _shipment_label(shipment_id=shipment_id, user=None, service=None, actor="label gateway retry")
+
+
+def shipment_label_failed(shipment_id: int, message: str) -> bool:
+    """Record on the shipment why its queued label purchase failed for good (the page shows it)."""
+    return bool(Shipment.objects.filter(pk=shipment_id).update(label_error=message[:2000], updated_at=timezone.now()))
+
+
+def _shipment_label(*, shipment_id: int, user, service: CarrierService | None, actor: str = "") -> Shipment:
+    # Step 1, committed on its own: the service and its price, and each package's gateway shipment, so that a
+    # purchase retried after a lost answer finds what it bought instead of buying again.
+    with transaction.atomic():
+        locked = shipment_lock(shipment_id)
+        _check_transition(locked, ShipmentStatus.LABELLED)
+        service = service or locked.service
+        if service is None:
+            raise PackingError("Choose a carrier service first.", field="service")
+        order = locked.order
+        packages = list(locked.packages.order_by("number"))
+        adapter = adapter_for(service.carrier, order=order, warehouse=locked.warehouse)
+        if service.pk != locked.service_id:
+            specs = [PackageSpec(p.length_mm, p.width_mm, p.height_mm, p.weight_g) for p in packages]
+            try:
+                quote = adapter.quote(service, packages=specs,
+                                      distance_miles=distance_miles(locked.warehouse, order.ship_postal_code,
+                                                                    order.ship_country or "US"),
+                                      residential=not order.ship_company)
+            except NotServiceable as exc:
+                raise PackingError(f"{service} cannot take this shipment: {exc}", field="service") from exc
+            for package, weight, price in zip(packages, quote.billable_weights_lb, quote.package_prices,
+                                              strict=True):
+                package.billable_weight_lb, package.price = weight, price
+                package.save(update_fields=["billable_weight_lb", "price", "updated_at"])
+            locked.rate_reason += f" Service changed by {getattr(user, 'username', 'staff')} to {service}."
+            locked.service, locked.shipping_cost = service, quote.total
+            locked.rate_quotes.update(chosen=False)
+            locked.save(update_fields=["service", "shipping_cost", "rate_reason", "updated_at"])
+        for package in packages:
+            fields = adapter.label_prepare(service, package=package)
+            if fields:
+                for name, value in fields.items():
+                    setattr(package, name, value)
+                package.save(update_fields=[*fields, "updated_at"])
+    # Step 2: buy. A failure here rolls back only what Dockhand wrote; the gateway shipments stay known.
+    with transaction.atomic():
+        locked = shipment_lock(shipment_id)
+        _check_transition(locked, ShipmentStatus.LABELLED)
+        packages = list(locked.packages.select_related("gateway_account").order_by("number"))
+        for package in packages:
+            label = adapter.label_buy(service, package=package)
+            package.carrier = service.carrier
+            package.tracking_number = label.tracking_number
+            package.gateway_label_url = label.label_url
+            if label.price is not None:
+                package.price = label.price
+            package.save(update_fields=["carrier", "tracking_number", "gateway_label_url", "price", "updated_at"])
+        if any(p.gateway_account_id for p in packages):
+            locked.shipping_cost = sum((p.price for p in packages), Decimal("0"))
+        numbers = ", ".join(p.tracking_number for p in packages)
+        note = f"Label bought: {service}, tracking {numbers}."
+        rated = {"service": locked.service, "shipping_cost": locked.shipping_cost, "rate_reason": locked.rate_reason,
+                 "label_error": ""}
+        shipment_transition(shipment=locked, to_status=ShipmentStatus.LABELLED, locked=True, user=user, note=note,
+                            fields=rated)
+        order_event_add(order=locked.order, user=user, actor=actor, note=note)
+        work_enqueue(SHIPMENT_DOCUMENTS_TASK, locked.pk)
+    return locked
+
+
+@transaction.atomic
+def shipment_label_void(*, shipment: Shipment, user=None, reason: str = "") -> Shipment:
+    """Void the labels of a labelled shipment: each package's postage is refunded at its carrier (a label
+    gateway) and its tracking number cleared; the shipment is packed again, ready for a new label.
+
+    Raises InvalidShipmentTransition unless the label is bought and not handed over; CarrierError (with the
+    carrier's message) when the carrier refuses the refund, CarrierUnavailable when it does not answer.
     """
     locked = shipment_lock(shipment.pk)
-    _check_transition(locked, ShipmentStatus.LABELLED)
-    service = service or locked.service
-    if service is None:
-        raise PackingError("Choose a carrier service first.", field="service")
-    packages = list(locked.packages.order_by("number"))
-    adapter = adapter_for(service.carrier)
-    specs = [PackageSpec(p.length_mm, p.width_mm, p.height_mm, p.weight_g) for p in packages]
-    if service.pk != locked.service_id:
-        try:
-            quote = adapter.quote(service, packages=specs,
-                                  distance_miles=distance_miles(locked.warehouse, locked.order.ship_postal_code,
-                                                                locked.order.ship_country or "US"),
-                                  residential=not locked.order.ship_company)
-        except NotServiceable as exc:
-            raise PackingError(f"{service} cannot take this shipment: {exc}", field="service") from exc
-        for package, weight, price in zip(packages, quote.billable_weights_lb, quote.package_prices, strict=True):
-            package.billable_weight_lb, package.price = weight, price
-        locked.rate_reason += f" Service changed by {getattr(user, 'username', 'staff')} to {service}."
-        locked.service, locked.shipping_cost = service, quote.total
-        locked.rate_quotes.update(chosen=False)
-    for package, spec in zip(packages, specs, strict=True):
-        try:
-            label = adapter.create_label(service, package=spec)
-        except CarrierError:
-            raise
-        package.carrier = service.carrier
-        package.tracking_number = label.tracking_number
-        package.save(update_fields=["carrier", "tracking_number", "billable_weight_lb", "price", "updated_at"])
-    numbers = ", ".join(p.tracking_number for p in packages)
-    note = f"Label bought: {service}, tracking {numbers}."
-    rated = {"service": locked.service, "shipping_cost": locked.shipping_cost, "rate_reason": locked.rate_reason}
-    shipment_transition(shipment=locked, to_status=ShipmentStatus.LABELLED, locked=True, user=user, note=note,
-                        fields=rated)
+    _check_transition(locked, ShipmentStatus.PACKED)
+    packages = list(locked.packages.select_related("carrier", "gateway_account").order_by("number"))
+    numbers = ", ".join(p.tracking_number for p in packages if p.tracking_number)
+    for package in packages:
+        if package.carrier_id:
+            package_adapter(package).label_void(package=package)
+        if package.label_pdf:
+            package.label_pdf.delete(save=False)
+        package.tracking_number, package.label_zpl, package.gateway_label_url = "", "", ""
+        package.gateway_shipment_id, package.gateway_account, package.label_pdf = "", None, ""
+        package.save(update_fields=["tracking_number", "label_zpl", "gateway_label_url", "gateway_shipment_id",
+                                    "gateway_account", "label_pdf", "updated_at"])
+    note = f"Label voided: {numbers}" + (f" ({reason.strip()})." if reason.strip() else ".")
+    # packed_at keeps when it was packed: voiding is not packing again
+    shipment_transition(shipment=locked, to_status=ShipmentStatus.PACKED, locked=True, user=user, note=note,
+                        fields={"labelled_at": None, "packed_at": locked.packed_at})
     order_event_add(order=locked.order, user=user, note=note)
-
-    work_enqueue(SHIPMENT_DOCUMENTS_TASK, locked.pk)
     return locked
 
 

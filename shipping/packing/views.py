@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -22,14 +23,24 @@ from core.decorators import role_required
 from core.documents import document_view, private_bytes_response
 from core.selectors import status_change_list
 from inventory.models import Product
+from inventory.selectors import client_list
 from orders.models import Order
 from orders.selectors import order_list
+from shipping.carriers.easypost import CustomsLine, customs_missing, is_international
 from shipping.cartonization import GRAMS_PER_LB
 from shipping.choices import ShipmentStatus
 from shipping.document_store import document_response
-from shipping.documents import MANIFEST_PDF, PACKING_SLIP, packing_slip_pdf
-from shipping.exceptions import ItemRefused, PackingError
+from shipping.documents import (
+    MANIFEST_PDF,
+    PACKING_SLIP,
+    commercial_invoice_lines,
+    commercial_invoice_pdf,
+    packing_slip_pdf,
+)
+from shipping.exceptions import ItemRefused, LabelQueued, PackingError
 from shipping.filters import BoxTypeFilter, ManifestFilter, NotificationFilter
+from shipping.forms import GatewayAccountForm
+from shipping.gateway_accounts import gateway_account_save
 from shipping.labels import LABEL_PDF, package_label_store, stored_labels_pdf
 from shipping.models import Carrier, CarrierService, Package, PickListOrder, Shipment, ShipmentNotification
 from shipping.notifications import notification_resend
@@ -41,6 +52,7 @@ from shipping.packing.services import (
     pack_plan,
     pack_scan,
     shipment_label,
+    shipment_label_void,
     shipment_pack,
     shipment_ship,
     shipment_start,
@@ -49,6 +61,7 @@ from shipping.packing.services import (
 from shipping.rate_cards import FILES, rate_cards_load
 from shipping.selectors import (
     box_type_list,
+    gateway_account_list,
     manifest_list,
     mispick_summary,
     notification_list,
@@ -181,6 +194,10 @@ def shipment_detail(request, pk: int):
             "carrier").order_by("carrier__code", "transit_days")
     if shipment.status in (ShipmentStatus.SHIPPED,):
         context["notifications"] = shipment.notifications.order_by("kind")
+    if is_international(shipment.order, shipment.warehouse):
+        lines = commercial_invoice_lines(shipment)
+        context["customs"] = {"lines": lines, "missing": customs_missing(
+            [CustomsLine(line["product"], line["quantity"]) for line in lines])}
     return render(request, "shipping/packing/pack_shipment.html", context)
 
 
@@ -252,8 +269,22 @@ def shipment_buy_label(request, pk: int):
         service = CarrierService.objects.filter(pk=request.POST["service"], is_active=True).first()
         if service is None:
             raise PackingError("Choose one of the listed services.", field="service")
-    shipment_label(shipment=shipment, user=request.user, service=service)
+    try:
+        shipment_label(shipment=shipment, user=request.user, service=service)
+    except LabelQueued as exc:
+        messages.warning(request, exc.message)
+        return redirect("packing:shipment", pk=pk)
     messages.success(request, "Label bought. Print it and stick it on the package.")
+    return redirect("packing:shipment", pk=pk)
+
+
+@require_POST
+@login_required
+@role_required(*PACK_ROLES)
+def shipment_void_label_view(request, pk: int):
+    shipment = _shipment_or_404(request, pk)
+    shipment_label_void(shipment=shipment, user=request.user, reason=request.POST.get("reason", "")[:200])
+    messages.success(request, "Label voided; the postage is refunded by the carrier. Buy a new label when ready.")
     return redirect("packing:shipment", pk=pk)
 
 
@@ -329,6 +360,18 @@ def shipment_packing_slip(request, pk: int):
     return document_response(PACKING_SLIP, shipment.pk)
 
 
+@document_view(*PACK_ROLES, Role.CLIENT)
+def shipment_commercial_invoice(request, pk: int):
+    """The commercial invoice of a shipment that leaves the country, rendered for this request (it follows the
+    products' customs data until the label is bought)."""
+    shipment = shipment_list(user=request.user).filter(pk=pk).select_related("order", "warehouse").first()
+    if shipment is None or not is_international(shipment.order, shipment.warehouse):
+        raise Http404("No commercial invoice for this shipment.")
+    return private_bytes_response(commercial_invoice_pdf(shipment),
+                                  filename=f"commercial-invoice-{shipment.order.order_number.strip('#')}.pdf",
+                                  content_type="application/pdf")
+
+
 @login_required
 @role_required(*PACK_ROLES)
 def manifest_list_view(request):
@@ -368,6 +411,47 @@ def box_types_view(request):
     filterset = BoxTypeFilter(request.GET or None, queryset=box_type_list(user=request.user), request=request)
     boxes = filterset.qs.order_by("warehouse__code", "client__name", "inner_length_mm")  # bad values left out
     return render(request, "shipping/packing/box_types.html", {"boxes": boxes, "filterset": filterset})
+
+
+def _gateway_form(request, data=None, *, initial=None, editing=False) -> GatewayAccountForm:
+    return GatewayAccountForm(data, initial=initial, editing=editing, clients=client_list(user=request.user),
+                              warehouses=warehouse_list(user=request.user),
+                              carriers=Carrier.objects.filter(is_active=True).order_by("code"))
+
+
+@login_required
+@role_required(Role.MANAGER)
+def gateway_accounts_view(request):
+    """Label gateway (EasyPost) accounts: the list, and a form for a new one."""
+    form = _gateway_form(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        account = gateway_account_save(data=form.cleaned_data, user=request.user)
+        messages.success(request, f"EasyPost account {account.name} saved.")
+        return redirect("packing:gateway_accounts")
+    accounts = gateway_account_list(user=request.user).order_by("name", "pk")
+    return render(request, "shipping/packing/gateway_accounts.html", {
+        "accounts": accounts, "form": form, "webhook_base": request.build_absolute_uri("/webhooks/easypost/"),
+    })
+
+
+@login_required
+@role_required(Role.MANAGER)
+def gateway_account_edit_view(request, pk: int):
+    account = gateway_account_list(user=request.user).filter(pk=pk).first()
+    if account is None:
+        raise Http404("No such account.")
+    initial = {"name": account.name, "client": account.client, "warehouse": account.warehouse,
+               "customs_signer": account.customs_signer, "carriers": list(account.carriers.all()),
+               "base_url": account.base_url, "is_active": account.is_active}
+    form = _gateway_form(request, request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        gateway_account_save(account=account, data=form.cleaned_data, user=request.user)
+        messages.success(request, f"EasyPost account {account.name} saved.")
+        return redirect("packing:gateway_accounts")
+    return render(request, "shipping/packing/gateway_account_edit.html", {
+        "account": account, "form": form,
+        "webhook_url": request.build_absolute_uri(reverse("tracking:easypost_webhook", args=[account.pk])),
+    })
 
 
 @login_required

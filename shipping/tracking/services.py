@@ -22,8 +22,9 @@ from orders.locks import order_lock
 from orders.services import order_event_add, order_transition
 from shipping.carriers import adapter_for
 from shipping.carriers.base import TrackingUpdate
+from shipping.carriers.easypost import gateway_carrier_name, tracker_updates
 from shipping.choices import ShipmentStatus, TrackingSource, TrackingStatus
-from shipping.models import Carrier, Package, PackageTracking, Shipment, TrackingEvent
+from shipping.models import Carrier, GatewayAccount, Package, PackageTracking, Shipment, TrackingEvent
 from shipping.signals import tracking_event_received
 
 # When two events carry the same time, the later step of the journey wins.
@@ -130,6 +131,28 @@ def tracking_event_record(*, carrier: Carrier, update: TrackingUpdate, source: s
     if state.status == TrackingStatus.DELIVERED:
         _order_delivered_if_complete(order, delivered_at=update.occurred_at)
     return event
+
+
+def gateway_tracking_record(*, account: GatewayAccount, event: dict) -> dict[str, int]:
+    """Record the tracking of an EasyPost Event (a Tracker) posted to one gateway account's webhook.
+
+    The package is found by its tracking number among the account's labels, else the carrier by its EasyPost
+    name among the account's carriers; events of anything else are ignored (counted, not an error, so that
+    EasyPost does not resend them). Repeats are recorded once. Raises ValueError for a body that is not an
+    Event, TrackingError for an event that cannot be recorded.
+    """
+    carrier_name, code, updates = tracker_updates(event)
+    if not updates:
+        return {"recorded": 0, "duplicates": 0, "ignored": 1}
+    package = (Package.objects.select_related("carrier")
+               .filter(gateway_account=account, tracking_number=code, carrier__isnull=False).first())
+    carrier = package.carrier if package is not None else None
+    if carrier is None:
+        carrier = next((c for c in account.carriers.filter(is_active=True).order_by("pk")
+                        if gateway_carrier_name(c).lower() == carrier_name.lower()), None)
+    if carrier is None:
+        return {"recorded": 0, "duplicates": 0, "ignored": len(updates)}
+    return {**tracking_updates_record(carrier=carrier, updates=updates, source=TrackingSource.WEBHOOK), "ignored": 0}
 
 
 def tracking_updates_record(*, carrier: Carrier, updates: list[TrackingUpdate], source: str) -> dict[str, int]:

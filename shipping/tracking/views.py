@@ -14,12 +14,15 @@ from core.choices import Role
 from core.decorators import role_required
 from core.json_input import json_loads_checked
 from shipping.carriers import adapter_for
+from shipping.carriers.easypost import SIGNATURE_HEADER as EASYPOST_SIGNATURE_HEADER
+from shipping.carriers.easypost import webhook_signature_valid as easypost_signature_valid
 from shipping.choices import ShipmentStatus, TrackingSource, TrackingStatus
-from shipping.models import Carrier, Package, PackageTracking
+from shipping.models import Carrier, GatewayAccount, Package, PackageTracking
 from shipping.selectors import shipment_list
 from shipping.tracking.services import (
     SIGNATURE_HEADER,
     TrackingError,
+    gateway_tracking_record,
     package_exception_resolve,
     promised_delivery_date,
     tracking_updates_record,
@@ -50,6 +53,29 @@ def tracking_webhook(request, carrier_code: str):
         return JsonResponse({"detail": str(exc) or "Unreadable body."}, status=400)
     try:
         counts = tracking_updates_record(carrier=carrier, updates=updates, source=TrackingSource.WEBHOOK)
+    except TrackingError as exc:
+        return JsonResponse({"detail": exc.message}, status=400)
+    return JsonResponse(counts)
+
+
+@csrf_exempt
+@require_POST
+def easypost_webhook(request, account_id: int):
+    """POST /webhooks/easypost/<account>/: EasyPost Events, signed with the account's webhook secret
+    (X-Hmac-Signature: hmac-sha256-hex=<HMAC-SHA256 of the body>)."""
+    account = GatewayAccount.objects.filter(pk=account_id, is_active=True).first()
+    if account is None:
+        return JsonResponse({"detail": "Unknown account."}, status=404)
+    body = request.body
+    if len(body) > MAX_BODY_BYTES:
+        return JsonResponse({"detail": "Body too large."}, status=413)
+    if not easypost_signature_valid(body, account.webhook_secret, request.headers.get(EASYPOST_SIGNATURE_HEADER)):
+        logger.warning("EasyPost webhook of account %s with a bad signature", account.pk)
+        return JsonResponse({"detail": "Bad signature."}, status=401)
+    try:
+        counts = gateway_tracking_record(account=account, event=json_loads_checked(body))
+    except (ValueError, UnicodeDecodeError) as exc:
+        return JsonResponse({"detail": str(exc) or "Unreadable body."}, status=400)
     except TrackingError as exc:
         return JsonResponse({"detail": exc.message}, status=400)
     return JsonResponse(counts)

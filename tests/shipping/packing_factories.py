@@ -12,6 +12,7 @@ from shipping.models import (
     Carrier,
     CarrierService,
     ClientShippingProfile,
+    GatewayAccount,
     Manifest,
     Package,
     PackageItem,
@@ -120,3 +121,16 @@ class ManifestFactory(factory.django.DjangoModelFactory):
     carrier = factory.SubFactory(CarrierFactory)
     warehouse = factory.SubFactory(WarehouseFactory)
     manifest_date = factory.LazyFunction(timezone.localdate)
+
+
+class GatewayAccountFactory(factory.django.DjangoModelFactory):
+    """An EasyPost account of a warehouse; point base_url at tests.fakes.easypost.FakeEasyPost."""
+
+    class Meta:
+        model = GatewayAccount
+
+    name = factory.Sequence(lambda n: f"EasyPost {n}")
+    warehouse = factory.SubFactory(WarehouseFactory)
+    api_key = "EZTK_fake_key"
+    webhook_secret = "whsec_fake_secret"
+    customs_signer = "Dana Export"

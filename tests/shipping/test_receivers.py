@@ -135,6 +135,7 @@ def test_a_failing_job_does_not_fail_the_cancel_request_and_is_retried(listed_or
     (task_names.WAVE_PDF_TASK, tasks.wave_pdf_task),
     (task_names.SHIPMENT_DOCUMENTS_TASK, tasks.shipment_documents_render),
     (task_names.SHIPMENT_NOTIFY_TASK, tasks.shipment_notify),
+    (task_names.SHIPMENT_LABEL_TASK, tasks.shipment_label_retry_task),
     (task_names.MANIFEST_PDF_TASK, tasks.manifest_pdf_render),
 ])
 def test_each_task_queued_by_name_is_registered_under_that_name(name, task):
