@@ -44,3 +44,17 @@ class CarrierError(DomainError):
     """The carrier refused or failed a request (label, rate)."""
 
     status_code = 502
+
+
+class PrintingError(DomainError):
+    """Nothing can be printed this way (no printer at the station, lp missing on this machine)."""
+
+
+class PrinterUnreachable(Exception):
+    """The printer did not take the job (off, unplugged, a CUPS error); the job retries with backoff."""
+
+    permanent = False
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message

@@ -97,6 +97,11 @@ class CarrierAdapter(ABC):
     @abstractmethod
     def create_label(self, service, *, package: PackageSpec) -> LabelResult: ...
 
+    def void_label(self, service, *, tracking_number: str) -> None:
+        """Cancel a label that will not be used, so the carrier does not bill it. Raises CarrierError when the
+        carrier refuses (a label already scanned). Rate-card carriers number labels locally: nothing to tell."""
+        return None
+
     # Tracking -----------------------------------------------------------------------------------------------
     def track(self, tracking_numbers: list[str]) -> list:
         """Return the carrier's events (TrackingUpdate) for these numbers; polled by beat.

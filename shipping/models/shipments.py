@@ -40,6 +40,9 @@ class Shipment(TimeStamped):
     labelled_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     packing_slip_pdf = models.FileField(upload_to=PrivateName("packing-slips"), blank=True)
+    planned_packages = models.JSONField(
+        default=list, blank=True,
+        help_text="Boxes and items given before weighing (the API): [{box_type: id, items: {product id: units}}].")
 
     class Meta:
         ordering = ["-created_at", "-id"]
