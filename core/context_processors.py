@@ -89,6 +89,7 @@ SECTIONS: list[tuple[str, list[Link]]] = [
     ("Admin", [
         _link("Box types", "packing:boxes", M),
         _link("Rate cards", "packing:rate_cards", M),
+        _link("Printers", "packing:printers", M),
         _link("API docs", "api-docs", M, C),
         _link("Site admin", "admin:index", M),
     ]),

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -25,7 +26,7 @@ from shipping.document_store import document_bytes
 from shipping.documents import PACKING_SLIP
 from shipping.exceptions import PrinterUnreachable, PrintingError
 from shipping.labels import package_label_zpl
-from shipping.models import Package, PickList, Printer, PrintJob, Shipment
+from shipping.models import Package, PackStation, PickList, Printer, PrintJob, Shipment
 from shipping.pdf import PICK_LIST_PDF
 from shipping.task_names import PRINT_JOB_TASK
 
@@ -205,3 +206,49 @@ def print_job_failed(job_id: int, message: str) -> bool:
     PrintJob.objects.filter(pk=job_id, status__in=OPEN_JOB_STATUSES).update(
         status=PrintJobStatus.FAILED, last_error=message[:500], updated_at=timezone.now())
     return True
+
+
+# --- stations and printers (the managers' settings page) -----------------------------------------------------
+
+def pack_station_create(*, warehouse, code: str, name: str = "") -> PackStation:
+    """Register a pack station at a warehouse. Raises PrintingError when the code is taken there."""
+    code = code.strip()
+    if not code:
+        raise PrintingError("Give the station a code.", field="code")
+    if PackStation.objects.filter(warehouse=warehouse, code__iexact=code).exists():
+        raise PrintingError(f"{warehouse.code} already has a station {code}.", field="code")
+    return PackStation.objects.create(warehouse=warehouse, code=code[:40], name=name.strip()[:100])
+
+
+@transaction.atomic
+def printer_register(*, station: PackStation, purpose: str, connection: str, host: str = "", port: int = 9100,
+                     queue: str = "", name: str = "") -> Printer:
+    """Register a station's label or laser printer, replacing (deactivating) the one it had for that purpose.
+
+    Raises PrintingError for an incomplete connection or a laser printer that is not a CUPS queue."""
+    host, queue = host.strip(), queue.strip()
+    if connection == PrinterConnection.RAW_TCP:
+        if purpose != PrinterPurpose.LABEL:
+            raise PrintingError("Laser printers are reached through a CUPS queue.", field="connection")
+        if not host:
+            raise PrintingError("Give the printer's host name or IP address.", field="host")
+        if not 1 <= port <= 65535:
+            raise PrintingError("The port is a number from 1 to 65535 (9100 for raw ZPL).", field="port")
+        queue = ""
+    elif connection == PrinterConnection.CUPS:
+        if not queue or any(c.isspace() for c in queue):
+            raise PrintingError("Give the CUPS queue's name (as lpstat -p lists it).", field="queue")
+        host = ""
+    else:
+        raise PrintingError("Choose how the printer is reached.", field="connection")
+    Printer.objects.select_for_update().filter(station=station, purpose=purpose, is_active=True).update(
+        is_active=False, updated_at=timezone.now())
+    return Printer.objects.create(station=station, purpose=purpose, connection=connection, host=host[:255],
+                                  port=port, queue=queue[:127], name=name.strip()[:100])
+
+
+def printer_deactivate(*, printer: Printer) -> Printer:
+    """Stop printing to a printer; its jobs keep their history."""
+    printer.is_active = False
+    printer.save(update_fields=["is_active", "updated_at"])
+    return printer

@@ -18,10 +18,13 @@ from shipping.models import (
     Package,
     PackageItem,
     PackScan,
+    PackStation,
     PickList,
     PickListAllocation,
     PickListLine,
     PickListOrder,
+    Printer,
+    PrintJob,
     RateQuote,
     Shipment,
     ShipmentNotification,
@@ -233,3 +236,21 @@ def tracking_range_problems() -> list[str]:
         problems.append(f"{carrier.name} tracking numbers {state}; add a spare shipper number / mailer id to the "
                         "carrier so labels can go on without repeating a number")
     return problems
+
+
+# --- printing ----------------------------------------------------------------------------------------------
+
+def pack_station_list(*, user) -> QuerySet[PackStation]:
+    """Pack stations of the staff member's warehouses (client users see none)."""
+    return _staff_scope(PackStation.objects.select_related("warehouse"), user)
+
+
+def printer_list(*, user) -> QuerySet[Printer]:
+    """Printers of the stations of the staff member's warehouses."""
+    return Printer.objects.select_related("station__warehouse").filter(station__in=pack_station_list(user=user))
+
+
+def print_job_list(*, user) -> QuerySet[PrintJob]:
+    """Print jobs sent to the printers the staff member's warehouses have."""
+    return PrintJob.objects.select_related("printer__station", "package", "shipment__order", "pick_list").filter(
+        printer__in=printer_list(user=user))

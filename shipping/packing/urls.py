@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shipping.packing import views
+from shipping.packing import printer_views, views
 
 app_name = "packing"
 
@@ -20,6 +20,9 @@ urlpatterns = [
     path("manifests/<int:pk>.pdf", views.manifest_pdf, name="manifest_pdf"),
     path("boxes/", views.box_types_view, name="boxes"),
     path("rate-cards/", views.rate_cards_view, name="rate_cards"),
+    path("printers/", printer_views.printers_view, name="printers"),
+    path("packages/<int:pk>/reprint/", printer_views.package_reprint_view, name="reprint"),
+    path("print/", printer_views.document_print_view, name="print_document"),
     path("mispicks/", views.mispicks_view, name="mispicks"),
     path("notifications/", views.notifications_view, name="notifications"),
     path("notifications/<int:pk>/resend/", views.notification_resend_view, name="notification_resend"),

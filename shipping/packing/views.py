@@ -25,7 +25,7 @@ from inventory.models import Product
 from orders.models import Order
 from orders.selectors import order_list
 from shipping.cartonization import GRAMS_PER_LB
-from shipping.choices import ShipmentStatus
+from shipping.choices import PrinterPurpose, ShipmentStatus
 from shipping.document_store import document_response
 from shipping.documents import MANIFEST_PDF, PACKING_SLIP, packing_slip_pdf
 from shipping.exceptions import ItemRefused, PackingError
@@ -46,6 +46,7 @@ from shipping.packing.services import (
     shipment_start,
     verified_units,
 )
+from shipping.printing import lp_available, station_printer
 from shipping.rate_cards import FILES, rate_cards_load
 from shipping.selectors import (
     box_type_list,
@@ -181,7 +182,17 @@ def shipment_detail(request, pk: int):
             "carrier").order_by("carrier__code", "transit_days")
     if shipment.status in (ShipmentStatus.SHIPPED,):
         context["notifications"] = shipment.notifications.order_by("kind")
+    context.update(_printing(shipment))
     return render(request, "shipping/packing/pack_shipment.html", context)
+
+
+def _printing(shipment: Shipment) -> dict:
+    """The station's printers and the shipment's print jobs, for the reprint and laser buttons."""
+    printers = {purpose: station_printer(warehouse_id=shipment.warehouse_id, station=shipment.station,
+                                         purpose=purpose) for purpose in PrinterPurpose.values}
+    return {"label_printer": printers[PrinterPurpose.LABEL], "laser_printer": printers[PrinterPurpose.DOCUMENT],
+            "lp_available": lp_available(),
+            "print_jobs": shipment.print_jobs.select_related("printer", "package").order_by("-created_at")[:20]}
 
 
 def _items_summary(items, ids: bool = False):

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from core.choices import JobState
+from core.choices import JobState, Role
 from core.models import Job
 from core.work import job_run
 from shipping.choices import PrinterConnection, PrinterPurpose, PrintJobStatus, ShipmentStatus
@@ -21,6 +21,7 @@ from shipping.packing.services import shipment_label, shipment_label_void
 from shipping.printing import document_print, package_label_reprint
 from shipping.task_names import PRINT_JOB_TASK
 from tests.conftest import run_due_work
+from tests.factories import WarehouseFactory, make_user
 from tests.shipping.helpers import make_picked_order
 from tests.shipping.packing_factories import BoxTypeFactory
 from tests.shipping.test_packing import packed_shipment
@@ -249,3 +250,61 @@ def test_a_label_printer_cannot_take_a_packing_slip(order, fake_lp):
     shipment = shipment_label(shipment=packed_at_station(order))
     with pytest.raises(PrintingError, match="laser printer"):
         document_print(document="packing_slip", printer=label_printer(order, 9100), shipment=shipment)
+
+
+# --- pages ---------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def station(order):
+    return PackStation.objects.create(warehouse=order.warehouse, code="PACK-01")
+
+
+@pytest.mark.parametrize(("fields", "error"), [
+    ({"purpose": "label", "connection": "raw_tcp", "host": "", "port": 9100}, "host name"),
+    ({"purpose": "label", "connection": "raw_tcp", "host": "zebra-1", "port": 70000}, "65535"),
+    ({"purpose": "document", "connection": "raw_tcp", "host": "laser", "port": 9100}, "CUPS queue"),
+    ({"purpose": "document", "connection": "cups", "queue": "two words"}, "queue"),
+    ({"purpose": "label", "connection": "carrier pigeon"}, "connection"),
+])
+def test_bad_printer_settings_are_refused_on_the_page(client, station, fields, error):
+    manager = make_user(Role.MANAGER)
+    client.force_login(manager)
+
+    response = client.post("/packing/printers/", {"form": "printer", "station": station.pk, **fields})
+
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert not Printer.objects.exists()
+
+
+def test_a_new_printer_replaces_the_stations_printer_of_that_kind(client, station):
+    client.force_login(make_user(Role.MANAGER))
+    for host in ("zebra-1", "zebra-2"):
+        response = client.post("/packing/printers/", {"form": "printer", "station": station.pk, "purpose": "label",
+                                                      "connection": "raw_tcp", "host": host, "port": 9100})
+        assert response.status_code == 302
+    assert list(Printer.objects.filter(is_active=True).values_list("host", flat=True)) == ["zebra-2"]
+    assert "zebra-2:9100" in client.get("/packing/printers/").content.decode()
+
+
+def test_only_managers_see_the_printer_settings(client, station):
+    client.force_login(make_user(Role.PACKER, warehouses=[station.warehouse]))
+    assert client.get("/packing/printers/").status_code == 403
+
+
+def test_the_pack_page_shows_print_jobs_and_reprints(client, order, fake_printer):
+    label_printer(order, fake_printer.port)
+    shipment = shipment_label(shipment=packed_at_station(order))
+    packer = make_user(Role.PACKER, warehouses=[order.warehouse])
+    client.force_login(packer)
+
+    page = client.get(f"/packing/{shipment.pk}/").content.decode()
+    assert "Reprint on PACK-01" in page
+    assert "Queued" in page
+    response = client.post(f"/packing/packages/{shipment.packages.get().pk}/reprint/")
+
+    assert response.status_code == 302
+    assert PrintJob.objects.count() == 2
+    other = make_user(Role.PACKER, warehouses=[WarehouseFactory(code="RNO")])
+    client.force_login(other)
+    assert client.post(f"/packing/packages/{shipment.packages.get().pk}/reprint/").status_code == 404
