@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/scan/", views.shipment_scan, name="scan"),
     path("<int:pk>/confirm/", views.shipment_confirm, name="confirm"),
     path("<int:pk>/label/", views.shipment_buy_label, name="label"),
+    path("<int:pk>/void-label/", views.shipment_void_label, name="void_label"),
     path("<int:pk>/ship/", views.shipment_hand_over, name="ship"),
     path("<int:pk>/packing-slip.pdf", views.shipment_packing_slip, name="packing_slip"),
     path("packages/<int:pk>/label.pdf", views.package_label_pdf, name="label_pdf"),

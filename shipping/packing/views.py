@@ -41,6 +41,7 @@ from shipping.packing.services import (
     pack_plan,
     pack_scan,
     shipment_label,
+    shipment_label_void,
     shipment_pack,
     shipment_ship,
     shipment_start,
@@ -265,6 +266,15 @@ def shipment_buy_label(request, pk: int):
             raise PackingError("Choose one of the listed services.", field="service")
     shipment_label(shipment=shipment, user=request.user, service=service)
     messages.success(request, "Label bought. Print it and stick it on the package.")
+    return redirect("packing:shipment", pk=pk)
+
+
+@require_POST
+@login_required
+@role_required(*PACK_ROLES)
+def shipment_void_label(request, pk: int):
+    shipment = shipment_label_void(shipment=_shipment_or_404(request, pk), user=request.user)
+    messages.success(request, f"Label voided; order {shipment.order.order_number} is packed, ready for a new label.")
     return redirect("packing:shipment", pk=pk)
 
 

@@ -308,3 +308,18 @@ def test_the_pack_page_shows_print_jobs_and_reprints(client, order, fake_printer
     other = make_user(Role.PACKER, warehouses=[WarehouseFactory(code="RNO")])
     client.force_login(other)
     assert client.post(f"/packing/packages/{shipment.packages.get().pk}/reprint/").status_code == 404
+
+
+def test_the_pack_page_voids_a_label_and_cancels_its_prints(client, order):
+    label_printer(order, free_port())
+    shipment = shipment_label(shipment=packed_at_station(order))
+    client.force_login(make_user(Role.PACKER, warehouses=[order.warehouse]))
+
+    response = client.post(f"/packing/{shipment.pk}/void-label/")
+
+    assert response.status_code == 302
+    shipment.refresh_from_db()
+    assert shipment.status == ShipmentStatus.PACKED
+    assert shipment.packages.get().tracking_number == ""
+    assert PrintJob.objects.get().status == PrintJobStatus.CANCELLED
+    assert "Buy label" in client.get(f"/packing/{shipment.pk}/").content.decode()
