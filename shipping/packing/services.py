@@ -371,7 +371,8 @@ def shipment_plan(*, shipment: Shipment, packages: list[PackageInput] | None = N
 
 def _best_single_box(order: Order, units: dict[int, int], number: int) -> BoxType:
     box_types = usable_box_types(order)
-    items = order_items(order, {pid: q for pid, q in units.items() if q and pid in expected_units(order)})
+    on_order = expected_units(order)
+    items = order_items(order, {pid: q for pid, q in units.items() if q and pid in on_order})
     if not items:
         raise PackingError(f"Package {number}: give the items it holds.", field="packages")
     try:

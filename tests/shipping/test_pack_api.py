@@ -10,20 +10,13 @@ from shipping.choices import ScanResult, ShipmentStatus
 from shipping.models import CarrierService, PackScan, Shipment
 from shipping.packing.services import mispick_count, shipment_plan, shipment_start
 from tests.factories import ClientFactory, ProductFactory, WarehouseFactory, make_user
-from tests.shipping.helpers import make_picked_order
-from tests.shipping.packing_factories import BoxTypeFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def order(rate_cards):
-    order = make_picked_order()
-    BoxTypeFactory(warehouse=order.warehouse, code="S", inner_length_mm=250, inner_width_mm=200,
-                   inner_height_mm=150)
-    BoxTypeFactory(warehouse=order.warehouse, code="L", inner_length_mm=450, inner_width_mm=350,
-                   inner_height_mm=300)
-    return order
+def order(boxed_order):
+    return boxed_order
 
 
 @pytest.fixture

@@ -22,8 +22,6 @@ from shipping.printing import document_print, package_label_reprint
 from shipping.task_names import PRINT_JOB_TASK
 from tests.conftest import run_due_work
 from tests.factories import WarehouseFactory, make_user
-from tests.shipping.helpers import make_picked_order
-from tests.shipping.packing_factories import BoxTypeFactory
 from tests.shipping.test_packing import packed_shipment
 
 pytestmark = pytest.mark.django_db
@@ -73,11 +71,8 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def order(rate_cards):
-    order = make_picked_order()
-    BoxTypeFactory(warehouse=order.warehouse, code="S", inner_length_mm=250, inner_width_mm=200,
-                   inner_height_mm=150)
-    return order
+def order(boxed_order):
+    return boxed_order
 
 
 def label_printer(order, port: int) -> Printer:
