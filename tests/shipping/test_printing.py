@@ -294,7 +294,7 @@ def test_the_pack_page_shows_print_jobs_and_reprints(client, order, fake_printer
     client.force_login(packer)
 
     page = client.get(f"/packing/{shipment.pk}/").content.decode()
-    assert "Reprint on PACK-01" in page
+    assert "Reprint label on PACK-01" in page
     assert "Queued" in page
     response = client.post(f"/packing/packages/{shipment.packages.get().pk}/reprint/")
 
