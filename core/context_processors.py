@@ -90,6 +90,7 @@ SECTIONS: list[tuple[str, list[Link]]] = [
         _link("Box types", "packing:boxes", M),
         _link("Rate cards", "packing:rate_cards", M),
         _link("EasyPost accounts", "packing:gateway_accounts", M),
+        _link("Printers", "packing:printers", M),
         _link("API docs", "api-docs", M, C),
         _link("Site admin", "admin:index", M),
     ]),

@@ -102,3 +102,21 @@ class TrackingStatus(models.TextChoices):
 class TrackingSource(models.TextChoices):
     WEBHOOK = "webhook", "Carrier webhook"
     POLL = "poll", "Poll"
+
+
+class PrinterPurpose(models.TextChoices):
+    LABEL = "label", "Label printer (ZPL)"
+    DOCUMENT = "document", "Laser printer (pick lists, packing slips)"
+
+
+class PrinterConnection(models.TextChoices):
+    RAW_TCP = "raw_tcp", "Raw ZPL over TCP (port 9100)"
+    CUPS = "cups", "CUPS queue (lp)"
+
+
+class PrintJobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RETRYING = "retrying", "Printer unreachable, retrying"
+    PRINTED = "printed", "Sent to the printer"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"

@@ -55,3 +55,17 @@ class CarrierUnavailable(CarrierError):
 
 class LabelQueued(CarrierUnavailable):
     """The label could not be bought now; durable work buys it with backoff, and the shipment page shows it."""
+
+
+class PrintingError(DomainError):
+    """Nothing can be printed this way (no printer at the station, lp missing on this machine)."""
+
+
+class PrinterUnreachable(Exception):
+    """The printer did not take the job (off, unplugged, a CUPS error); the job retries with backoff."""
+
+    permanent = False
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message

@@ -116,6 +116,15 @@ def package_label_store(*, package: Package) -> Package:
     return package
 
 
+def package_label_zpl(*, package: Package) -> str:
+    """The package's ZPL label, rendered and stored now if the label task has not yet."""
+    if not package.label_zpl:
+        package.label_zpl = label_zpl(Package.objects.select_related(
+            "shipment__order", "shipment__warehouse", "shipment__service__carrier").get(pk=package.pk))
+        Package.objects.filter(pk=package.pk, label_zpl="").update(label_zpl=package.label_zpl)
+    return package.label_zpl
+
+
 def stored_labels_pdf(packages: list[Package]) -> bytes:
     """The stored labels of many packages as one PDF, in the order given: the same files as printed one by one,
     each rendered only if it never was."""

@@ -19,10 +19,13 @@ from shipping.models import (
     Package,
     PackageItem,
     PackScan,
+    PackStation,
     PickList,
     PickListAllocation,
     PickListLine,
     PickListOrder,
+    Printer,
+    PrintJob,
     RateQuote,
     Shipment,
     ShipmentNotification,
@@ -240,3 +243,21 @@ def gateway_account_list(*, user) -> QuerySet:
     """Label gateway accounts: a client user sees only its own; staff see every one."""
     qs = GatewayAccount.objects.select_related("client", "warehouse").prefetch_related("carriers")
     return restrict(qs, user, client="client", warehouse=None)
+
+
+# --- printing ----------------------------------------------------------------------------------------------
+
+def pack_station_list(*, user) -> QuerySet[PackStation]:
+    """Pack stations of the staff member's warehouses (client users see none)."""
+    return _staff_scope(PackStation.objects.select_related("warehouse"), user)
+
+
+def printer_list(*, user) -> QuerySet[Printer]:
+    """Printers of the stations of the staff member's warehouses."""
+    return Printer.objects.select_related("station__warehouse").filter(station__in=pack_station_list(user=user))
+
+
+def print_job_list(*, user) -> QuerySet[PrintJob]:
+    """Print jobs sent to the printers the staff member's warehouses have."""
+    return PrintJob.objects.select_related("printer__station", "package", "shipment__order", "pick_list").filter(
+        printer__in=printer_list(user=user))

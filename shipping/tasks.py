@@ -22,6 +22,7 @@ from shipping.pdf import pick_list_pdf_store, wave_pdf_store
 from shipping.picking.drop import pick_list_order_drop
 from shipping.picking.lists import picking_setting
 from shipping.picking.release import pick_lists_release_due
+from shipping.printing import print_job_failed, print_job_send
 from shipping.tracking.services import pollable_carrier_ids, tracking_poll_carrier
 from warehouses.models import Warehouse
 
@@ -103,6 +104,14 @@ def shipment_notify(notification_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
+def print_job_send_task(print_job_id: int) -> None:
+    """Send one print job to its printer. Tolerates a deleted job; a job already printed is not sent again.
+
+    A printer that is off raises, so the job retries with backoff; its last attempt leaves it failed."""
+    print_job_send(job_id=print_job_id, final=work_attempt_is_final())
+
+
+@shared_task(ignore_result=True)
 def manifest_pdf_render(manifest_id: int) -> None:
     """Render and store the PDF of an end-of-day manifest. Tolerates a deleted manifest."""
     manifest = Manifest.objects.filter(pk=manifest_id).first()
@@ -161,6 +170,8 @@ work_register(pick_lists_release_task, label="Pick list releases")
 work_register(shipment_documents_render, label="Labels and packing slips to render")
 work_register(shipment_label_retry_task, label="Labels waiting for the carrier", on_failure=shipment_label_failed)
 work_register(shipment_notify, label="Shipment notices (customer emails, storefront updates)")
+work_register(print_job_send_task, label="Print jobs (labels, packing slips, pick lists)",
+              on_failure=print_job_failed)
 work_register(manifest_pdf_render, label="Manifest PDFs to render")
 work_register(tracking_poll_carrier_task, label="Carrier tracking polls")
 work_register(order_left_picking_task, label="Orders to take off their pick lists")

@@ -24,7 +24,7 @@ from core.documents import document_view
 from core.exceptions import DomainError
 from core.selectors import status_change_list
 from orders.selectors import order_list
-from shipping.choices import PickListStatus
+from shipping.choices import PickListStatus, PrinterPurpose
 from shipping.document_store import document_response
 from shipping.exceptions import WrongScan
 from shipping.filters import OPEN, PickListFilter
@@ -47,11 +47,13 @@ from shipping.picking.release import (
 from shipping.picking.scan import pick_list_complete, pick_list_scan, pick_list_start
 from shipping.picking.short import pick_list_line_short
 from shipping.picking.sort import pick_list_sort_scan
+from shipping.printing import lp_available
 from shipping.selectors import (
     pick_exceptions,
     pick_list_get,
     pick_list_get_by_number,
     pick_list_list,
+    printer_list,
     scanner_state,
     sort_state,
     wave_get,
@@ -177,6 +179,9 @@ def pick_list_detail(request, pk: int):
         "pick_list": pick_list, "lines": [ln for ln in pick_list.lines.all() if ln.quantity > 0],
         "list_orders": pick_list.list_orders.all(), "access": user_access(request.user),
         "changes": status_change_list(instance=pick_list),
+        "laser_printers": printer_list(user=request.user).filter(
+            purpose=PrinterPurpose.DOCUMENT, is_active=True, station__warehouse_id=pick_list.warehouse_id),
+        "lp_available": lp_available(),
     })
 
 

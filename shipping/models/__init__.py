@@ -12,6 +12,7 @@ from shipping.models.picking import (
     ShortPickRule,
     Wave,
 )
+from shipping.models.printers import PackStation, Printer, PrintJob
 from shipping.models.shipments import (
     Manifest,
     Package,
@@ -31,4 +32,5 @@ __all__ = [
     "PickList", "PickListAllocation", "PickListLine", "PickListOrder", "ShortPickRule", "Wave",
     "Manifest", "Package", "PackageItem", "PackScan", "RateQuote", "Shipment", "ShipmentNotification",
     "CarrierTracking", "PackageTracking", "TrackingEvent",
+    "PackStation", "Printer", "PrintJob",
 ]

@@ -41,6 +41,9 @@ class Shipment(TimeStamped):
     shipped_at = models.DateTimeField(null=True, blank=True)
     packing_slip_pdf = models.FileField(upload_to=PrivateName("packing-slips"), blank=True)
     label_error = models.TextField(blank=True, help_text="Why the label gateway refused or has not yet bought the label.")
+    planned_packages = models.JSONField(
+        default=list, blank=True,
+        help_text="Boxes and items given before weighing (the API): [{box_type: id, items: {product id: units}}].")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -44,6 +44,8 @@ from shipping.choices import (
     ScanResult,
     ShipmentStatus,
 )
+from shipping.document_store import document_forget
+from shipping.documents import PACKING_SLIP
 from shipping.exceptions import (
     CarrierUnavailable,
     InvalidShipmentTransition,
@@ -52,6 +54,7 @@ from shipping.exceptions import (
     PackingError,
     RatingError,
 )
+from shipping.labels import LABEL_PDF
 from shipping.locks import shipment_lock
 from shipping.models import (
     BoxType,
@@ -64,6 +67,7 @@ from shipping.models import (
     Shipment,
     ShipmentNotification,
 )
+from shipping.printing import print_jobs_cancel, shipment_labels_print
 from shipping.rating import Candidate, RateShopResult, candidates_from_packings, distance_miles, rate_shop
 from shipping.task_names import (
     MANIFEST_PDF_TASK,
@@ -116,6 +120,21 @@ def order_items(order: Order, units: dict[int, int] | None = None) -> list[Item]
     return items
 
 
+def usable_box_types(order: Order) -> list[BoxType]:
+    """The boxes this order may go in: those in stock for it, or only the one a rule requires.
+
+    Raises PackingError when there is none."""
+    box_types = list(box_types_for_order(order))
+    if order.box_type_code:  # a rule (orders.rules) chose the packaging
+        box_types = [b for b in box_types if b.code.lower() == order.box_type_code.lower()]
+        if not box_types:
+            raise PackingError(f"A rule requires box type {order.box_type_code}, which this warehouse does not "
+                               "have in stock for this client; add it or change the rule.")
+    if not box_types:
+        raise PackingError("This warehouse has no box types in stock; add boxes first.")
+    return box_types
+
+
 @dataclass
 class PackPlan:
     """What the pack station shows: the boxes to use (with their items) and the rate compared for them."""
@@ -137,15 +156,7 @@ def pack_plan(*, order: Order, deliver_by: datetime.date | None = None, strict: 
     """
     if order.warehouse_id is None:
         raise PackingError(f"Order {order.order_number} has no warehouse yet; it is rated once it is routed.")
-    box_types = list(box_types_for_order(order))
-    if order.box_type_code:  # a rule (orders.rules) chose the packaging
-        box_types = [b for b in box_types if b.code.lower() == order.box_type_code.lower()]
-        if not box_types:
-            raise PackingError(f"A rule requires box type {order.box_type_code}, which this warehouse does not "
-                               "have in stock for this client; add it or change the rule.")
-    if not box_types:
-        raise PackingError("This warehouse has no box types in stock; add boxes first.")
-    boxes = [box_from_model(b) for b in box_types]
+    boxes = [box_from_model(b) for b in usable_box_types(order)]
     items = order_items(order)
     billings = sorted(set(CarrierService.objects.filter(is_active=True)
                           .values_list("dim_divisor", "dim_min_volume_in3")))
@@ -281,15 +292,122 @@ def pack_scan(*, shipment: Shipment, barcode: str, user=None) -> PackScan:
 
 @dataclass(frozen=True)
 class PackageInput:
-    box_type: BoxType
+    box_type: BoxType | None  # None only for shipment_plan: the best box for the items is chosen
     weight_g: int
     items: dict[int, int]  # product id -> units
+
+
+def _packages_check(order: Order, packages: list[PackageInput], *, weighed: bool) -> list[PackageSpec]:
+    """Check that the packages hold exactly the order's units, each box may be used for it and holds its items
+    (and, once weighed, that each weight is within its box's limit); return each package's spec.
+
+    Raises PackingError naming the package."""
+    if not packages:
+        raise PackingError("Add at least one package.", field="packages")
+    expected = expected_units(order)
+    packed_units: Counter[int] = Counter()
+    for package in packages:
+        packed_units.update(package.items)
+    if dict(+packed_units) != expected:
+        raise PackingError("The packages' contents do not match the order's units.", field="packages")
+    specs = []
+    for number, package in enumerate(packages, start=1):
+        box = package.box_type
+        if box.warehouse_id != order.warehouse_id or (box.client_id and box.client_id != order.client_id):
+            raise PackingError(f"Box {box.code} cannot be used for this order.", field="box")
+        if weighed and package.weight_g <= 0:
+            raise PackingError(f"Package {number}: enter the weight from the scale.", field="weight")
+        if package.weight_g > box.max_weight_g:
+            raise PackingError(f"Package {number}: {package.weight_g} g is over box {box.code}'s limit of "
+                               f"{box.max_weight_g} g.", field="weight")
+        items = order_items(order, {pid: q for pid, q in package.items.items() if q})
+        if pack(box_from_model(box), items) is None:
+            raise PackingError(f"Package {number}: those items do not fit in box {box.code}.", field="box")
+        outer = box.outer_dims_mm
+        specs.append(PackageSpec(outer[0], outer[1], outer[2], package.weight_g))
+    return specs
 
 
 def _missing_units(shipment: Shipment) -> dict[int, int]:
     expected = expected_units(shipment.order)
     verified = verified_units(shipment)
     return {pid: qty - verified.get(pid, 0) for pid, qty in expected.items() if verified.get(pid, 0) < qty}
+
+
+def planned_inputs(shipment: Shipment) -> list[PackageInput]:
+    """The packages given before weighing (shipment_plan), as inputs without weights."""
+    rows = shipment.planned_packages or []
+    boxes = BoxType.objects.in_bulk([row["box_type"] for row in rows])
+    return [PackageInput(box_type=boxes[row["box_type"]], weight_g=0,
+                         items={int(pid): int(qty) for pid, qty in row["items"].items()}) for row in rows
+            if row["box_type"] in boxes]
+
+
+@transaction.atomic
+def shipment_plan(*, shipment: Shipment, packages: list[PackageInput] | None = None, user=None) -> Shipment:
+    """Record the boxes and the items of each package before the scale weighs them (shipment_weigh packs).
+
+    Without packages the recommended plan (pack_plan) is recorded; a package given without a box
+    (box_type None) goes in the best single box for its items. Raises PackingError when the packages do not
+    hold the order's units, a box cannot be used or does not hold its items; InvalidShipmentTransition once
+    packing is confirmed."""
+    locked = shipment_lock(shipment.pk)
+    if locked.status != ShipmentStatus.PACKING:
+        raise InvalidShipmentTransition(f"Packing of order {locked.order.order_number} is already confirmed.",
+                                        field="status")
+    order = locked.order
+    if packages is None:
+        by_code = {b.code: b for b in usable_box_types(order)}
+        packages = [PackageInput(box_type=by_code[p.box.key], weight_g=0,
+                                 items=dict(Counter(int(i.key) for i in p.items)))
+                    for p in pack_plan(order=order).packages]
+    chosen = []
+    for number, package in enumerate(packages, start=1):
+        box = package.box_type
+        if box is None:
+            box = _best_single_box(order, package.items, number)
+        chosen.append(PackageInput(box_type=box, weight_g=0, items=package.items))
+    _packages_check(order, chosen, weighed=False)
+    locked.planned_packages = [{"box_type": p.box_type.pk,
+                                "items": {str(pid): qty for pid, qty in sorted(p.items.items()) if qty}}
+                               for p in chosen]
+    locked.save(update_fields=["planned_packages", "updated_at"])
+    return locked
+
+
+def _best_single_box(order: Order, units: dict[int, int], number: int) -> BoxType:
+    box_types = usable_box_types(order)
+    on_order = expected_units(order)
+    items = order_items(order, {pid: q for pid, q in units.items() if q and pid in on_order})
+    if not items:
+        raise PackingError(f"Package {number}: give the items it holds.", field="packages")
+    try:
+        packing = recommend(items, [box_from_model(b) for b in box_types]).packages
+    except CartonizationError as exc:
+        raise PackingError(f"Package {number}: {exc}", field="packages") from exc
+    if len(packing) != 1:
+        raise PackingError(f"Package {number}: its items need {len(packing)} boxes; split them into packages.",
+                           field="packages")
+    return next(b for b in box_types if b.code == packing[0].box.key)
+
+
+def shipment_weigh(*, shipment: Shipment, weights_g: dict[int, int], user=None,
+                   deliver_by: datetime.date | None = None) -> Shipment:
+    """Take the scale's weight of each planned package (by package number) and confirm the packing with
+    shipment_pack: the order becomes `packed` and rate shopping picks the service.
+
+    Raises PackingError without a plan, when a package's weight is missing or unknown, or for any reason
+    shipment_pack refuses (units not all verified, overweight)."""
+    packages = planned_inputs(Shipment.objects.get(pk=shipment.pk))
+    if not packages:
+        raise PackingError("Give the packages (boxes and items) before weighing them.", field="packages")
+    numbers = set(range(1, len(packages) + 1))
+    if set(weights_g) != numbers:
+        raise PackingError(f"Weigh every package: numbers {', '.join(map(str, sorted(numbers)))}.",
+                           field="packages")
+    weighed = [PackageInput(box_type=p.box_type, weight_g=weights_g[n], items=p.items)
+               for n, p in enumerate(packages, start=1)]
+    return shipment_pack(shipment=shipment, packages=weighed, user=user, deliver_by=deliver_by)
 
 
 @transaction.atomic
@@ -308,29 +426,7 @@ def shipment_pack(*, shipment: Shipment, packages: list[PackageInput], user=None
         skus = dict(Product.objects.filter(pk__in=list(missing)).values_list("pk", "sku"))
         raise PackingError("Not every unit is verified yet: " + ", ".join(
             f"{qty} × {skus[pid]}" for pid, qty in missing.items()) + ".")
-    if not packages:
-        raise PackingError("Add at least one package.")
-    expected = expected_units(order)
-    packed_units: Counter[int] = Counter()
-    for package in packages:
-        packed_units.update(package.items)
-    if dict(+packed_units) != expected:
-        raise PackingError("The packages' contents do not match the order's units.")
-    specs = []
-    for number, package in enumerate(packages, start=1):
-        box = package.box_type
-        if box.warehouse_id != order.warehouse_id or (box.client_id and box.client_id != order.client_id):
-            raise PackingError(f"Box {box.code} cannot be used for this order.")
-        if package.weight_g <= 0:
-            raise PackingError(f"Package {number}: enter the weight from the scale.", field="weight")
-        if package.weight_g > box.max_weight_g:
-            raise PackingError(f"Package {number}: {package.weight_g} g is over box {box.code}'s limit of "
-                               f"{box.max_weight_g} g.", field="weight")
-        items = order_items(order, {pid: q for pid, q in package.items.items() if q})
-        if pack(box_from_model(box), items) is None:
-            raise PackingError(f"Package {number}: those items do not fit in box {box.code}.", field="box")
-        outer = box.outer_dims_mm
-        specs.append(PackageSpec(outer[0], outer[1], outer[2], package.weight_g))
+    specs = _packages_check(order, packages, weighed=True)
     # Box stock: one row update each; the CheckConstraint refuses going below zero.
     for box_id, count in Counter(p.box_type.pk for p in packages).items():
         try:
@@ -485,13 +581,15 @@ def _shipment_label(*, shipment_id: int, user, service: CarrierService | None, a
                             fields=rated)
         order_event_add(order=locked.order, user=user, actor=actor, note=note)
         work_enqueue(SHIPMENT_DOCUMENTS_TASK, locked.pk)
+        shipment_labels_print(shipment=locked, user=user)
     return locked
 
 
 @transaction.atomic
 def shipment_label_void(*, shipment: Shipment, user=None, reason: str = "") -> Shipment:
     """Void the labels of a labelled shipment: each package's postage is refunded at its carrier (a label
-    gateway) and its tracking number cleared; the shipment is packed again, ready for a new label.
+    gateway), its tracking number (never given out again), label files and the packing slip are dropped, prints
+    not yet sent are cancelled, and the shipment is packed again, ready for a new label.
 
     Raises InvalidShipmentTransition unless the label is bought and not handed over; CarrierError (with the
     carrier's message) when the carrier refuses the refund, CarrierUnavailable when it does not answer.
@@ -503,16 +601,18 @@ def shipment_label_void(*, shipment: Shipment, user=None, reason: str = "") -> S
     for package in packages:
         if package.carrier_id:
             package_adapter(package).label_void(package=package)
-        if package.label_pdf:
-            package.label_pdf.delete(save=False)
+        document_forget(LABEL_PDF, package)
         package.tracking_number, package.label_zpl, package.gateway_label_url = "", "", ""
-        package.gateway_shipment_id, package.gateway_account, package.label_pdf = "", None, ""
+        package.gateway_shipment_id, package.gateway_account, package.carrier = "", None, None
         package.save(update_fields=["tracking_number", "label_zpl", "gateway_label_url", "gateway_shipment_id",
-                                    "gateway_account", "label_pdf", "updated_at"])
+                                    "gateway_account", "carrier", "label_pdf", "updated_at"])
+    document_forget(PACKING_SLIP, locked)
+    print_jobs_cancel(packages=packages)
     note = f"Label voided: {numbers}" + (f" ({reason.strip()})." if reason.strip() else ".")
     # packed_at keeps when it was packed: voiding is not packing again
     shipment_transition(shipment=locked, to_status=ShipmentStatus.PACKED, locked=True, user=user, note=note,
-                        fields={"labelled_at": None, "packed_at": locked.packed_at})
+                        fields={"labelled_at": None, "packed_at": locked.packed_at,
+                                "packing_slip_pdf": locked.packing_slip_pdf})
     order_event_add(order=locked.order, user=user, note=note)
     return locked
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shipping.packing import views
+from shipping.packing import printer_views, views
 
 app_name = "packing"
 
@@ -24,6 +24,9 @@ urlpatterns = [
     path("gateway-accounts/", views.gateway_accounts_view, name="gateway_accounts"),
     path("gateway-accounts/<int:pk>/", views.gateway_account_edit_view, name="gateway_account"),
     path("rate-cards/", views.rate_cards_view, name="rate_cards"),
+    path("printers/", printer_views.printers_view, name="printers"),
+    path("packages/<int:pk>/reprint/", printer_views.package_reprint_view, name="reprint"),
+    path("print/", printer_views.document_print_view, name="print_document"),
     path("mispicks/", views.mispicks_view, name="mispicks"),
     path("notifications/", views.notifications_view, name="notifications"),
     path("notifications/<int:pk>/resend/", views.notification_resend_view, name="notification_resend"),

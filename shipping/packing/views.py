@@ -28,7 +28,7 @@ from orders.models import Order
 from orders.selectors import order_list
 from shipping.carriers.easypost import CustomsLine, customs_missing, is_international
 from shipping.cartonization import GRAMS_PER_LB
-from shipping.choices import ShipmentStatus
+from shipping.choices import PrinterPurpose, ShipmentStatus
 from shipping.document_store import document_response
 from shipping.documents import (
     MANIFEST_PDF,
@@ -58,6 +58,7 @@ from shipping.packing.services import (
     shipment_start,
     verified_units,
 )
+from shipping.printing import lp_available, station_printer
 from shipping.rate_cards import FILES, rate_cards_load
 from shipping.selectors import (
     box_type_list,
@@ -198,7 +199,17 @@ def shipment_detail(request, pk: int):
         lines = commercial_invoice_lines(shipment)
         context["customs"] = {"lines": lines, "missing": customs_missing(
             [CustomsLine(line["product"], line["quantity"]) for line in lines])}
+    context.update(_printing(shipment))
     return render(request, "shipping/packing/pack_shipment.html", context)
+
+
+def _printing(shipment: Shipment) -> dict:
+    """The station's printers and the shipment's print jobs, for the reprint and laser buttons."""
+    printers = {purpose: station_printer(warehouse_id=shipment.warehouse_id, station=shipment.station,
+                                         purpose=purpose) for purpose in PrinterPurpose.values}
+    return {"label_printer": printers[PrinterPurpose.LABEL], "laser_printer": printers[PrinterPurpose.DOCUMENT],
+            "lp_available": lp_available(),
+            "print_jobs": shipment.print_jobs.select_related("printer", "package").order_by("-created_at")[:20]}
 
 
 def _items_summary(items, ids: bool = False):

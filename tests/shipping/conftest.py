@@ -3,6 +3,8 @@ from functools import cache
 import pytest
 
 from shipping.rate_cards import DEFAULT_DIR, FILES, rate_cards_load
+from tests.shipping.helpers import make_picked_order
+from tests.shipping.packing_factories import BoxTypeFactory
 
 
 @cache
@@ -19,3 +21,14 @@ def _light_rate_cards() -> dict[str, str]:
 def rate_cards(db):
     """The shipped carriers, services, zones and rate cards (to 25 lb)."""
     return rate_cards_load(files=_light_rate_cards())
+
+
+@pytest.fixture
+def boxed_order(rate_cards):
+    """A picked order (two products, 2 + 1 units) at a warehouse with a small (S) and a large (L) box."""
+    order = make_picked_order()
+    BoxTypeFactory(warehouse=order.warehouse, code="S", inner_length_mm=250, inner_width_mm=200,
+                   inner_height_mm=150)
+    BoxTypeFactory(warehouse=order.warehouse, code="L", inner_length_mm=450, inner_width_mm=350,
+                   inner_height_mm=300)
+    return order

@@ -5,20 +5,14 @@ from shipping.models import BoxType
 from shipping.packing.services import shipment_label, shipment_ship
 from tests.factories import ClientFactory, WarehouseFactory, make_user
 from tests.shipping.helpers import make_picked_order
-from tests.shipping.packing_factories import BoxTypeFactory
 from tests.shipping.test_packing import packed_shipment
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def order(rate_cards):
-    order = make_picked_order()
-    BoxTypeFactory(warehouse=order.warehouse, code="S", inner_length_mm=250, inner_width_mm=200,
-                   inner_height_mm=150)
-    BoxTypeFactory(warehouse=order.warehouse, code="L", inner_length_mm=450, inner_width_mm=350,
-                   inner_height_mm=300)
-    return order
+def order(boxed_order):
+    return boxed_order
 
 
 def test_quote_an_order_returns_boxes_and_every_rate(api_for, order):
