@@ -595,7 +595,10 @@ def shipment_label_void(*, shipment: Shipment, user=None, reason: str = "") -> S
     carrier's message) when the carrier refuses the refund, CarrierUnavailable when it does not answer.
     """
     locked = shipment_lock(shipment.pk)
-    _check_transition(locked, ShipmentStatus.PACKED)
+    # packing -> packed is an allowed move too, so the table alone would let a shipment with no label be "voided"
+    if locked.status != ShipmentStatus.LABELLED:
+        raise InvalidShipmentTransition(f"{_shipment_subject(locked)} has no label to void "
+                                        f"(it is {locked.get_status_display().lower()}).", field="status")
     packages = list(locked.packages.select_related("carrier", "gateway_account").order_by("number"))
     numbers = ", ".join(p.tracking_number for p in packages if p.tracking_number)
     for package in packages:

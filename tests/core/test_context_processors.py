@@ -11,7 +11,7 @@ MANAGER_NAV = [
     ("Stock", ["Stock levels", "Inbound (ASNs)", "Cycle counts", "Transfers"]),
     ("Returns", ["All returns", "Open a return", "Returns desk", "Survey cases"]),
     ("Reports", ["Dashboard", "Turnover", "Rebalancing", "Returns analytics", "Mis-picks", "Work backlog"]),
-    ("Admin", ["Box types", "Rate cards", "EasyPost accounts", "API docs", "Site admin"]),
+    ("Admin", ["Box types", "Rate cards", "EasyPost accounts", "Printers", "API docs", "Site admin"]),
 ]
 
 
@@ -48,7 +48,7 @@ def test_manager_without_admin_access_gets_no_site_admin_link():
 
     admin = dict(_outline(_nav(manager)))["Admin"]
 
-    assert admin == ["Box types", "Rate cards", "EasyPost accounts", "API docs"]
+    assert admin == ["Box types", "Rate cards", "EasyPost accounts", "Printers", "API docs"]
 
 
 @pytest.mark.django_db
