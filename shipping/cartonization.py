@@ -17,6 +17,7 @@ Pure Python with no Django imports, so the benchmark and the services share one 
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -445,19 +446,24 @@ def _exact_search(box: Box, items: list[Item], budget: int,
     nodes = 0
 
     # The extreme points are kept incrementally: each placed item's three corners with, per axis, how far the
-    # corner slides towards 0 before meeting a face (a new item can only stop it sooner), and whether each
-    # point was free at the parent (a point inside an item stays inside). Hot loop: plain integer tuples.
-    def child_points(corners: tuple, status: dict, new: tuple, boxes: tuple) -> tuple[tuple, dict, list]:
+    # corner slides towards 0 before meeting a face (a new item can only stop it sooner), and which points
+    # were free at the parent (a point inside an item stays inside). Points are (z, y, x), so that sorting
+    # them plainly gives the lowest, then deepest, then leftmost. Hot loop: plain integer tuples and sets.
+    def child_points(corners: tuple, candidates: set, free: set, new: tuple, boxes: tuple):
         nx1, ny1, nz1, nx2, ny2, nz2 = new[:6]
         moved = []
-        for cx, cy, cz, sx, sy, sz in corners:
+        for entry in corners:
+            cx, cy, cz, sx, sy, sz, _ = entry
+            changed = False
             if ny1 <= cy < ny2 and nz1 <= cz < nz2 and sx < nx2 <= cx:
-                sx = nx2
+                sx, changed = nx2, True
             if nx1 <= cx < nx2 and nz1 <= cz < nz2 and sy < ny2 <= cy:
-                sy = ny2
+                sy, changed = ny2, True
             if nx1 <= cx < nx2 and ny1 <= cy < ny2 and sz < nz2 <= cz:
-                sz = nz2
-            moved.append((cx, cy, cz, sx, sy, sz))
+                sz, changed = nz2, True
+            if changed:
+                entry = (cx, cy, cz, sx, sy, sz, ((cz, cy, cx), (cz, cy, sx), (cz, sy, cx), (sz, cy, cx)))
+            moved.append(entry)
         for cx, cy, cz in ((nx2, ny1, nz1), (nx1, ny2, nz1), (nx1, ny1, nz2)):
             sx = sy = sz = 0
             for b in boxes:
@@ -467,34 +473,22 @@ def _exact_search(box: Box, items: list[Item], budget: int,
                     sy = b[4]
                 if b[0] <= cx < b[3] and b[1] <= cy < b[4] and sz < b[5] <= cz:
                     sz = b[5]
-            moved.append((cx, cy, cz, sx, sy, sz))
-        # Points are (z, y, x), so that sorting them plainly gives the lowest, then deepest, then leftmost.
-        candidates = {(0, 0, 0)}
-        for cx, cy, cz, sx, sy, sz in moved:
-            candidates.update(((cz, cy, cx), (cz, cy, sx), (cz, sy, cx), (sz, cy, cx)))
-        new_status = {}
-        free = []
-        for p in candidates:
+            moved.append((cx, cy, cz, sx, sy, sz, ((cz, cy, cx), (cz, cy, sx), (cz, sy, cx), (sz, cy, cx))))
+        child_candidates = {(0, 0, 0)}.union(*(entry[6] for entry in moved))
+        child_free = [p for p in child_candidates & free
+                      if not (nz1 <= p[0] < nz2 and ny1 <= p[1] < ny2 and nx1 <= p[2] < nx2)]
+        for p in child_candidates - candidates:
             pz, py, px = p
-            known = status.get(p)
-            if known is None:
-                ok = px < length and py < width and pz < height
-                if ok:
-                    for b in boxes:
-                        if b[0] <= px < b[3] and b[1] <= py < b[4] and b[2] <= pz < b[5]:
-                            ok = False
-                            break
-            elif known:
-                ok = not (nx1 <= px < nx2 and ny1 <= py < ny2 and nz1 <= pz < nz2)
-            else:
-                ok = False
-            new_status[p] = ok
-            if ok:
-                free.append(p)
-        free.sort()
-        return tuple(moved), new_status, free
+            if px < length and py < width and pz < height:
+                for b in boxes:
+                    if b[0] <= px < b[3] and b[1] <= py < b[4] and b[2] <= pz < b[5]:
+                        break
+                else:
+                    child_free.append(p)
+        child_free.sort()
+        return tuple(moved), child_candidates, set(child_free), child_free
 
-    def search(boxes: tuple, left: tuple[int, ...], corners: tuple, status: dict, points: list):
+    def search(boxes: tuple, left: tuple[int, ...], corners: tuple, candidates: set, free: set, points: list):
         nonlocal nodes
         if not any(left):
             return boxes
@@ -510,8 +504,10 @@ def _exact_search(box: Box, items: list[Item], budget: int,
                 # one point at a time (the points skipped between do nothing else).
                 top_x, top_y, top_z = length - dx, width - dy, height - dz
                 counted = -1
-                for n, (pz, py, px) in enumerate(points):
-                    if px > top_x or py > top_y or pz > top_z:
+                # The points are sorted lowest first, so those low enough make a prefix.
+                low_enough = bisect_left(points, (top_z + 1,))
+                for n, (pz, py, px) in enumerate(points[:low_enough]):
+                    if px > top_x or py > top_y:
                         continue
                     nodes += n - counted
                     counted = n
@@ -528,7 +524,7 @@ def _exact_search(box: Box, items: list[Item], budget: int,
                         # the same partial packing reached in another order.
                         if frozenset(grown) in failed:
                             continue
-                        found = search(grown, rest, *child_points(corners, status, placed, grown))
+                        found = search(grown, rest, *child_points(corners, candidates, free, placed, grown))
                         if found is not None:
                             return found
                 nodes += len(points) - 1 - counted
@@ -539,7 +535,7 @@ def _exact_search(box: Box, items: list[Item], budget: int,
 
     left = tuple(sum(1 for i in items if i == k) for k in kinds)
     try:
-        found = search((), left, (), {(0, 0, 0): True}, [(0, 0, 0)])
+        found = search((), left, (), {(0, 0, 0)}, {(0, 0, 0)}, [(0, 0, 0)])
     except _OutOfBudget:
         return None, False
     if found is None:
