@@ -22,6 +22,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# warehouses.walk also holds the database side (the floor read from zone layouts): Django must be set up.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
 
 from warehouses.walk import (  # noqa: E402
     FloorGeometry,

@@ -105,11 +105,31 @@ def split_plan(
     units that no warehouse has form a last part with warehouse None (to be backordered). A line stays
     whole where it can and is divided between warehouses only when no single one of the chosen has it all.
     """
+    shippable, backorder = _shippable_and_missing(lines, available)
+    parts: list[tuple[int | None, list[tuple[int, int]]]] = []
+    if shippable:
+        need: dict[int, int] = defaultdict(int)
+        for _, product_id, quantity in shippable:
+            need[product_id] += quantity
+        holding = [w for w in sorted(available, key=lambda w: (distances[w], w))
+                   if any(available[w].get(p, 0) > 0 for p in need)]
+        chosen = _split_warehouses(holding, need=need, available=available, distances=distances)
+        if not chosen:  # not possible: the warehouses together hold every shippable unit
+            return [(None, [(line_id, q) for line_id, _, q in lines])]
+        parts = _assign_lines(shippable, chosen=chosen, available=available, distances=distances)
+    if backorder:
+        parts.append((None, backorder))
+    return parts
+
+
+def _shippable_and_missing(lines: list[tuple[int, int, int]], available: dict[int, dict[int, int]],
+                           ) -> tuple[list[tuple[int, int, int]], list[tuple[int, int]]]:
+    # The (line, product, quantity) some warehouse has, and the (line, quantity) nobody has; units nobody has
+    # are taken from the last lines of each product first.
     total: dict[int, int] = defaultdict(int)
     for units in available.values():
         for product_id, n in units.items():
             total[product_id] += max(n, 0)
-    # Units nobody has are taken from the last lines of each product first.
     missing: dict[int, int] = defaultdict(int)
     for _, product_id, quantity in lines:
         missing[product_id] += quantity
@@ -126,39 +146,31 @@ def split_plan(
             shippable.append((line_id, product_id, quantity - short))
     shippable.reverse()
     backorder.reverse()
-    parts: list[tuple[int | None, list[tuple[int, int]]]] = []
-    if shippable:
-        need: dict[int, int] = defaultdict(int)
-        for _, product_id, quantity in shippable:
-            need[product_id] += quantity
-        holding = [w for w in sorted(available, key=lambda w: (distances[w], w))
-                   if any(available[w].get(p, 0) > 0 for p in need)]
-        chosen = _split_warehouses(holding, need=need, available=available, distances=distances)
-        if not chosen:  # not possible: the warehouses together hold every shippable unit
-            return [(None, [(line_id, q) for line_id, _, q in lines])]
-        left = {w: dict(available[w]) for w in chosen}
-        by_warehouse: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        nearest_first = sorted(chosen, key=lambda w: (distances[w], w))
-        # Big lines first, so that they find a warehouse with all of them before small ones nibble at it.
-        for line_id, product_id, quantity in sorted(shippable, key=lambda t: (-t[2], t[0])):
-            whole = next((w for w in nearest_first if left[w].get(product_id, 0) >= quantity), None)
-            if whole is not None:
-                by_warehouse[whole].append((line_id, quantity))
-                left[whole][product_id] -= quantity
-                continue
-            remaining = quantity
-            for w in nearest_first:
-                take = min(left[w].get(product_id, 0), remaining)
-                if take > 0:
-                    by_warehouse[w].append((line_id, take))
-                    left[w][product_id] -= take
-                    remaining -= take
+    return shippable, backorder
+
+
+def _assign_lines(shippable: list[tuple[int, int, int]], *, chosen: tuple[int, ...],
+                  available: dict[int, dict[int, int]], distances: dict[int, float],
+                  ) -> list[tuple[int | None, list[tuple[int, int]]]]:
+    # Each line whole from the nearest chosen warehouse that has it all, else divided nearest first.
+    left = {w: dict(available[w]) for w in chosen}
+    by_warehouse: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    nearest_first = sorted(chosen, key=lambda w: (distances[w], w))
+    # Big lines first, so that they find a warehouse with all of them before small ones nibble at it.
+    for line_id, product_id, quantity in sorted(shippable, key=lambda t: (-t[2], t[0])):
+        whole = next((w for w in nearest_first if left[w].get(product_id, 0) >= quantity), None)
+        if whole is not None:
+            by_warehouse[whole].append((line_id, quantity))
+            left[whole][product_id] -= quantity
+            continue
+        remaining = quantity
         for w in nearest_first:
-            if by_warehouse[w]:
-                parts.append((w, sorted(by_warehouse[w])))
-    if backorder:
-        parts.append((None, backorder))
-    return parts
+            take = min(left[w].get(product_id, 0), remaining)
+            if take > 0:
+                by_warehouse[w].append((line_id, take))
+                left[w][product_id] -= take
+                remaining -= take
+    return [(w, sorted(by_warehouse[w])) for w in nearest_first if by_warehouse[w]]
 
 
 def _covers(combo, need: dict[int, int], available: dict[int, dict[int, int]]) -> bool:

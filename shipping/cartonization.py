@@ -17,6 +17,7 @@ Pure Python with no Django imports, so the benchmark and the services share one 
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -280,7 +281,8 @@ def _fit_cached(box: Box, items: tuple[Item, ...], exact: bool) -> Fit:
             return Fit(PackedBox(box=box, placements=settle(result[0])), True)
     if len(items) > EXACT_MAX_ITEMS or not exact:
         return Fit(None, False)
-    if _some_pair_cannot_share(box, items) or _dual_feasible_bound_exceeded(box, items):
+    if _some_pair_cannot_share(box, items) or _stacking_bound_exceeded(box, items) \
+            or _dual_feasible_bound_exceeded(box, items):
         return Fit(None, True)
     # First each heuristic item order alone (quick to find a packing), then every order (a proof either way).
     for key in SORT_KEYS:
@@ -327,6 +329,45 @@ def _some_pair_cannot_share(box: Box, items: Sequence[Item]) -> bool:
     return False
 
 
+def _stacking_bound_exceeded(box: Box, items: Sequence[Item]) -> bool:
+    """True when some items must lie one beyond another along one axis and are too long for it together.
+
+    Two items that, in every pair of their rotations, fit side by side only along one axis occupy disjoint
+    stretches of that axis; so for any group of items that are pairwise like that, the sum of their shortest
+    extents along the axis must not exceed the box's side (two large flat items stacked leave too little
+    height for a third item that cannot go beside them)."""
+    inner = (box.length, box.width, box.height)
+    rotations = [_fitting_rotations(i.dims, box) for i in items]
+    count = len(items)
+    for axis in range(3):
+        shortest = [min(r[axis] for r in rots) for rots in rotations]
+        others = [a for a in range(3) if a != axis]
+        only_along = [0] * count
+        for i in range(count):
+            for j in range(i + 1, count):
+                if not any(ri[a] + rj[a] <= inner[a]
+                           for ri in rotations[i] for rj in rotations[j] for a in others):
+                    only_along[i] |= 1 << j
+                    only_along[j] |= 1 << i
+        if any(only_along) and _longest_chain((1 << count) - 1, only_along, shortest, inner[axis], 0):
+            return True
+    return False
+
+
+def _longest_chain(candidates: int, only_along: list[int], shortest: list[int], limit: int, length: int) -> bool:
+    # True when some group of the candidates (a bitmask), pairwise bound to lie beyond one another, is longer
+    # than the limit; grown one item at a time among those bound to every member so far.
+    if length > limit:
+        return True
+    while candidates:
+        low = candidates & -candidates
+        n = low.bit_length() - 1
+        candidates ^= low
+        if _longest_chain(candidates & only_along[n], only_along, shortest, limit, length + shortest[n]):
+            return True
+    return False
+
+
 def _dff_values(size: int, sides: Sequence[int]) -> list[dict[int, float]]:
     """Dual feasible functions of one box side (Fekete & Schepers 2004), each as a table side -> value: the
     identity, u_k (k = 1..3) and U_e with e each item side up to half the box."""
@@ -353,12 +394,19 @@ def _dual_feasible_bound_exceeded(box: Box, items: Sequence[Item]) -> bool:
     rotations = [_fitting_rotations(d, box) for d in kinds]
     sides = sorted({s for d in kinds for s in d})
     tables = [_dff_values(size, [s for s in sides if s <= size]) for size in inner]
+    # Every value is at most 1, so when the sum over the first one or two sides alone stays within 1, no
+    # function of the remaining sides can push it above: those combinations are skipped.
     for fx in tables[0]:
+        if sum(count * min(fx[r[0]] for r in rots) for count, rots in zip(counts, rotations, strict=True)) <= 1:
+            continue
         for fy in tables[1]:
+            products = [[(fx[a] * fy[b], c) for a, b, c in rots] for rots in rotations]
+            if sum(count * min(p for p, _ in prods) for count, prods in zip(counts, products, strict=True)) <= 1:
+                continue
             for fz in tables[2]:
                 total = 0.0
-                for count, rots in zip(counts, rotations, strict=True):
-                    total += count * min(fx[a] * fy[b] * fz[c] for a, b, c in rots)
+                for count, prods in zip(counts, products, strict=True):
+                    total += count * min(p * fz[c] for p, c in prods)
                 if total > 1 + 1e-9:
                     return True
     for axis in range(3):
@@ -397,38 +445,53 @@ def _exact_search(box: Box, items: list[Item], budget: int,
     failed: set[frozenset] = set()
     nodes = 0
 
-    def inside(p, boxes) -> bool:
-        return any(b[0] <= p[0] < b[3] and b[1] <= p[1] < b[4] and b[2] <= p[2] < b[5] for b in boxes)
+    # The extreme points are kept incrementally: each placed item's three corners with, per axis, how far the
+    # corner slides towards 0 before meeting a face (a new item can only stop it sooner), and which points
+    # were free at the parent (a point inside an item stays inside). Points are (z, y, x), so that sorting
+    # them plainly gives the lowest, then deepest, then leftmost. Hot loop: plain integer tuples and sets.
+    def child_points(corners: tuple, candidates: set, free: set, new: tuple, boxes: tuple):
+        nx1, ny1, nz1, nx2, ny2, nz2 = new[:6]
+        moved = []
+        for entry in corners:
+            cx, cy, cz, sx, sy, sz, _ = entry
+            changed = False
+            if ny1 <= cy < ny2 and nz1 <= cz < nz2 and sx < nx2 <= cx:
+                sx, changed = nx2, True
+            if nx1 <= cx < nx2 and nz1 <= cz < nz2 and sy < ny2 <= cy:
+                sy, changed = ny2, True
+            if nx1 <= cx < nx2 and ny1 <= cy < ny2 and sz < nz2 <= cz:
+                sz, changed = nz2, True
+            if changed:
+                entry = (cx, cy, cz, sx, sy, sz, ((cz, cy, cx), (cz, cy, sx), (cz, sy, cx), (sz, cy, cx)))
+            moved.append(entry)
+        for cx, cy, cz in ((nx2, ny1, nz1), (nx1, ny2, nz1), (nx1, ny1, nz2)):
+            sx = sy = sz = 0
+            for b in boxes:
+                if b[1] <= cy < b[4] and b[2] <= cz < b[5] and sx < b[3] <= cx:
+                    sx = b[3]
+                if b[0] <= cx < b[3] and b[2] <= cz < b[5] and sy < b[4] <= cy:
+                    sy = b[4]
+                if b[0] <= cx < b[3] and b[1] <= cy < b[4] and sz < b[5] <= cz:
+                    sz = b[5]
+            moved.append((cx, cy, cz, sx, sy, sz, ((cz, cy, cx), (cz, cy, sx), (cz, sy, cx), (sz, cy, cx))))
+        child_candidates = {(0, 0, 0)}.union(*(entry[6] for entry in moved))
+        child_free = [p for p in child_candidates & free
+                      if not (nz1 <= p[0] < nz2 and ny1 <= p[1] < ny2 and nx1 <= p[2] < nx2)]
+        for p in child_candidates - candidates:
+            pz, py, px = p
+            if px < length and py < width and pz < height:
+                for b in boxes:
+                    if b[0] <= px < b[3] and b[1] <= py < b[4] and b[2] <= pz < b[5]:
+                        break
+                else:
+                    child_free.append(p)
+        child_free.sort()
+        return tuple(moved), child_candidates, set(child_free), child_free
 
-    def project(p, boxes, axis: int) -> tuple[int, int, int]:
-        # Slide the point towards 0 along the axis until it meets a face (or the wall).
-        o1, o2 = [a for a in range(3) if a != axis]
-        stop = 0
-        for b in boxes:
-            if b[o1] <= p[o1] < b[o1 + 3] and b[o2] <= p[o2] < b[o2 + 3] and stop < b[axis + 3] <= p[axis]:
-                stop = b[axis + 3]
-        q = list(p)
-        q[axis] = stop
-        return (q[0], q[1], q[2])
-
-    def points_of(boxes) -> list[tuple[int, int, int]]:
-        points = {(0, 0, 0)}
-        for x1, y1, z1, x2, y2, z2, _ in boxes:
-            for corner in ((x2, y1, z1), (x1, y2, z1), (x1, y1, z2)):
-                points.add(corner)
-                for axis in range(3):
-                    points.add(project(corner, boxes, axis))
-        return sorted((p for p in points if p[0] < length and p[1] < width and p[2] < height
-                       and not inside(p, boxes)), key=lambda p: (p[2], p[1], p[0]))
-
-    def search(boxes: tuple, left: tuple[int, ...]):
+    def search(boxes: tuple, left: tuple[int, ...], corners: tuple, candidates: set, free: set, points: list):
         nonlocal nodes
         if not any(left):
             return boxes
-        state = frozenset(boxes)
-        if state in failed:
-            return None
-        points = points_of(boxes)
         for kind, count in enumerate(left):
             if not count:
                 continue
@@ -436,31 +499,50 @@ def _exact_search(box: Box, items: list[Item], budget: int,
                 break
             rest = left[:kind] + (count - 1,) + left[kind + 1:]
             for dx, dy, dz in rotations[kind]:
-                for px, py, pz in points:
-                    nodes += 1
+                # Every point counts as a node, but only those where the item stays inside the box are
+                # looked at: counted in a batch up to each of them, the budget runs out exactly as it would
+                # one point at a time (the points skipped between do nothing else).
+                top_x, top_y, top_z = length - dx, width - dy, height - dz
+                counted = -1
+                # The points are sorted lowest first, so those low enough make a prefix.
+                low_enough = bisect_left(points, (top_z + 1,))
+                for n, (pz, py, px) in enumerate(points[:low_enough]):
+                    if px > top_x or py > top_y:
+                        continue
+                    nodes += n - counted
+                    counted = n
                     if nodes > budget:
                         raise _OutOfBudget
                     x2, y2, z2 = px + dx, py + dy, pz + dz
-                    if x2 > length or y2 > width or z2 > height:
-                        continue
-                    if any(px < b[3] and b[0] < x2 and py < b[4] and b[1] < y2 and pz < b[5] and b[2] < z2
-                           for b in boxes):
-                        continue
-                    found = search((*boxes, (px, py, pz, x2, y2, z2, kind)), rest)
-                    if found is not None:
-                        return found
-        failed.add(state)
+                    for b in boxes:
+                        if px < b[3] and b[0] < x2 and py < b[4] and b[1] < y2 and pz < b[5] and b[2] < z2:
+                            break
+                    else:
+                        placed = (px, py, pz, x2, y2, z2, kind)
+                        grown = (*boxes, placed)
+                        # Checked here, before the child's points are worked out: many children are
+                        # the same partial packing reached in another order.
+                        if frozenset(grown) in failed:
+                            continue
+                        found = search(grown, rest, *child_points(corners, candidates, free, placed, grown))
+                        if found is not None:
+                            return found
+                nodes += len(points) - 1 - counted
+                if nodes > budget:
+                    raise _OutOfBudget
+        failed.add(frozenset(boxes))
         return None
 
     left = tuple(sum(1 for i in items if i == k) for k in kinds)
     try:
-        found = search((), left)
+        found = search((), left, (), {(0, 0, 0)}, {(0, 0, 0)}, [(0, 0, 0)])
     except _OutOfBudget:
         return None, False
     if found is None:
         return None, not fixed_order
     return [Placement(kinds[kind], x1, y1, z1, x2 - x1, y2 - y1, z2 - z1)
             for x1, y1, z1, x2, y2, z2, kind in found], True
+
 
 
 def settle(placements: Sequence[Placement]) -> list[Placement]:

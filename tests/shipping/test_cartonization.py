@@ -189,6 +189,33 @@ def test_a_box_that_cannot_hold_the_units_is_proven_too_small():
     assert result.proven
 
 
+def test_items_bound_to_stack_that_are_too_tall_together_are_proven_not_to_fit():
+    # Two 270×236×59 lie flat in 305×254×152 and can only be stacked; no side of a 105×63×44 fits the 35, 18
+    # or 34 mm left beside or above them, so it too must go in the stack: 59 + 59 + 44 > 152
+    items = [Item("flat", 270, 236, 59, 900)] * 2 + [Item("small", 105, 63, 44, 100)] * 3
+
+    result = fit(Box("12x10x6", 305, 254, 152), items)
+
+    assert result.packed is None
+    assert result.proven
+
+
+def test_exact_search_finds_a_fit_the_heuristics_miss_and_proves_a_tight_no_fit():
+    # Given the first unit of FOUR_UNITS made 6 mm thicker, so the row 30 + 134 + 134 still fits 305,
+    # and then 8 mm thicker, so it no longer does and nothing else can take its place
+    box = Box("12x10x6", 305, 254, 152)
+    fits = [Item("c", 249, 144, 30, 300), *FOUR_UNITS[:3]]
+    too_big = [Item("c", 249, 144, 38, 300), *FOUR_UNITS[:3]]
+
+    found = fit(box, fits)
+    refused = fit(box, too_big)
+
+    assert found.packed is not None
+    verify_packing(found.packed)
+    assert refused.packed is None
+    assert refused.proven
+
+
 def test_settling_drops_a_floating_item_onto_what_is_below_it():
     box = Box("B", 300, 300, 300)
     low = Placement(Item("low", 100, 100, 50), 0, 0, 0, 100, 100, 50)
