@@ -28,6 +28,7 @@ from orders.models import Order, OrderLine, SalesChannel
 from orders.selectors import channel_list, order_get
 from orders.services import order_line_map_product
 from orders.sku_mappings.views import order_sku_map_form
+from orders.stock_sync.views import stock_sync_context
 
 INTAKE_ROLES = (Role.MANAGER, Role.CLIENT)
 
@@ -65,6 +66,7 @@ def channel_detail_view(request, pk: int):
         "sync": getattr(channel, "sync_state", None),
         "recent": recent,
         "can_sync": channel.kind in selectors.WEBHOOK_KINDS and bool(channel.store_url),
+        **stock_sync_context(request, channel),
     })
 
 
