@@ -7,7 +7,8 @@ class StockSyncForm(forms.ModelForm):
     class Meta:
         model = ChannelStockSync
         fields = ["is_enabled", "buffer", "location_id"]
-        labels = {"is_enabled": "Push available stock to the storefront", "location_id": "Shopify location id"}
+        labels = {"is_enabled": "Push available stock to the storefront", "buffer": "Buffer (units per SKU)",
+                  "location_id": "Shopify location id"}
 
 
 class HoldBackForm(forms.Form):

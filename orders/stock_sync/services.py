@@ -245,11 +245,15 @@ def _refusal(exc: StorefrontError) -> bool:
                                                              or exc.status_code in CHANNEL_REFUSALS)
 
 
+OUTCOME_FIELDS = ["last_pushed_quantity", "storefront_quantity", "last_pushed_at", "last_error", "updated_at"]
+OUTCOME_FLUSH = 100  # listings' outcomes written per statement (one per WooCommerce batch)
+
+
 def _listings_push(channel: SalesChannel, api, state: ChannelStockSync, listings: list[ChannelListing],
                    result: PushResult, *, force: bool = False) -> None:
     """Send the fresh figures of `listings` (skipping unchanged ones unless `force`), recording each listing's
     outcome. Raises StorefrontUnavailable when the store kept failing, StockSyncRefused when it refused the
-    channel; listings sent before that stay recorded."""
+    channel; the outcomes of listings sent before that are recorded too."""
     available = channel_available(channel=channel, product_ids={listing.product_id for listing in listings})
     wanted: dict[int, int] = {}
     for listing in listings:
@@ -260,57 +264,68 @@ def _listings_push(channel: SalesChannel, api, state: ChannelStockSync, listings
             continue
         wanted[listing.pk] = quantity
     todo = [listing for listing in listings if listing.pk in wanted]
-    if channel.kind == ChannelKind.SHOPIFY:
-        location_id = _shopify_location(api, state)
-        for listing in todo:
-            try:
-                result.calls += 1
-                api.inventory_level_set(inventory_item_id=listing.external_id, location_id=location_id,
-                                        available=wanted[listing.pk])
-            except StorefrontError as exc:
-                if isinstance(exc, StorefrontUnavailable) or _refusal(exc):
-                    raise
-                _listing_refused(listing, exc.message, result)
-                continue
-            _listing_pushed(listing, wanted[listing.pk], result)
-        return
-    groups: dict[str, list[ChannelListing]] = defaultdict(list)
-    for listing in todo:
-        groups[listing.parent_id].append(listing)
-    for parent_id, group in sorted(groups.items()):
-        for start in range(0, len(group), BATCH_LIMIT):
-            batch = group[start:start + BATCH_LIMIT]
-            result.calls += 1
-            try:
-                errors = api.stock_batch_update({listing.external_id: wanted[listing.pk] for listing in batch},
-                                                parent_id=parent_id)
-            except StorefrontError as exc:
-                if isinstance(exc, StorefrontUnavailable) or _refusal(exc):
-                    raise
-                for listing in batch:
-                    _listing_refused(listing, exc.message, result)
-                continue
-            for listing in batch:
-                if listing.external_id in errors:
-                    _listing_refused(listing, f"WooCommerce refused it: {errors[listing.external_id]}", result)
+    done: list[ChannelListing] = []
+    try:
+        if channel.kind == ChannelKind.SHOPIFY:
+            location_id = _shopify_location(api, state)
+            for listing in todo:
+                try:
+                    result.calls += 1
+                    api.inventory_level_set(inventory_item_id=listing.external_id, location_id=location_id,
+                                            available=wanted[listing.pk])
+                except StorefrontError as exc:
+                    if isinstance(exc, StorefrontUnavailable) or _refusal(exc):
+                        raise
+                    done.append(_listing_refused(listing, exc.message, result))
                 else:
-                    _listing_pushed(listing, wanted[listing.pk], result)
+                    done.append(_listing_pushed(listing, wanted[listing.pk], result))
+                if len(done) >= OUTCOME_FLUSH:
+                    _outcomes_write(done)
+            return
+        groups: dict[str, list[ChannelListing]] = defaultdict(list)
+        for listing in todo:
+            groups[listing.parent_id].append(listing)
+        for parent_id, group in sorted(groups.items()):
+            for start in range(0, len(group), BATCH_LIMIT):
+                batch = group[start:start + BATCH_LIMIT]
+                result.calls += 1
+                try:
+                    errors = api.stock_batch_update({listing.external_id: wanted[listing.pk] for listing in batch},
+                                                    parent_id=parent_id)
+                except StorefrontError as exc:
+                    if isinstance(exc, StorefrontUnavailable) or _refusal(exc):
+                        raise
+                    done.extend(_listing_refused(listing, exc.message, result) for listing in batch)
+                else:
+                    done.extend(
+                        _listing_refused(listing, f"WooCommerce refused it: {errors[listing.external_id]}", result)
+                        if listing.external_id in errors else _listing_pushed(listing, wanted[listing.pk], result)
+                        for listing in batch)
+                _outcomes_write(done)
+    finally:
+        _outcomes_write(done)
 
 
-def _listing_pushed(listing: ChannelListing, quantity: int, result: PushResult) -> None:
+def _outcomes_write(done: list[ChannelListing]) -> None:
+    """Write the recorded outcomes in one statement and empty the list."""
+    if done:
+        ChannelListing.objects.bulk_update(done, OUTCOME_FIELDS)
+        done.clear()
+
+
+def _listing_pushed(listing: ChannelListing, quantity: int, result: PushResult) -> ChannelListing:
     now = timezone.now()
-    ChannelListing.objects.filter(pk=listing.pk).update(
-        last_pushed_quantity=quantity, storefront_quantity=quantity, last_pushed_at=now, last_error="",
-        updated_at=now)
-    listing.last_pushed_quantity, listing.last_error = quantity, ""
+    listing.last_pushed_quantity = listing.storefront_quantity = quantity
+    listing.last_pushed_at, listing.last_error, listing.updated_at = now, "", now
     result.pushed += 1
     result.pushed_ids.add(listing.external_id)
+    return listing
 
 
-def _listing_refused(listing: ChannelListing, message: str, result: PushResult) -> None:
-    ChannelListing.objects.filter(pk=listing.pk).update(last_error=message[:2000], updated_at=timezone.now())
-    listing.last_error = message
+def _listing_refused(listing: ChannelListing, message: str, result: PushResult) -> ChannelListing:
+    listing.last_error, listing.updated_at = message[:2000], timezone.now()
     result.refused += 1
+    return listing
 
 
 def _push_claim(channel_id: int) -> bool:
