@@ -50,6 +50,8 @@ SYNC_KINDS = (ChannelKind.SHOPIFY, ChannelKind.WOOCOMMERCE)
 # Statuses whose answer is about the whole channel (its key, its scopes): no listing would fare better.
 CHANNEL_REFUSALS = frozenset({401, 402, 403})
 PUSH_LEASE = timedelta(minutes=10)
+# Products one push run answers for, per platform (the rest are pushed by a run queued right after).
+PUSH_MAX_PRODUCTS = {ChannelKind.SHOPIFY: 400, ChannelKind.WOOCOMMERCE: 5000}
 
 
 def debounce() -> timedelta:
@@ -387,7 +389,13 @@ def stock_push(*, channel_id: int, api: StorefrontClient | None = None) -> PushR
         ChannelStockSync.objects.filter(pk=state.pk).update(push_started_at=None)
         return result
     queued = queued.filter(pk__lte=last_id)
-    product_ids = set(queued.values_list("product_id", flat=True))
+    # A run stays well inside the work lease: Shopify sets one item per call at about 2 calls a second.
+    limit = PUSH_MAX_PRODUCTS[channel.kind]
+    product_ids = list(queued.order_by("product_id").values_list("product_id", flat=True).distinct()[:limit + 1])
+    more = len(product_ids) > limit
+    product_ids = product_ids[:limit]
+    if more:
+        queued = queued.filter(product_id__in=product_ids)
     listings = list(ChannelListing.objects.filter(channel=channel, product_id__in=product_ids)
                     .order_by("parent_id", "pk"))
     try:
@@ -405,6 +413,8 @@ def stock_push(*, channel_id: int, api: StorefrontClient | None = None) -> PushR
         raise error from exc
     queued.delete()
     _record_outcome(state, result, exc=None)
+    if more:  # the rest in a run of its own, now
+        work_enqueue(STOCK_PUSH_TASK, channel.pk)
     return result
 
 

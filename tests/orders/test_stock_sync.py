@@ -242,6 +242,22 @@ def test_a_change_back_to_the_pushed_figure_sends_nothing(synced, store):
     assert not StockSyncPending.objects.exists()
 
 
+def test_a_long_push_is_split_into_runs_that_each_stay_inside_the_work_lease(synced, store, monkeypatch):
+    monkeypatch.setitem(services.PUSH_MAX_PRODUCTS, ChannelKind.SHOPIFY, 1)
+    put_stock(synced["white"], 1, warehouse=synced["slc"])
+    put_stock(synced["black"], 1, warehouse=synced["slc"])
+
+    run_push(synced["channel"])
+
+    # The first run sent one product and queued the next run to start now
+    assert len(store.pushes()) == 1
+    job = Job.objects.get(task=STOCK_PUSH_TASK, object_id=synced["channel"].pk)
+    assert job.run_after <= timezone.now()
+    assert run_push(synced["channel"], after=datetime.timedelta(0)) == 1
+    assert pushed(store) == {"7001": 8, "7002": 6}
+    assert not StockSyncPending.objects.exists()
+
+
 def test_a_hold_back_override_is_pushed(synced, store):
     listing = ChannelListing.objects.get(channel=synced["channel"], external_sku="TS-WHT-S")
 
