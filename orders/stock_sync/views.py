@@ -15,7 +15,6 @@ from core.work import work_enqueue
 from orders.models import ChannelListing, ChannelStockSync, SalesChannel
 from orders.selectors import channel_list
 from orders.stock_sync.forms import HoldBackForm, StockSyncForm
-from orders.stock_sync.selectors import channel_listing_list, stock_sync_status
 from orders.stock_sync.services import channel_listing_hold_back_set, channel_stock_sync_update
 from orders.task_names import STOCK_RECONCILE_TASK
 
@@ -25,21 +24,6 @@ def _channel(request, pk: int) -> SalesChannel:
     if channel is None:
         raise Http404("No such channel.")
     return channel
-
-
-def stock_sync_context(request, channel: SalesChannel) -> dict:
-    """Context for templates/orders/stock_sync/_channel_stock_sync.html on the channel page."""
-    status = stock_sync_status(channel)
-    if status is None:
-        return {"stock_sync": None}
-    query = request.GET.get("sku", "").strip()
-    return {
-        "stock_sync": status,
-        "stock_sync_form": StockSyncForm(instance=status.state or ChannelStockSync(channel=channel)),
-        "hold_back_form": HoldBackForm(),
-        "listings": channel_listing_list(channel=channel, query=query)[:50],
-        "listing_query": query,
-    }
 
 
 @require_POST
