@@ -78,14 +78,19 @@ class ShopifyClient(StorefrontClient):
         params: dict | None = {"status": "any", "limit": limit or self.page_size, "order": "updated_at asc"}
         if updated_at_min is not None:
             params["updated_at_min"] = updated_at_min.isoformat()
-        url: str | None = self.api_path("orders.json")
+        yield from self._iter_pages("orders.json", "orders", params)
+
+    def _iter_pages(self, resource: str, key: str, params: dict | None) -> Iterator[list[dict]]:
+        """Yield the `key` list of each page, following the Link header's rel="next" (its URL carries the
+        filters itself and must be requested as it is). Raises StorefrontError / StorefrontUnavailable."""
+        url: str | None = self.api_path(resource)
         while url:
             response = self.request("GET", url, params=params)
             try:
-                orders = response.json()["orders"]
+                items = response.json()[key]
             except (ValueError, KeyError, TypeError) as exc:
-                raise StorefrontError(f"Shopify sent an order page without 'orders': {exc}") from exc
-            yield orders
+                raise StorefrontError(f"Shopify sent a page of {resource} without '{key}': {exc}") from exc
+            yield items
             url = response.links.get("next", {}).get("url")
             params = None
 
@@ -122,18 +127,10 @@ class ShopifyClient(StorefrontClient):
 
         Cursor pages of products by the Link header. Raises StorefrontError / StorefrontUnavailable.
         """
-        params: dict | None = {"limit": self.page_size, "fields": "id,variants"}
-        url: str | None = self.api_path("products.json")
-        while url:
-            response = self.request("GET", url, params=params)
-            try:
-                products = response.json()["products"]
-            except (ValueError, KeyError, TypeError) as exc:
-                raise StorefrontError(f"Shopify sent a product page without 'products': {exc}") from exc
+        for products in self._iter_pages("products.json", "products", {"limit": self.page_size,
+                                                                      "fields": "id,variants"}):
             for product in products:
                 yield from product.get("variants") or []
-            url = response.links.get("next", {}).get("url")
-            params = None
 
     def locations(self) -> list[dict]:
         """The shop's locations. Raises StorefrontError / StorefrontUnavailable."""

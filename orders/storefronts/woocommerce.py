@@ -38,17 +38,20 @@ class WooCommerceClient(StorefrontClient):
     def api_path(self, resource: str) -> str:
         return f"wp-json/wc/v3/{resource.lstrip('/')}"
 
-    def _iter_pages(self, resource: str, **params) -> Iterator[list[dict]]:
+    def _iter_pages(self, resource: str, *, per_page: int | None = None, **params) -> Iterator[list[dict]]:
+        """Yield each page of a list, by page/per_page until X-WP-TotalPages.
+
+        Raises StorefrontError / StorefrontUnavailable."""
         page = 1
         while True:
             response = self.request("GET", self.api_path(resource),
-                                    params={"page": page, "per_page": self.page_size, **params})
+                                    params={"page": page, "per_page": per_page or self.page_size, **params})
             try:
                 items = response.json()
             except ValueError as exc:
-                raise StorefrontError(f"WooCommerce sent a {resource} page that is not JSON: {exc}") from exc
+                raise StorefrontError(f"WooCommerce sent a page of {resource} that is not JSON: {exc}") from exc
             if not isinstance(items, list):
-                raise StorefrontError(f"WooCommerce sent a {resource} page that is not a list.")
+                raise StorefrontError(f"WooCommerce sent a page of {resource} that is not a list.")
             yield items
             try:
                 total_pages = int(response.headers.get("X-WP-TotalPages", "1"))
@@ -64,28 +67,11 @@ class WooCommerceClient(StorefrontClient):
 
         Pages by page/per_page until X-WP-TotalPages. Raises StorefrontError / StorefrontUnavailable.
         """
-        page = 1
-        while True:
-            params = {"page": page, "per_page": per_page or self.page_size, "orderby": "modified", "order": "asc",
-                      "dates_are_gmt": "true"}
-            if modified_after is not None:
-                params["modified_after"] = modified_after.astimezone(UTC).replace(tzinfo=None).isoformat(
-                    timespec="seconds")
-            response = self.request("GET", self.api_path("orders"), params=params)
-            try:
-                orders = response.json()
-            except ValueError as exc:
-                raise StorefrontError(f"WooCommerce sent an order page that is not JSON: {exc}") from exc
-            if not isinstance(orders, list):
-                raise StorefrontError("WooCommerce sent an order page that is not a list.")
-            yield orders
-            try:
-                total_pages = int(response.headers.get("X-WP-TotalPages", "1"))
-            except ValueError:
-                total_pages = 1
-            if page >= total_pages or not orders:
-                return
-            page += 1
+        params = {"orderby": "modified", "order": "asc", "dates_are_gmt": "true"}
+        if modified_after is not None:
+            params["modified_after"] = modified_after.astimezone(UTC).replace(tzinfo=None).isoformat(
+                timespec="seconds")
+        yield from self._iter_pages("orders", per_page=per_page, **params)
 
     def get_order(self, order_id: int | str) -> dict:
         """Fetch one order. Raises StorefrontError (404 when it does not exist)."""
