@@ -23,7 +23,7 @@ from inventory.exceptions import InsufficientStock, StockLedgerError
 from inventory.figures.refresh import stock_summary_mark_locations
 from inventory.locks import stock_levels_lock
 from inventory.models import Product, StockLevel, StockMovement
-from inventory.signals import stock_available_increased
+from inventory.signals import stock_available_increased, stock_changed
 from warehouses.models import Location
 
 
@@ -57,9 +57,10 @@ def _record(
 
 
 def _record_all(movements: list[StockMovement]) -> list[StockMovement]:
-    """Queue the figures of what the movements touch, then write the ledger rows: two statements in all."""
+    """Queue the figures of what the movements touch, announce the change, then write the ledger rows."""
     stock_summary_mark_locations((m.product_id, location_id) for m in movements
                                  for location_id in (m.from_location_id, m.to_location_id))
+    stock_changed.send(sender=StockMovement, product_ids=sorted({m.product_id for m in movements}))
     return StockMovement.objects.bulk_create(movements)
 
 

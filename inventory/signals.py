@@ -5,3 +5,7 @@ from django.dispatch import Signal
 # Sent inside the transaction that raised a product's available stock; kwargs: product_id, warehouse_id.
 # Receivers only queue durable work (core.work), which commits or rolls back with the stock change.
 stock_available_increased = Signal()
+
+# Sent inside the transaction of every stock change (each ledger write): kwargs product_ids, the products
+# whose on-hand or allocated units moved. Receivers only queue durable work that commits with the change.
+stock_changed = Signal()

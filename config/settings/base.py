@@ -179,7 +179,7 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # One beat sends, however many are started: the others wait on a Redis lock (config/beat.py).
 CELERY_BEAT_SCHEDULER = "config.beat.LockedPersistentScheduler"
 CELERY_BEAT_LOCK_SECONDS = env.int("CELERY_BEAT_LOCK_SECONDS", default=60)
-CELERY_IMPORTS = ["core.tasks", "orders.intake.tasks"]
+CELERY_IMPORTS = ["core.tasks", "orders.intake.tasks", "orders.stock_sync.tasks"]
 # Durable work (core.work): every task is a database row first; Celery is the fast path. A message that a
 # dead worker left unacknowledged comes back after the visibility timeout; the sweep takes the job back
 # sooner (its lease), so the timeout only has to outlast the longest task.
@@ -197,6 +197,12 @@ CELERY_BEAT_SCHEDULE["core-jobs-sweep"] = {
 # polling restores orders whose webhooks never came.
 CELERY_BEAT_SCHEDULE["intake-sync-channels"] = {
     "task": "orders.intake.sync_channels", "schedule": env.float("INTAKE_SYNC_SECONDS", default=600.0),
+}
+# Stock sync to the storefronts (orders.stock_sync): a push waits this long after the first change, so that a
+# burst becomes one push per channel; every night the storefronts' figures are read and corrected.
+DOCKHAND_STOCK_SYNC_DEBOUNCE_SECONDS = env.int("DOCKHAND_STOCK_SYNC_DEBOUNCE_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE["stock-sync-reconcile-nightly"] = {
+    "task": "orders.stock_sync.reconcile_all", "schedule": crontab(hour=2, minute=40),
 }
 INTAKE_WEBHOOK_MAX_BYTES = env.int("INTAKE_WEBHOOK_MAX_BYTES", default=2 * 1024 * 1024)
 _ = crontab  # apps add crontab-based entries to CELERY_BEAT_SCHEDULE below

@@ -29,7 +29,7 @@ def channel_list_with_health(*, user) -> QuerySet[SalesChannel]:
     deliveries = WebhookDelivery.objects.filter(channel=OuterRef("pk")).order_by()
     last_webhook = deliveries.filter(source=DeliverySource.WEBHOOK).order_by("-received_at").values("received_at")
     failed = deliveries.filter(state__in=FAILED_STATES).values("channel").annotate(n=Count("*")).values("n")
-    return channel_list(user=user).select_related("sync_state").annotate(
+    return channel_list(user=user).select_related("sync_state", "stock_sync").annotate(
         last_webhook_at=Subquery(last_webhook[:1]),
         failed_deliveries=Coalesce(Subquery(failed), 0),
     ).order_by("client__name", "name", "pk")
@@ -62,6 +62,11 @@ def channel_warnings(channel: SalesChannel, *, now=None) -> list[ChannelWarning]
         warnings.append(ChannelWarning("warning", f"No webhook for {hours} hours: the webhook may be silent."))
     if state and state.last_sync_error:
         warnings.append(ChannelWarning("error", f"The last polling sync failed: {state.last_sync_error}"))
+    stock = getattr(channel, "stock_sync", None)
+    if stock and stock.is_enabled and stock.last_error:
+        warnings.append(ChannelWarning("error", f"The stock push to the storefront failed: {stock.last_error[:300]}"
+                                                + (" It needs a person: see Stock sync below." if
+                                                   stock.last_error_is_permanent else " It is retried.")))
     if getattr(channel, "failed_deliveries", 0):
         warnings.append(ChannelWarning("error", f"{channel.failed_deliveries} delivery(ies) failed and wait for a "
                                                 "retry."))

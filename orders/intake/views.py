@@ -27,6 +27,7 @@ from orders.intake.tasks import channel_sync_task
 from orders.models import Order, OrderLine, SalesChannel
 from orders.selectors import channel_list, order_get
 from orders.services import order_line_map_product
+from orders.stock_sync.panels import stock_sync_context
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ def channel_detail_view(request, pk: int):
         "sync": getattr(channel, "sync_state", None),
         "recent": recent,
         "can_sync": channel.kind in selectors.WEBHOOK_KINDS and bool(channel.store_url),
+        **stock_sync_context(request, channel),
     })
 
 

@@ -13,9 +13,12 @@ from orders.models.orders import (
 )
 from orders.models.rules import Rule, RuleRun, RuleRunError
 from orders.models.sku_mappings import SkuMapping
+from orders.models.stock_sync import ChannelListing, ChannelStockSync, StockSyncPending
 
 __all__ = [
     "Allocation",
+    "ChannelListing",
+    "ChannelStockSync",
     "ChannelSync",
     "Hold",
     "Order",
@@ -26,6 +29,7 @@ __all__ = [
     "RuleRunError",
     "SalesChannel",
     "SkuMapping",
+    "StockSyncPending",
     "StorefrontOrder",
     "WebhookDelivery",
 ]

@@ -14,8 +14,22 @@ from orders.storefronts.base import (  # noqa: F401  (signatures re-exported: X-
 
 API_VERSION = "2024-10"
 PAGE_LIMIT = 250  # Shopify's maximum page size
+INVENTORY_LEVELS_IDS_MAX = 50  # inventory_levels.json takes up to 50 inventory item ids per request
+# The REST Admin API's leaky bucket: 40 calls, leaking 2 a second on a standard plan (Plus shops leak faster,
+# which only makes the pause shorter than needed). A few calls stay free for the shop's other apps.
+BUCKET_LEAK_PER_SECOND = 2.0
+BUCKET_HEADROOM = 4
 
 
+def parse_call_limit(value: str | None) -> tuple[int, int] | None:
+    """(used, size) from X-Shopify-Shop-Api-Call-Limit, e.g. "32/40"; None when absent or unreadable."""
+    if not value or "/" not in value:
+        return None
+    used, _, size = value.partition("/")
+    try:
+        return int(used), int(size)
+    except ValueError:
+        return None
 
 
 class ShopifyClient(StorefrontClient):
@@ -29,6 +43,20 @@ class ShopifyClient(StorefrontClient):
         self.page_size = page_size
         self.access_token = access_token
         self.api_version = api_version or API_VERSION
+        self.bucket: tuple[int, int] | None = None  # (used, size) as the last response said
+
+    def request(self, method: str, path: str, **kwargs):
+        """StorefrontClient.request, paced by the leaky bucket: when the last answer said the bucket is
+        nearly full, wait until enough has leaked out, so that Shopify need not answer 429."""
+        if self.bucket is not None:
+            used, size = self.bucket
+            over = used - (size - BUCKET_HEADROOM)
+            if over > 0:
+                self.sleep(over / BUCKET_LEAK_PER_SECOND)
+                self.bucket = (used - over, size)
+        response = super().request(method, path, **kwargs)
+        self.bucket = parse_call_limit(response.headers.get("X-Shopify-Shop-Api-Call-Limit")) or self.bucket
+        return response
 
     def prepare(self, kwargs: dict) -> dict:
         headers = dict(kwargs.pop("headers", None) or {})
@@ -50,14 +78,19 @@ class ShopifyClient(StorefrontClient):
         params: dict | None = {"status": "any", "limit": limit or self.page_size, "order": "updated_at asc"}
         if updated_at_min is not None:
             params["updated_at_min"] = updated_at_min.isoformat()
-        url: str | None = self.api_path("orders.json")
+        yield from self._iter_pages("orders.json", "orders", params)
+
+    def _iter_pages(self, resource: str, key: str, params: dict | None) -> Iterator[list[dict]]:
+        """Yield the `key` list of each page, following the Link header's rel="next" (its URL carries the
+        filters itself and must be requested as it is). Raises StorefrontError / StorefrontUnavailable."""
+        url: str | None = self.api_path(resource)
         while url:
             response = self.request("GET", url, params=params)
             try:
-                orders = response.json()["orders"]
+                items = response.json()[key]
             except (ValueError, KeyError, TypeError) as exc:
-                raise StorefrontError(f"Shopify sent an order page without 'orders': {exc}") from exc
-            yield orders
+                raise StorefrontError(f"Shopify sent a page of {resource} without '{key}': {exc}") from exc
+            yield items
             url = response.links.get("next", {}).get("url")
             params = None
 
@@ -86,3 +119,47 @@ class ShopifyClient(StorefrontClient):
             "notify_customer": notify_customer,
         }}
         return self.request("POST", self.api_path("fulfillments.json"), json=body).json().get("fulfillment", {})
+
+    # --- inventory ---------------------------------------------------------------------------------------
+
+    def iter_variants(self) -> Iterator[dict]:
+        """Yield every variant of every product (sku, id, inventory_item_id, inventory_quantity, ...).
+
+        Cursor pages of products by the Link header. Raises StorefrontError / StorefrontUnavailable.
+        """
+        for products in self._iter_pages("products.json", "products", {"limit": self.page_size,
+                                                                      "fields": "id,variants"}):
+            for product in products:
+                yield from product.get("variants") or []
+
+    def locations(self) -> list[dict]:
+        """The shop's locations. Raises StorefrontError / StorefrontUnavailable."""
+        try:
+            return self.request("GET", self.api_path("locations.json")).json()["locations"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StorefrontError(f"Shopify sent locations without 'locations': {exc}") from exc
+
+    def inventory_levels(self, *, inventory_item_ids: list[str], location_id: str) -> dict[str, int | None]:
+        """'available' per inventory item id at one location, 50 items a request.
+
+        Items not stocked there are left out. Raises StorefrontError / StorefrontUnavailable.
+        """
+        found: dict[str, int | None] = {}
+        for start in range(0, len(inventory_item_ids), INVENTORY_LEVELS_IDS_MAX):
+            chunk = inventory_item_ids[start:start + INVENTORY_LEVELS_IDS_MAX]
+            response = self.request("GET", self.api_path("inventory_levels.json"), params={
+                "inventory_item_ids": ",".join(chunk), "location_ids": location_id, "limit": self.page_size})
+            try:
+                levels = response.json()["inventory_levels"]
+            except (ValueError, KeyError, TypeError) as exc:
+                raise StorefrontError(f"Shopify sent inventory levels without 'inventory_levels': {exc}") from exc
+            for level in levels:
+                found[str(level["inventory_item_id"])] = level.get("available")
+        return found
+
+    def inventory_level_set(self, *, inventory_item_id: str, location_id: str, available: int) -> dict:
+        """Set an item's 'available' at a location (inventory_levels/set.json). Raises StorefrontError (e.g.
+        422 when the item is not tracked or not stocked there) / StorefrontUnavailable."""
+        body = {"location_id": int(location_id), "inventory_item_id": int(inventory_item_id), "available": available}
+        return self.request("POST", self.api_path("inventory_levels/set.json"), json=body).json().get(
+            "inventory_level", {})

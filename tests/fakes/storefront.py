@@ -12,6 +12,15 @@ pagination: Shopify's cursor pages (Link header with page_info; filters may not 
 and WooCommerce's page/per_page with X-WP-Total and X-WP-TotalPages. Every request is recorded in
 `store.requests`. Failures are injected with `fail_next`, and any other endpoint (fulfilments, refunds) is added
 with `respond` or `add_route`; unknown paths answer 404 and are still recorded.
+
+Inventory: `store.shopify_products` (from `shopify_product`, SDK product.json with each variant's
+inventory_item_id) and `store.shopify_levels` ({(inventory item id, location id): available}) answer
+products.json, locations.json, inventory_levels.json and inventory_levels/set.json; `store.woocommerce_products`
+(from `woocommerce_product`) and `store.woocommerce_variations` answer products, variations, PUT products/<id>
+and the batch endpoints (more than 100 objects is a 413, as WooCommerce answers). Every stock write is recorded
+in `store.stock_pushes`. Shopify's leaky bucket is simulated (40 calls, 2 a second leak) on the real clock plus whatever
+`store.sleep` added, so a client given `sleep=store.sleep` waits without waiting; a full bucket answers
+429 with Retry-After, and every Shopify answer carries X-Shopify-Shop-Api-Call-Limit.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import copy
 import json
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -91,6 +101,44 @@ def woocommerce_order(
     return order
 
 
+def shopify_product(product_id: int, variants: list[tuple[str, int, int]]) -> dict:
+    """A Shopify REST product (the SDK's product.json) with variants (sku, variant id, inventory item id)."""
+    product = copy.deepcopy(load_fixture("shopify/product.json")["product"])
+    template = product["variants"][0]
+    product["id"] = product_id
+    product["variants"] = [
+        {**copy.deepcopy(template), "id": variant_id, "product_id": product_id, "sku": sku, "title": sku,
+         "option1": sku, "position": i + 1, "inventory_item_id": item_id}
+        for i, (sku, variant_id, item_id) in enumerate(variants)
+    ]
+    return product
+
+
+def woocommerce_product(product_id: int, sku: str, *, stock_quantity: int | None = None,
+                        product_type: str = "simple", variations: list[int] | None = None) -> dict:
+    """A WooCommerce REST v3 product (the docs' retrieve example) with a new id, SKU and stock."""
+    product = copy.deepcopy(load_fixture("woocommerce/product_retrieve_response.json"))
+    product.update({"id": product_id, "sku": sku, "type": product_type, "variations": variations or [],
+                    "manage_stock": stock_quantity is not None, "stock_quantity": stock_quantity, "_links": {}})
+    return product
+
+
+def woocommerce_variation(variation_id: int, sku: str, *, stock_quantity: int | None = None) -> dict:
+    """A WooCommerce REST v3 product variation (the docs' list example) with a new id, SKU and stock."""
+    variation = copy.deepcopy(load_fixture("woocommerce/product_variations_list_response.json")[0])
+    variation.update({"id": variation_id, "sku": sku, "manage_stock": stock_quantity is not None,
+                      "stock_quantity": stock_quantity, "_links": {}})
+    return variation
+
+
+@dataclass(frozen=True)
+class StockPush:
+    platform: str  # "shopify" or "woocommerce"
+    item_id: str  # Shopify inventory item id; WooCommerce product or variation id
+    quantity: int
+    location_id: str = ""
+
+
 # --- the server ------------------------------------------------------------------------------------------
 
 
@@ -143,6 +191,18 @@ class FakeStorefront:
         self.shopify_orders: list[dict] = []
         self.woocommerce_orders: list[dict] = []
         self.requests: list[RecordedRequest] = []
+        self.shopify_products: list[dict] = []
+        self.shopify_locations: list[dict] = copy.deepcopy(load_fixture("shopify/locations.json")["locations"])
+        self.shopify_levels: dict[tuple[str, str], int] = {}
+        self.woocommerce_products: list[dict] = []
+        self.woocommerce_variations: dict[int, list[dict]] = {}
+        self.stock_pushes: list[StockPush] = []
+        self.bucket_size = 40
+        self.bucket_leak_per_second = 2.0
+        self._bucket_level = 0.0
+        self._bucket_at = 0.0
+        self._clock_offset = 0.0  # seconds that `sleep` added to the real clock, for the leaky bucket
+        self.slept: list[float] = []
         self._failures: list[_Failure] = []
         self._routes: list[tuple[str, re.Pattern, Handler]] = []
         self._lock = threading.Lock()
@@ -152,6 +212,15 @@ class FakeStorefront:
         self.add_route("GET", r"/admin/api/[^/]+/orders/(?P<id>\d+)\.json", self._shopify_order)
         self.add_route("GET", r"/wp-json/wc/v3/orders", self._woo_orders)
         self.add_route("GET", r"/wp-json/wc/v3/orders/(?P<id>\d+)", self._woo_order)
+        self.add_route("GET", r"/admin/api/[^/]+/products\.json", self._shopify_products)
+        self.add_route("GET", r"/admin/api/[^/]+/locations\.json", self._shopify_locations)
+        self.add_route("GET", r"/admin/api/[^/]+/inventory_levels\.json", self._shopify_levels_list)
+        self.add_route("POST", r"/admin/api/[^/]+/inventory_levels/set\.json", self._shopify_level_set)
+        self.add_route("GET", r"/wp-json/wc/v3/products", self._woo_products)
+        self.add_route("GET", r"/wp-json/wc/v3/products/(?P<id>\d+)/variations", self._woo_variations)
+        self.add_route("PUT", r"/wp-json/wc/v3/products/(?P<id>\d+)", self._woo_product_update)
+        self.add_route("POST", r"/wp-json/wc/v3/products/batch", self._woo_products_batch)
+        self.add_route("POST", r"/wp-json/wc/v3/products/(?P<parent>\d+)/variations/batch", self._woo_products_batch)
 
     # lifecycle
     def start(self) -> FakeStorefront:
@@ -215,6 +284,21 @@ class FakeStorefront:
             self._failures.append(_Failure(status, times, headers or {}, body or b'{"errors":"injected failure"}',
                                            method.upper(), path_contains, query_contains))
 
+    def clear_failures(self) -> None:
+        """Forget the failures `fail_next` still had to inject (the store recovered)."""
+        with self._lock:
+            self._failures.clear()
+
+    def sleep(self, seconds: float) -> None:
+        """Pass the fake's time (what a client given `sleep=store.sleep` does instead of sleeping)."""
+        with self._lock:
+            self.slept.append(seconds)
+            self._clock_offset += seconds
+
+    def pushes(self, platform: str = "") -> list[StockPush]:
+        with self._lock:
+            return [p for p in self.stock_pushes if not platform or p.platform == platform]
+
     def requests_to(self, method: str, path_contains: str = "") -> list[RecordedRequest]:
         with self._lock:
             return [r for r in self.requests if r.method == method.upper() and path_contains in r.path]
@@ -236,9 +320,27 @@ class FakeStorefront:
                 failure.times -= 1
         if failure is not None:
             reply = Reply(failure.status, failure.body, failure.headers)
+        elif request.path.startswith("/admin/") and not self._bucket_take():
+            reply = Reply(429, {"errors": "Exceeded 2 calls per second for api client. Reduce request rates to "
+                                          "resume uninterrupted service."}, {"Retry-After": "1.0"})
         else:
             reply = self._route(request)
+        if request.path.startswith("/admin/"):
+            with self._lock:
+                reply.headers = {"X-Shopify-Shop-Api-Call-Limit": f"{round(self._bucket_level)}/{self.bucket_size}",
+                                 **reply.headers}
         self._send(handler, reply)
+
+    def _bucket_take(self) -> bool:
+        """The Admin API's leaky bucket on the fake's clock: False (a 429) when the bucket is full."""
+        with self._lock:
+            now = time.monotonic() + self._clock_offset
+            leaked = (now - self._bucket_at) * self.bucket_leak_per_second if self._bucket_at else 0.0
+            self._bucket_level, self._bucket_at = max(self._bucket_level - leaked, 0.0), now
+            if self._bucket_level + 1 > self.bucket_size:
+                return False
+            self._bucket_level += 1
+            return True
 
     def _route(self, request: RecordedRequest) -> Reply:
         for method, pattern, route in list(self._routes):
@@ -307,7 +409,6 @@ class FakeStorefront:
             cursor = base64.urlsafe_b64encode(json.dumps({"since": since, "offset": max(0, offset - limit)}).encode())
             links.append(f'<{base}?{urlencode({"limit": limit, "page_info": cursor.decode()})}>; rel="previous"')
         headers = {"Link": ", ".join(links)} if links else {}
-        headers["X-Shopify-Shop-Api-Call-Limit"] = f"{len(self.requests) % 40}/40"
         return Reply(200, {"orders": page}, headers)
 
     def _shopify_order(self, request: RecordedRequest, match: re.Match) -> Reply:
@@ -344,6 +445,116 @@ class FakeStorefront:
             return Reply(404, {"code": "woocommerce_rest_shop_order_invalid_id", "message": "Invalid ID.",
                                "data": {"status": 404}})
         return Reply(200, found)
+
+
+    # Shopify inventory
+    def _shopify_products(self, request: RecordedRequest, match: re.Match) -> Reply:
+        limit = min(int(request.param("limit", "50")), 250)
+        offset = int(base64.urlsafe_b64decode(request.param("page_info", "") + "==").decode() or 0) \
+            if request.param("page_info") else 0
+        with self._lock:
+            products = sorted(self.shopify_products, key=lambda p: p["id"])
+        page = products[offset:offset + limit]
+        if fields := request.param("fields"):
+            page = [{k: v for k, v in p.items() if k in fields.split(",")} for p in page]
+        headers = {}
+        if offset + limit < len(products):
+            cursor = base64.urlsafe_b64encode(str(offset + limit).encode()).decode().rstrip("=")
+            headers["Link"] = f'<{self.url}{request.path}?{urlencode({"limit": limit, "page_info": cursor})}>; rel="next"'
+        return Reply(200, {"products": page}, headers)
+
+    def _shopify_locations(self, request: RecordedRequest, match: re.Match) -> Reply:
+        with self._lock:
+            return Reply(200, {"locations": copy.deepcopy(self.shopify_locations)})
+
+    def _shopify_levels_list(self, request: RecordedRequest, match: re.Match) -> Reply:
+        items = [i for i in (request.param("inventory_item_ids") or "").split(",") if i]
+        locations = [i for i in (request.param("location_ids") or "").split(",") if i]
+        if not items and not locations:
+            return Reply(422, {"errors": "inventory_item_ids or location_ids must be present"})
+        if len(items) > 50:
+            return Reply(422, {"errors": "inventory_item_ids: too many ids (maximum 50)"})
+        with self._lock:
+            levels = [{"inventory_item_id": int(i), "location_id": int(loc), "available": qty,
+                       "updated_at": "2026-11-20T10:00:00-05:00"}
+                      for (i, loc), qty in sorted(self.shopify_levels.items())
+                      if (not items or i in items) and (not locations or loc in locations)]
+        return Reply(200, {"inventory_levels": levels})
+
+    def _shopify_level_set(self, request: RecordedRequest, match: re.Match) -> Reply:
+        body = request.json or {}
+        item, location, available = body.get("inventory_item_id"), body.get("location_id"), body.get("available")
+        if item is None or location is None or not isinstance(available, int):
+            return Reply(422, {"errors": {"available": ["must be an integer"]}})
+        key = (str(item), str(location))
+        with self._lock:
+            if key not in self.shopify_levels:
+                return Reply(422, {"errors": ["Inventory item does not have inventory tracking enabled"]})
+            self.shopify_levels[key] = available
+            self.stock_pushes.append(StockPush("shopify", str(item), available, str(location)))
+        level = load_fixture("shopify/inventory_level.json")["inventory_level"]
+        return Reply(200, {"inventory_level": {**level, "inventory_item_id": int(item), "location_id": int(location),
+                                               "available": available}})
+
+    # WooCommerce inventory
+    def _woo_paged(self, request: RecordedRequest, items: list[dict]) -> Reply:
+        page = max(1, int(request.param("page", "1")))
+        per_page = int(request.param("per_page", "10"))
+        if not 1 <= per_page <= 100:
+            return Reply(400, {"code": "rest_invalid_param", "message": "Invalid parameter(s): per_page",
+                               "data": {"status": 400}})
+        total_pages = max(1, -(-len(items) // per_page))
+        return Reply(200, copy.deepcopy(items[(page - 1) * per_page:page * per_page]),
+                     {"X-WP-Total": str(len(items)), "X-WP-TotalPages": str(total_pages)})
+
+    def _woo_products(self, request: RecordedRequest, match: re.Match) -> Reply:
+        with self._lock:
+            products = sorted(self.woocommerce_products, key=lambda p: p["id"])
+        return self._woo_paged(request, products)
+
+    def _woo_variations(self, request: RecordedRequest, match: re.Match) -> Reply:
+        with self._lock:
+            variations = list(self.woocommerce_variations.get(int(match["id"]), []))
+        return self._woo_paged(request, variations)
+
+    def _woo_find(self, item_id: int, parent: int | None) -> dict | None:
+        pool = self.woocommerce_variations.get(parent, []) if parent else self.woocommerce_products
+        return next((p for p in pool if p["id"] == item_id), None)
+
+    def _woo_set_stock(self, item: dict, changes: dict) -> dict:
+        if "stock_quantity" in changes:
+            item["stock_quantity"] = changes["stock_quantity"]
+            item["manage_stock"] = changes.get("manage_stock", item.get("manage_stock"))
+            self.stock_pushes.append(StockPush("woocommerce", str(item["id"]), changes["stock_quantity"]))
+        return copy.deepcopy(item)
+
+    def _woo_product_update(self, request: RecordedRequest, match: re.Match) -> Reply:
+        with self._lock:
+            item = self._woo_find(int(match["id"]), None)
+            if item is None:
+                return Reply(404, {"code": "woocommerce_rest_product_invalid_id", "message": "Invalid ID.",
+                                   "data": {"status": 404}})
+            return Reply(200, self._woo_set_stock(item, request.json or {}))
+
+    def _woo_products_batch(self, request: RecordedRequest, match: re.Match) -> Reply:
+        body = request.json or {}
+        parent = int(match["parent"]) if "parent" in match.groupdict() and match["parent"] else None
+        objects = sum(len(body.get(key) or []) for key in ("create", "update", "delete"))
+        if objects > 100:
+            return Reply(413, {"code": "woocommerce_rest_request_entity_too_large",
+                               "message": "Unable to accept more than 100 items for this request.",
+                               "data": {"status": 413}})
+        updated = []
+        with self._lock:
+            for change in body.get("update") or []:
+                item = self._woo_find(int(change.get("id", 0)), parent)
+                if item is None:
+                    updated.append({"id": change.get("id", 0), "error": {
+                        "code": "woocommerce_rest_product_invalid_id", "message": "Invalid ID.",
+                        "data": {"status": 400}}})
+                else:
+                    updated.append(self._woo_set_stock(item, change))
+        return Reply(200, {"update": updated})
 
 
 def _parse_at(value: str) -> datetime:

@@ -18,12 +18,13 @@ pytestmark = pytest.mark.django_db
 
 SEATTLE = {"ship_city": "Seattle", "ship_state": "WA", "ship_postal_code": "98101", "ship_country": "US"}
 # Routing one order, whatever its size: the order, its lines, the client and warehouses, the stock lock,
-# 4 for the reservations (stock, figures queue, ledger, allocations), the status change and its event.
-ROUTE_STATEMENTS = 19
-# Cancelling: the order, its allocations, 3 for the stock (stock, figures queue, ledger), a durable backorder
-# release job per product whose stock came back (3 here), deleting the allocations, the status change and
-# its event.
-CANCEL_STATEMENTS = 19
+# 5 for the reservations (stock, figures queue, storefront stock-sync queue, ledger, allocations), the status
+# change and its event.
+ROUTE_STATEMENTS = 20
+# Cancelling: the order, its allocations, 4 for the stock (stock, figures queue, stock-sync queue, ledger), a
+# durable backorder release job per product whose stock came back (3 here), deleting the allocations, the
+# status change and its event.
+CANCEL_STATEMENTS = 20
 
 
 @pytest.fixture
