@@ -47,6 +47,9 @@ def pick_list_list(*, user) -> QuerySet[PickList]:
              .annotate(n=Count("pk"), units=Sum("quantity"), picked=Sum("picked_quantity")))
     qs = PickList.objects.select_related("warehouse", "picker", "wave", "packing_location").annotate(
         order_count=Coalesce(Subquery(orders), 0),
+        # A one-order list is named by its order on the list page, as on paper.
+        first_order_number=Subquery(PickListOrder.objects.filter(pick_list=OuterRef("pk")).order_by("pk")
+                                    .values("order__order_number")[:1]),
         stop_count=Coalesce(Subquery(lines.values("n")), 0),
         unit_count=Coalesce(Subquery(lines.values("units")), 0),
         picked_count=Coalesce(Subquery(lines.values("picked")), 0),

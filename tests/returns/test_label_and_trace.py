@@ -6,9 +6,9 @@ import io
 from decimal import Decimal
 
 import pytest
-from pypdf import PdfReader
 from django.core import mail
 from django.utils import timezone
+from pypdf import PdfReader
 
 from core.choices import Role
 from returns.analytics import Scope, mistake_traces
