@@ -169,7 +169,7 @@ def shipment_list(*, user) -> QuerySet:
 
 
 def shipment_list_with_details(*, user) -> QuerySet:
-    packages = Package.objects.select_related("box_type", "carrier").prefetch_related(
+    packages = Package.objects.select_related("box_type", "carrier", "label_printed_by").prefetch_related(
         Prefetch("items", queryset=PackageItem.objects.select_related("product")))
     return shipment_list(user=user).prefetch_related(
         Prefetch("packages", queryset=packages),

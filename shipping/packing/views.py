@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core.access import user_access
 from core.barcodes import code128_text_decode
 from core.choices import Role
 from core.decorators import role_required
@@ -24,7 +25,6 @@ from core.selectors import status_change_list
 from inventory.models import Product
 from orders.models import Order
 from orders.selectors import order_list
-from shipping.cartonization import GRAMS_PER_LB
 from shipping.choices import ShipmentStatus
 from shipping.document_store import document_response
 from shipping.documents import MANIFEST_PDF, PACKING_SLIP, packing_slip_pdf
@@ -40,6 +40,7 @@ from shipping.packing.services import (
     manifest_close,
     pack_plan,
     pack_scan,
+    package_labels_printed,
     shipment_label,
     shipment_pack,
     shipment_ship,
@@ -57,6 +58,7 @@ from shipping.selectors import (
     shipment_get,
     shipment_list,
 )
+from shipping.weights import weight_from_grams, weight_to_grams, weight_unit_for
 from warehouses.selectors import warehouse_list
 
 PACK_ROLES = (Role.PACKER, Role.MANAGER)
@@ -121,7 +123,7 @@ def pack_station(request):
     open_shipments = (shipment_list(user=request.user).filter(status__in=[ShipmentStatus.PACKING,
                                                                          ShipmentStatus.PACKED,
                                                                          ShipmentStatus.LABELLED])
-                      .order_by("created_at")[:50])
+                      .prefetch_related("packages").order_by("created_at")[:50])
     return render(request, "shipping/packing/pack_station.html", {
         "ready": orders_ready_to_pack(user=request.user)[:50], "open_shipments": open_shipments,
         "matches": matches, "code": code, "station": station,
@@ -159,7 +161,10 @@ def _lines(shipment: Shipment) -> tuple[list[dict], bool]:
 def shipment_detail(request, pk: int):
     shipment = _shipment_or_404(request, pk)
     lines, complete = _lines(shipment)
+    unit = weight_unit_for(shipment.warehouse)
     context = {"shipment": shipment, "order": shipment.order, "lines": lines, "complete": complete,
+               "weight_unit": unit,
+               "packages": [(p, weight_from_grams(p.weight_g, unit)) for p in shipment.packages.all()],
                "refusal": request.session.pop(REFUSAL_KEY.format(pk), None),
                "scans": shipment.scans.select_related("product", "user").order_by("-created_at")[:8],
                "changes": status_change_list(instance=shipment)}
@@ -172,7 +177,8 @@ def shipment_detail(request, pk: int):
         context["plan_packages"] = [{
             "number": i,
             "box": by_code.get(p.box.key),
-            "weight_lb": (Decimal(p.gross_weight_g) / Decimal(str(GRAMS_PER_LB))).quantize(Decimal("0.01")),
+            # Shown beside the field, never filled in: the packer types what the scale reads.
+            "expected_weight": weight_from_grams(p.gross_weight_g, unit),
             "items": _items_summary(p.items),
             "items_field": ",".join(f"{pid}:{qty}" for pid, qty in _items_summary(p.items, ids=True)),
         } for i, p in enumerate(plan.packages, start=1)]
@@ -208,6 +214,7 @@ def shipment_scan(request, pk: int):
 
 def _parse_packages(request, shipment: Shipment) -> list[PackageInput]:
     boxes = {str(b.pk): b for b in box_types_for_order(shipment.order)}
+    unit = weight_unit_for(shipment.warehouse)
     count = int(request.POST.get("package_count") or 0)
     if not 1 <= count <= 50:
         raise PackingError("No packages given.")
@@ -217,18 +224,19 @@ def _parse_packages(request, shipment: Shipment) -> list[PackageInput]:
         if box is None:
             raise PackingError(f"Package {n}: choose a box.", field="box")
         try:
-            weight_lb = Decimal(request.POST.get(f"weight_{n}", "").strip())
+            weight = Decimal(request.POST.get(f"weight_{n}", "").strip())
         except InvalidOperation as exc:
-            raise PackingError(f"Package {n}: enter the weight in pounds, e.g. 2.4.", field="weight") from exc
-        if not weight_lb.is_finite() or weight_lb <= 0 or weight_lb > 500:
-            raise PackingError(f"Package {n}: the weight must be between 0 and 500 lb.", field="weight")
+            raise PackingError(f"Package {n}: weigh it and enter what the scale reads in {unit.name}, "
+                               f"e.g. {unit.example}.", field="weight") from exc
+        if not weight.is_finite() or weight <= 0 or weight > unit.maximum:
+            raise PackingError(f"Package {n}: the weight must be between 0 and {unit.maximum} {unit.code}.",
+                               field="weight")
         items: dict[int, int] = {}
         for part in request.POST.get(f"items_{n}", "").split(","):
             pid, _, qty = part.partition(":")
             if pid.strip().isdigit() and qty.strip().isdigit():
                 items[int(pid)] = items.get(int(pid), 0) + int(qty)
-        grams = int((weight_lb * Decimal(str(GRAMS_PER_LB))).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-        packages.append(PackageInput(box_type=box, weight_g=grams, items=items))
+        packages.append(PackageInput(box_type=box, weight_g=weight_to_grams(weight, unit), items=items))
     return packages
 
 
@@ -280,7 +288,15 @@ def _package_or_404(request, pk: int) -> Package:
 def package_label_pdf(request, pk: int):
     """The stored label (session or API token), rendered once if it never was; a reprint is the same file."""
     package = _package_or_404(request, pk)
-    return document_response(LABEL_PDF, package.pk)
+    response = document_response(LABEL_PDF, package.pk)
+    _record_print(request, [package.pk])
+    return response
+
+
+def _record_print(request, package_ids: list[int]) -> None:
+    # A client downloading its label is not the floor sticking it on the box.
+    if user_access(request.user).has_any(*PACK_ROLES):
+        package_labels_printed(package_ids=package_ids, user=request.user)
 
 
 @document_view(*PACK_ROLES, Role.CLIENT)
@@ -288,6 +304,7 @@ def package_label_zpl(request, pk: int):
     package = _package_or_404(request, pk)
     if not package.label_zpl:
         package = package_label_store(package=package)
+    _record_print(request, [package.pk])
     return private_bytes_response(package.label_zpl, filename=f"label-{package.tracking_number}.zpl",
                                   content_type="application/zpl; charset=utf-8", as_attachment=True)
 
@@ -313,7 +330,9 @@ def labels_batch_pdf(request):
                       .order_by("shipment__labelled_at", "shipment_id", "number"))
     if not chosen:
         raise Http404("No labels to print.")
-    return private_bytes_response(stored_labels_pdf(chosen), filename="labels.pdf", content_type="application/pdf")
+    response = private_bytes_response(stored_labels_pdf(chosen), filename="labels.pdf", content_type="application/pdf")
+    _record_print(request, [p.pk for p in chosen])
+    return response
 
 
 @document_view(*PACK_ROLES, Role.CLIENT)

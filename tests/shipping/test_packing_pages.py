@@ -150,3 +150,79 @@ def test_mispick_page_counts_caught_mispicks(client, manager, order):
     client.force_login(manager)
     page = client.get("/packing/mispicks/").content.decode()
     assert 'data-testid="mispick-total">2<' in page
+
+
+def _verified_shipment(client, order) -> Shipment:
+    client.post("/packing/", {"code": order.order_number})
+    shipment = Shipment.objects.get(order=order)
+    for line in order.lines.select_related("product"):
+        for _ in range(line.quantity):
+            client.post(f"/packing/{shipment.pk}/scan/", {"barcode": line.product.barcode})
+    return shipment
+
+
+def test_scale_weight_is_typed_not_prefilled_and_shown_in_the_unit_it_was_entered(client, packer, order):
+    client.force_login(packer)
+    shipment = _verified_shipment(client, order)
+
+    page = client.get(f"/packing/{shipment.pk}/").content.decode()
+    field = page[page.index('name="weight_1"'):].split(">", 1)[0]
+    assert "value=" not in field
+    assert "required" in field
+    assert "Weight on the scale (lb)" in page
+    assert "Expected about" in page
+
+    box = order.warehouse.box_types.get(code="S")
+    items = ",".join(f"{line.product_id}:{line.quantity}" for line in order.lines.all())
+    client.post(f"/packing/{shipment.pk}/confirm/", {
+        "package_count": 1, "box_1": box.pk, "weight_1": "2.35", "items_1": items})
+    packed = client.get(f"/packing/{shipment.pk}/").content.decode()
+    assert "Weight (lb)" in packed
+    assert '<td class="num">2.35</td>' in packed
+    assert "Weight (g)" not in packed
+
+
+def test_a_kilogram_warehouse_weighs_in_kilograms(client, packer, order):
+    order.warehouse.country = "DE"
+    order.warehouse.save(update_fields=["country"])
+    client.force_login(packer)
+    shipment = _verified_shipment(client, order)
+    box = order.warehouse.box_types.get(code="S")
+    items = ",".join(f"{line.product_id}:{line.quantity}" for line in order.lines.all())
+
+    assert "Weight on the scale (kg)" in client.get(f"/packing/{shipment.pk}/").content.decode()
+    client.post(f"/packing/{shipment.pk}/confirm/", {
+        "package_count": 1, "box_1": box.pk, "weight_1": "1.066", "items_1": items})
+
+    assert shipment.packages.get().weight_g == 1066
+
+
+def test_label_printed_only_after_the_label_is_downloaded_with_who_and_when(
+        client, packer, order, django_capture_on_commit_callbacks):
+    client.force_login(packer)
+    shipment = _verified_shipment(client, order)
+    box = order.warehouse.box_types.get(code="S")
+    items = ",".join(f"{line.product_id}:{line.quantity}" for line in order.lines.all())
+    client.post(f"/packing/{shipment.pk}/confirm/", {
+        "package_count": 1, "box_1": box.pk, "weight_1": "2.35", "items_1": items})
+    shipment.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/packing/{shipment.pk}/label/", {"service": shipment.service_id})
+    package = shipment.packages.get()
+
+    bought = client.get(f"/packing/{shipment.pk}/").content.decode()
+    assert 'data-testid="shipment-status">Label bought</span>' in bought
+    assert "Not printed yet" in bought
+
+    client.get(f"/packing/packages/{package.pk}/label.pdf")
+    package.refresh_from_db()
+    printed_at = package.label_printed_at
+    client.get(f"/packing/packages/{package.pk}/label.pdf")  # a reprint keeps the first print
+    package.refresh_from_db()
+
+    assert package.label_printed_by == packer
+    assert package.label_printed_at == printed_at is not None
+    page = client.get(f"/packing/{shipment.pk}/").content.decode()
+    assert 'data-testid="shipment-status">Label printed</span>' in page
+    assert f"by {packer.username}" in page
+    assert order.events.filter(note__startswith="Label printed:").count() == 1
