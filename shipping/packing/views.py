@@ -167,6 +167,8 @@ def shipment_detail(request, pk: int):
                "packages": [(p, weight_from_grams(p.weight_g, unit)) for p in shipment.packages.all()],
                "refusal": request.session.pop(REFUSAL_KEY.format(pk), None),
                "scans": shipment.scans.select_related("product", "user").order_by("-created_at")[:8],
+               # A client sees its shipment, not the floor: no scans, mis-picks, carrier rates or box costs.
+               "internal": not user_access(request.user).is_client_user,
                "changes": status_change_list(instance=shipment)}
     if shipment.status == ShipmentStatus.PACKING and complete:
         plan = pack_plan(order=shipment.order)

@@ -226,3 +226,32 @@ def test_label_printed_only_after_the_label_is_downloaded_with_who_and_when(
     assert 'data-testid="shipment-status">Label printed</span>' in page
     assert f"by {packer.username}" in page
     assert order.events.filter(note__startswith="Label printed:").count() == 1
+
+
+def test_the_client_sees_its_shipment_without_the_floors_internals(client, packer, order,
+                                                                    django_capture_on_commit_callbacks):
+    # Given a shipment with a refused scan (another client's barcode), rates and box costs
+    client.force_login(packer)
+    ProductFactory(sku="OTHER-CLIENT-SKU", barcode="777000777")
+    client.post("/packing/", {"code": order.order_number})
+    shipment = Shipment.objects.get(order=order)
+    client.post(f"/packing/{shipment.pk}/scan/", {"barcode": "777000777"})
+    shipment = _verified_shipment(client, order)
+    box = order.warehouse.box_types.get(code="S")
+    items = ",".join(f"{line.product_id}:{line.quantity}" for line in order.lines.all())
+    client.post(f"/packing/{shipment.pk}/confirm/", {
+        "package_count": 1, "box_1": box.pk, "weight_1": "2.35", "items_1": items})
+    shipment.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/packing/{shipment.pk}/label/", {"service": shipment.service_id})
+    staff_page = client.get(f"/packing/{shipment.pk}/").content.decode()
+
+    # When the client's user opens it
+    client.force_login(make_user(Role.CLIENT, client=order.client))
+    page = client.get(f"/packing/{shipment.pk}/").content.decode()
+
+    # Then the tracking is there, the floor's internals are not (and they are for staff)
+    assert shipment.packages.get().tracking_number in page
+    for internal in ("Last scans", "777000777", "Rates compared", "boxes $", "Cheapest of"):
+        assert internal in staff_page
+        assert internal not in page
