@@ -364,14 +364,18 @@ def manifest_list_view(request):
         messages.success(request, f"Manifest closed with {manifest.packages.count()} package(s).")
         return redirect("packing:manifests")
     shipped = shipment_list(user=request.user).filter(status=ShipmentStatus.SHIPPED)
-    waiting = (Package.objects.filter(shipment__in=shipped, manifest__isnull=True)
-               .values("carrier__name", "shipment__warehouse__code").annotate(n=Count("pk")).order_by())
+    waiting = list(Package.objects.filter(shipment__in=shipped, manifest__isnull=True)
+                   .values("carrier_id", "carrier__name", "shipment__warehouse_id", "shipment__warehouse__code")
+                   .annotate(n=Count("pk")).order_by("-n", "carrier__name"))
+    # The form starts on the carrier and warehouse with the most packages waiting, not the first in the list.
+    first = waiting[0] if waiting else {}
     filterset = ManifestFilter(request.GET or None, queryset=manifest_list(user=request.user), request=request)
     manifests = (filterset.qs.annotate(n=Count("packages"))  # values not understood are left out
                  .order_by("-manifest_date", "-pk")[:60])
     return render(request, "shipping/packing/manifests.html", {
         "manifests": manifests, "waiting": waiting, "carriers": Carrier.objects.filter(is_active=True),
         "warehouses": warehouses, "filterset": filterset,
+        "default_carrier_id": first.get("carrier_id"), "default_warehouse_id": first.get("shipment__warehouse_id"),
     })
 
 

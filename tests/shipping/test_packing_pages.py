@@ -8,7 +8,8 @@ from shipping.models import CarrierService, PackScan, Shipment
 from shipping.packing.services import pack_scan, shipment_start
 from tests.factories import ProductFactory, WarehouseFactory, make_user
 from tests.shipping.helpers import make_picked_order
-from tests.shipping.packing_factories import BoxTypeFactory
+from tests.shipping.packing_factories import BoxTypeFactory, CarrierFactory
+from tests.shipping.tracking_helpers import shipped_order
 
 pytestmark = pytest.mark.django_db
 
@@ -255,3 +256,18 @@ def test_the_client_sees_its_shipment_without_the_floors_internals(client, packe
     for internal in ("Last scans", "777000777", "Rates compared", "boxes $", "Cheapest of"):
         assert internal in staff_page
         assert internal not in page
+
+
+def test_the_manifest_form_starts_on_the_carrier_with_packages_waiting(client, manager):
+    # Given carriers listed before it, and packages waiting only for UPS
+    CarrierFactory(code="AAA", name="AAA Freight")
+    CarrierFactory(code="DHL", name="DHL")
+    order, shipment = shipped_order(packages=1)
+    client.force_login(manager)
+
+    page = client.get("/packing/manifests/").content.decode()
+
+    ups = shipment.service.carrier
+    assert f'<option value="{ups.pk}" selected>{ups.name}</option>' in page
+    assert page.count(" selected>") == 2  # the carrier and the warehouse
+    assert f'<option value="{order.warehouse.pk}" selected>' in page
