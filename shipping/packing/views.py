@@ -63,6 +63,7 @@ from warehouses.selectors import warehouse_list
 
 PACK_ROLES = (Role.PACKER, Role.MANAGER)
 REFUSAL_KEY = "pack_refusal_{}"
+COMPLETED_KEY = "pack_completed_{}"
 
 
 def _shipment_or_404(request, pk: int) -> Shipment:
@@ -166,6 +167,7 @@ def shipment_detail(request, pk: int):
                "weight_unit": unit,
                "packages": [(p, weight_from_grams(p.weight_g, unit)) for p in shipment.packages.all()],
                "refusal": request.session.pop(REFUSAL_KEY.format(pk), None),
+               "just_completed": request.session.pop(COMPLETED_KEY.format(pk), False),
                "scans": shipment.scans.select_related("product", "user").order_by("-created_at")[:8],
                # A client sees its shipment, not the floor: no scans, mis-picks, carrier rates or box costs.
                "internal": not user_access(request.user).is_client_user,
@@ -211,6 +213,8 @@ def shipment_scan(request, pk: int):
         request.session[REFUSAL_KEY.format(pk)] = exc.message
         return redirect("packing:shipment", pk=pk)
     messages.success(request, scan.message)
+    if _lines(shipment)[1]:
+        request.session[COMPLETED_KEY.format(pk)] = True  # the page plays the finished-order chime once
     return redirect("packing:shipment", pk=pk)
 
 

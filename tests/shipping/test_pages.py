@@ -280,3 +280,17 @@ def test_one_unit_too_many_when_sorting_says_the_sku_is_complete(client, picker,
     assert "ALREADY COMPLETE" in extra
     assert "every PG-SKU on this list is sorted" in extra
     assert "NOT ON THIS LIST" in stranger
+
+
+def test_the_last_unit_of_a_list_plays_the_finished_sound_not_the_scan_beep(client, picker, floor, warehouse, item):
+    order = allocated_order(warehouse, [(item, floor["A-01-01-A"], 2)])
+    pick_list = pick_list_start(pick_list=pick_list_release_single(order=order), user=picker)
+    client.force_login(picker)
+    url = reverse("shipping:scan", args=[pick_list.pk])
+    client.post(url, {"code": "A-01-01-A"}, HTTP_HX_REQUEST="true")
+
+    first = client.post(url, {"code": item.barcode}, HTTP_HX_REQUEST="true").content.decode()
+    last = client.post(url, {"code": item.barcode}, HTTP_HX_REQUEST="true").content.decode()
+
+    assert 'data-feedback="ok"' in first
+    assert 'data-feedback="done"' in last
