@@ -253,7 +253,8 @@ def test_the_client_sees_its_shipment_without_the_floors_internals(client, packe
 
     # Then the tracking is there, the floor's internals are not (and they are for staff)
     assert shipment.packages.get().tracking_number in page
-    for internal in ("Last scans", "777000777", "Rates compared", "boxes $", "Cheapest of"):
+    for internal in ("Last scans", "777000777", "Rates compared", "boxes $", "Cheapest of", "Not printed yet",
+                     'id="hand-over"'):
         assert internal in staff_page
         assert internal not in page
 
