@@ -8,8 +8,10 @@ write the email down. Code that records a customer email as sent asks `email_del
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.mail.backends.console import EmailBackend as ConsoleEmailBackend
 
 NON_DELIVERING_EMAIL_BACKENDS = frozenset({
+    "core.email.SummaryConsoleEmailBackend",
     "django.core.mail.backends.console.EmailBackend",
     "django.core.mail.backends.dummy.EmailBackend",
     "django.core.mail.backends.filebased.EmailBackend",
@@ -33,3 +35,15 @@ class EmailNotDelivered(Exception):
     def __init__(self, message: str = EMAIL_NOT_SENT_NOTE):
         super().__init__(message)
         self.message = message
+
+
+class SummaryConsoleEmailBackend(ConsoleEmailBackend):
+    """The demo's console backend: one line per email (to, subject, attachment names), not the whole MIME text
+    with base64 attachments that would bury `make run`'s output."""
+
+    def write_message(self, message) -> None:
+        attachments = [a.get_filename() if hasattr(a, "get_filename") else a[0] for a in message.attachments]
+        line = f"Email to {', '.join(message.recipients())}: {message.subject}"
+        if attachments:
+            line += f" (attached: {', '.join(str(a) for a in attachments)})"
+        self.stream.write(line + "\n")

@@ -7,3 +7,8 @@ class InsufficientStock(DomainError):
 
 class StockLedgerError(DomainError):
     pass
+
+
+class MixedBin(DomainError):
+    """The bin chosen to put units into holds another product's (or another client's) stock; the person must
+    confirm before the units go in (receiving, the returns desk)."""

@@ -1,5 +1,6 @@
 from core import transitions
 from core.exceptions import DomainError
+from inventory.exceptions import MixedBin as InventoryMixedBin
 
 
 class InvalidReturnTransition(transitions.InvalidTransition):
@@ -16,7 +17,7 @@ class ReceivingError(DomainError):
     status_code = 400
 
 
-class MixedBin(ReceivingError):
+class MixedBin(ReceivingError, InventoryMixedBin):
     """The bin chosen to restock to holds another product's (or another client's) stock; the person must
     confirm before the units go in."""
 

@@ -15,8 +15,9 @@ class ReturnFilter(django_filters.FilterSet):
                                   widget=forms.TextInput(attrs={"placeholder": "RMA, order or SKU"}))
     client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label="Any client")
     warehouse = django_filters.ModelChoiceFilter(queryset=warehouses_of, empty_label="Any warehouse")
+    # Check boxes in a drop-down (templates/includes/filter_multi.html): a multi-select box shows two options.
     status = django_filters.MultipleChoiceFilter(choices=ReturnStatus.choices, distinct=False,
-                                                 widget=forms.SelectMultiple(attrs={"size": 3}))
+                                                 widget=forms.CheckboxSelectMultiple)
     reason = django_filters.ChoiceFilter(field_name="lines__reason", choices=ReturnReason.choices,
                                          empty_label="Any reason", distinct=True)
     source = django_filters.ChoiceFilter(choices=ReturnSource.choices, empty_label="Any source")

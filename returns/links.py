@@ -8,6 +8,7 @@ import datetime
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils.http import urlencode
 
 ORDER_SALT = "dockhand.returns.self-service-order"
 RETURN_SALT = "dockhand.returns.customer-return"
@@ -48,3 +49,8 @@ def return_status_url(*, rma_id: int) -> str:
 
 def return_label_url(*, rma_id: int) -> str:
     return public_url(reverse("returns:label", kwargs={"token": return_token(rma_id=rma_id)}))
+
+
+def return_start_url(*, order_number: str) -> str:
+    """The self-service return page with the order number filled in (the customer adds email or postcode)."""
+    return public_url(reverse("returns:start") + "?" + urlencode({"order": order_number}))

@@ -19,6 +19,7 @@ from shipping.cartonization import GRAMS_PER_LB
 from shipping.document_store import DocumentKind, document_ensure
 from shipping.exceptions import PackingError
 from shipping.models import ClientShippingProfile, Manifest, Package, PackageItem, Shipment
+from shipping.signals import packing_slip_sections
 
 LOGO_MAX_BYTES = 512 * 1024
 
@@ -55,6 +56,7 @@ def packing_slip_html(shipment: Shipment) -> str:
         "lines": order.lines.select_related("product").order_by("pk"),
         "logo": client_logo_data_url(order.client),
         "message": profile.packing_slip_message if profile else "",
+        "sections": [section for _, section in packing_slip_sections.send(sender=Shipment, order=order) if section],
         "barcode": code128_svg(order.order_number, height_mm=10),
         "printed_at": timezone.now(),
     })

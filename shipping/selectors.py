@@ -51,6 +51,9 @@ def pick_list_list(*, user) -> QuerySet[PickList]:
              .annotate(n=Count("pk"), units=Sum("quantity"), picked=Sum("picked_quantity")))
     qs = PickList.objects.select_related("warehouse", "picker", "wave", "packing_location").annotate(
         order_count=Coalesce(Subquery(orders), 0),
+        # A one-order list is named by its order on the list page, as on paper.
+        first_order_number=Subquery(PickListOrder.objects.filter(pick_list=OuterRef("pk")).order_by("pk")
+                                    .values("order__order_number")[:1]),
         stop_count=Coalesce(Subquery(lines.values("n")), 0),
         unit_count=Coalesce(Subquery(lines.values("units")), 0),
         picked_count=Coalesce(Subquery(lines.values("picked")), 0),
@@ -170,7 +173,7 @@ def shipment_list(*, user) -> QuerySet:
 
 
 def shipment_list_with_details(*, user) -> QuerySet:
-    packages = Package.objects.select_related("box_type", "carrier").prefetch_related(
+    packages = Package.objects.select_related("box_type", "carrier", "label_printed_by").prefetch_related(
         Prefetch("items", queryset=PackageItem.objects.select_related("product")))
     return shipment_list(user=user).prefetch_related(
         Prefetch("packages", queryset=packages),

@@ -295,7 +295,8 @@ def pick_list_scan_view(request, pk: int):
         return _scanner(request, pick_list, {"ok": False, "title": "Not now", "message": exc.message})
     title = "Location OK" if result.kind == "location" else ("Stop done" if result.line_done else "Picked")
     return _scanner(request, pick_list, {"ok": True, "title": title, "message": result.message,
-                                         "totes": [p.tote for p in result.placed] if pick_list.uses_totes else []})
+                                         "totes": [p.tote for p in result.placed] if pick_list.uses_totes else [],
+                                         "done": result.list_done})
 
 
 @require_POST

@@ -9,3 +9,6 @@ INSTALLED_APPS = [*INSTALLED_APPS, "demo"]
 # Serve static files straight from the apps and static/ (no collectstatic needed).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# The demo's emails as one summary line each (the full text, base64 attachments and all, would flood `make run`).
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="core.email.SummaryConsoleEmailBackend")

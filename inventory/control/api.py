@@ -97,6 +97,8 @@ class ReceiveScanSerializer(serializers.Serializer):
     damaged = serializers.BooleanField(default=False)
     location = ScopedPrimaryKeyRelatedField(scope=location_list, required=False, allow_null=True, default=None,
                                             help_text="Where to put the units; default: the putaway suggestion.")
+    allow_mixing = serializers.BooleanField(
+        default=False, help_text="Confirm putting the units into a bin that holds another product's stock.")
 
 
 class CycleCountLineSerializer(serializers.ModelSerializer):

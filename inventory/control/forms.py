@@ -31,6 +31,7 @@ class ScanForm(forms.Form):
     quantity = forms.IntegerField(min_value=1, max_value=100_000, initial=1)
     damaged = forms.BooleanField(required=False, label="Damaged")
     location = forms.CharField(max_length=40, required=False, label="Location (blank: suggested)")
+    allow_mixing = forms.BooleanField(required=False, label="Put it in this bin anyway")
 
 
 class CycleCountCreateForm(forms.Form):

@@ -20,6 +20,7 @@ from django.db.models import Count, F, Q
 from core.exceptions import DomainError
 from core.transitions import status_transition, transition_check
 from inventory.choices import INBOUND_TRANSITIONS, DifferenceKind, InboundStatus
+from inventory.exceptions import MixedBin
 from inventory.figures.refresh import stock_summary_mark_pairs
 from inventory.locks import row_lock
 from inventory.models import Client, InboundLine, InboundShipment, Product, ReceiptDifference, StockLevel
@@ -170,12 +171,14 @@ def _find_product(client: Client, code: str) -> Product | None:
 
 @transaction.atomic
 def inbound_receive_scan(*, shipment: InboundShipment, code: str, quantity: int = 1, damaged: bool = False,
-                         location: Location | None = None, user=None) -> ScanResult:
+                         location: Location | None = None, allow_mixing: bool = False, user=None) -> ScanResult:
     """Receive scanned units of an ASN: good units into stock at the putaway location, damaged ones aside.
 
     A known SKU not on the ASN gets a line with nothing expected (reported as unexpected at close); an
     unknown code is recorded as an unexpected difference and not taken into stock.
-    Raises DomainError when the shipment is closed, the quantity is not positive or no location fits.
+    A location chosen by the person that holds another product's or client's stock needs allow_mixing.
+    Raises DomainError when the shipment is closed, the quantity is not positive or no location fits;
+    MixedBin when the chosen bin would mix stock without allow_mixing.
     """
     code = (code or "").strip()
     if not code:
@@ -210,6 +213,8 @@ def inbound_receive_scan(*, shipment: InboundShipment, code: str, quantity: int 
                           field="location")
     if location.warehouse_id != locked.warehouse_id:
         raise DomainError(f"Location {location.code} is not in {locked.warehouse.code}.", field="location")
+    if not allow_mixing and (others := location_other_stock(location=location, product=product)):
+        raise MixedBin(mixed_bin_message(location=location, product=product, others=others), field="location")
     stock_receive(product=product, location=location, quantity=quantity, reference=locked.ledger_reference,
                   reason=f"ASN {locked.reference}", user=user)
     InboundLine.objects.filter(pk=line.pk).update(received_quantity=F("received_quantity") + quantity)

@@ -29,6 +29,7 @@ from inventory.control.receiving import (
     putaway_suggest,
 )
 from inventory.control.transfers import transfer_cancel, transfer_create, transfer_dispatch, transfer_receive
+from inventory.exceptions import MixedBin
 from inventory.filters import CycleCountFilter, InboundShipmentFilter, TransferFilter
 from inventory.models import CycleCount, InboundShipment, Transfer
 from inventory.selectors import (
@@ -154,13 +155,22 @@ def inbound_detail_view(request, pk: int):
                     return redirect("inventory:inbound_detail", pk=pk)
             try:
                 result = inbound_receive_scan(shipment=shipment, code=data["code"], quantity=data["quantity"],
-                                              damaged=data["damaged"], location=location, user=request.user)
+                                              damaged=data["damaged"], location=location,
+                                              allow_mixing=data["allow_mixing"], user=request.user)
+            except MixedBin as exc:
+                # Same scan, same bin, one tick away: the page asks before the units go in.
+                messages.error(request, exc.message)
+                return _inbound_detail(request, shipment, access, form=form, mixed=True, status=400)
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
                 messages.success(request, result.message)
             return redirect("inventory:inbound_detail", pk=pk)
         messages.error(request, _errors(form))
+    return _inbound_detail(request, shipment, access)
+
+
+def _inbound_detail(request, shipment, access, *, form=None, mixed: bool = False, status: int = 200):
     lines = list(shipment.lines.all())
     suggestions = {}
     if shipment.can_receive and access.is_staff_member:
@@ -169,9 +179,9 @@ def inbound_detail_view(request, pk: int):
                 suggestions[line.pk] = putaway_suggest(product=line.product, warehouse=shipment.warehouse)
     return render(request, "inventory/control/inbound_detail.html", {
         "shipment": shipment, "lines": [(line, suggestions.get(line.pk)) for line in lines],
-        "differences": inbound_differences(shipment), "form": ScanForm(), "can_scan": access.is_staff_member,
-        "changes": status_change_list(instance=shipment),
-    })
+        "differences": inbound_differences(shipment), "form": form or ScanForm(), "mixed": mixed,
+        "can_scan": access.is_staff_member, "changes": status_change_list(instance=shipment),
+    }, status=status)
 
 
 @require_POST

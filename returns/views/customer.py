@@ -45,7 +45,8 @@ def _lookup_allowed(request) -> bool:
 @require_http_methods(["GET", "POST"])
 def customer_start_view(request):
     """Step 1 of a self-service return: find the order by its number and the email or postal code on it."""
-    form = CustomerLookupForm(request.POST or None)
+    # The packing slip's link names the order, so the customer types only the email or postal code.
+    form = CustomerLookupForm(request.POST or None, initial={"order_number": request.GET.get("order", "")[:64]})
     if request.method == "POST" and form.is_valid():
         if not _lookup_allowed(request):
             form.add_error(None, "Too many attempts. Please wait a few minutes and try again.")

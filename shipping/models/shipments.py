@@ -65,6 +65,18 @@ class Shipment(TimeStamped):
     def total_cost(self) -> Decimal:
         return self.shipping_cost + self.box_cost
 
+    @property
+    def labels_printed(self) -> bool:
+        """Every package's label was printed (downloaded by the floor), not only bought."""
+        packages = list(self.packages.all())
+        return bool(packages) and all(p.label_printed_at for p in packages)
+
+    @property
+    def status_text(self) -> str:
+        if self.status == ShipmentStatus.LABELLED and self.labels_printed:
+            return "Label printed"
+        return self.get_status_display()
+
 
 class Package(TimeStamped):
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="packages")
@@ -86,6 +98,10 @@ class Package(TimeStamped):
         max_length=64, blank=True,
         help_text="The gateway's shipment, kept before buying so a retried purchase finds it instead of buying again.")
     gateway_label_url = models.URLField(max_length=500, blank=True, help_text="The gateway's own label image.")
+    # Buying a label is not printing it: the first download of the label by the floor is the print.
+    label_printed_at = models.DateTimeField(null=True, blank=True)
+    label_printed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                         related_name="+")
     manifest = models.ForeignKey("shipping.Manifest", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="packages")
     handed_over_at = models.DateTimeField(null=True, blank=True)

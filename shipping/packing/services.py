@@ -620,6 +620,28 @@ def shipment_label_void(*, shipment: Shipment, user=None, reason: str = "") -> S
     return locked
 
 
+@transaction.atomic
+def package_labels_printed(*, package_ids: list[int], user=None) -> int:
+    """Record that the floor printed these packages' labels: who and when, on the package and the order's
+    timeline. Only the first print counts; a reprint keeps it. Returns how many were printed for the first time.
+    """
+    packages = list(Package.objects.filter(pk__in=package_ids, label_printed_at__isnull=True)
+                    .exclude(tracking_number="").select_related("shipment__order")
+                    .order_by("pk").select_for_update(of=("self",)))
+    if not packages:
+        return 0
+    now = timezone.now()
+    Package.objects.filter(pk__in=[p.pk for p in packages]).update(
+        label_printed_at=now, label_printed_by=_user_or_none(user), updated_at=now)
+    by_order: dict[int, tuple[Order, list[str]]] = {}
+    for package in packages:
+        by_order.setdefault(package.shipment.order_id, (package.shipment.order, []))[1].append(
+            package.tracking_number)
+    for order, numbers in by_order.values():
+        order_event_add(order=order, user=user, note=f"Label printed: {', '.join(numbers)}.")
+    return len(packages)
+
+
 def shipment_ship(*, shipment: Shipment, user=None) -> Shipment:
     """Hand the packages over to the carrier: the stock leaves the ledger, the order is `shipped`, and the
     customer email and storefront update are queued after commit.

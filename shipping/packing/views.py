@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core.access import user_access
 from core.barcodes import code128_text_decode
 from core.choices import Role
 from core.decorators import role_required
@@ -27,7 +28,6 @@ from inventory.selectors import client_list
 from orders.models import Order
 from orders.selectors import order_list
 from shipping.carriers.easypost import CustomsLine, customs_missing, is_international
-from shipping.cartonization import GRAMS_PER_LB
 from shipping.choices import PrinterPurpose, ShipmentStatus
 from shipping.document_store import document_response
 from shipping.documents import (
@@ -51,6 +51,7 @@ from shipping.packing.services import (
     manifest_close,
     pack_plan,
     pack_scan,
+    package_labels_printed,
     shipment_label,
     shipment_label_void,
     shipment_pack,
@@ -71,10 +72,12 @@ from shipping.selectors import (
     shipment_get,
     shipment_list,
 )
+from shipping.weights import weight_from_grams, weight_to_grams, weight_unit_for
 from warehouses.selectors import warehouse_list
 
 PACK_ROLES = (Role.PACKER, Role.MANAGER)
 REFUSAL_KEY = "pack_refusal_{}"
+COMPLETED_KEY = "pack_completed_{}"
 
 
 def _shipment_or_404(request, pk: int) -> Shipment:
@@ -135,7 +138,7 @@ def pack_station(request):
     open_shipments = (shipment_list(user=request.user).filter(status__in=[ShipmentStatus.PACKING,
                                                                          ShipmentStatus.PACKED,
                                                                          ShipmentStatus.LABELLED])
-                      .order_by("created_at")[:50])
+                      .prefetch_related("packages").order_by("created_at")[:50])
     return render(request, "shipping/packing/pack_station.html", {
         "ready": orders_ready_to_pack(user=request.user)[:50], "open_shipments": open_shipments,
         "matches": matches, "code": code, "station": station,
@@ -173,9 +176,15 @@ def _lines(shipment: Shipment) -> tuple[list[dict], bool]:
 def shipment_detail(request, pk: int):
     shipment = _shipment_or_404(request, pk)
     lines, complete = _lines(shipment)
+    unit = weight_unit_for(shipment.warehouse)
     context = {"shipment": shipment, "order": shipment.order, "lines": lines, "complete": complete,
+               "weight_unit": unit,
+               "packages": [(p, weight_from_grams(p.weight_g, unit)) for p in shipment.packages.all()],
                "refusal": request.session.pop(REFUSAL_KEY.format(pk), None),
+               "just_completed": request.session.pop(COMPLETED_KEY.format(pk), False),
                "scans": shipment.scans.select_related("product", "user").order_by("-created_at")[:8],
+               # A client sees its shipment, not the floor: no scans, mis-picks, carrier rates or box costs.
+               "internal": not user_access(request.user).is_client_user,
                "changes": status_change_list(instance=shipment)}
     if shipment.status == ShipmentStatus.PACKING and complete:
         plan = pack_plan(order=shipment.order)
@@ -186,7 +195,8 @@ def shipment_detail(request, pk: int):
         context["plan_packages"] = [{
             "number": i,
             "box": by_code.get(p.box.key),
-            "weight_lb": (Decimal(p.gross_weight_g) / Decimal(str(GRAMS_PER_LB))).quantize(Decimal("0.01")),
+            # Shown beside the field, never filled in: the packer types what the scale reads.
+            "expected_weight": weight_from_grams(p.gross_weight_g, unit),
             "items": _items_summary(p.items),
             "items_field": ",".join(f"{pid}:{qty}" for pid, qty in _items_summary(p.items, ids=True)),
         } for i, p in enumerate(plan.packages, start=1)]
@@ -231,11 +241,14 @@ def shipment_scan(request, pk: int):
         request.session[REFUSAL_KEY.format(pk)] = exc.message
         return redirect("packing:shipment", pk=pk)
     messages.success(request, scan.message)
+    if _lines(shipment)[1]:
+        request.session[COMPLETED_KEY.format(pk)] = True  # the page plays the finished-order chime once
     return redirect("packing:shipment", pk=pk)
 
 
 def _parse_packages(request, shipment: Shipment) -> list[PackageInput]:
     boxes = {str(b.pk): b for b in box_types_for_order(shipment.order)}
+    unit = weight_unit_for(shipment.warehouse)
     count = int(request.POST.get("package_count") or 0)
     if not 1 <= count <= 50:
         raise PackingError("No packages given.")
@@ -245,18 +258,19 @@ def _parse_packages(request, shipment: Shipment) -> list[PackageInput]:
         if box is None:
             raise PackingError(f"Package {n}: choose a box.", field="box")
         try:
-            weight_lb = Decimal(request.POST.get(f"weight_{n}", "").strip())
+            weight = Decimal(request.POST.get(f"weight_{n}", "").strip())
         except InvalidOperation as exc:
-            raise PackingError(f"Package {n}: enter the weight in pounds, e.g. 2.4.", field="weight") from exc
-        if not weight_lb.is_finite() or weight_lb <= 0 or weight_lb > 500:
-            raise PackingError(f"Package {n}: the weight must be between 0 and 500 lb.", field="weight")
+            raise PackingError(f"Package {n}: weigh it and enter what the scale reads in {unit.name}, "
+                               f"e.g. {unit.example}.", field="weight") from exc
+        if not weight.is_finite() or weight <= 0 or weight > unit.maximum:
+            raise PackingError(f"Package {n}: the weight must be between 0 and {unit.maximum} {unit.code}.",
+                               field="weight")
         items: dict[int, int] = {}
         for part in request.POST.get(f"items_{n}", "").split(","):
             pid, _, qty = part.partition(":")
             if pid.strip().isdigit() and qty.strip().isdigit():
                 items[int(pid)] = items.get(int(pid), 0) + int(qty)
-        grams = int((weight_lb * Decimal(str(GRAMS_PER_LB))).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-        packages.append(PackageInput(box_type=box, weight_g=grams, items=items))
+        packages.append(PackageInput(box_type=box, weight_g=weight_to_grams(weight, unit), items=items))
     return packages
 
 
@@ -322,7 +336,15 @@ def _package_or_404(request, pk: int) -> Package:
 def package_label_pdf(request, pk: int):
     """The stored label (session or API token), rendered once if it never was; a reprint is the same file."""
     package = _package_or_404(request, pk)
-    return document_response(LABEL_PDF, package.pk)
+    response = document_response(LABEL_PDF, package.pk)
+    _record_print(request, [package.pk])
+    return response
+
+
+def _record_print(request, package_ids: list[int]) -> None:
+    # A client downloading its label is not the floor sticking it on the box.
+    if user_access(request.user).has_any(*PACK_ROLES):
+        package_labels_printed(package_ids=package_ids, user=request.user)
 
 
 @document_view(*PACK_ROLES, Role.CLIENT)
@@ -330,6 +352,7 @@ def package_label_zpl(request, pk: int):
     package = _package_or_404(request, pk)
     if not package.label_zpl:
         package = package_label_store(package=package)
+    _record_print(request, [package.pk])
     return private_bytes_response(package.label_zpl, filename=f"label-{package.tracking_number}.zpl",
                                   content_type="application/zpl; charset=utf-8", as_attachment=True)
 
@@ -355,7 +378,9 @@ def labels_batch_pdf(request):
                       .order_by("shipment__labelled_at", "shipment_id", "number"))
     if not chosen:
         raise Http404("No labels to print.")
-    return private_bytes_response(stored_labels_pdf(chosen), filename="labels.pdf", content_type="application/pdf")
+    response = private_bytes_response(stored_labels_pdf(chosen), filename="labels.pdf", content_type="application/pdf")
+    _record_print(request, [p.pk for p in chosen])
+    return response
 
 
 @document_view(*PACK_ROLES, Role.CLIENT)
@@ -397,14 +422,18 @@ def manifest_list_view(request):
         messages.success(request, f"Manifest closed with {manifest.packages.count()} package(s).")
         return redirect("packing:manifests")
     shipped = shipment_list(user=request.user).filter(status=ShipmentStatus.SHIPPED)
-    waiting = (Package.objects.filter(shipment__in=shipped, manifest__isnull=True)
-               .values("carrier__name", "shipment__warehouse__code").annotate(n=Count("pk")).order_by())
+    waiting = list(Package.objects.filter(shipment__in=shipped, manifest__isnull=True)
+                   .values("carrier_id", "carrier__name", "shipment__warehouse_id", "shipment__warehouse__code")
+                   .annotate(n=Count("pk")).order_by("-n", "carrier__name"))
+    # The form starts on the carrier and warehouse with the most packages waiting, not the first in the list.
+    first = waiting[0] if waiting else {}
     filterset = ManifestFilter(request.GET or None, queryset=manifest_list(user=request.user), request=request)
     manifests = (filterset.qs.annotate(n=Count("packages"))  # values not understood are left out
                  .order_by("-manifest_date", "-pk")[:60])
     return render(request, "shipping/packing/manifests.html", {
         "manifests": manifests, "waiting": waiting, "carriers": Carrier.objects.filter(is_active=True),
         "warehouses": warehouses, "filterset": filterset,
+        "default_carrier_id": first.get("carrier_id"), "default_warehouse_id": first.get("shipment__warehouse_id"),
     })
 
 

@@ -140,6 +140,15 @@ def _tote_message(pick_list: PickList, placed: list[PickedUnits]) -> str:
                       for p in placed)
 
 
+def _refuse_extra_unit(pick_list: PickList, code: str, *, then: str) -> None:
+    # One unit too many of a finished stop is an extra unit of a SKU on the list, not a stranger to it.
+    done = next((ln for ln in pick_list.lines.filter(quantity__gt=0).select_related("product")
+                 if ln.is_done and _matches_item(code, ln.product)), None)
+    if done is not None:
+        raise WrongScan(f"ALREADY COMPLETE: all {done.picked_quantity} of {done.product.sku} are picked; this unit "
+                        f"is one too many. Put it back. {then}")
+
+
 @transaction.atomic
 def pick_list_scan(*, pick_list: PickList, code: str, user) -> ScanResult:
     """Take one scan on the scanner page: at each stop first the location, then the item (one unit per scan).
@@ -162,6 +171,7 @@ def pick_list_scan(*, pick_list: PickList, code: str, user) -> ScanResult:
                               message=f"Location {line.location.code} OK. Now scan {line.product.sku}.")
         if _matches_item(code, line.product):
             raise WrongScan(f"Scan the location first: go to {line.location.code}.")
+        _refuse_extra_unit(locked, code, then=f"Go to {line.location.code}.")
         raise WrongScan(f"WRONG LOCATION: you scanned {code}. Go to {line.location.code}. Nothing was counted.")
     if _matches_item(code, line.product):
         placed = _confirm_units(locked, line, 1, user)
@@ -175,6 +185,7 @@ def pick_list_scan(*, pick_list: PickList, code: str, user) -> ScanResult:
     if _matches_location(code, line.location):
         return ScanResult(kind="location", line=line,
                           message=f"Location {line.location.code} already confirmed. Scan {line.product.sku}.")
+    _refuse_extra_unit(locked, code, then=f"Now scan {line.product.sku}.")
     raise WrongScan(f"WRONG ITEM: {code} is not {line.product.sku} ({line.product.name}). Nothing was counted.")
 
 

@@ -33,6 +33,12 @@ class SortResult:
         return text + "."
 
 
+def _done_product_sku(pick_list: PickList, code: str) -> str:
+    # A unit of a SKU whose orders are all sorted is an extra unit, not a stranger to the list.
+    lines = pick_list.lines.filter(quantity__gt=0).select_related("product")
+    return next((ln.product.sku for ln in lines if code and _matches_item(code, ln.product)), "")
+
+
 @transaction.atomic
 def pick_list_sort_scan(*, pick_list: PickList, code: str, user) -> SortResult:
     """Sort one scanned unit of a batch or wave list to its order; when every picked unit of an order is
@@ -48,6 +54,10 @@ def pick_list_sort_scan(*, pick_list: PickList, code: str, user) -> SortResult:
                  .select_related("line__product", "list_order__order").order_by("list_order__tote", "pk"))
     matching = [link for link in links if _matches_item(code, link.line.product)]
     if not matching:
+        done = _done_product_sku(locked, code)
+        if done:
+            raise WrongScan(f"ALREADY COMPLETE: every {done} on this list is sorted; this unit is one too many. "
+                            "Put it aside.")
         raise WrongScan(f"NOT ON THIS LIST: {code or '(nothing)'} belongs to no open order here. Put it aside.")
     link = next((lk for lk in matching if lk.sorted_quantity < lk.picked_quantity), None)
     if link is None:

@@ -155,5 +155,6 @@ def test_pack_page_with_a_refusal_beeps_without_violations(browser, live_server,
     page.wait_for_load_state("networkidle")
 
     assert watch.console + page.evaluate("window.__csp") == []
-    assert page.locator("script[src*='refusal-beep']").count() == 1
+    assert page.locator("script[src*='scanner.js']").count() == 1
+    assert page.evaluate("document.documentElement.dataset.scanSound") == "error"
     context.close()

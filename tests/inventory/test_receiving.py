@@ -180,3 +180,40 @@ def test_client_user_sees_only_own_asns_and_cannot_receive(setup, api_for):
     assert api_for(owner).get(reverse("inbound-list")).json()["count"] == 1
     assert api_for(owner).post(reverse("inbound-receive", args=[setup["shipment"].pk]), {"code": "BOOT-1"},
                                format="json").status_code == 403
+
+
+def test_receiving_suggests_the_products_bin_then_an_empty_one_in_its_clients_zone(setup):
+    # Given boots already in A-01-03-A, and another client's stock and a second zone elsewhere
+    warehouse, bins = setup["warehouse"], setup["bins"]
+    receive(setup["boots"], bins[2], 4)
+    other_zone = LocationFactory(warehouse=warehouse, zone="B", code="B-01-01-A", walk_sequence=1)
+
+    boots = inbound_receive_scan(shipment=setup["shipment"], code="BOOT-1", quantity=1)
+    socks = inbound_receive_scan(shipment=setup["shipment"], code="SOCK-1", quantity=1)
+
+    # Then boots join their bin, and socks go to an empty bin in zone A (not B, first in walking order)
+    assert boots.location == bins[2]
+    assert socks.location.zone == "A"
+    assert socks.location != other_zone
+    assert socks.location not in (bins[2],)
+
+
+def test_receiving_into_a_bin_of_another_product_or_client_asks_first(client, setup, manager):
+    # Given A-01-01-A holding another client's tea
+    tea = ProductFactory(client=ClientFactory(name="Brightleaf Tea"), sku="TEA-1")
+    receive(tea, setup["bins"][0], 5)
+    client.force_login(manager)
+    url = reverse("inventory:inbound_detail", args=[setup["shipment"].pk])
+
+    # When the receiver types that bin for boots
+    asked = client.post(url, {"code": "BOOT-1", "quantity": "2", "location": "A-01-01-A"})
+
+    # Then nothing goes in until they confirm, and the page says what the bin holds
+    page = asked.content.decode()
+    assert asked.status_code == 400
+    assert "TEA-1 of another client (Brightleaf Tea)" in page
+    assert 'name="allow_mixing"' in page
+    assert not StockLevel.objects.filter(product=setup["boots"]).exists()
+    confirmed = client.post(url, {"code": "BOOT-1", "quantity": "2", "location": "A-01-01-A",
+                                  "allow_mixing": "on"}, follow=True)
+    assert "2 × BOOT-1 received into A-01-01-A" in confirmed.content.decode()

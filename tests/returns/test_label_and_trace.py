@@ -2,16 +2,19 @@
 pick list, picker, pack station and packer (and damage to box and carrier)."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.utils import timezone
+from pypdf import PdfReader
 
 from core.choices import Role
 from returns.analytics import Scope, mistake_traces
 from returns.choices import Disposition, ReturnSource, ReturnStatus
 from returns.labels import return_label_issue
+from returns.pdf import return_label_pdf
 from returns.refunds import refund_quote
 from returns.services.policy import return_policy_update
 from returns.services.receiving import return_inspection_finish, return_unit_receive
@@ -20,7 +23,7 @@ from shipping.carriers.base import TrackingUpdate
 from shipping.choices import PickListKind, TrackingSource
 from shipping.models import PickList, PickListOrder
 from shipping.tracking.services import tracking_event_record
-from tests.factories import LocationFactory, make_user
+from tests.factories import LocationFactory, OrderLineFactory, ProductFactory, make_user
 from tests.returns.factories import make_setup, mark_status, open_return
 from tests.shipping.helpers import packing_location
 from tests.shipping.tracking_helpers import shipped_order, tracking_carrier_service
@@ -170,3 +173,29 @@ def test_damaged_return_is_traced_to_box_type_and_carrier(delivered, manager):
     assert len(rows) == 1
     assert rows[0]["trace"]["box_types"] == shipment.packages.get().box_type.code
     assert rows[0]["trace"]["carriers"] == service.carrier.name
+
+
+def test_return_label_fits_one_4x6_page_with_long_addresses_and_many_lines(delivered):
+    # Given a tracked label, a two-line warehouse address, a long customer address and six returned lines
+    order, *_ = delivered
+    for _ in range(4):
+        OrderLineFactory(order=order, product=ProductFactory(client=order.client), quantity=1)
+    order.ship_name, order.ship_company = "Maximiliana Featherstonehaugh-Worthington", "Longname Holdings Ltd"
+    order.ship_address1, order.ship_address2 = "12345 North Extraordinarily Long Avenue", "Apartment 1209B"
+    order.save()
+    warehouse = order.warehouse
+    warehouse.name, warehouse.address_line2 = "Salt Lake City Fulfillment Center", "Building C, Dock 14"
+    warehouse.save()
+    rma = open_return(order, [(line, 1, "too_small") for line in order.lines.all()])
+    return_label_issue(rma_id=rma.pk)
+    rma.refresh_from_db()
+    assert rma.label_tracking_number
+
+    # When the label is rendered
+    reader = PdfReader(io.BytesIO(return_label_pdf(rma=rma)))
+
+    # Then it is one 4x6 page holding the RMA number and the order number
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert rma.number in text
+    assert order.order_number in text

@@ -353,3 +353,19 @@ def test_receive_button_refuses_a_return_that_is_not_expected_back(client):
     assert "cannot be received" in refused.content.decode()
     assert "Receive the parcel" not in refused.content.decode()
     assert rma.status == ReturnStatus.REQUESTED
+
+
+def test_return_list_status_filter_is_check_boxes_that_keep_their_choice(client):
+    setup = make_setup()
+    requested = open_return(setup.order, [(setup.lines[0], 1, "damaged")], authorise=False)
+    authorised = open_return(setup.order, [(setup.lines[1], 1, "too_small")])
+    client.force_login(make_user(Role.MANAGER))
+
+    page = client.get(reverse("returns:list") + "?" + urlencode({"status": [ReturnStatus.AUTHORISED]}, doseq=True))
+    body = page.content.decode()
+
+    assert '<select name="status" multiple' not in body
+    assert re.search(r'<input type="checkbox" name="status" value="authorised"[^>]*checked', body)
+    assert "1 chosen" in body
+    assert authorised.number in body
+    assert requested.number not in body

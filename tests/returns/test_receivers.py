@@ -1,6 +1,7 @@
 """Returns' receiver of carrier tracking only queues durable work; the task marks the return in transit, once."""
 
 import json
+from urllib.parse import quote
 
 import pytest
 
@@ -8,7 +9,9 @@ from core.choices import JobState, Role
 from core.models import Job
 from returns import task_names, tasks
 from returns.choices import ReturnStatus
+from returns.services.policy import return_policy_update
 from shipping.choices import TrackingSource, TrackingStatus
+from shipping.documents import packing_slip_html
 from shipping.models import TrackingEvent
 from shipping.tracking.services import (
     SIGNATURE_HEADER,
@@ -130,3 +133,19 @@ def test_a_failing_job_does_not_fail_the_carrier_webhook_and_is_retried(authoris
 ])
 def test_each_task_queued_by_name_is_registered_under_that_name(name, task):
     assert task.name == name
+
+
+def test_packing_slip_tells_the_customer_the_return_window_and_where_to_start(client, settings):
+    # Given a client whose return policy gives 45 days
+    settings.DOCKHAND_PUBLIC_URL = "https://shop.example"
+    order, shipment = shipped_order(packages=1)
+    return_policy_update(client=order.client, window_days=45)
+
+    # When the packing slip is rendered, and the customer follows its link
+    slip = packing_slip_html(shipment)
+    start = client.get(f"/returns/start/?order={quote(order.order_number)}").content.decode()
+
+    # Then it names the window and the self-service page with the order filled in
+    assert "within 45 days of delivery" in slip
+    assert f"https://shop.example/returns/start/?order={quote(order.order_number)}</p>" in slip
+    assert f'value="{order.order_number}"' in start

@@ -8,7 +8,8 @@ from shipping.models import CarrierService, PackScan, Shipment
 from shipping.packing.services import pack_scan, shipment_start
 from tests.factories import ProductFactory, WarehouseFactory, make_user
 from tests.shipping.helpers import make_picked_order
-from tests.shipping.packing_factories import BoxTypeFactory
+from tests.shipping.packing_factories import BoxTypeFactory, CarrierFactory
+from tests.shipping.tracking_helpers import shipped_order
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +151,124 @@ def test_mispick_page_counts_caught_mispicks(client, manager, order):
     client.force_login(manager)
     page = client.get("/packing/mispicks/").content.decode()
     assert 'data-testid="mispick-total">2<' in page
+
+
+def _verified_shipment(client, order) -> Shipment:
+    client.post("/packing/", {"code": order.order_number})
+    shipment = Shipment.objects.get(order=order)
+    for line in order.lines.select_related("product"):
+        for _ in range(line.quantity):
+            client.post(f"/packing/{shipment.pk}/scan/", {"barcode": line.product.barcode})
+    return shipment
+
+
+def test_scale_weight_is_typed_not_prefilled_and_shown_in_the_unit_it_was_entered(client, packer, order):
+    client.force_login(packer)
+    shipment = _verified_shipment(client, order)
+
+    page = client.get(f"/packing/{shipment.pk}/").content.decode()
+    field = page[page.index('name="weight_1"'):].split(">", 1)[0]
+    assert "value=" not in field
+    assert "required" in field
+    assert "Weight on the scale (lb)" in page
+    assert "Expected about" in page
+
+    box = order.warehouse.box_types.get(code="S")
+    items = ",".join(f"{line.product_id}:{line.quantity}" for line in order.lines.all())
+    client.post(f"/packing/{shipment.pk}/confirm/", {
+        "package_count": 1, "box_1": box.pk, "weight_1": "2.35", "items_1": items})
+    packed = client.get(f"/packing/{shipment.pk}/").content.decode()
+    assert "Weight (lb)" in packed
+    assert '<td class="num">2.35</td>' in packed
+    assert "Weight (g)" not in packed
+
+
+def test_a_kilogram_warehouse_weighs_in_kilograms(client, packer, order):
+    order.warehouse.country = "DE"
+    order.warehouse.save(update_fields=["country"])
+    client.force_login(packer)
+    shipment = _verified_shipment(client, order)
+    box = order.warehouse.box_types.get(code="S")
+    items = ",".join(f"{line.product_id}:{line.quantity}" for line in order.lines.all())
+
+    assert "Weight on the scale (kg)" in client.get(f"/packing/{shipment.pk}/").content.decode()
+    client.post(f"/packing/{shipment.pk}/confirm/", {
+        "package_count": 1, "box_1": box.pk, "weight_1": "1.066", "items_1": items})
+
+    assert shipment.packages.get().weight_g == 1066
+
+
+def test_label_printed_only_after_the_label_is_downloaded_with_who_and_when(
+        client, packer, order, django_capture_on_commit_callbacks):
+    client.force_login(packer)
+    shipment = _verified_shipment(client, order)
+    box = order.warehouse.box_types.get(code="S")
+    items = ",".join(f"{line.product_id}:{line.quantity}" for line in order.lines.all())
+    client.post(f"/packing/{shipment.pk}/confirm/", {
+        "package_count": 1, "box_1": box.pk, "weight_1": "2.35", "items_1": items})
+    shipment.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/packing/{shipment.pk}/label/", {"service": shipment.service_id})
+    package = shipment.packages.get()
+
+    bought = client.get(f"/packing/{shipment.pk}/").content.decode()
+    assert 'data-testid="shipment-status">Label bought</span>' in bought
+    assert "Not printed yet" in bought
+
+    client.get(f"/packing/packages/{package.pk}/label.pdf")
+    package.refresh_from_db()
+    printed_at = package.label_printed_at
+    client.get(f"/packing/packages/{package.pk}/label.pdf")  # a reprint keeps the first print
+    package.refresh_from_db()
+
+    assert package.label_printed_by == packer
+    assert package.label_printed_at == printed_at is not None
+    page = client.get(f"/packing/{shipment.pk}/").content.decode()
+    assert 'data-testid="shipment-status">Label printed</span>' in page
+    assert f"by {packer.username}" in page
+    assert order.events.filter(note__startswith="Label printed:").count() == 1
+
+
+def test_the_client_sees_its_shipment_without_the_floors_internals(client, packer, order,
+                                                                    django_capture_on_commit_callbacks):
+    # Given a shipment with a refused scan (another client's barcode), rates and box costs
+    client.force_login(packer)
+    ProductFactory(sku="OTHER-CLIENT-SKU", barcode="777000777")
+    client.post("/packing/", {"code": order.order_number})
+    shipment = Shipment.objects.get(order=order)
+    client.post(f"/packing/{shipment.pk}/scan/", {"barcode": "777000777"})
+    shipment = _verified_shipment(client, order)
+    box = order.warehouse.box_types.get(code="S")
+    items = ",".join(f"{line.product_id}:{line.quantity}" for line in order.lines.all())
+    client.post(f"/packing/{shipment.pk}/confirm/", {
+        "package_count": 1, "box_1": box.pk, "weight_1": "2.35", "items_1": items})
+    shipment.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/packing/{shipment.pk}/label/", {"service": shipment.service_id})
+    staff_page = client.get(f"/packing/{shipment.pk}/").content.decode()
+
+    # When the client's user opens it
+    client.force_login(make_user(Role.CLIENT, client=order.client))
+    page = client.get(f"/packing/{shipment.pk}/").content.decode()
+
+    # Then the tracking is there, the floor's internals are not (and they are for staff)
+    assert shipment.packages.get().tracking_number in page
+    for internal in ("Last scans", "777000777", "Rates compared", "boxes $", "Cheapest of", "Not printed yet",
+                     'id="hand-over"'):
+        assert internal in staff_page
+        assert internal not in page
+
+
+def test_the_manifest_form_starts_on_the_carrier_with_packages_waiting(client, manager):
+    # Given carriers listed before it, and packages waiting only for UPS
+    CarrierFactory(code="AAA", name="AAA Freight")
+    CarrierFactory(code="DHL", name="DHL")
+    order, shipment = shipped_order(packages=1)
+    client.force_login(manager)
+
+    page = client.get("/packing/manifests/").content.decode()
+
+    ups = shipment.service.carrier
+    assert f'<option value="{ups.pk}" selected>{ups.name}</option>' in page
+    assert page.count(" selected>") == 2  # the carrier and the warehouse
+    assert f'<option value="{order.warehouse.pk}" selected>' in page

@@ -224,3 +224,73 @@ def test_admin_shows_pick_lists_read_only_and_short_pick_rules(client, floor, wa
     assert client.get(reverse("admin:shipping_picklist_change", args=[pick_list.pk])).status_code == 200
     assert client.get(reverse("admin:shipping_picklist_add")).status_code == 403
     assert client.get(reverse("admin:shipping_shortpickrule_add")).status_code == 200
+
+
+def test_a_single_order_list_names_its_order_on_the_list_page_the_detail_and_the_print(client, picker, floor,
+                                                                                       warehouse, item):
+    order = allocated_order(warehouse, [(item, floor["A-01-01-A"], 1)])
+    pick_list = pick_list_release_single(order=order)
+    client.force_login(picker)
+
+    index = client.get(reverse("shipping:pick_lists")).content.decode()
+    detail = client.get(reverse("shipping:detail", args=[pick_list.pk])).content.decode()
+    printed = client.get(reverse("shipping:print", args=[pick_list.pk])).content.decode()
+
+    assert f'<td class="num">{order.order_number}</td>' in index
+    assert f"order <strong>{order.order_number}</strong>" in detail
+    assert f"Order <strong>{order.order_number}</strong>" in printed
+
+
+def test_one_unit_too_many_on_the_scanner_says_the_sku_is_complete(client, picker, floor, warehouse, item):
+    other = ProductFactory(client=item.client, sku="PG-OTHER", barcode="012345678912")
+    order = allocated_order(warehouse, [(item, floor["A-01-01-A"], 1), (other, floor["A-02-01-A"], 1)])
+    pick_list = pick_list_start(pick_list=pick_list_release_single(order=order), user=picker)
+    client.force_login(picker)
+    url = reverse("shipping:scan", args=[pick_list.pk])
+    client.post(url, {"code": "A-01-01-A"}, HTTP_HX_REQUEST="true")
+    client.post(url, {"code": item.barcode}, HTTP_HX_REQUEST="true")
+
+    before_location = client.post(url, {"code": item.barcode}, HTTP_HX_REQUEST="true").content.decode()
+    client.post(url, {"code": "A-02-01-A"}, HTTP_HX_REQUEST="true")
+    after_location = client.post(url, {"code": item.barcode}, HTTP_HX_REQUEST="true").content.decode()
+
+    for body in (before_location, after_location):
+        assert "ALREADY COMPLETE" in body
+        assert "PG-SKU" in body
+        assert "NOT ON THIS LIST" not in body
+    assert pick_list.lines.get(product=item).picked_quantity == 1
+
+
+def test_one_unit_too_many_when_sorting_says_the_sku_is_complete(client, picker, floor, warehouse, item):
+    other = ProductFactory(client=item.client, sku="PG-OTHER", barcode="012345678912")
+    orders = [allocated_order(warehouse, [(item, floor["A-01-01-A"], 1)]),
+              allocated_order(warehouse, [(other, floor["A-02-01-A"], 1)])]
+    pick_list = pick_list_start(pick_list=pick_list_release_batch(warehouse=warehouse, orders=orders), user=picker)
+    client.force_login(picker)
+    scan = reverse("shipping:scan", args=[pick_list.pk])
+    for code in ["A-01-01-A", item.barcode, "A-02-01-A", other.barcode]:
+        client.post(scan, {"code": code})
+    client.post(reverse("shipping:complete", args=[pick_list.pk]))
+    sort = reverse("shipping:sort", args=[pick_list.pk])
+    client.post(sort, {"code": item.barcode})
+
+    extra = client.post(sort, {"code": item.barcode}).content.decode()
+    stranger = client.post(sort, {"code": "NO-SUCH-THING"}).content.decode()
+
+    assert "ALREADY COMPLETE" in extra
+    assert "every PG-SKU on this list is sorted" in extra
+    assert "NOT ON THIS LIST" in stranger
+
+
+def test_the_last_unit_of_a_list_plays_the_finished_sound_not_the_scan_beep(client, picker, floor, warehouse, item):
+    order = allocated_order(warehouse, [(item, floor["A-01-01-A"], 2)])
+    pick_list = pick_list_start(pick_list=pick_list_release_single(order=order), user=picker)
+    client.force_login(picker)
+    url = reverse("shipping:scan", args=[pick_list.pk])
+    client.post(url, {"code": "A-01-01-A"}, HTTP_HX_REQUEST="true")
+
+    first = client.post(url, {"code": item.barcode}, HTTP_HX_REQUEST="true").content.decode()
+    last = client.post(url, {"code": item.barcode}, HTTP_HX_REQUEST="true").content.decode()
+
+    assert 'data-feedback="ok"' in first
+    assert 'data-feedback="done"' in last

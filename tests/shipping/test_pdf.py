@@ -49,6 +49,7 @@ def test_pick_list_pdf_lists_locations_and_skus_in_walking_order(settings, tmp_p
     sku_positions = [text.index(sku) for sku in ["PDF-SKU-1", "PDF-SKU-2", "PDF-SKU-0"]]
     assert sku_positions == sorted(sku_positions)
     assert pick_list.number in text
+    assert f"Order {order.order_number}" in text
     assert "Page 1 of 1" in text
 
 
