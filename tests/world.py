@@ -49,6 +49,7 @@ FILE_SUFFIXES = (".pdf", ".zpl", ".csv", "/pdf/")
 class World:
     users: dict[str, object]
     kwargs: dict[str, dict] = field(default_factory=dict)
+    parent_order_id: int = 0  # the split order, in SLC, whose part ships from NSH (orders:detail)
 
 
 def build_world() -> World:
@@ -101,6 +102,7 @@ def build_world() -> World:
         "rules:edit": {"pk": rule.pk}, "rules:try": {"pk": rule.pk}, "rules:run": {"pk": run.pk},
         "holds:address": {"pk": hold.pk},
         "shipping:detail": {"pk": pick_list.pk}, "shipping:print": {"pk": pick_list.pk},
+        "shipping:scan": {"pk": pick_list.pk}, "shipping:sort": {"pk": pick_list.pk},
         "shipping:wave": {"pk": wave.pk}, "shipping:wave_print": {"pk": wave.pk},
         "packing:shipment": {"pk": shipment.pk},
         "inventory:product": {"pk": jacket.pk},
@@ -112,7 +114,7 @@ def build_world() -> World:
         "returns:label": {"token": return_token(rma_id=rma.pk)},
         "returns:survey": {"token": survey_token(survey=survey)},
     }
-    return World(users=users, kwargs=kwargs)
+    return World(users=users, kwargs=kwargs, parent_order_id=parent.pk)
 
 
 def _walk(patterns, prefix: str = "", namespace: str = ""):

@@ -53,6 +53,9 @@ def test_every_page_of_every_role_fits_390_and_1440_px(browser, live_server, log
                 response = page.goto(f"{live_server.url}{path}", wait_until="load")
             except PlaywrightError:  # a 405 or 403 with an empty body: an action, or not this role's page
                 continue
+            if response.status >= 500:
+                problems.append(f"{role}: {path} answered {response.status}")
+                continue
             if response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
                 continue
             if role == "customer":
