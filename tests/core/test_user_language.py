@@ -22,14 +22,16 @@ def test_picker_who_chose_spanish_gets_the_floor_pages_in_spanish(client):
 
     response = client.post(reverse("language_set"), {"language": "es", "next": reverse("shipping:pick_lists")})
 
-    assert response.status_code == 302 and response["Location"] == reverse("shipping:pick_lists")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("shipping:pick_lists")
     picker.profile.refresh_from_db()
     assert picker.profile.language == "es"
     page = client.get(reverse("shipping:pick_lists"))
     body = page.content.decode()
     assert page["Content-Language"] == "es"
     assert '<html lang="es">' in body
-    assert "Escanee el código de una lista de surtido" in body and "Listas de surtido" in body
+    assert "Escanee el código de una lista de surtido" in body
+    assert "Listas de surtido" in body
     assert "Cerrar sesión" in body
 
 
