@@ -82,6 +82,10 @@ def build_world() -> World:
     child = OrderFactory(channel=channel, order_number="#3004-2", parent=parent, warehouse=nsh,
                          status=OrderStatus.ALLOCATED, external_id="")
     OrderLineFactory(order=child, product=jacket, quantity=1)
+    # A storefront SKU nobody has mapped yet: the order page offers a product choice of long product names.
+    product(client=cascade, sku="CO-JKT-XL-STORM",
+            name="Men's waterproof breathable three-layer mountain rain jacket, extra large, storm blue")
+    OrderLineFactory(order=child, product=None, sku="CSC-NEW-JACKET", quantity=1)
 
     returned = delivered_order(client=cascade, warehouse=slc, order_number="#3005")
     rma = open_return(returned, [(returned.lines.order_by("pk").first(), 1, ReturnReason.TOO_SMALL)])
