@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from core import metrics
-from core.views import favicon, livez, readyz
+from core.views import favicon, language_set_view, livez, readyz
 from reports.views import home
 
 admin.site.site_header = "Dockhand administration"
@@ -13,6 +13,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", language_set_view, name="language_set"),
     # Pages without a <link rel="icon"> (the admin, the API docs) make browsers ask for this one.
     path("favicon.ico", favicon),
     path("livez/", livez, name="livez"),

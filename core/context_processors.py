@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from core.access import user_access
 from core.choices import Role
@@ -49,62 +50,62 @@ def _link(label: str, url_name: str, *roles: str, also: tuple[str, ...] = ()) ->
 
 # Managers and client users: (section, links). A section left with one link for a user becomes that direct link.
 SECTIONS: list[tuple[str, list[Link]]] = [
-    ("Orders", [
-        _link("All orders", "orders:list", M, C),
-        _link("Backorders", "orders:backorders", M, C),
-        _link("Holds", "holds:list", M, C),
-        _link("Rules", "rules:list", M),
-        _link("Channels", "intake:channels", M, C),
-        _link("SKU mappings", "sku_mappings:list", M, C),
-        _link("CSV import", "intake:csv_upload", M, C),
-        _link("Failed deliveries", "intake:failed_deliveries", M),
+    (_("Orders"), [
+        _link(_("All orders"), "orders:list", M, C),
+        _link(_("Backorders"), "orders:backorders", M, C),
+        _link(_("Holds"), "holds:list", M, C),
+        _link(_("Rules"), "rules:list", M),
+        _link(_("Channels"), "intake:channels", M, C),
+        _link(_("SKU mappings"), "sku_mappings:list", M, C),
+        _link(_("CSV import"), "intake:csv_upload", M, C),
+        _link(_("Failed deliveries"), "intake:failed_deliveries", M),
     ]),
-    ("Shipping", [
-        _link("Pick lists", "shipping:pick_lists", M),
-        _link("Pack station", "packing:station", M),
-        _link("Manifests", "packing:manifests", M),
-        _link("Tracking", "tracking:deliveries", M, C),
-        _link("Customer emails", "packing:notifications", M, C),
+    (_("Shipping"), [
+        _link(_("Pick lists"), "shipping:pick_lists", M),
+        _link(_("Pack station"), "packing:station", M),
+        _link(_("Manifests"), "packing:manifests", M),
+        _link(_("Tracking"), "tracking:deliveries", M, C),
+        _link(_("Customer emails"), "packing:notifications", M, C),
     ]),
-    ("Stock", [
-        _link("Stock levels", "inventory:stock", M, C),
-        _link("Inbound (ASNs)", "inventory:inbound_list", M, C),
-        _link("Cycle counts", "inventory:count_list", M),
-        _link("Transfers", "inventory:transfer_list", M),
+    (_("Stock"), [
+        _link(_("Stock levels"), "inventory:stock", M, C),
+        _link(_("Inbound (ASNs)"), "inventory:inbound_list", M, C),
+        _link(_("Cycle counts"), "inventory:count_list", M),
+        _link(_("Transfers"), "inventory:transfer_list", M),
     ]),
-    ("Returns", [
-        _link("All returns", "returns:list", M, C),
-        _link("Open a return", "returns:create", M, C),
-        _link("Returns desk", "returns:desk", M),
-        _link("Survey cases", "returns:cases", M, C),
+    (_("Returns"), [
+        _link(_("All returns"), "returns:list", M, C),
+        _link(_("Open a return"), "returns:create", M, C),
+        _link(_("Returns desk"), "returns:desk", M),
+        _link(_("Survey cases"), "returns:cases", M, C),
     ]),
-    ("Reports", [
-        _link("Dashboard", "reports:dashboard", M),
-        _link("Turnover", "inventory:turnover", M, C),
-        _link("Rebalancing", "reports:rebalance", M),
-        _link("Returns analytics", "returns:analytics", M, C),
-        _link("Mis-picks", "packing:mispicks", M),
-        _link("Work backlog", "reports:backlog", M),
+    (_("Reports"), [
+        _link(_("Dashboard"), "reports:dashboard", M),
+        _link(_("Turnover"), "inventory:turnover", M, C),
+        _link(_("Rebalancing"), "reports:rebalance", M),
+        _link(_("Returns analytics"), "returns:analytics", M, C),
+        _link(_("Mis-picks"), "packing:mispicks", M),
+        _link(_("Work backlog"), "reports:backlog", M),
     ]),
-    ("Admin", [
-        _link("Box types", "packing:boxes", M),
-        _link("Rate cards", "packing:rate_cards", M),
-        _link("EasyPost accounts", "packing:gateway_accounts", M),
-        _link("Printers", "packing:printers", M),
-        _link("API docs", "api-docs", M, C),
-        _link("Site admin", "admin:index", M),
+    (_("Admin"), [
+        _link(_("Box types"), "packing:boxes", M),
+        _link(_("Rate cards"), "packing:rate_cards", M),
+        _link(_("EasyPost accounts"), "packing:gateway_accounts", M),
+        _link(_("Printers"), "packing:printers", M),
+        _link(_("API docs"), "api-docs", M, C),
+        _link(_("Site admin"), "admin:index", M),
     ]),
 ]
 
 # Pickers and packers: what they work in, as direct links. The rest of their pages are one click further on
 # (stock control from the Stock page's tabs, all returns from the returns desk).
 FLOOR_LINKS: list[Link] = [
-    _link("Pick lists", "shipping:pick_lists", PI, PA),
-    _link("Pack station", "packing:station", PA),
-    _link("Manifests", "packing:manifests", PA),
-    _link("Orders", "orders:list", PI, PA),
-    _link("Stock", "inventory:stock", PI, PA),
-    _link("Returns desk", "returns:desk", PI, PA, also=("returns:list",)),
+    _link(_("Pick lists"), "shipping:pick_lists", PI, PA),
+    _link(_("Pack station"), "packing:station", PA),
+    _link(_("Manifests"), "packing:manifests", PA),
+    _link(_("Orders"), "orders:list", PI, PA),
+    _link(_("Stock"), "inventory:stock", PI, PA),
+    _link(_("Returns desk"), "returns:desk", PI, PA, also=("returns:list",)),
 ]
 
 

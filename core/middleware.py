@@ -1,9 +1,11 @@
 import re
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.log import log_response
 
 from core.exceptions import DomainError
@@ -65,3 +67,25 @@ class DomainErrorMiddleware:
             return render(request, "error_domain.html", {"message": exception.message}, status=exception.status_code)
         messages.error(request, exception.message)
         return HttpResponseRedirect(back or "/")
+
+
+class UserLanguageMiddleware:
+    """Serve each signed-in user's pages in the language of their profile; everyone else gets the default."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = user_language(request.user)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        translation.deactivate()
+        return response
+
+
+def user_language(user) -> str:
+    """The language a user chose, else the site's default."""
+    profile = getattr(user, "profile", None) if getattr(user, "is_authenticated", False) else None
+    return (getattr(profile, "language", "") if profile is not None else "") or settings.LANGUAGE_CODE

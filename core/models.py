@@ -29,6 +29,10 @@ class UserProfile(TimeStamped):
         "warehouses.Warehouse", blank=True, related_name="staff", help_text="Empty means every warehouse.",
         db_table="inventory_userprofile_warehouses",
     )
+    language = models.CharField(
+        max_length=8, blank=True, choices=settings.LANGUAGES,
+        help_text="The language of the user's pages; empty means the site's default (English).",
+    )
 
     class Meta:
         db_table = "inventory_userprofile"

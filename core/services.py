@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -43,3 +44,16 @@ def user_save(
         profile.warehouses.set(warehouses)
     user.__dict__.pop("_dockhand_access", None)
     return user
+
+
+def user_language_set(*, user, language: str) -> UserProfile:
+    """Save the language a user's pages are shown in ("" for the site's default).
+
+    Raises ValueError for a language the site does not offer.
+    """
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValueError(f"Unknown language: {language}")
+    profile, _ = UserProfile.objects.get_or_create(user=user)
+    profile.language = language
+    profile.save(update_fields=["language", "updated_at"])
+    return profile

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ChannelKind(models.TextChoices):
@@ -16,17 +17,17 @@ class ServiceLevel(models.TextChoices):
 
 
 class OrderStatus(models.TextChoices):
-    RECEIVED = "received", "Received"
-    ALLOCATED = "allocated", "Allocated"
-    BACKORDERED = "backordered", "Backordered"
-    ON_HOLD = "on_hold", "On hold"
-    SPLIT = "split", "Split into shipments"
-    PICKING = "picking", "Picking"
-    PICKED = "picked", "Picked"
-    PACKED = "packed", "Packed"
-    SHIPPED = "shipped", "Shipped"
-    DELIVERED = "delivered", "Delivered"
-    CANCELLED = "cancelled", "Cancelled"
+    RECEIVED = "received", _("Received")
+    ALLOCATED = "allocated", _("Allocated")
+    BACKORDERED = "backordered", _("Backordered")
+    ON_HOLD = "on_hold", _("On hold")
+    SPLIT = "split", _("Split into shipments")
+    PICKING = "picking", _("Picking")
+    PICKED = "picked", _("Picked")
+    PACKED = "packed", _("Packed")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 S = OrderStatus

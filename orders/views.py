@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.choices import Role
-from core.decorators import role_required
+from core.decorators import object_visible, role_required
 from orders.choices import OrderStatus
 from orders.filters import OrderFilter
 from orders.forms import ReasonForm
@@ -46,8 +46,13 @@ def _get_order_or_404(request, pk: int) -> Order:
         raise Http404("No such order.") from exc
 
 
+def _order_visible(user, pk: int) -> bool:
+    return order_list(user=user).filter(pk=pk).exists()
+
+
 @login_required
 @role_required(*ORDER_ROLES)
+@object_visible(_order_visible)
 def order_detail_view(request, pk: int):
     order = _get_order_or_404(request, pk)
     holds = list(order.holds.select_related("created_by", "released_by", "rule").order_by("-created_at", "-pk"))

@@ -11,12 +11,13 @@ from django.views.decorators.http import require_POST
 from core.access import primary_role
 from core.choices import Role
 from core.decorators import role_required
-from inventory.selectors import client_list, stock_level_list
+from inventory.selectors import client_list
 from orders.choices import OrderStatus
 from orders.selectors import order_list
 from reports.backlog import backlog_job_retry, backlog_read
 from reports.charts import bar_chart
 from reports.forms import KpiFilterForm
+from reports.home import home_context
 from reports.kpis import AGE_BUCKETS, KpiFilters, kpis_compute
 from reports.rebalance import rebalance_suggestions
 from warehouses.selectors import warehouse_list
@@ -36,10 +37,7 @@ def home(request):
         "status_counts": [(status, label, counts.get(status, 0)) for status, label in OrderStatus.choices],
         "recent_orders": orders.order_by("-received_at")[:10],
     }
-    if role in (Role.MANAGER, Role.CLIENT):
-        context["low_stock"] = (
-            stock_level_list(user=request.user).filter(on_hand__gt=0).order_by("available_units")[:8]
-        )
+    context.update(home_context(user=request.user, role=role))
     return render(request, "home.html", context)
 
 

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PickListKind(models.TextChoices):
@@ -8,11 +9,11 @@ class PickListKind(models.TextChoices):
 
 
 class PickListStatus(models.TextChoices):
-    RELEASED = "released", "Ready to pick"
-    PICKING = "picking", "Picking"
-    SORTING = "sorting", "Sorting"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
+    RELEASED = "released", _("Ready to pick")
+    PICKING = "picking", _("Picking")
+    SORTING = "sorting", _("Sorting")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class WaveSplit(models.TextChoices):
@@ -43,11 +44,11 @@ OPEN_PICK_LIST_STATUSES = frozenset({P.RELEASED, P.PICKING, P.SORTING})
 
 
 class ShipmentStatus(models.TextChoices):
-    PACKING = "packing", "Packing"
-    PACKED = "packed", "Packed"
-    LABELLED = "labelled", "Label bought"
-    SHIPPED = "shipped", "Handed over"
-    CANCELLED = "cancelled", "Cancelled"
+    PACKING = "packing", _("Packing")
+    PACKED = "packed", _("Packed")
+    LABELLED = "labelled", _("Label bought")
+    SHIPPED = "shipped", _("Handed over")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 SS = ShipmentStatus

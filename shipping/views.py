@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.access import user_access
@@ -157,12 +158,12 @@ def pick_list_open_view(request):
     """The picker scans a printed list's barcode: open it (started lists go straight to the scanner)."""
     form = ScanForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Scan the barcode at the top of the pick list.")
+        messages.error(request, _("Scan the barcode at the top of the pick list."))
         return redirect("shipping:pick_lists")
     try:
         pick_list = pick_list_get_by_number(user=request.user, number=form.cleaned_data["code"])
     except PickList.DoesNotExist:
-        messages.error(request, f"No pick list {form.cleaned_data['code']} here.")
+        messages.error(request, _("No pick list %(code)s here.") % {"code": form.cleaned_data["code"]})
         return redirect("shipping:pick_lists")
     if pick_list.status == PickListStatus.PICKING:
         return redirect("shipping:scan", pk=pick_list.pk)
@@ -332,9 +333,10 @@ def pick_list_complete_view(request, pk: int):
     pick_list = _pick_list_or_404(request, pk)
     done = pick_list_complete(pick_list=pick_list, user=request.user)
     if done.status == PickListStatus.SORTING:
-        messages.success(request, f"{done.number} picked: now sort the cart into orders.")
+        messages.success(request, _("%(list)s picked: now sort the cart into orders.") % {"list": done.number})
         return redirect("shipping:sort", pk=pk)
-    messages.success(request, f"{done.number} complete: the order is picked and ready for packing.")
+    messages.success(request, _("%(list)s complete: the order is picked and ready for packing.")
+                     % {"list": done.number})
     return redirect("shipping:detail", pk=pk)
 
 

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.choices import Role
@@ -102,7 +103,7 @@ def receive_start_view(request, pk: int):
     """Receive the parcel of a return (status received), so that its items can be scanned."""
     rma = _get_return_or_404(request, pk)
     return_receive_start(rma=rma, user=request.user)
-    messages.success(request, f"Parcel of {rma.number} received: scan its items.")
+    messages.success(request, _("Parcel of %(rma)s received: scan its items.") % {"rma": rma.number})
     return redirect("returns:receive", pk=pk)
 
 
@@ -112,5 +113,5 @@ def receive_start_view(request, pk: int):
 def receive_finish_view(request, pk: int):
     rma = _get_return_or_404(request, pk)
     return_inspection_finish(rma=rma, user=request.user, note=request.POST.get("note", "")[:1000])
-    messages.success(request, f"Return {rma.number} inspected.")
+    messages.success(request, _("Return %(rma)s inspected.") % {"rma": rma.number})
     return redirect("returns:detail", pk=pk)

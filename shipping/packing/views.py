@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.access import user_access
@@ -126,11 +127,11 @@ def pack_station(request):
         station = request.POST.get("station", station).strip()[:40]
         request.session["pack_station"] = station
         if not code:
-            messages.error(request, "Scan a tote, pick list or order number.")
+            messages.error(request, _("Scan a tote, pick list or order number."))
             return redirect("packing:station")
         matches = _find_orders(request, code)
         if not matches:
-            messages.error(request, f"Nothing to pack found for “{code}”.")
+            messages.error(request, _("Nothing to pack found for “%(code)s”.") % {"code": code})
             return redirect("packing:station")
         if len(matches) == 1:
             shipment = shipment_start(order=matches[0], user=request.user, station=station)
@@ -280,7 +281,7 @@ def _parse_packages(request, shipment: Shipment) -> list[PackageInput]:
 def shipment_confirm(request, pk: int):
     shipment = _shipment_or_404(request, pk)
     shipment_pack(shipment=shipment, packages=_parse_packages(request, shipment), user=request.user)
-    messages.success(request, f"Order {shipment.order.order_number} is packed.")
+    messages.success(request, _("Order %(order)s is packed.") % {"order": shipment.order.order_number})
     return redirect("packing:shipment", pk=pk)
 
 
@@ -299,7 +300,7 @@ def shipment_buy_label(request, pk: int):
     except LabelQueued as exc:
         messages.warning(request, exc.message)
         return redirect("packing:shipment", pk=pk)
-    messages.success(request, "Label bought. Print it and stick it on the package.")
+    messages.success(request, _("Label bought. Print it and stick it on the package."))
     return redirect("packing:shipment", pk=pk)
 
 
@@ -319,7 +320,7 @@ def shipment_void_label_view(request, pk: int):
 def shipment_hand_over(request, pk: int):
     shipment = _shipment_or_404(request, pk)
     shipment_ship(shipment=shipment, user=request.user)
-    messages.success(request, f"Order {shipment.order.order_number} handed over and shipped.")
+    messages.success(request, _("Order %(order)s handed over and shipped.") % {"order": shipment.order.order_number})
     return redirect("packing:station")
 
 
