@@ -5,3 +5,6 @@ from django.dispatch import Signal
 # Sent inside the transaction that raised a product's available stock; kwargs: product_id, warehouse_id.
 # Receivers only queue durable work (core.work), which commits or rolls back with the stock change.
 stock_available_increased = Signal()
+
+# Sent inside the transaction that closed an ASN (receiving finished); kwargs: shipment_id. Billing charges it.
+receipt_closed = Signal()

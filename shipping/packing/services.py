@@ -64,6 +64,7 @@ from shipping.models import (
     ShipmentNotification,
 )
 from shipping.rating import Candidate, RateShopResult, candidates_from_packings, distance_miles, rate_shop
+from shipping.signals import shipment_label_voided, shipment_labelled, shipment_shipped
 from shipping.task_names import MANIFEST_PDF_TASK, SHIPMENT_DOCUMENTS_TASK, SHIPMENT_NOTIFY_TASK
 
 
@@ -422,6 +423,7 @@ def shipment_label(*, shipment: Shipment, user=None, service: CarrierService | N
     shipment_transition(shipment=locked, to_status=ShipmentStatus.LABELLED, locked=True, user=user, note=note,
                         fields=rated)
     order_event_add(order=locked.order, user=user, note=note)
+    shipment_labelled.send(sender=Shipment, shipment_id=locked.pk)
 
     work_enqueue(SHIPMENT_DOCUMENTS_TASK, locked.pk)
     return locked
@@ -450,6 +452,7 @@ def shipment_ship(*, shipment: Shipment, user=None) -> Shipment:
                             at=now)
         order_transition(order=order, to_status=OrderStatus.SHIPPED, user=user, note=note)
         notifications = _notifications_create(locked, order)
+        shipment_shipped.send(sender=Shipment, shipment_id=locked.pk)
 
     for notification in notifications:
         work_enqueue(SHIPMENT_NOTIFY_TASK, notification.pk)
@@ -472,8 +475,16 @@ def _notifications_create(shipment: Shipment, order: Order) -> list[ShipmentNoti
 
 @transaction.atomic
 def shipment_cancel(*, shipment: Shipment, user=None, reason: str = "") -> Shipment:
-    """Cancel an open shipment (the order was cancelled or is repacked). Raises InvalidShipmentTransition."""
-    locked = shipment_transition(shipment=shipment.pk, to_status=ShipmentStatus.CANCELLED, user=user, note=reason)
+    """Cancel an open shipment (the order was cancelled or is repacked); a bought label is voided.
+
+    Raises InvalidShipmentTransition.
+    """
+    locked = shipment_lock(shipment.pk)
+    was_labelled = locked.status == ShipmentStatus.LABELLED
+    locked = shipment_transition(shipment=locked, to_status=ShipmentStatus.CANCELLED, locked=True, user=user,
+                                 note=reason)
+    if was_labelled:
+        shipment_label_voided.send(sender=Shipment, shipment_id=locked.pk)
     if reason:
         order_event_add(order=locked.order, user=user, note=f"Shipment cancelled: {reason}")
     return locked
