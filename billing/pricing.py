@@ -16,7 +16,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
     Exists,
     F,
     OuterRef,
@@ -101,14 +100,14 @@ def _signed(expression):
 def _group_sums(events: QuerySet[BillableEvent]) -> list[dict]:
     return list(events.values("kind", "price_list_id", "is_late", "carrier_id", "service_id", "service_code",
                               "minutes")
-                .annotate(count=Sum("sign"), units=_signed(F("units")),
-                          extra_units=_signed(Greatest(F("units") - 1, Value(0))),
-                          extra_skus=_signed(Greatest(F("skus") - 1, Value(0))),
-                          boxes=_signed(F("boxes")),
-                          extra_boxes=_signed(Greatest(F("boxes") - 1, Value(0))),
-                          cartons=_signed(F("cartons")), restocked=_signed(F("restocked")),
-                          disposed=_signed(F("disposed")), quantity=_signed(F("quantity")),
-                          cost=_signed(F("cost")), rows=Count("pk"))
+                .annotate(sum_count=Sum("sign"), sum_units=_signed(F("units")),
+                          sum_extra_units=_signed(Greatest(F("units") - 1, Value(0))),
+                          sum_extra_skus=_signed(Greatest(F("skus") - 1, Value(0))),
+                          sum_boxes=_signed(F("boxes")),
+                          sum_extra_boxes=_signed(Greatest(F("boxes") - 1, Value(0))),
+                          sum_cartons=_signed(F("cartons")), sum_restocked=_signed(F("restocked")),
+                          sum_disposed=_signed(F("disposed")), sum_quantity=_signed(F("quantity")),
+                          sum_cost=_signed(F("cost")))
                 .order_by("kind", "price_list_id", "is_late", "carrier_id", "service_id", "service_code",
                           "minutes"))
 
@@ -166,48 +165,48 @@ def _event_lines(lines: _Lines, groups: list[dict], price_lists: dict[int, Price
         kind = g["kind"]
         if kind == EventKind.ORDER_SHIPPED:
             lines.add(("order",), category=LineCategory.FULFILMENT, description="Orders shipped",
-                      quantity=g["count"], unit_price=price_list.order_fee, price_list=price_list, late=late,
+                      quantity=g["sum_count"], unit_price=price_list.order_fee, price_list=price_list, late=late,
                       events=base, always=True)
             lines.add(("unit",), category=LineCategory.FULFILMENT, description="Extra units (after the first per order)",
-                      quantity=g["extra_units"], unit_price=price_list.extra_unit_fee, price_list=price_list,
+                      quantity=g["sum_extra_units"], unit_price=price_list.extra_unit_fee, price_list=price_list,
                       late=late, events=base & Q(units__gt=1))
             lines.add(("sku",), category=LineCategory.FULFILMENT, description="Extra SKUs (after the first per order)",
-                      quantity=g["extra_skus"], unit_price=price_list.extra_sku_fee, price_list=price_list,
+                      quantity=g["sum_extra_skus"], unit_price=price_list.extra_sku_fee, price_list=price_list,
                       late=late, events=base & Q(skus__gt=1))
             lines.add(("box",), category=LineCategory.FULFILMENT,
                       description="Multi-box surcharge (boxes after the first per order)",
-                      quantity=g["extra_boxes"], unit_price=price_list.extra_box_fee, price_list=price_list,
+                      quantity=g["sum_extra_boxes"], unit_price=price_list.extra_box_fee, price_list=price_list,
                       late=late, events=base & Q(boxes__gt=1))
             if price_list.packaging_mode == PackagingMode.FIXED:
                 lines.add(("packaging",), category=LineCategory.PACKAGING, description="Boxes at a fixed price",
-                          quantity=g["boxes"], unit_price=price_list.packaging_fixed_price, price_list=price_list,
+                          quantity=g["sum_boxes"], unit_price=price_list.packaging_fixed_price, price_list=price_list,
                           late=late, events=base)
             else:
                 factor = 1 + price_list.packaging_markup_pct / HUNDRED
                 lines.add(("packaging",), category=LineCategory.PACKAGING,
                           description=f"Boxes at cost + {_pct(price_list.packaging_markup_pct)}",
-                          quantity=g["cost"], unit_price=factor, price_list=price_list, late=late, events=base)
+                          quantity=g["sum_cost"], unit_price=factor, price_list=price_list, late=late, events=base)
         elif kind == EventKind.LABEL:
             pct, fixed = _markup(price_list, g["carrier_id"], g["service_id"])
             service = names["services"].get(g["service_id"]) or names["carriers"].get(g["carrier_id"]) or "carrier"
             events = base & Q(service_id=g["service_id"], carrier_id=g["carrier_id"])
             lines.add(("label", g["service_id"] or 0, "cost"), category=LineCategory.SHIPPING,
-                      description=f"Labels, {service}: cost + {_pct(pct)}", quantity=g["cost"],
+                      description=f"Labels, {service}: cost + {_pct(pct)}", quantity=g["sum_cost"],
                       unit_price=1 + pct / HUNDRED, price_list=price_list, late=late, events=events, always=True)
             lines.add(("label", g["service_id"] or 0, "fixed"), category=LineCategory.SHIPPING,
-                      description=f"Labels, {service}: per label", quantity=g["count"], unit_price=fixed,
+                      description=f"Labels, {service}: per label", quantity=g["sum_count"], unit_price=fixed,
                       price_list=price_list, late=late, events=events)
         elif kind == EventKind.RECEIPT:
             lines.add(("order",), category=LineCategory.RECEIVING, description="Receiving orders closed",
-                      quantity=g["count"], unit_price=price_list.receiving_order_fee, price_list=price_list,
+                      quantity=g["sum_count"], unit_price=price_list.receiving_order_fee, price_list=price_list,
                       late=late, events=base, always=True)
             lines.add(("unit",), category=LineCategory.RECEIVING, description="Units received",
-                      quantity=g["units"], unit_price=price_list.receiving_unit_fee, price_list=price_list,
+                      quantity=g["sum_units"], unit_price=price_list.receiving_unit_fee, price_list=price_list,
                       late=late, events=base)
             lines.add(("carton",), category=LineCategory.RECEIVING, description="Cartons received",
-                      quantity=g["cartons"], unit_price=price_list.receiving_carton_fee, price_list=price_list,
+                      quantity=g["sum_cartons"], unit_price=price_list.receiving_carton_fee, price_list=price_list,
                       late=late, events=base)
-            over = max(g["minutes"] - price_list.receiving_free_minutes, 0) * g["count"]
+            over = max(g["minutes"] - price_list.receiving_free_minutes, 0) * g["sum_count"]
             hours = Decimal(over) / 60
             lines.add(("labour",), category=LineCategory.RECEIVING,
                       description=f"Receiving labour over {price_list.receiving_free_minutes} free minutes (hours)",
@@ -216,20 +215,20 @@ def _event_lines(lines: _Lines, groups: list[dict], price_lists: dict[int, Price
                       events=base & Q(minutes=g["minutes"]))
         elif kind == EventKind.RETURN:
             lines.add(("return",), category=LineCategory.RETURNS, description="Returns processed",
-                      quantity=g["count"], unit_price=price_list.return_fee, price_list=price_list, late=late,
+                      quantity=g["sum_count"], unit_price=price_list.return_fee, price_list=price_list, late=late,
                       events=base, always=True)
             for key, label, measure, fee in (
                 ("inspected", "Units inspected", "units", price_list.return_inspected_unit_fee),
                 ("restocked", "Units restocked", "restocked", price_list.return_restocked_unit_fee),
                 ("disposed", "Units disposed", "disposed", price_list.return_disposed_unit_fee),
             ):
-                lines.add((key,), category=LineCategory.RETURNS, description=label, quantity=g[measure],
+                lines.add((key,), category=LineCategory.RETURNS, description=label, quantity=g[f"sum_{measure}"],
                           unit_price=fee, price_list=price_list, late=late, events=base & Q(**{f"{measure}__gt": 0}))
         elif kind == EventKind.VAS:
             rate = next((r for r in price_list.service_rates.all() if r.code == g["service_code"]), None)
             if rate is None:
                 continue  # a service the price list does not price: unbilled work
-            lines.add(("vas", rate.code), category=LineCategory.VAS, description=rate.name, quantity=g["quantity"],
+            lines.add(("vas", rate.code), category=LineCategory.VAS, description=rate.name, quantity=g["sum_quantity"],
                       unit_price=rate.price, price_list=price_list, late=late,
                       events=base & Q(service_code=rate.code), always=True)
 
