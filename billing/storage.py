@@ -46,7 +46,7 @@ WITH at_night AS (
 )
 SELECT p.client_id, l.warehouse_id, l.kind, SUM(n.units), COUNT(DISTINCT n.location_id),
        SUM(n.units * p.length_mm::bigint * p.width_mm * p.height_mm / 1000),
-       COALESCE(SUM(CASE WHEN a.units < n.units THEN a.units ELSE n.units END), 0)
+       COALESCE(SUM(CASE WHEN a.units IS NULL THEN 0 WHEN a.units < n.units THEN a.units ELSE n.units END), 0)
   FROM at_night n
   JOIN {products} p ON p.id = n.product_id
   JOIN {locations} l ON l.id = n.location_id
@@ -99,7 +99,8 @@ def storage_snapshots_catch_up(*, today: datetime.date | None = None) -> list[da
     taken = set(StorageSnapshotRun.objects.filter(snapshot_date__gte=first).values_list("snapshot_date", flat=True))
     earliest_run = StorageSnapshotRun.objects.order_by("snapshot_date").values_list("snapshot_date", flat=True).first()
     recorded = []
-    day = first if earliest_run is not None else last_night  # the very first run starts with last night
+    # Nights before the first run ever are not missed ones: billing starts with it.
+    day = max(first, earliest_run) if earliest_run is not None else last_night
     while day <= last_night:
         if day not in taken and storage_snapshot_take(day=day, from_ledger=day != last_night) is not None:
             recorded.append(day)
