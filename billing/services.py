@@ -11,7 +11,16 @@ from django.utils import timezone
 from billing.choices import INVOICE_TRANSITIONS, InvoiceStatus
 from billing.exceptions import BillingError, InvalidInvoiceTransition
 from billing.locks import invoice_counter_lock, invoice_lock
-from billing.models import BillableEvent, Invoice, InvoiceLine, InvoiceLineEvent
+from billing.models import (
+    BillableEvent,
+    Invoice,
+    InvoiceLine,
+    InvoiceLineEvent,
+    PriceList,
+    ServiceRate,
+    ShippingMarkup,
+    StorageRate,
+)
 from billing.pricing import billable_events, invoice_lines_compute
 from core.transitions import status_transition, user_or_none
 from inventory.models import Client
@@ -125,3 +134,44 @@ def invoice_finalise(*, invoice: Invoice, user=None) -> Invoice:
                                   "finalised_by": user_or_none(user)},
                           error=InvalidInvoiceTransition)
     return locked
+
+
+def price_list_create(*, client: Client, effective_from: datetime.date, user=None, **prices) -> PriceList:
+    """Start a new price list for a client on a date, beginning from the rates of the list in force then
+    (storage, carrier markups, value-added services), with `prices` changed.
+
+    Raises BillingError when a finalised invoice already covers that date (its prices are settled) or the client
+    has a list starting that day.
+    """
+    settled = (Invoice.objects.filter(client=client, status=InvoiceStatus.FINAL, period_end__gte=effective_from)
+               .order_by("-period_end").first())
+    if settled is not None:
+        raise BillingError(f"Invoice {settled.number} is finalised up to {settled.period_end:%Y-%m-%d}; a new "
+                           "price list must start after it.", field="effective_from")
+    if PriceList.objects.filter(client=client, effective_from=effective_from).exists():
+        raise BillingError("The client already has a price list starting that day.", field="effective_from")
+    previous = (PriceList.objects.filter(client=client, effective_from__lt=effective_from)
+                .order_by("-effective_from").first())
+    with transaction.atomic():
+        created = PriceList(client=client, effective_from=effective_from, created_by=user_or_none(user))
+        if previous is not None:
+            for field in PriceList._meta.concrete_fields:
+                if field.name not in {"id", "client", "effective_from", "created_by", "created_at", "updated_at",
+                                      "note"}:
+                    setattr(created, field.attname, getattr(previous, field.attname))
+        for name, value in prices.items():
+            setattr(created, name, value)
+        created.full_clean()
+        created.save()
+        if previous is not None:
+            StorageRate.objects.bulk_create([
+                StorageRate(price_list=created, location_kind=r.location_kind, unit=r.unit, period=r.period,
+                            price=r.price) for r in previous.storage_rates.all()])
+            ShippingMarkup.objects.bulk_create([
+                ShippingMarkup(price_list=created, carrier_id=r.carrier_id, service_id=r.service_id,
+                               markup_pct=r.markup_pct, markup_fixed=r.markup_fixed)
+                for r in previous.shipping_markups.all()])
+            ServiceRate.objects.bulk_create([
+                ServiceRate(price_list=created, code=r.code, name=r.name, price=r.price)
+                for r in previous.service_rates.all()])
+    return created

@@ -78,6 +78,13 @@ SECTIONS: list[tuple[str, list[Link]]] = [
         _link("Returns desk", "returns:desk", M),
         _link("Survey cases", "returns:cases", M, C),
     ]),
+    ("Billing", [
+        _link("Invoices", "billing:invoices", M, C),
+        _link("Month so far", "billing:estimate", M, C),
+        _link("Price lists", "billing:price_lists", M, C),
+        _link("Value-added work", "billing:vas", M),
+        _link("Unbilled work", "billing:unbilled", M),
+    ]),
     ("Reports", [
         _link("Dashboard", "reports:dashboard", M),
         _link("Turnover", "inventory:turnover", M, C),

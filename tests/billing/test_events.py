@@ -26,11 +26,14 @@ def test_shipping_an_order_charges_its_label_then_its_units_skus_and_boxes():
     label = BillableEvent.objects.get(kind=EventKind.LABEL)
     shipped = BillableEvent.objects.get(kind=EventKind.ORDER_SHIPPED)
     assert (label.source, label.source_id, label.order_id) == ("shipping.shipment", shipment.pk, order.pk)
-    assert label.cost == shipment.shipping_cost and label.cost > 0
-    assert label.service_id == shipment.service_id and label.carrier_id == shipment.service.carrier_id
+    assert label.cost == shipment.shipping_cost
+    assert label.cost > 0
+    assert label.service_id == shipment.service_id
+    assert label.carrier_id == shipment.service.carrier_id
     assert (shipped.units, shipped.skus, shipped.boxes) == (3, 2, 2)
     assert shipped.cost == shipment.box_cost
-    assert shipped.client_id == order.client_id and shipped.event_date == shipment.shipped_at.date()
+    assert shipped.client_id == order.client_id
+    assert shipped.event_date == shipment.shipped_at.date()
 
 
 def test_cancelling_a_labelled_shipment_writes_a_reversing_label_event():
@@ -49,9 +52,13 @@ def test_cancelling_a_labelled_shipment_writes_a_reversing_label_event():
 
 
 def test_work_that_rolls_back_leaves_no_charge():
-    with pytest.raises(RuntimeError), transaction.atomic():
-        shipped_order(packages=1)
-        raise RuntimeError("the transaction fails after the work")
+    def ship_then_fail():
+        with transaction.atomic():
+            shipped_order(packages=1)
+            raise RuntimeError("the transaction fails after the work")
+
+    with pytest.raises(RuntimeError):
+        ship_then_fail()
 
     assert not BillableEvent.objects.exists()
 

@@ -5,7 +5,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from billing.choices import EventKind, InvoiceStatus, LineCategory
 from billing.events import billable_event_reverse, vas_record
@@ -110,7 +109,7 @@ def test_a_month_of_mixed_work_is_invoiced_to_the_cent(world):
     assert invoice.total == EXPECTED_TOTAL
     assert sum(line.amount for line in lines) == EXPECTED_TOTAL
     assert sorted((c, a, q) for c, _, q, a in EXPECTED) == sorted(_key(line) for line in lines)
-    for category, description, quantity, amount in EXPECTED:
+    for _category, description, quantity, amount in EXPECTED:
         if description:
             assert any(line.description == description and line.amount == amount and line.quantity == quantity
                        for line in lines), description
@@ -169,12 +168,14 @@ def test_a_reversal_cancels_its_charge(world):
     assert before == EXPECTED_TOTAL + D("25.00") + D("10.00") + D("6.00")  # second price list, 28 March
 
     reversal = billable_event_reverse(event=charged, note="Receipt keyed against the wrong client",
-                                      occurred_at=timezone.make_aware(datetime.datetime(2026, 3, 29, 9)))
+                                      occurred_at=datetime.datetime(2026, 3, 29, 9, tzinfo=datetime.UTC))
 
     after = invoice_draft(client=client, period_start=MARCH[0], period_end=MARCH[1]).total
     assert after == EXPECTED_TOTAL
     assert reversal.event_date == march(29)
-    assert reversal.sign == -1 and reversal.reverses == charged and reversal.units == 50
+    assert reversal.sign == -1
+    assert reversal.reverses == charged
+    assert reversal.units == 50
     with pytest.raises(BillingError, match="reversed already"):
         billable_event_reverse(event=charged)
     with pytest.raises(BillingError, match="cannot be reversed"):
@@ -213,7 +214,8 @@ def test_finalising_numbers_invoices_without_gaps_and_refuses_overlaps(world):
     second = invoice_finalise(invoice=invoice_draft(client=other, period_start=MARCH[0], period_end=MARCH[1]))
 
     assert (first.number, second.number) == ("INV-000001", "INV-000002")
-    assert first.status == InvoiceStatus.FINAL and first.finalised_at is not None
+    assert first.status == InvoiceStatus.FINAL
+    assert first.finalised_at is not None
     with pytest.raises(BillingError, match="INV-000001 already covers"):
         invoice_draft(client=client, period_start=march(15), period_end=datetime.date(2026, 4, 15))
     with pytest.raises(InvalidInvoiceTransition):
@@ -243,7 +245,8 @@ def test_value_added_work_is_priced_by_its_code_and_refuses_bad_input(world, man
     client = world["client"]
     recorded = vas_record(client=client, service_code="Kitting", quantity=D("2.5"), note="Gift sets", user=manager,
                           work_date=march(30))
-    assert recorded.service_code == "kitting" and recorded.user == manager
+    assert recorded.service_code == "kitting"
+    assert recorded.user == manager
 
     lines = invoice_lines_compute(client=client, start=march(30), end=march(30))
     assert [(line.description, line.amount) for line in lines if line.category == LineCategory.VAS] == [
@@ -259,7 +262,7 @@ def test_a_reversal_after_the_month_was_finalised_is_a_credit_on_the_next_invoic
     invoice_finalise(invoice=invoice_draft(client=client, period_start=MARCH[0], period_end=MARCH[1]))
 
     billable_event_reverse(event=world["events"]["label3"], note="Label refunded by the carrier",
-                           occurred_at=timezone.make_aware(datetime.datetime(2026, 4, 3, 9)))
+                           occurred_at=datetime.datetime(2026, 4, 3, 9, tzinfo=datetime.UTC))
     april = invoice_draft(client=client, period_start=datetime.date(2026, 4, 1), period_end=datetime.date(2026, 4, 30))
 
     shipping = {line.description: line.amount for line in april.lines.filter(category=LineCategory.SHIPPING)}
