@@ -4,6 +4,7 @@ import django_filters
 
 from billing.choices import EventKind, InvoiceStatus
 from billing.models import BillableEvent, Invoice
+from inventory.models import Client
 
 
 class BillableEventFilter(django_filters.FilterSet):
@@ -18,7 +19,7 @@ class BillableEventFilter(django_filters.FilterSet):
 
 
 class InvoiceFilter(django_filters.FilterSet):
-    client = django_filters.NumberFilter(field_name="client_id")
+    client = django_filters.ModelChoiceFilter(queryset=Client.objects.order_by("name"))
     status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices)
 
     class Meta:

@@ -115,6 +115,7 @@ def _group_sums(events: QuerySet[BillableEvent]) -> list[dict]:
 class _Lines:
     def __init__(self):
         self.by_key: dict[tuple, LineSpec] = {}
+        self.added = 0
 
     def add(self, key: tuple, *, category: str, description: str, quantity, unit_price: Decimal,
             price_list: PriceList, late: bool, events: Q, always: bool = False, exact=None) -> None:
@@ -126,9 +127,10 @@ class _Lines:
         line = self.by_key.get(full_key)
         exact = quantity * unit_price if exact is None else exact
         if line is None:
+            self.added += 1  # lines keep the order they were first added in (groups come sorted)
             self.by_key[full_key] = LineSpec(
                 category=category, description=description, quantity=quantity, unit_price=unit_price,
-                amount=exact, late=late, price_list_id=price_list.pk, events=events, sort_key=full_key)
+                amount=exact, late=late, price_list_id=price_list.pk, events=events, sort_key=(self.added,))
         else:
             line.quantity += quantity
             line.amount += exact
@@ -301,7 +303,7 @@ def invoice_lines_compute(*, client: Client, start: datetime.date, end: datetime
     _storage_lines(lines, client=client, start=start, end=end, price_lists=price_lists)
     order = [c for c, _ in LineCategory.choices]
     result = sorted(lines.by_key.values(),
-                    key=lambda line: (line.late, order.index(line.category), str(line.sort_key)))
+                    key=lambda line: (line.late, order.index(line.category), line.sort_key))
     for line in result:
         line.amount = cents(line.amount)
         line.quantity = line.quantity.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from billing.choices import EventKind, InvoiceStatus
 from billing.models import BillableEvent, Invoice, PriceList
@@ -59,7 +60,7 @@ def test_a_client_user_sees_only_its_own_finalised_invoices_on_pages_and_api(two
 
 
 def test_the_month_so_far_of_a_client_user_is_its_own(two_clients, client_user_a, client_b, client):
-    today = datetime.date.today()
+    today = timezone.localdate()
     event(client_b, EventKind.ORDER_SHIPPED, today, units=1, skus=1, boxes=1)
     client.force_login(client_user_a)
 
