@@ -311,8 +311,12 @@ class InvoiceLine(models.Model):
 
 
 class InvoiceLineEvent(models.Model):
-    line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="+")
-    event = models.ForeignKey(BillableEvent, on_delete=models.PROTECT, related_name="+")
+    """Which events an invoice line bills. A month's invoice writes one row per event, so the rows carry no
+    database foreign-key triggers (checked one by one at commit, they cost more than the whole build): events
+    are never deleted (BillableEvent.delete refuses), and lines delete their rows with them (Django's cascade)."""
+
+    line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    event = models.ForeignKey(BillableEvent, on_delete=models.PROTECT, related_name="+", db_constraint=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["line", "event"], name="invoice_line_event_unique")]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Case,
     Exists,
@@ -21,7 +22,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -76,21 +76,24 @@ def billable_events(*, client: Client, start: datetime.date, end: datetime.date)
     """Return the client's events an invoice of start..end bills, each with its price list and late flag.
 
     Those dated in the period, and those dated earlier in a period whose invoice was finalised before they
-    arrived (late); never one already on a finalised invoice.
+    arrived (late); never one already on a finalised invoice. The price list in force is a CASE over the
+    client's few list dates, so pricing costs no lookup per event.
     """
-    on_final = InvoiceLineEvent.objects.filter(event=OuterRef("pk"), line__invoice__status=InvoiceStatus.FINAL)
-    finalised_cover = Invoice.objects.filter(client=client, status=InvoiceStatus.FINAL,
-                                             period_start__lte=OuterRef("event_date"),
-                                             period_end__gte=OuterRef("event_date"))
-    in_force = (PriceList.objects.filter(client=client, effective_from__lte=OuterRef("event_date"))
-                .order_by("-effective_from").values("pk")[:1])
-    return (BillableEvent.objects.filter(client=client)
-            .alias(late_cover=Exists(finalised_cover))
-            .filter(Q(event_date__gte=start, event_date__lte=end) | Q(event_date__lt=start, late_cover=True))
-            .filter(~Exists(on_final))
-            .annotate(price_list_id=Subquery(in_force),
-                      is_late=Case(When(event_date__lt=start, then=Value(True)), default=Value(False),
-                                   output_field=BooleanField())))
+    finalised = list(Invoice.objects.filter(client=client, status=InvoiceStatus.FINAL, period_start__lt=start)
+                     .values_list("period_start", "period_end"))
+    dates = Q(event_date__gte=start, event_date__lte=end)
+    for period_start, period_end in finalised:
+        dates |= Q(event_date__gte=period_start, event_date__lte=min(period_end, start - datetime.timedelta(days=1)))
+    events = BillableEvent.objects.filter(client=client).filter(dates)
+    if Invoice.objects.filter(client=client, status=InvoiceStatus.FINAL).exists():
+        on_final = InvoiceLineEvent.objects.filter(event=OuterRef("pk"), line__invoice__status=InvoiceStatus.FINAL)
+        events = events.filter(~Exists(on_final))
+    lists = PriceList.objects.filter(client=client).order_by("-effective_from").values_list("pk", "effective_from")
+    in_force = Case(*[When(event_date__gte=day, then=Value(pk)) for pk, day in lists], default=Value(None),
+                    output_field=BigIntegerField())
+    return events.annotate(price_list_id=in_force,
+                           is_late=Case(When(event_date__lt=start, then=Value(True)), default=Value(False),
+                                        output_field=BooleanField()))
 
 
 def _signed(expression):
@@ -123,6 +126,9 @@ class _Lines:
         quantity = Decimal(quantity or 0)
         if not always and (quantity == 0 or unit_price == 0):
             return
+        # Each event is linked once, to the line its group always has (orders shipped, labels at cost, receiving
+        # orders, returns, the service); the other lines of its group are priced from the same events.
+        events = events if always else None
         full_key = (late, price_list.pk, category, *key)
         line = self.by_key.get(full_key)
         exact = quantity * unit_price if exact is None else exact
@@ -134,7 +140,8 @@ class _Lines:
         else:
             line.quantity += quantity
             line.amount += exact
-            line.events = line.events | events if line.events is not None else events
+            if events is not None:
+                line.events = line.events | events if line.events is not None else events
 
 
 def _money(value: Decimal, currency: str) -> str:

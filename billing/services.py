@@ -12,7 +12,6 @@ from billing.choices import INVOICE_TRANSITIONS, InvoiceStatus
 from billing.exceptions import BillingError, InvalidInvoiceTransition
 from billing.locks import invoice_counter_lock, invoice_lock
 from billing.models import (
-    BillableEvent,
     Invoice,
     InvoiceLine,
     InvoiceLineEvent,
@@ -58,14 +57,15 @@ def _lines_write(invoice: Invoice) -> None:
                     price_list_id=s.price_list_id)
         for i, s in enumerate(specs, start=1)])
     events = billable_events(client=invoice.client, start=invoice.period_start, end=invoice.period_end)
-    table, events_table = InvoiceLineEvent._meta.db_table, BillableEvent._meta.db_table
+    table = InvoiceLineEvent._meta.db_table
     with connection.cursor() as cursor:
         for line, spec in zip(lines, specs, strict=True):
             if spec.events is None:
                 continue
             sql, params = events.filter(spec.events).values("pk").query.sql_with_params()
-            cursor.execute(f"INSERT INTO {table} (line_id, event_id) SELECT %s, id FROM {events_table} "  # noqa: S608 - our own query
-                           f"WHERE id IN ({sql})", [line.pk, *params])
+            # values("pk") selects the id as "pk"
+            cursor.execute(f"INSERT INTO {table} (line_id, event_id) SELECT %s, linked.pk FROM ({sql}) linked",  # noqa: S608 - our own query
+                           [line.pk, *params])
     invoice.subtotal = sum((s.amount for s in specs), start=invoice.subtotal * 0)
     invoice.total = invoice.subtotal
     invoice.built_at = timezone.now()
