@@ -9,9 +9,10 @@ import pytest
 from billing.choices import EventKind, InvoiceStatus, LineCategory
 from billing.events import billable_event_reverse, vas_record
 from billing.exceptions import BillingError, InvalidInvoiceTransition
-from billing.models import BillableEvent, InvoiceLine
+from billing.models import BillableEvent, Invoice, InvoiceLine
 from billing.pricing import invoice_lines_compute
 from billing.services import invoice_draft, invoice_finalise, invoice_rebuild
+from demo.seed import seed_demo
 from tests.billing.factories import event, price_list, snapshot
 from tests.factories import ClientFactory, WarehouseFactory
 from tests.shipping.packing_factories import CarrierFactory, CarrierServiceFactory
@@ -267,3 +268,15 @@ def test_a_reversal_after_the_month_was_finalised_is_a_credit_on_the_next_invoic
 
     shipping = {line.description: line.amount for line in april.lines.filter(category=LineCategory.SHIPPING)}
     assert shipping == {"Labels, FedEx Home: cost + 5%": D("-10.50"), "Labels, FedEx Home: per label": D("-0.75")}
+
+
+def test_the_demo_shows_a_draft_invoice_for_each_client_and_seeding_again_changes_nothing():
+    seed_demo()
+    drafts = {invoice.client.code: invoice for invoice in Invoice.objects.select_related("client")}
+    seed_demo()
+
+    assert set(drafts) == {"CASCADE", "BRIGHTLEAF"}
+    for invoice in drafts.values():
+        assert invoice.status == InvoiceStatus.DRAFT
+        assert invoice.lines.filter(category=LineCategory.VAS).exists()
+    assert BillableEvent.objects.filter(kind=EventKind.VAS).count() == 4
