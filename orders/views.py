@@ -11,7 +11,7 @@ from orders.choices import OrderStatus
 from orders.filters import OrderFilter
 from orders.forms import ReasonForm
 from orders.holds.services import order_hold, order_holds_release
-from orders.intake.views import order_intake_context
+from orders.intake.panels import order_intake_context
 from orders.models import Order
 from orders.routing import can_reroute, order_reroute
 from orders.selectors import backorder_list, order_get, order_list, order_parts, order_reservations

@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.access import user_access
 from core.choices import Role
 from core.decorators import role_required
 from core.work import work_enqueue
@@ -23,13 +22,11 @@ from orders.intake import selectors
 from orders.intake.csv_import import CSV_COLUMNS, REQUIRED_COLUMNS, csv_orders_import, csv_template
 from orders.intake.deliveries import webhook_delivery_retry
 from orders.intake.forms import CsvUploadForm, LineMapForm
+from orders.intake.panels import INTAKE_ROLES
 from orders.intake.tasks import channel_sync_task
 from orders.models import Order, OrderLine, SalesChannel
 from orders.selectors import channel_list, order_get
 from orders.services import order_line_map_product
-from orders.sku_mappings.views import order_sku_map_form
-
-INTAKE_ROLES = (Role.MANAGER, Role.CLIENT)
 
 logger = logging.getLogger(__name__)
 
@@ -152,32 +149,3 @@ def order_line_map_view(request, pk: int, line_pk: int):
     messages.success(request, f"{line.sku or 'The line'} mapped to {form.cleaned_data['product'].sku}. "
                               "Release the order when every line is known.")
     return redirect("orders:detail", pk=pk)
-
-
-
-def order_intake_context(request, order: Order) -> dict:
-    """Context for templates/orders/intake/_order_intake.html on the order page."""
-    unknown_lines = [line for line in order.lines.all() if line.product_id is None]
-    access = user_access(request.user)
-    # Managers get one form per unknown SKU (orders.sku_mappings: the client, the channel or this order only);
-    # a line without a SKU cannot be mapped by SKU, so it keeps the line form, as client users' lines do.
-    unknown_skus: dict[str, list[OrderLine]] = {}
-    sku_map_form = None
-    if access.is_manager:
-        for line in unknown_lines:
-            if line.sku:
-                unknown_skus.setdefault(line.sku, []).append(line)
-        if unknown_skus:
-            sku_map_form = order_sku_map_form(request, order)
-    line_map_lines = [line for line in unknown_lines if not line.sku] if access.is_manager else unknown_lines
-    map_form = None
-    if line_map_lines and access.has_any(*INTAKE_ROLES):
-        map_form = LineMapForm(products=product_list(user=request.user).filter(client_id=order.client_id,
-                                                                                is_active=True).order_by("sku"))
-    return {
-        "unknown_lines": line_map_lines,
-        "map_form": map_form,
-        "unknown_skus": sorted(unknown_skus.items()),
-        "sku_map_form": sku_map_form,
-        "deliveries": order.deliveries.order_by("received_at", "pk")[:20],
-    }

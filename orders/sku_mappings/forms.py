@@ -1,6 +1,7 @@
 from django import forms
 
 from inventory.models import Client, Product
+from inventory.selectors import product_list
 from orders.models import SalesChannel, SkuMapping
 
 
@@ -48,3 +49,14 @@ class ClientPickForm(forms.Form):
         super().__init__(*args, **kwargs)
         if clients is not None:
             self.fields["client"].queryset = clients
+
+
+def order_sku_map_form(request, order, data=None) -> OrderSkuMapForm:
+    """The order page's form for one unknown SKU: the client's active products, and how far it reaches."""
+    return OrderSkuMapForm(
+        data,
+        auto_id=False,  # one form per unknown SKU on the page: no repeated ids
+        order=order,
+        products=product_list(user=request.user).filter(client_id=order.client_id, is_active=True).order_by("sku"),
+    )
+

@@ -20,7 +20,7 @@ from orders.models import Order, SkuMapping
 from orders.selectors import channel_list, order_get
 from orders.services import order_line_map_product
 from orders.sku_mappings.filters import SkuMappingFilter
-from orders.sku_mappings.forms import ClientPickForm, OrderSkuMapForm, SkuMappingForm
+from orders.sku_mappings.forms import ClientPickForm, OrderSkuMapForm, SkuMappingForm, order_sku_map_form
 from orders.sku_mappings.selectors import sku_mapping_get, sku_mapping_list
 from orders.sku_mappings.services import sku_mapping_create, sku_mapping_delete
 
@@ -141,13 +141,3 @@ def _order_lines_map(request, order: Order, *, sku: str, product):
     messages.success(request, f"{sku} mapped to {product.sku} on order {order.order_number} only. "
                               "Release the order when every line is known.")
     return redirect("orders:detail", pk=order.pk)
-
-
-def order_sku_map_form(request, order: Order, data=None) -> OrderSkuMapForm:
-    """The order page's form for one unknown SKU: the client's active products, and how far it reaches."""
-    return OrderSkuMapForm(
-        data,
-        auto_id=False,  # one form per unknown SKU on the page: no repeated ids
-        order=order,
-        products=product_list(user=request.user).filter(client_id=order.client_id, is_active=True).order_by("sku"),
-    )

@@ -33,7 +33,16 @@ from inventory.models import CycleCount, InboundShipment, Transfer
 from inventory.tasks import inbound_report_send
 from tests.factories import ClientFactory, LocationFactory, ProductFactory, WarehouseFactory
 from tests.inventory.stock_helpers import receive
-from tests.status_machines import allowed_moves, assert_moved, assert_unchanged, audit_rows, forbidden_moves
+from tests.status_machines import (
+    Machine,
+    assert_allowed_move_is_audited,
+    assert_forbidden_move_is_refused,
+    assert_table_covers_every_status,
+    assert_unchanged,
+    audit_rows,
+    every_allowed_move,
+    every_forbidden_move,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,67 +63,29 @@ def _count(status: str) -> CycleCount:
     return CycleCount.objects.create(warehouse=WarehouseFactory(), basis="ABC class A", status=status)
 
 
-def test_tables_cover_every_status():
-    assert set(INBOUND_TRANSITIONS) == set(InboundStatus.values)
-    assert set(TRANSFER_TRANSITIONS) == set(TransferStatus.values)
-    assert set(COUNT_TRANSITIONS) == set(CountStatus.values)
+MACHINES = (
+    Machine("inbound", INBOUND_TRANSITIONS, InboundStatus.values, _inbound,
+            lambda pk, **move: inbound_transition(shipment=pk, **move), INBOUND_STAMPS),
+    Machine("transfer", TRANSFER_TRANSITIONS, TransferStatus.values, _transfer,
+            lambda pk, **move: transfer_transition(transfer=pk, **move), TRANSFER_STAMPS),
+    Machine("count", COUNT_TRANSITIONS, CountStatus.values, _count,
+            lambda pk, **move: cycle_count_transition(count=pk, **move), COUNT_STAMPS),
+)
 
 
-@pytest.mark.parametrize(("from_status", "to_status"), allowed_moves(INBOUND_TRANSITIONS, InboundStatus.values))
-def test_allowed_inbound_move_changes_status_and_writes_an_audit_row(from_status, to_status, manager):
-    shipment = _inbound(from_status)
-
-    inbound_transition(shipment=shipment.pk, to_status=to_status, user=manager, note="moved")
-
-    assert_moved(shipment, from_status, to_status, manager, "moved", INBOUND_STAMPS)
+@pytest.mark.parametrize("machine", MACHINES, ids=lambda machine: machine.name)
+def test_table_covers_every_status(machine):
+    assert_table_covers_every_status(machine)
 
 
-@pytest.mark.parametrize(("from_status", "to_status"), forbidden_moves(INBOUND_TRANSITIONS, InboundStatus.values))
-def test_forbidden_inbound_move_raises_and_writes_nothing(from_status, to_status, manager):
-    shipment = _inbound(from_status)
-
-    with pytest.raises(InvalidTransition):
-        inbound_transition(shipment=shipment.pk, to_status=to_status, user=manager)
-
-    assert_unchanged(shipment, from_status)
+@pytest.mark.parametrize(("machine", "from_status", "to_status"), every_allowed_move(*MACHINES))
+def test_allowed_move_changes_status_and_writes_an_audit_row(machine, from_status, to_status, manager):
+    assert_allowed_move_is_audited(machine, from_status, to_status, manager)
 
 
-@pytest.mark.parametrize(("from_status", "to_status"), allowed_moves(TRANSFER_TRANSITIONS, TransferStatus.values))
-def test_allowed_transfer_move_changes_status_and_writes_an_audit_row(from_status, to_status, manager):
-    transfer = _transfer(from_status)
-
-    transfer_transition(transfer=transfer.pk, to_status=to_status, user=manager, note="moved")
-
-    assert_moved(transfer, from_status, to_status, manager, "moved", TRANSFER_STAMPS)
-
-
-@pytest.mark.parametrize(("from_status", "to_status"), forbidden_moves(TRANSFER_TRANSITIONS, TransferStatus.values))
-def test_forbidden_transfer_move_raises_and_writes_nothing(from_status, to_status, manager):
-    transfer = _transfer(from_status)
-
-    with pytest.raises(InvalidTransition):
-        transfer_transition(transfer=transfer.pk, to_status=to_status, user=manager)
-
-    assert_unchanged(transfer, from_status)
-
-
-@pytest.mark.parametrize(("from_status", "to_status"), allowed_moves(COUNT_TRANSITIONS, CountStatus.values))
-def test_allowed_count_move_changes_status_and_writes_an_audit_row(from_status, to_status, manager):
-    count = _count(from_status)
-
-    cycle_count_transition(count=count.pk, to_status=to_status, user=manager, note="moved")
-
-    assert_moved(count, from_status, to_status, manager, "moved", COUNT_STAMPS)
-
-
-@pytest.mark.parametrize(("from_status", "to_status"), forbidden_moves(COUNT_TRANSITIONS, CountStatus.values))
-def test_forbidden_count_move_raises_and_writes_nothing(from_status, to_status, manager):
-    count = _count(from_status)
-
-    with pytest.raises(InvalidTransition):
-        cycle_count_transition(count=count.pk, to_status=to_status, user=manager)
-
-    assert_unchanged(count, from_status)
+@pytest.mark.parametrize(("machine", "from_status", "to_status"), every_forbidden_move(*MACHINES))
+def test_forbidden_move_raises_and_writes_nothing(machine, from_status, to_status, manager):
+    assert_forbidden_move_is_refused(machine, from_status, to_status, manager)
 
 
 def test_closing_an_asn_queues_the_report_with_the_move(manager, django_capture_on_commit_callbacks):

@@ -18,7 +18,14 @@ from shipping.picking.release import pick_list_cancel, pick_list_release_single
 from tests.factories import LocationFactory, OrderFactory, ProductFactory, WarehouseFactory
 from tests.shipping.factories import allocated_order, make_floor
 from tests.shipping.helpers import make_picked_order
-from tests.status_machines import allowed_moves, assert_moved, assert_unchanged, forbidden_moves
+from tests.status_machines import (
+    Machine,
+    assert_allowed_move_is_audited,
+    assert_forbidden_move_is_refused,
+    assert_table_covers_every_status,
+    every_allowed_move,
+    every_forbidden_move,
+)
 from warehouses.choices import LocationKind
 
 pytestmark = pytest.mark.django_db
@@ -36,49 +43,34 @@ def _shipment(status: str) -> Shipment:
     return Shipment.objects.create(order=order, warehouse=WarehouseFactory(), status=status)
 
 
-def test_tables_cover_every_status():
-    assert set(PICK_LIST_TRANSITIONS) == set(PickListStatus.values)
-    assert set(SHIPMENT_TRANSITIONS) == set(ShipmentStatus.values)
+MACHINES = (
+    Machine("pick_list", PICK_LIST_TRANSITIONS, PickListStatus.values, _pick_list,
+            lambda pk, **move: pick_list_transition(pick_list=pk, **move), PICK_LIST_STAMPS,
+            refusal=InvalidPickListTransition),
+    Machine("shipment", SHIPMENT_TRANSITIONS, ShipmentStatus.values, _shipment,
+            lambda pk, **move: shipment_transition(shipment=pk, **move), SHIPMENT_STAMPS,
+            refusal=InvalidShipmentTransition),
+)
 
 
-@pytest.mark.parametrize(("from_status", "to_status"), allowed_moves(PICK_LIST_TRANSITIONS, PickListStatus.values))
-def test_allowed_pick_list_move_changes_status_and_writes_an_audit_row(from_status, to_status, picker):
-    pick_list = _pick_list(from_status)
-
-    pick_list_transition(pick_list=pick_list.pk, to_status=to_status, user=picker, note="moved")
-
-    assert_moved(pick_list, from_status, to_status, picker, "moved", PICK_LIST_STAMPS)
+@pytest.mark.parametrize("machine", MACHINES, ids=lambda machine: machine.name)
+def test_table_covers_every_status(machine):
+    assert_table_covers_every_status(machine)
 
 
-@pytest.mark.parametrize(("from_status", "to_status"), forbidden_moves(PICK_LIST_TRANSITIONS, PickListStatus.values))
-def test_forbidden_pick_list_move_raises_and_writes_nothing(from_status, to_status, picker):
-    pick_list = _pick_list(from_status)
-
-    with pytest.raises(InvalidPickListTransition) as refused:
-        pick_list_transition(pick_list=pick_list.pk, to_status=to_status, user=picker)
-
-    assert isinstance(refused.value, PickingError)  # what the floor's screens and API catch
-    assert f"Pick list {pick_list.number} is {PickListStatus(from_status).label.lower()}" in refused.value.message
-    assert_unchanged(pick_list, from_status)
+@pytest.mark.parametrize(("machine", "from_status", "to_status"), every_allowed_move(*MACHINES))
+def test_allowed_move_changes_status_and_writes_an_audit_row(machine, from_status, to_status, packer):
+    assert_allowed_move_is_audited(machine, from_status, to_status, packer)
 
 
-@pytest.mark.parametrize(("from_status", "to_status"), allowed_moves(SHIPMENT_TRANSITIONS, ShipmentStatus.values))
-def test_allowed_shipment_move_changes_status_and_writes_an_audit_row(from_status, to_status, packer):
-    shipment = _shipment(from_status)
+@pytest.mark.parametrize(("machine", "from_status", "to_status"), every_forbidden_move(*MACHINES))
+def test_forbidden_move_raises_and_writes_nothing(machine, from_status, to_status, packer):
+    refusal = assert_forbidden_move_is_refused(machine, from_status, to_status, packer)
 
-    shipment_transition(shipment=shipment.pk, to_status=to_status, user=packer, note="moved")
-
-    assert_moved(shipment, from_status, to_status, packer, "moved", SHIPMENT_STAMPS)
-
-
-@pytest.mark.parametrize(("from_status", "to_status"), forbidden_moves(SHIPMENT_TRANSITIONS, ShipmentStatus.values))
-def test_forbidden_shipment_move_raises_and_writes_nothing(from_status, to_status, packer):
-    shipment = _shipment(from_status)
-
-    with pytest.raises(InvalidShipmentTransition):
-        shipment_transition(shipment=shipment.pk, to_status=to_status, user=packer)
-
-    assert_unchanged(shipment, from_status)
+    if machine.name == "pick_list":
+        assert isinstance(refusal, PickingError)  # what the floor's screens and API catch
+        assert refusal.message.startswith("Pick list PL-")
+        assert f" is {PickListStatus(from_status).label.lower()}" in refusal.message
 
 
 def test_pick_list_page_shows_who_moved_it_and_when(client, manager):
