@@ -1,6 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from billing.api.views import BillableEventViewSet, InvoiceViewSet, PriceListViewSet
 from core.api_docs import RedocView, SchemaView, SwaggerView
 from core.auth_api import TokenView
 from inventory.api.views import (
@@ -48,6 +49,9 @@ router.register("box-types", BoxTypeViewSet, basename="box-type")
 router.register("manifests", ManifestViewSet, basename="manifest")
 router.register("return-policies", ReturnPolicyViewSet, basename="return-policy")
 router.register("returns", ReturnViewSet, basename="return")
+router.register("price-lists", PriceListViewSet, basename="price-list")
+router.register("billable-events", BillableEventViewSet, basename="billable-event")
+router.register("invoices", InvoiceViewSet, basename="invoice")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -31,6 +31,7 @@ urlpatterns = [
     path("picking/", include("shipping.urls")),
     path("packing/", include("shipping.packing.urls")),
     path("returns/", include("returns.urls")),
+    path("billing/", include("billing.urls")),
     path("", include("shipping.tracking.urls")),  # /webhooks/tracking/<carrier>/, /deliveries/
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

@@ -79,6 +79,13 @@ SECTIONS: list[tuple[str, list[Link]]] = [
         _link(_("Returns desk"), "returns:desk", M),
         _link(_("Survey cases"), "returns:cases", M, C),
     ]),
+    (_("Billing"), [
+        _link(_("Invoices"), "billing:invoices", M, C),
+        _link(_("Month so far"), "billing:estimate", M, C),
+        _link(_("Price lists"), "billing:price_lists", M, C),
+        _link(_("Value-added work"), "billing:vas", M),
+        _link(_("Unbilled work"), "billing:unbilled", M),
+    ]),
     (_("Reports"), [
         _link(_("Dashboard"), "reports:dashboard", M),
         _link(_("Turnover"), "inventory:turnover", M, C),

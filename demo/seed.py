@@ -15,6 +15,11 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from billing.choices import EventKind, StoragePeriod, StorageUnit
+from billing.events import vas_record
+from billing.models import BillableEvent, PriceList, ServiceRate, StorageRate
+from billing.services import invoice_draft, month_period
+from billing.storage import storage_snapshots_catch_up
 from core.access import ensure_role_groups
 from core.choices import Role
 from core.services import user_save
@@ -311,6 +316,7 @@ def seed_demo() -> dict:
     seed_stock_control_demo(clients, manager)
     orders += seed_returns_demo(clients, manager)
     ready_to_pack = seed_packing_demo(clients)
+    seed_billing_demo(clients, manager)
     stock_summary_refresh_all()  # the stock page opens on figures that count every change above
     return {"users": users, "receipts": receipts, "orders": orders, "rules": rules, "ready_to_pack": ready_to_pack}
 
@@ -624,3 +630,60 @@ def seed_packing_demo(clients: dict[str, Client]) -> int:
         order.refresh_from_db()
         ready += order.status == "picked"
     return ready
+
+
+# Each demo client's prices (amounts in its currency), from the first of last month.
+DEMO_PRICES = {
+    "CASCADE": {"order_fee": "2.75", "extra_unit_fee": "0.55", "extra_sku_fee": "0.30", "extra_box_fee": "1.25",
+                "packaging_markup_pct": "15", "shipping_markup_pct": "8", "shipping_markup_fixed": "0.50",
+                "receiving_order_fee": "35.00", "receiving_unit_fee": "0.25", "receiving_carton_fee": "4.00",
+                "receiving_hourly_rate": "45.00", "return_fee": "3.50", "return_inspected_unit_fee": "0.75",
+                "return_restocked_unit_fee": "0.40", "return_disposed_unit_fee": "1.50", "monthly_minimum": "250.00"},
+    "BRIGHTLEAF": {"order_fee": "2.25", "extra_unit_fee": "0.35", "extra_sku_fee": "0.25", "extra_box_fee": "1.00",
+                   "packaging_mode": "fixed", "packaging_fixed_price": "1.10", "shipping_markup_pct": "5",
+                   "receiving_order_fee": "25.00", "receiving_unit_fee": "0.15", "receiving_carton_fee": "3.00",
+                   "receiving_hourly_rate": "40.00", "return_fee": "3.00", "return_inspected_unit_fee": "0.50",
+                   "return_restocked_unit_fee": "0.30", "return_disposed_unit_fee": "1.00",
+                   "monthly_minimum": "150.00"},
+}
+
+
+def seed_billing_demo(clients: dict[str, Client], manager) -> int:
+    """Give each demo client a price list, last night's storage, some value-added work and a draft invoice of
+    this month (rebuilt on every seed). Returns the drafts built."""
+    today = timezone.localdate()
+    start, end = month_period(today)
+    effective_from = (start - datetime.timedelta(days=1)).replace(day=1)
+    drafts = 0
+    for code, prices in DEMO_PRICES.items():
+        client = clients.get(code)
+        if client is None:
+            continue
+        price_list, created = PriceList.objects.get_or_create(
+            client=client, effective_from=effective_from,
+            defaults={name: (Decimal(value) if name != "packaging_mode" else value) for name, value in prices.items()}
+            | {"receiving_free_minutes": 60, "storage_free_days": 7, "created_by": manager,
+               "note": "Demo prices"})
+        if created:
+            StorageRate.objects.bulk_create([
+                StorageRate(price_list=price_list, location_kind="reserve", unit=StorageUnit.PALLET,
+                            period=StoragePeriod.MONTH, price=Decimal("28.00")),
+                StorageRate(price_list=price_list, location_kind="pick", unit=StorageUnit.BIN,
+                            period=StoragePeriod.MONTH, price=Decimal("4.50")),
+            ])
+            ServiceRate.objects.bulk_create([
+                ServiceRate(price_list=price_list, code="kitting", name="Kitting (per kit)", price=Decimal("0.85")),
+                ServiceRate(price_list=price_list, code="labelling", name="Relabelling (per unit)",
+                            price=Decimal("0.20")),
+            ])
+        if not BillableEvent.objects.filter(client=client, kind=EventKind.VAS).exists():
+            vas_record(client=client, service_code="kitting", quantity=Decimal("40"), user=manager,
+                       note="Holiday gift sets assembled", work_date=start)
+            vas_record(client=client, service_code="labelling", quantity=Decimal("120"), user=manager,
+                       note="Relabelled for the new barcode", work_date=start)
+    storage_snapshots_catch_up(today=today)
+    for code in DEMO_PRICES:
+        if code in clients:
+            invoice_draft(client=clients[code], period_start=start, period_end=end, user=manager)
+            drafts += 1
+    return drafts

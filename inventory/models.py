@@ -30,6 +30,8 @@ class Client(TimeStamped):
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=200)
     contact_email = models.EmailField(blank=True)
+    currency = models.CharField(max_length=3, default="USD", validators=[currency_validator],
+                                help_text="What the client is invoiced in (ISO 4217).")
     is_active = models.BooleanField(default=True)
     # Routing rules (orders.routing reads them).
     allow_split_shipments = models.BooleanField(
@@ -164,6 +166,8 @@ class InboundShipment(TimeStamped):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
+    cartons = models.PositiveIntegerField(default=0, help_text="Cartons unloaded, counted when receiving closes.")
+    labour_minutes = models.PositiveIntegerField(default=0, help_text="Receiving labour, entered when it closes.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

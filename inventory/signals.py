@@ -9,3 +9,6 @@ stock_available_increased = Signal()
 # Sent inside the transaction of every stock change (each ledger write): kwargs product_ids, the products
 # whose on-hand or allocated units moved. Receivers only queue durable work that commits with the change.
 stock_changed = Signal()
+
+# Sent inside the transaction that closed an ASN (receiving finished); kwargs: shipment_id. Billing charges it.
+receipt_closed = Signal()

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "orders",
     "shipping",
     "returns",
+    "billing",
     "reports",
     # "demo" (seed_demo: demo users with a known password) is added by local.py and test.py only.
 ]
@@ -242,6 +243,14 @@ CELERY_BEAT_SCHEDULE["returns-survey-send-due"] = {
     "schedule": crontab(minute=15),  # hourly; each order is surveyed at most once
 }
 # Tracking to the door: carriers' webhooks arrive any time; the poll catches what webhooks missed.
+# Billing: last night's storage (and any missed night, from the ledger), and every client's draft invoice on
+# the 1st; both run through durable work (core.work) and are safe to run twice.
+CELERY_BEAT_SCHEDULE["billing-storage-snapshot"] = {
+    "task": "billing.tasks.storage_snapshot_nightly_task", "schedule": crontab(hour=0, minute=20),
+}
+CELERY_BEAT_SCHEDULE["billing-invoices-draft-monthly"] = {
+    "task": "billing.tasks.invoices_draft_monthly_task", "schedule": crontab(day_of_month=1, hour=2, minute=0),
+}
 CELERY_BEAT_SCHEDULE["shipping-tracking-poll"] = {
     "task": "shipping.tracking_poll_all",
     "schedule": crontab(minute="*/30"),

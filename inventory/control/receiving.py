@@ -25,6 +25,7 @@ from inventory.figures.refresh import stock_summary_mark_pairs
 from inventory.locks import row_lock
 from inventory.models import Client, InboundLine, InboundShipment, Product, ReceiptDifference, StockLevel
 from inventory.services import stock_receive
+from inventory.signals import receipt_closed
 from inventory.tasks import inbound_report_send
 from warehouses.choices import LocationKind
 from warehouses.models import Location, Warehouse
@@ -249,13 +250,21 @@ def _line_differences(line: InboundLine) -> list[tuple[str, int]]:
 
 
 @transaction.atomic
-def inbound_close(*, shipment: InboundShipment, user=None) -> InboundShipment:
+def inbound_close(*, shipment: InboundShipment, user=None, cartons: int | None = None,
+                  labour_minutes: int | None = None) -> InboundShipment:
     """Close an ASN: record its over/short/damaged/unexpected differences and report them to the client.
+    `cartons` and `labour_minutes`, when given, are what receiving took (billed to the client).
 
-    Raises InvalidTransition (a DomainError) when it is already closed or cancelled.
+    Raises InvalidTransition (a DomainError) when it is already closed or cancelled, DomainError for a
+    negative count.
     """
     locked = row_lock(InboundShipment, shipment.pk)
     transition_check(instance=locked, to_status=InboundStatus.CLOSED, transitions=INBOUND_TRANSITIONS)
+    for field, value in (("cartons", cartons), ("labour_minutes", labour_minutes)):
+        if value is not None:
+            if value < 0:
+                raise DomainError("Must not be negative.", field=field)
+            setattr(locked, field, value)
     differences = []
     for line in locked.lines.select_related("product").order_by("pk"):
         for kind, quantity in _line_differences(line):
@@ -265,7 +274,9 @@ def inbound_close(*, shipment: InboundShipment, user=None) -> InboundShipment:
     inbound_transition(shipment=locked, to_status=InboundStatus.CLOSED, locked=True, user=user,
                        work=[(inbound_report_send, locked.pk)],
                        note=f"{len(differences)} difference(s) reported to the client" if differences else "As expected")
+    InboundShipment.objects.filter(pk=locked.pk).update(cartons=locked.cartons, labour_minutes=locked.labour_minutes)
     _mark_lines_changed(locked)  # nothing more is expected from it
+    receipt_closed.send(sender=InboundShipment, shipment_id=locked.pk)
     return locked
 
 

@@ -19,6 +19,7 @@ from returns.exceptions import InvalidReturnTransition, MixedBin, ReceivingError
 from returns.locks import return_lines_lock, return_lock
 from returns.models import ReturnAuthorization, ReturnLine, ReturnUnit
 from returns.services.status import _user_or_none, return_event_add, return_transition
+from returns.signals import return_inspected
 from warehouses.choices import LocationKind
 from warehouses.models import Location, Warehouse
 
@@ -208,11 +209,13 @@ def return_inspection_finish(*, rma: ReturnAuthorization, user=None, note: str =
     exchange_order = _exchange_order_create(rma=locked, lines=lines, user=user)
     if exchange_order is not None:
         notes.append(f"Exchange order {exchange_order.order_number} created")
-    return return_transition(
+    inspected = return_transition(
         rma=locked.pk, to_status=ReturnStatus.INSPECTED, user=user,
         note="; ".join(notes) or "Everything expected came back",
         extra_fields={"exchange_order": exchange_order} if exchange_order is not None else None,
     )
+    return_inspected.send(sender=ReturnAuthorization, rma_id=inspected.pk)
+    return inspected
 
 
 def _exchange_order_create(*, rma: ReturnAuthorization, lines: list[ReturnLine], user) -> Order | None:

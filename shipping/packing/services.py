@@ -69,6 +69,7 @@ from shipping.models import (
 )
 from shipping.printing import print_jobs_cancel, shipment_labels_print
 from shipping.rating import Candidate, RateShopResult, candidates_from_packings, distance_miles, rate_shop
+from shipping.signals import shipment_label_voided, shipment_labelled, shipment_shipped
 from shipping.task_names import (
     MANIFEST_PDF_TASK,
     SHIPMENT_DOCUMENTS_TASK,
@@ -580,6 +581,7 @@ def _shipment_label(*, shipment_id: int, user, service: CarrierService | None, a
         shipment_transition(shipment=locked, to_status=ShipmentStatus.LABELLED, locked=True, user=user, note=note,
                             fields=rated)
         order_event_add(order=locked.order, user=user, actor=actor, note=note)
+        shipment_labelled.send(sender=Shipment, shipment_id=locked.pk)
         work_enqueue(SHIPMENT_DOCUMENTS_TASK, locked.pk)
         shipment_labels_print(shipment=locked, user=user)
     return locked
@@ -617,6 +619,7 @@ def shipment_label_void(*, shipment: Shipment, user=None, reason: str = "") -> S
                         fields={"labelled_at": None, "packed_at": locked.packed_at,
                                 "packing_slip_pdf": locked.packing_slip_pdf})
     order_event_add(order=locked.order, user=user, note=note)
+    shipment_label_voided.send(sender=Shipment, shipment_id=locked.pk)
     return locked
 
 
@@ -665,6 +668,7 @@ def shipment_ship(*, shipment: Shipment, user=None) -> Shipment:
                             at=now)
         order_transition(order=order, to_status=OrderStatus.SHIPPED, user=user, note=note)
         notifications = _notifications_create(locked, order)
+        shipment_shipped.send(sender=Shipment, shipment_id=locked.pk)
 
     for notification in notifications:
         work_enqueue(SHIPMENT_NOTIFY_TASK, notification.pk)
@@ -687,8 +691,16 @@ def _notifications_create(shipment: Shipment, order: Order) -> list[ShipmentNoti
 
 @transaction.atomic
 def shipment_cancel(*, shipment: Shipment, user=None, reason: str = "") -> Shipment:
-    """Cancel an open shipment (the order was cancelled or is repacked). Raises InvalidShipmentTransition."""
-    locked = shipment_transition(shipment=shipment.pk, to_status=ShipmentStatus.CANCELLED, user=user, note=reason)
+    """Cancel an open shipment (the order was cancelled or is repacked); a bought label is voided.
+
+    Raises InvalidShipmentTransition.
+    """
+    locked = shipment_lock(shipment.pk)
+    was_labelled = locked.status == ShipmentStatus.LABELLED
+    locked = shipment_transition(shipment=locked, to_status=ShipmentStatus.CANCELLED, locked=True, user=user,
+                                 note=reason)
+    if was_labelled:
+        shipment_label_voided.send(sender=Shipment, shipment_id=locked.pk)
     if reason:
         order_event_add(order=locked.order, user=user, note=f"Shipment cancelled: {reason}")
     return locked

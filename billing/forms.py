@@ -1,0 +1,40 @@
+from django import forms
+
+from billing.models import PriceList
+from inventory.models import Client
+
+
+class DraftForm(forms.Form):
+    client = forms.ModelChoiceField(queryset=Client.objects.none())
+    period_start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="From")
+    period_end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="To", required=False,
+                                 help_text="Empty: the end of that month.")
+
+    def __init__(self, *args, clients=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = clients if clients is not None else Client.objects.none()
+
+
+class VasForm(forms.Form):
+    client = forms.ModelChoiceField(queryset=Client.objects.none())
+    service_code = forms.CharField(max_length=40, label="Service code", help_text="As in the price list, e.g. kitting.")
+    quantity = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    work_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
+    note = forms.CharField(max_length=255, help_text="What was done.")
+
+    def __init__(self, *args, clients=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = clients if clients is not None else Client.objects.none()
+
+
+class PriceListForm(forms.ModelForm):
+    class Meta:
+        model = PriceList
+        fields = [f.name for f in PriceList._meta.concrete_fields
+                  if f.name not in {"id", "created_by", "created_at", "updated_at"}]
+        widgets = {"effective_from": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, clients=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if clients is not None:
+            self.fields["client"].queryset = clients
