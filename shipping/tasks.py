@@ -17,12 +17,17 @@ from shipping.documents import manifest_pdf_store, packing_slip_store
 from shipping.labels import package_label_store
 from shipping.models import Carrier, Manifest, PickList, Shipment, Wave
 from shipping.notifications import notification_send
-from shipping.packing.services import shipment_cancel, shipment_label_failed, shipment_label_retry
+from shipping.packing.services import (
+    print_job_run,
+    shipment_cancel,
+    shipment_label_failed,
+    shipment_label_retry,
+)
 from shipping.pdf import pick_list_pdf_store, wave_pdf_store
 from shipping.picking.drop import pick_list_order_drop
 from shipping.picking.lists import picking_setting
 from shipping.picking.release import pick_lists_release_due
-from shipping.printing import print_job_failed, print_job_send
+from shipping.printing import print_job_failed
 from shipping.tracking.services import pollable_carrier_ids, tracking_poll_carrier
 from warehouses.models import Warehouse
 
@@ -108,7 +113,7 @@ def print_job_send_task(print_job_id: int) -> None:
     """Send one print job to its printer. Tolerates a deleted job; a job already printed is not sent again.
 
     A printer that is off raises, so the job retries with backoff; its last attempt leaves it failed."""
-    print_job_send(job_id=print_job_id, final=work_attempt_is_final())
+    print_job_run(job_id=print_job_id, final=work_attempt_is_final())
 
 
 @shared_task(ignore_result=True)

@@ -67,7 +67,7 @@ from shipping.models import (
     Shipment,
     ShipmentNotification,
 )
-from shipping.printing import print_jobs_cancel, shipment_labels_print
+from shipping.printing import print_job_send, print_jobs_cancel, shipment_labels_print
 from shipping.rating import Candidate, RateShopResult, candidates_from_packings, distance_miles, rate_shop
 from shipping.signals import shipment_label_voided, shipment_labelled, shipment_shipped
 from shipping.task_names import (
@@ -643,6 +643,15 @@ def package_labels_printed(*, package_ids: list[int], user=None) -> int:
     for order, numbers in by_order.values():
         order_event_add(order=order, user=user, note=f"Label printed: {', '.join(numbers)}.")
     return len(packages)
+
+
+def print_job_run(*, job_id: int, final: bool = False):
+    """Send one print job (shipping.printing.print_job_send); a label the printer took counts as printed, by
+    whoever queued it, as a download from the pack page does. Raises what print_job_send raises."""
+    job = print_job_send(job_id=job_id, final=final)
+    if job is not None and job.printed_at is not None and job.document == "label" and job.package_id:
+        package_labels_printed(package_ids=[job.package_id], user=job.created_by)
+    return job
 
 
 def shipment_ship(*, shipment: Shipment, user=None) -> Shipment:

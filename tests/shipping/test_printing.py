@@ -119,6 +119,9 @@ def test_a_bought_label_goes_to_the_stations_printer_as_exact_zpl(order, fake_pr
     job.refresh_from_db()
     assert (job.status, job.attempts, job.last_error) == (PrintJobStatus.PRINTED, 1, "")
     assert not Job.objects.filter(task=PRINT_JOB_TASK).exists()
+    # and the label counts as printed once the printer took it
+    assert package.label_printed_at is not None
+    assert shipment.order.events.filter(note__startswith="Label printed:").exists()
 
 
 def _barcode_y(lines):
