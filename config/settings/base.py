@@ -325,6 +325,10 @@ SPECTACULAR_SETTINGS = {
         "ReturnResolutionEnum": "returns.choices.Resolution",
         "DispositionEnum": "returns.choices.Disposition",
         "RefundStatusEnum": "returns.choices.RefundStatus",
+        "CaseStatusEnum": "returns.choices.CaseStatus",
+        "TrackingStatusEnum": "shipping.choices.TrackingStatus",
+        "PrintJobStatusEnum": "shipping.choices.PrintJobStatus",
+        "InvoiceStatusEnum": "billing.choices.InvoiceStatus",
     },
 }
 
