@@ -7,10 +7,12 @@ URL name is given an object here (the walks fail and say so until it is).
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from billing.services import invoice_draft
 from core.choices import Role
 from orders.choices import OrderStatus
 from returns.choices import ReturnReason
@@ -18,6 +20,7 @@ from returns.links import order_token, return_token
 from returns.surveys import survey_token
 from shipping.packing.services import shipment_start
 from shipping.picking.release import pick_list_release_single, wave_release
+from tests.billing.factories import price_list
 from tests.factories import (
     ClientFactory,
     CycleCountFactory,
@@ -37,6 +40,7 @@ from tests.returns.factories import FeedbackSurveyFactory, delivered_order, open
 from tests.rules.factories import HoldFactory, RuleFactory, RuleRunFactory
 from tests.shipping.factories import allocated_order, make_floor, product
 from tests.shipping.helpers import make_picked_order
+from tests.shipping.packing_factories import GatewayAccountFactory
 from warehouses.choices import LocationKind
 
 # Paths no person browses: machine endpoints, the admin (Django's own pages) and the API (its own tests).
@@ -100,6 +104,9 @@ def build_world() -> World:
     rule = RuleFactory(client=cascade)
     run = RuleRunFactory()
     hold = HoldFactory(order__channel=channel, order__warehouse=slc)
+    prices = price_list(cascade, datetime.date(2026, 1, 1))
+    invoice = invoice_draft(client=cascade, period_start=datetime.date(2026, 3, 1))
+    gateway_account = GatewayAccountFactory(warehouse=slc)
 
     kwargs = {
         "orders:detail": {"pk": child.pk}, "intake:channel": {"pk": channel.pk},
@@ -117,6 +124,8 @@ def build_world() -> World:
         "returns:status": {"token": return_token(rma_id=rma.pk)},
         "returns:label": {"token": return_token(rma_id=rma.pk)},
         "returns:survey": {"token": survey_token(survey=survey)},
+        "billing:price_list": {"pk": prices.pk}, "billing:invoice": {"pk": invoice.pk},
+        "packing:gateway_account": {"pk": gateway_account.pk},
     }
     return World(users=users, kwargs=kwargs, parent_order_id=parent.pk)
 

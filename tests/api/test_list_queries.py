@@ -8,15 +8,20 @@ sees everything, and, where client users may read it, by a client user whose cli
 
 from __future__ import annotations
 
+import datetime
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from billing.choices import EventKind
+from billing.models import PriceList
+from billing.services import invoice_draft, invoice_finalise
 from config.api_urls import router
 from core.choices import Role
 from core.permissions import ALL_ROLES
@@ -25,6 +30,7 @@ from inventory.figures.refresh import stock_summary_refresh_pending
 from inventory.models import ReceiptDifference
 from orders.sku_mappings.services import sku_mapping_create
 from shipping.picking.release import pick_list_release_single
+from tests.billing.factories import event, price_list
 from tests.conftest import api_client_for
 from tests.factories import (
     ClientFactory,
@@ -51,6 +57,7 @@ from tests.shipping.factories import allocated_order
 from tests.shipping.helpers import packing_location
 from tests.shipping.packing_factories import (
     BoxTypeFactory,
+    CarrierFactory,
     ManifestFactory,
     PackageFactory,
     PackageItemFactory,
@@ -65,6 +72,8 @@ N = 2
 # cache of the ledger, so that a reader sees every committed change.
 DERIVED_TABLES = ("inventory_stocksummarychange", "inventory_stocksummary")
 EXTERNAL_SKUS = itertools.count(1)
+DAYS = itertools.count(1)
+MONTHS = itertools.count(0)
 
 
 @dataclass
@@ -203,6 +212,28 @@ def _returns(scene: Scene, n: int) -> None:
         open_return(order, [(line, 1, "damaged") for line in order.lines.order_by("pk")], user=scene.manager)
 
 
+def _price_lists(scene: Scene, n: int) -> None:
+    for _ in range(n):
+        price_list(scene.client, datetime.date(2020, 1, 1) + datetime.timedelta(days=next(DAYS)),
+                   markups=[(CarrierFactory(), None, Decimal("5"), Decimal("0.50"))])
+
+
+def _billable_events(scene: Scene, n: int) -> None:
+    for _ in range(n):
+        event(scene.client, EventKind.ORDER_SHIPPED, datetime.date(2026, 3, 2), units=3, skus=2, boxes=1,
+              warehouse=scene.warehouse)
+
+
+def _invoices(scene: Scene, n: int) -> None:
+    if not PriceList.objects.filter(client=scene.client).exists():
+        price_list(scene.client, datetime.date(2020, 1, 1))
+    for _ in range(n):
+        month = next(MONTHS)
+        start = datetime.date(2020 + month // 12, month % 12 + 1, 1)
+        event(scene.client, EventKind.ORDER_SHIPPED, start, units=3, skus=2, boxes=1, warehouse=scene.warehouse)
+        invoice_finalise(invoice=invoice_draft(client=scene.client, period_start=start))  # a client sees only these
+
+
 # basename (as registered in config/api_urls.py) -> what makes n more rows of that list
 BUILDERS: dict[str, Callable[[Scene, int], None]] = {
     "client": _clients,
@@ -228,6 +259,9 @@ BUILDERS: dict[str, Callable[[Scene, int], None]] = {
     "manifest": _manifests,
     "return-policy": _return_policies,
     "return": _returns,
+    "price-list": _price_lists,
+    "billable-event": _billable_events,
+    "invoice": _invoices,
 }
 
 

@@ -10,6 +10,7 @@ MANAGER_NAV = [
     ("Shipping", ["Pick lists", "Pack station", "Manifests", "Tracking", "Customer emails"]),
     ("Stock", ["Stock levels", "Inbound (ASNs)", "Cycle counts", "Transfers"]),
     ("Returns", ["All returns", "Open a return", "Returns desk", "Survey cases"]),
+    ("Billing", ["Invoices", "Month so far", "Price lists", "Value-added work", "Unbilled work"]),
     ("Reports", ["Dashboard", "Turnover", "Rebalancing", "Returns analytics", "Mis-picks", "Work backlog"]),
     ("Admin", ["Box types", "Rate cards", "EasyPost accounts", "Printers", "API docs", "Site admin"]),
 ]
@@ -36,7 +37,7 @@ def _current(items) -> tuple[list[str], list[str]]:
 
 
 @pytest.mark.django_db
-def test_staff_manager_gets_six_sections_in_the_order_of_the_fulfilment_cycle():
+def test_staff_manager_gets_seven_sections_in_the_order_of_the_fulfilment_cycle():
     manager = UserFactory(role=Role.MANAGER, is_staff=True)
 
     assert _outline(_nav(manager)) == MANAGER_NAV
@@ -60,6 +61,7 @@ def test_client_user_gets_their_sections_and_a_lone_page_as_a_direct_link():
         ("Shipping", ["Tracking", "Customer emails"]),
         ("Stock", ["Stock levels", "Inbound (ASNs)"]),
         ("Returns", ["All returns", "Open a return", "Survey cases"]),
+        ("Billing", ["Invoices", "Month so far", "Price lists"]),
         ("Reports", ["Turnover", "Returns analytics"]),
         "API docs",
     ]
@@ -150,4 +152,4 @@ def test_page_renders_sections_as_dropdowns_with_the_current_one_marked(client):
 
     assert '<summary aria-current="true">Stock</summary>' in html
     assert '<a href="/stock/counts/" aria-current="page">Cycle counts</a>' in html
-    assert html.count('<details name="mainnav">') == 6
+    assert html.count('<details name="mainnav">') == 7

@@ -22,14 +22,15 @@ def _profiles() -> dict[int, tuple[int | None, set[int]]]:
 
 @pytest.mark.django_db(transaction=True)
 def test_moving_the_profile_to_core_keeps_every_profile_its_client_and_its_warehouses():
-    # Given profiles written by inventory's model, before the move
+    # Given profiles written by inventory's model, before the move (their warehouses and clients written by
+    # today's models first: the rows outlive the columns added since)
+    slc, nsh = WarehouseFactory(code="SLC"), WarehouseFactory(code="NSH")
+    cascade, brightleaf = ClientFactory(code="CASC"), ClientFactory(code="BRIGHT")
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE_THE_MOVE)
     try:
         old = executor.loader.project_state(BEFORE_THE_MOVE).apps
         OldProfile = old.get_model("inventory", "UserProfile")
-        slc, nsh = WarehouseFactory(code="SLC"), WarehouseFactory(code="NSH")
-        cascade, brightleaf = ClientFactory(code="CASC"), ClientFactory(code="BRIGHT")
         expected: dict[int, tuple[int | None, set[int]]] = {}
         for n, (client, warehouses) in enumerate([(cascade, []), (brightleaf, []), (None, [slc]), (None, [nsh]),
                                                   (None, [slc, nsh]), (None, [])]):

@@ -116,7 +116,8 @@ def _pack_and_buy_label(stack, sessions: list[requests.Session], order_id: int, 
         form[f"items_{n}"] = re.search(rf'name="items_{n}" value="([^"]*)"', html).group(1)
         select = re.search(rf'<select name="box_{n}".*?</select>', html, re.S).group(0)
         form[f"box_{n}"] = re.search(r'<option value="(\d+)" selected>', select).group(1)
-        form[f"weight_{n}"] = re.search(rf'name="weight_{n}"[^>]*value="([^"]+)"', html).group(1)
+        # the packer types what the scale reads: here, the weight the page expects
+        form[f"weight_{n}"] = re.search(rf'id="expected_{n}">Expected about ([0-9.]+) ', html).group(1)
     node = 1 - node
     _post_page(stack, sessions[node], node, f"/packing/{shipment_id}/confirm/", form)
     node = 1 - node
