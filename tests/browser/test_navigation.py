@@ -42,7 +42,7 @@ def test_manager_nav_is_one_row_and_a_dropdown_opens_and_navigates(browser, live
     login(page, manager.username)
 
     sections = [s.strip() for s in _nav(page).locator("summary").all_inner_texts()]
-    assert [s.rstrip("▾ ") for s in sections] == ["Orders", "Shipping", "Stock", "Returns", "Reports", "Admin"]
+    assert [s.rstrip("▾ ") for s in sections] == ["Orders", "Shipping", "Stock", "Returns", "Billing", "Reports", "Admin"]
     _assert_one_row(page)
     assert not _nav(page).get_by_role("link", name="Cycle counts").is_visible()
     page.screenshot(path=str(screenshot_dir / "nav-manager-1366.png"))

@@ -5,7 +5,6 @@ live server, one browser context per role; each page is loaded once and measured
 """
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 
 from tests.world import build_world, page_names, world_path
 
@@ -49,18 +48,17 @@ def test_every_page_of_every_role_fits_390_and_1440_px(browser, live_server, log
             path = world_path(world, name)
             if path is None or (role != "customer" and name in public):
                 continue
-            try:
-                response = page.goto(f"{live_server.url}{path}", wait_until="load")
-            except PlaywrightError:  # a 405 or 403 with an empty body: an action, or not this role's page
+            # Asked first without the browser: an action (405), another role's page (403) or a redirect (to the
+            # login page, or on to a page walked under its own name) is not opened, so no error page left
+            # loading in the tab can interrupt the next page.
+            answer = context.request.get(f"{live_server.url}{path}", max_redirects=0)
+            if answer.status >= 500:
+                problems.append(f"{role}: {path} answered {answer.status}")
                 continue
-            if response.status >= 500:
-                problems.append(f"{role}: {path} answered {response.status}")
+            if answer.status != 200 or "text/html" not in answer.headers.get("content-type", ""):
                 continue
-            if response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
-                continue
+            page.goto(f"{live_server.url}{path}", wait_until="load")
             if role == "customer":
-                if "/login/" in page.url and name != "login":
-                    continue  # the login page answered for a page that needs one
                 public.add(name)
             measured.setdefault(role, []).append(name)
             problems += [f"{role}: {p}" for p in _measure(page, path)]
@@ -70,6 +68,6 @@ def test_every_page_of_every_role_fits_390_and_1440_px(browser, live_server, log
     # The walk reached the pages that matter to each role, so a broken login cannot pass as "nothing too wide".
     assert {"returns:start", "returns:status"} <= set(measured["customer"])
     assert {"returns:desk", "home", "inventory:stock"} <= set(measured["picker"])
-    assert {"packing:station", "packing:shipment", "orders:detail"} <= set(measured["packer"])
+    assert {"packing:station", "packing:shipment", "orders:list"} <= set(measured["packer"])
     assert {"reports:dashboard", "inventory:transfer_list", "rules:edit"} <= set(measured["manager"])
     assert {"orders:list", "inventory:stock", "returns:detail"} <= set(measured["client"])
