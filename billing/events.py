@@ -60,6 +60,15 @@ def receipt_event_record(*, shipment_id: int) -> BillableEvent:
                    note=f"ASN {inbound.reference}")
 
 
+def receipt_reverse_event_record(*, shipment_id: int) -> BillableEvent | None:
+    """Cancel the receipt charge of an ASN that was reversed (none charged, or reversed already: nothing)."""
+    charged = BillableEvent.objects.filter(kind=EventKind.RECEIPT, source=_label(InboundShipment),
+                                           source_id=shipment_id, sign=1, reversed_by__isnull=True).first()
+    if charged is None:
+        return None
+    return billable_event_reverse(event=charged, note=f"Receipt reversed: {charged.note}")
+
+
 def shipment_shipped_event_record(*, shipment_id: int) -> BillableEvent:
     """Charge a shipped order's fulfilment and packaging: its units, SKUs and boxes."""
     shipment = Shipment.objects.select_related("order").get(pk=shipment_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.dispatch import receiver
 
 from billing import events
-from inventory.signals import receipt_closed
+from inventory.signals import receipt_closed, receipt_reversed
 from returns.signals import return_inspected
 from shipping.signals import shipment_label_voided, shipment_labelled, shipment_shipped
 
@@ -15,6 +15,11 @@ from shipping.signals import shipment_label_voided, shipment_labelled, shipment_
 @receiver(receipt_closed, dispatch_uid="billing.receipt_closed")
 def on_receipt_closed(sender, *, shipment_id: int, **kwargs) -> None:
     events.receipt_event_record(shipment_id=shipment_id)
+
+
+@receiver(receipt_reversed, dispatch_uid="billing.receipt_reversed")
+def on_receipt_reversed(sender, *, shipment_id: int, **kwargs) -> None:
+    events.receipt_reverse_event_record(shipment_id=shipment_id)
 
 
 @receiver(shipment_shipped, dispatch_uid="billing.shipment_shipped")

@@ -13,6 +13,7 @@ class MovementKind(models.TextChoices):
     COUNT = "count", "Cycle count correction"
     RETURN = "return", "Return restocked"
     DISPOSE = "dispose", "Disposed"
+    RECEIPT_REVERSAL = "receipt_reversal", "Receipt reversed"
 
 
 class StockStatus(models.TextChoices):
@@ -30,13 +31,16 @@ class InboundStatus(models.TextChoices):
     RECEIVING = "receiving", "Receiving"
     CLOSED = "closed", "Closed"
     CANCELLED = "cancelled", "Cancelled"
+    REVERSED = "reversed", "Reversed (booked in error)"
 
 
 INBOUND_TRANSITIONS: dict[str, frozenset[str]] = {
     InboundStatus.EXPECTED: frozenset({InboundStatus.RECEIVING, InboundStatus.CLOSED, InboundStatus.CANCELLED}),
     InboundStatus.RECEIVING: frozenset({InboundStatus.CLOSED}),
-    InboundStatus.CLOSED: frozenset(),
+    # A receipt booked in error (the wrong client, a duplicate ASN) is reversed: its units leave the bins.
+    InboundStatus.CLOSED: frozenset({InboundStatus.REVERSED}),
     InboundStatus.CANCELLED: frozenset(),
+    InboundStatus.REVERSED: frozenset(),
 }
 # Inbound units still to come count as "inbound" on the stock page while the shipment is in one of these.
 INBOUND_OPEN_STATUSES = frozenset({InboundStatus.EXPECTED, InboundStatus.RECEIVING})

@@ -190,6 +190,10 @@ class InboundShipment(TimeStamped):
     def can_close(self) -> bool:
         return InboundStatus.CLOSED in INBOUND_TRANSITIONS.get(self.status, frozenset())
 
+    @property
+    def can_reverse(self) -> bool:
+        return InboundStatus.REVERSED in INBOUND_TRANSITIONS.get(self.status, frozenset())
+
 
 class InboundLine(TimeStamped):
     shipment = models.ForeignKey(InboundShipment, on_delete=models.CASCADE, related_name="lines")

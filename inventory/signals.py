@@ -12,3 +12,7 @@ stock_changed = Signal()
 
 # Sent inside the transaction that closed an ASN (receiving finished); kwargs: shipment_id. Billing charges it.
 receipt_closed = Signal()
+
+# Sent inside the transaction that reversed a closed ASN (its units taken back out); kwargs: shipment_id. Billing
+# writes the reversing charge.
+receipt_reversed = Signal()

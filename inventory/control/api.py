@@ -22,6 +22,7 @@ from inventory.control.receiving import (
     inbound_create,
     inbound_lines_from_csv,
     inbound_receive_scan,
+    inbound_reverse,
 )
 from inventory.control.transfers import transfer_cancel, transfer_create, transfer_dispatch, transfer_receive
 from inventory.filters import CycleCountFilter, InboundShipmentFilter, TransferFilter
@@ -164,6 +165,10 @@ class TransferLineInputSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=10_000_000)
 
 
+class InboundReverseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
 class TransferCreateSerializer(serializers.Serializer):
     from_warehouse = ScopedPrimaryKeyRelatedField(scope=warehouse_list)
     to_warehouse = ScopedPrimaryKeyRelatedField(scope=warehouse_list)
@@ -184,7 +189,8 @@ class InboundShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
     ordering_fields = ["created_at", "expected_date"]
     read_roles = ALL_ROLES
     write_roles = STAFF_AND_CLIENTS
-    action_roles = {"create": {Role.MANAGER, Role.CLIENT}, "receive": STAFF_READ, "close": STAFF_READ}
+    action_roles = {"create": {Role.MANAGER, Role.CLIENT}, "receive": STAFF_READ, "close": STAFF_READ,
+                    "reverse": {Role.MANAGER}}
 
     def get_queryset(self):
         return inbound_shipment_list(user=self.request.user).prefetch_related(
@@ -195,6 +201,8 @@ class InboundShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
             return InboundCreateSerializer
         if self.action == "receive":
             return ReceiveScanSerializer
+        if self.action == "reverse":
+            return InboundReverseSerializer
         return InboundShipmentSerializer
 
     @extend_schema(responses={201: InboundShipmentSerializer})
@@ -227,6 +235,17 @@ class InboundShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
     def close(self, request, pk=None):
         """Close the ASN, recording its differences and emailing them to the client."""
         inbound_close(shipment=self.get_object(), user=request.user)
+        return Response(InboundShipmentSerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(request=InboundReverseSerializer, responses={200: InboundShipmentSerializer})
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        """Reverse a closed ASN booked in error (managers): its units leave the bins and its receiving charge is
+        cancelled. 400 with the bin when units it received were since picked, moved or reserved."""
+        shipment = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        inbound_reverse(shipment=shipment, user=request.user, **serializer.validated_data)
         return Response(InboundShipmentSerializer(self.get_queryset().get(pk=pk)).data)
 
 

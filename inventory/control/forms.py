@@ -34,6 +34,11 @@ class ScanForm(forms.Form):
     allow_mixing = forms.BooleanField(required=False, label="Put it in this bin anyway")
 
 
+class InboundReverseForm(forms.Form):
+    reason = forms.CharField(max_length=200, label="Why is the receipt reversed?",
+                             widget=forms.TextInput(attrs={"placeholder": "Booked to the wrong client"}))
+
+
 class CycleCountCreateForm(forms.Form):
     warehouse = forms.ModelChoiceField(queryset=None)
     abc_class = forms.ChoiceField(required=False, choices=[("", "—"), ("A", "A (fast movers)"), ("B", "B"),

@@ -15,17 +15,25 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 
 from core.exceptions import DomainError
 from core.transitions import status_transition, transition_check
-from inventory.choices import INBOUND_TRANSITIONS, DifferenceKind, InboundStatus
-from inventory.exceptions import MixedBin
+from inventory.choices import INBOUND_TRANSITIONS, DifferenceKind, InboundStatus, MovementKind
+from inventory.exceptions import InsufficientStock, MixedBin
 from inventory.figures.refresh import stock_summary_mark_pairs
 from inventory.locks import row_lock
-from inventory.models import Client, InboundLine, InboundShipment, Product, ReceiptDifference, StockLevel
-from inventory.services import stock_receive
-from inventory.signals import receipt_closed
+from inventory.models import (
+    Client,
+    InboundLine,
+    InboundShipment,
+    Product,
+    ReceiptDifference,
+    StockLevel,
+    StockMovement,
+)
+from inventory.services import stock_adjust, stock_receive
+from inventory.signals import receipt_closed, receipt_reversed
 from inventory.tasks import inbound_report_send
 from warehouses.choices import LocationKind
 from warehouses.models import Location, Warehouse
@@ -285,6 +293,40 @@ def inbound_cancel(*, shipment: InboundShipment, user=None) -> InboundShipment:
     """Cancel an ASN before anything was received. Raises InvalidTransition once receiving has started."""
     locked = inbound_transition(shipment=shipment.pk, to_status=InboundStatus.CANCELLED, user=user)
     _mark_lines_changed(locked)
+    return locked
+
+
+@transaction.atomic
+def inbound_reverse(*, shipment: InboundShipment, reason: str, user=None) -> InboundShipment:
+    """Reverse a closed ASN booked in error: every unit it put away leaves its bin again (a RECEIPT_REVERSAL
+    ledger row per bin), the ASN is `reversed`, and billing writes the charge that cancels its receipt.
+
+    All or nothing: raises DomainError without a reason, InvalidTransition unless the ASN is closed, and
+    InsufficientStock naming the bin when units it received were since picked, moved or reserved.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Say why the receipt is reversed.", field="reason")
+    locked = row_lock(InboundShipment, shipment.pk)
+    transition_check(instance=locked, to_status=InboundStatus.REVERSED, transitions=INBOUND_TRANSITIONS)
+    received = (StockMovement.objects.filter(reference=locked.ledger_reference, kind=MovementKind.RECEIPT)
+                .values("product_id", "to_location_id", "lot_number").annotate(units=Sum("quantity"))
+                .order_by("to_location_id", "product_id", "lot_number"))
+    products = Product.objects.in_bulk({row["product_id"] for row in received})
+    locations = Location.objects.in_bulk({row["to_location_id"] for row in received})
+    for row in received:
+        product, location = products[row["product_id"]], locations[row["to_location_id"]]
+        try:
+            stock_adjust(product=product, location=location, quantity=-row["units"],
+                         lot_number=row["lot_number"], kind=MovementKind.RECEIPT_REVERSAL,
+                         reference=locked.ledger_reference, reason=f"ASN {locked.reference} reversed: {reason}",
+                         user=user)
+        except InsufficientStock as exc:
+            raise InsufficientStock(f"ASN {locked.reference} cannot be reversed: {exc.message} Move or count "
+                                    "the units back first.", field="reason") from exc
+    inbound_transition(shipment=locked, to_status=InboundStatus.REVERSED, locked=True, user=user, note=reason)
+    _mark_lines_changed(locked)
+    receipt_reversed.send(sender=InboundShipment, shipment_id=locked.pk)
     return locked
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("inbound/new/", views.inbound_create_view, name="inbound_create"),
     path("inbound/<int:pk>/", views.inbound_detail_view, name="inbound_detail"),
     path("inbound/<int:pk>/close/", views.inbound_close_view, name="inbound_close"),
+    path("inbound/<int:pk>/reverse/", views.inbound_reverse_view, name="inbound_reverse"),
     path("counts/", views.count_list_view, name="count_list"),
     path("counts/<int:pk>/", views.count_detail_view, name="count_detail"),
     path("counts/<int:pk>/submit/", views.count_submit_view, name="count_submit"),

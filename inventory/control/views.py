@@ -19,13 +19,20 @@ from inventory.control.counting import (
     cycle_count_record,
     cycle_count_submit,
 )
-from inventory.control.forms import CycleCountCreateForm, InboundForm, ScanForm, TransferForm
+from inventory.control.forms import (
+    CycleCountCreateForm,
+    InboundForm,
+    InboundReverseForm,
+    ScanForm,
+    TransferForm,
+)
 from inventory.control.receiving import (
     inbound_close,
     inbound_create,
     inbound_differences,
     inbound_lines_from_csv,
     inbound_receive_scan,
+    inbound_reverse,
     putaway_suggest,
 )
 from inventory.control.transfers import transfer_cancel, transfer_create, transfer_dispatch, transfer_receive
@@ -181,6 +188,7 @@ def _inbound_detail(request, shipment, access, *, form=None, mixed: bool = False
         "shipment": shipment, "lines": [(line, suggestions.get(line.pk)) for line in lines],
         "differences": inbound_differences(shipment), "form": form or ScanForm(), "mixed": mixed,
         "can_scan": access.is_staff_member, "changes": status_change_list(instance=shipment),
+        "reverse_form": InboundReverseForm() if access.is_manager and shipment.can_reverse else None,
     }, status=status)
 
 
@@ -192,6 +200,24 @@ def inbound_close_view(request, pk: int):
     try:
         inbound_close(shipment=shipment, user=request.user)
         messages.success(request, f"ASN {shipment.reference} closed; differences reported to the client.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("inventory:inbound_detail", pk=pk)
+
+
+@require_POST
+@login_required
+@role_required(Role.MANAGER)
+def inbound_reverse_view(request, pk: int):
+    shipment = _shipment_or_404(request, pk)
+    form = InboundReverseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("inventory:inbound_detail", pk=pk)
+    try:
+        inbound_reverse(shipment=shipment, reason=form.cleaned_data["reason"], user=request.user)
+        messages.success(request, f"ASN {shipment.reference} reversed: its units left the bins and its receiving "
+                                  "charge was cancelled.")
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("inventory:inbound_detail", pk=pk)
