@@ -80,9 +80,9 @@ def bulk_stock(client, warehouse) -> None:
     with connection.cursor() as cursor:
         cursor.execute("""
             INSERT INTO inventory_product (client_id, sku, name, barcode, weight_g, length_mm, width_mm, height_mm,
-                unit_value, currency, is_lot_tracked, is_active, created_at, updated_at)
+                unit_value, currency, is_lot_tracked, is_active, country_of_origin, hs_code, created_at, updated_at)
             SELECT %s, 'SKU-' || g, 'Product ' || g, '', 500, 100 + g %% 200, 100, 80, 10, 'USD', false, true,
-                   now(), now()
+                   '', '', now(), now()
               FROM generate_series(1, %s) g""", [client.pk, products])
         cursor.execute("""
             INSERT INTO inventory_stocklevel (product_id, location_id, lot_number, on_hand, allocated,
