@@ -191,6 +191,11 @@ class InboundShipment(TimeStamped):
         return InboundStatus.CLOSED in INBOUND_TRANSITIONS.get(self.status, frozenset())
 
     @property
+    def all_received(self) -> bool:
+        """Every expected unit is in (received or set aside as damaged)."""
+        return not any(line.outstanding for line in self.lines.all())
+
+    @property
     def can_reverse(self) -> bool:
         return InboundStatus.REVERSED in INBOUND_TRANSITIONS.get(self.status, frozenset())
 
@@ -283,6 +288,10 @@ class CycleCount(TimeStamped):
     @property
     def ledger_reference(self) -> str:
         return f"COUNT-{self.pk}"
+
+    @property
+    def all_counted(self) -> bool:
+        return not self.lines.filter(counted_quantity__isnull=True).exists()
 
 
 class CycleCountLine(TimeStamped):

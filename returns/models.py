@@ -161,6 +161,11 @@ class ReturnAuthorization(TimeStamped):
         return self.status == ReturnStatus.RECEIVED
 
     @property
+    def all_items_in(self) -> bool:
+        """Every unit the customer was to send back has been scanned at the desk."""
+        return not any(line.outstanding > 0 for line in self.lines.all())
+
+    @property
     def can_refund(self) -> bool:
         return self.can_transition_to(ReturnStatus.REFUNDED)
 

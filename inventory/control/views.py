@@ -11,6 +11,7 @@ from core.access import user_access
 from core.choices import Role
 from core.decorators import role_required
 from core.exceptions import DomainError
+from core.scanning import message_finished
 from core.selectors import status_change_list
 from inventory.choices import CountLineStatus, CountStatus
 from inventory.control.counting import (
@@ -171,7 +172,10 @@ def inbound_detail_view(request, pk: int):
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, result.message)
+                if result.line is not None and InboundShipment.objects.get(pk=shipment.pk).all_received:
+                    message_finished(request, f"{result.message} Every expected unit is in: close the ASN.")
+                else:
+                    messages.success(request, result.message)
             return redirect("inventory:inbound_detail", pk=pk)
         messages.error(request, _errors(form))
     return _inbound_detail(request, shipment, access)
@@ -265,7 +269,11 @@ def count_detail_view(request, pk: int):
         else:
             try:
                 cycle_count_record(line=line, counted_quantity=int(raw), user=request.user)
-                messages.success(request, f"{line.location.code}: {raw} × {line.product.sku} recorded.")
+                recorded = f"{line.location.code}: {raw} × {line.product.sku} recorded."
+                if count.all_counted:
+                    message_finished(request, f"{recorded} Every bin is counted: submit the count.")
+                else:
+                    messages.success(request, recorded)
             except DomainError as exc:
                 messages.error(request, exc.message)
         return redirect("inventory:count_detail", pk=pk)

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.choices import Role
 from core.decorators import role_required
 from core.exceptions import DomainError
+from core.scanning import message_finished
 from returns.choices import Disposition, ReturnStatus
 from returns.exceptions import MixedBin
 from returns.forms import SUGGESTED, ReceiveUnitForm, ScanReturnForm
@@ -86,6 +87,8 @@ def receive_view(request, pk: int):
                     f" to {units[0].location.code}")
             if unexpected:
                 messages.warning(request, text + f" — {unexpected} not expected on this return.")
+            elif ReturnAuthorization.objects.get(pk=rma.pk).all_items_in:
+                message_finished(request, text + _(" — every item is in: finish the inspection."))
             else:
                 messages.success(request, text)
             return redirect("returns:receive", pk=pk)

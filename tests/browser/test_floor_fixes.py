@@ -12,7 +12,7 @@ from tests.returns.factories import make_setup, open_return
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_desk_restocks_to_the_suggested_bin_on_the_first_try(page, live_server, login, screenshot_dir):
+def test_desk_restocks_to_the_suggested_bin_on_the_first_try_and_chimes_when_all_is_in(page, live_server, login, screenshot_dir):
     setup = make_setup(quantities=(2, 1))
     product = setup.lines[0].product
     stock_adjust(product=product, location=setup.reserve, quantity=2, reason="counted")
@@ -31,6 +31,8 @@ def test_desk_restocks_to_the_suggested_bin_on_the_first_try(page, live_server, 
     page.screenshot(path=str(screenshot_dir / "floor-desk-2-restocked.png"), full_page=True)
     assert StockMovement.objects.get(kind=MovementKind.RETURN).to_location == setup.reserve
     assert f"to {setup.reserve.code}" in page.locator(".messages").inner_text()
+    # the return's only item is in: the finished chime, not the single-scan beep
+    assert page.locator("html").get_attribute("data-scan-sound") == "done"
 
 
 def test_error_pages_keep_the_navigation(page, live_server, login, screenshot_dir):
