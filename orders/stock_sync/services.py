@@ -10,8 +10,8 @@ so a mapping applies in reverse.
 When: every stock change (inventory.signals.stock_changed) appends (channel, product) rows to
 StockSyncPending in the same transaction and queues one delayed push job per channel (core.work), so a
 burst of changes becomes one push per channel. A push reads the rows it will answer for, sends the fresh
-figures (Shopify: one inventory_levels/set.json per item, paced by the leaky bucket; WooCommerce: batches of
-100), then deletes those rows. A nightly reconciliation reads the storefront's figures and corrects the
+figures (Shopify: one GraphQL inventorySetQuantities mutation per 250 items; WooCommerce: batches of 100),
+then deletes those rows. A nightly reconciliation reads the storefront's figures and corrects the
 differences.
 
 Failures: 429 and 5xx are retried by the client (honouring Retry-After), then by core.work with growing delays
@@ -40,6 +40,7 @@ from orders.choices import ChannelKind
 from orders.models import ChannelListing, ChannelStockSync, SalesChannel, StockSyncPending
 from orders.selectors import products_for_skus
 from orders.storefronts import StorefrontClient, StorefrontError, StorefrontUnavailable, client_for_channel
+from orders.storefronts.shopify import QUANTITIES_PER_MUTATION
 from orders.storefronts.woocommerce import BATCH_LIMIT
 from orders.task_names import STOCK_PUSH_TASK, STOCK_RECONCILE_TASK
 from warehouses.models import Warehouse
@@ -51,7 +52,7 @@ SYNC_KINDS = (ChannelKind.SHOPIFY, ChannelKind.WOOCOMMERCE)
 CHANNEL_REFUSALS = frozenset({401, 402, 403})
 PUSH_LEASE = timedelta(minutes=10)
 # Products one push run answers for, per platform (the rest are pushed by a run queued right after).
-PUSH_MAX_PRODUCTS = {ChannelKind.SHOPIFY: 400, ChannelKind.WOOCOMMERCE: 5000}
+PUSH_MAX_PRODUCTS = {ChannelKind.SHOPIFY: 5000, ChannelKind.WOOCOMMERCE: 5000}
 
 
 def debounce() -> timedelta:
@@ -248,7 +249,6 @@ def _refusal(exc: StorefrontError) -> bool:
 
 
 OUTCOME_FIELDS = ["last_pushed_quantity", "storefront_quantity", "last_pushed_at", "last_error", "updated_at"]
-OUTCOME_FLUSH = 100  # listings' outcomes written per statement (one per WooCommerce batch)
 
 
 def _listings_push(channel: SalesChannel, api, state: ChannelStockSync, listings: list[ChannelListing],
@@ -270,40 +270,34 @@ def _listings_push(channel: SalesChannel, api, state: ChannelStockSync, listings
     try:
         if channel.kind == ChannelKind.SHOPIFY:
             location_id = _shopify_location(api, state)
+            batches = [(todo[start:start + QUANTITIES_PER_MUTATION], None)
+                       for start in range(0, len(todo), QUANTITIES_PER_MUTATION)]
+        else:
+            groups: dict[str, list[ChannelListing]] = defaultdict(list)
             for listing in todo:
-                try:
+                groups[listing.parent_id].append(listing)
+            batches = [(group[start:start + BATCH_LIMIT], parent_id) for parent_id, group in sorted(groups.items())
+                       for start in range(0, len(group), BATCH_LIMIT)]
+        for batch, parent_id in batches:
+            figures = {listing.external_id: wanted[listing.pk] for listing in batch}
+            try:
+                if channel.kind == ChannelKind.SHOPIFY:
+                    sent = api.inventory_quantities_set(figures, location_id=location_id)
+                    result.calls += sent.calls
+                    errors = {item: f"Shopify refused it: {message}" for item, message in sent.refused.items()}
+                else:
                     result.calls += 1
-                    api.inventory_level_set(inventory_item_id=listing.external_id, location_id=location_id,
-                                            available=wanted[listing.pk])
-                except StorefrontError as exc:
-                    if isinstance(exc, StorefrontUnavailable) or _refusal(exc):
-                        raise
-                    done.append(_listing_refused(listing, exc.message, result))
-                else:
-                    done.append(_listing_pushed(listing, wanted[listing.pk], result))
-                if len(done) >= OUTCOME_FLUSH:
-                    _outcomes_write(done)
-            return
-        groups: dict[str, list[ChannelListing]] = defaultdict(list)
-        for listing in todo:
-            groups[listing.parent_id].append(listing)
-        for parent_id, group in sorted(groups.items()):
-            for start in range(0, len(group), BATCH_LIMIT):
-                batch = group[start:start + BATCH_LIMIT]
-                result.calls += 1
-                try:
-                    errors = api.stock_batch_update({listing.external_id: wanted[listing.pk] for listing in batch},
-                                                    parent_id=parent_id)
-                except StorefrontError as exc:
-                    if isinstance(exc, StorefrontUnavailable) or _refusal(exc):
-                        raise
-                    done.extend(_listing_refused(listing, exc.message, result) for listing in batch)
-                else:
-                    done.extend(
-                        _listing_refused(listing, f"WooCommerce refused it: {errors[listing.external_id]}", result)
-                        if listing.external_id in errors else _listing_pushed(listing, wanted[listing.pk], result)
-                        for listing in batch)
-                _outcomes_write(done)
+                    errors = {item: f"WooCommerce refused it: {message}"
+                              for item, message in api.stock_batch_update(figures, parent_id=parent_id).items()}
+            except StorefrontError as exc:
+                if isinstance(exc, StorefrontUnavailable) or _refusal(exc):
+                    raise
+                done.extend(_listing_refused(listing, exc.message, result) for listing in batch)
+            else:
+                done.extend(_listing_refused(listing, errors[listing.external_id], result)
+                            if listing.external_id in errors else _listing_pushed(listing, wanted[listing.pk], result)
+                            for listing in batch)
+            _outcomes_write(done)
     finally:
         _outcomes_write(done)
 

@@ -1,13 +1,16 @@
-"""Shopify Admin REST API client and webhook signatures."""
+"""Shopify Admin API client (REST, and GraphQL for setting stock in bulk) and webhook signatures."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
+from typing import NamedTuple
 
 from orders.storefronts.base import (  # noqa: F401  (signatures re-exported: X-Shopify-Hmac-Sha256 is the same HMAC)
     StorefrontClient,
     StorefrontError,
+    StorefrontUnavailable,
     webhook_signature,
     webhook_signature_valid,
 )
@@ -19,6 +22,18 @@ INVENTORY_LEVELS_IDS_MAX = 50  # inventory_levels.json takes up to 50 inventory 
 # which only makes the pause shorter than needed). A few calls stay free for the shop's other apps.
 BUCKET_LEAK_PER_SECOND = 2.0
 BUCKET_HEADROOM = 4
+# inventorySetQuantities sets many items in one call (the REST inventory_levels/set.json sets one): this many
+# quantities a mutation, the most a GraphQL Admin input list takes.
+QUANTITIES_PER_MUTATION = 250
+INVENTORY_SET_MUTATION = """
+mutation DockhandSetAvailable($input: InventorySetQuantitiesInput!) {
+  inventorySetQuantities(input: $input) {
+    userErrors { field message code }
+  }
+}
+"""
+# A THROTTLED answer (GraphQL's cost bucket ran dry) is waited out this many times before giving up.
+THROTTLED_RETRIES = 5
 
 
 def parse_call_limit(value: str | None) -> tuple[int, int] | None:
@@ -30,6 +45,40 @@ def parse_call_limit(value: str | None) -> tuple[int, int] | None:
         return int(used), int(size)
     except ValueError:
         return None
+
+
+class QuantitiesSet(NamedTuple):
+    """What one inventory_quantities_set did: the items Shopify refused (item id -> its message) and the
+    mutations it took (one, or two when the first was refused in part and the rest sent again)."""
+
+    refused: dict[str, str]
+    calls: int
+
+
+def _gid(kind: str, value: str) -> str:
+    value = str(value)
+    return value if value.startswith("gid://") else f"gid://shopify/{kind}/{value}"
+
+
+def _quantity_index(field: list | None) -> int | None:
+    """The position in the mutation's quantities a user error names (["input", "quantities", "3", ...])."""
+    path = [str(part) for part in field or []]
+    if "quantities" in path:
+        following = path[path.index("quantities") + 1:]
+        if following and re.fullmatch(r"\d+", following[0]):
+            return int(following[0])
+    return None
+
+
+def _throttle_wait(body: dict) -> float:
+    """Seconds until the cost bucket holds the query's cost again, from the answer's extensions.cost."""
+    cost = (body.get("extensions") or {}).get("cost") or {}
+    status = cost.get("throttleStatus") or {}
+    try:
+        missing = float(cost.get("requestedQueryCost", 10)) - float(status.get("currentlyAvailable", 0))
+        return max(missing / float(status.get("restoreRate") or 50), 1.0)
+    except (TypeError, ValueError):
+        return 1.0
 
 
 class ShopifyClient(StorefrontClient):
@@ -157,9 +206,66 @@ class ShopifyClient(StorefrontClient):
                 found[str(level["inventory_item_id"])] = level.get("available")
         return found
 
-    def inventory_level_set(self, *, inventory_item_id: str, location_id: str, available: int) -> dict:
-        """Set an item's 'available' at a location (inventory_levels/set.json). Raises StorefrontError (e.g.
-        422 when the item is not tracked or not stocked there) / StorefrontUnavailable."""
-        body = {"location_id": int(location_id), "inventory_item_id": int(inventory_item_id), "available": available}
-        return self.request("POST", self.api_path("inventory_levels/set.json"), json=body).json().get(
-            "inventory_level", {})
+    def graphql(self, query: str, variables: dict) -> dict:
+        """Run one GraphQL Admin API query and return its `data`.
+
+        A THROTTLED answer (the cost bucket, answered with 200) is waited out as extensions.cost says, up to
+        THROTTLED_RETRIES times. Raises StorefrontUnavailable when it stays throttled, StorefrontError for any
+        other error (ACCESS_DENIED as a 403, so that the whole channel is refused).
+        """
+        for attempt in range(THROTTLED_RETRIES + 1):
+            response = self.request("POST", self.api_path("graphql.json"),
+                                    json={"query": query, "variables": variables})
+            try:
+                body = response.json()
+                errors = body.get("errors") or []
+            except (ValueError, AttributeError) as exc:
+                raise StorefrontError(f"Shopify sent a GraphQL answer that is not a JSON object: {exc}") from exc
+            if not errors:
+                return body.get("data") or {}
+            errors = errors if isinstance(errors, list) else [errors]
+            codes = {(e.get("extensions") or {}).get("code") for e in errors if isinstance(e, dict)}
+            message = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)[:500]
+            if "THROTTLED" not in codes:
+                raise StorefrontError(f"Shopify refused the GraphQL request: {message}",
+                                      status_code=403 if "ACCESS_DENIED" in codes else None, body=str(body)[:2000])
+            if attempt < THROTTLED_RETRIES:
+                self.sleep(_throttle_wait(body))
+        raise StorefrontUnavailable(f"Shopify kept throttling the GraphQL requests ({message}).", status_code=429)
+
+    def inventory_quantities_set(self, quantities: dict[str, int], *, location_id: str) -> QuantitiesSet:
+        """Set the 'available' figure of up to QUANTITIES_PER_MUTATION inventory items at one location, in one
+        inventorySetQuantities mutation (absolute figures: Dockhand is the source of truth, so no compare).
+
+        Items Shopify refuses (untracked, not stocked there) come back in `refused`; because a mutation with a
+        user error may have set nothing, the others are sent once more without them. Raises StorefrontError /
+        StorefrontUnavailable for the request as a whole.
+        """
+        if len(quantities) > QUANTITIES_PER_MUTATION:
+            raise ValueError(f"At most {QUANTITIES_PER_MUTATION} quantities a mutation.")
+        refused: dict[str, str] = {}
+        pending = dict(quantities)
+        calls = 0
+        for _ in range(2):
+            if not pending:
+                break
+            items = list(pending)
+            calls += 1
+            data = self.graphql(INVENTORY_SET_MUTATION, {"input": {
+                "name": "available", "reason": "correction", "ignoreCompareQuantity": True,
+                "quantities": [{"inventoryItemId": _gid("InventoryItem", item),
+                                "locationId": _gid("Location", location_id), "quantity": pending[item]}
+                               for item in items]}})
+            errors = ((data.get("inventorySetQuantities") or {}).get("userErrors")) or []
+            if not errors:
+                return QuantitiesSet(refused, calls)
+            for error in errors:
+                index = _quantity_index(error.get("field"))
+                message = str(error.get("message") or error.get("code") or "refused")
+                if index is None or index >= len(items):  # not about one item: none of them went in
+                    refused.update(dict.fromkeys(pending, message))
+                    return QuantitiesSet(refused, calls)
+                refused[items[index]] = message
+            pending = {item: quantity for item, quantity in pending.items() if item not in refused}
+        refused.update(dict.fromkeys(pending, "Shopify refused the batch twice."))
+        return QuantitiesSet(refused, calls)

@@ -15,7 +15,9 @@ with `respond` or `add_route`; unknown paths answer 404 and are still recorded.
 
 Inventory: `store.shopify_products` (from `shopify_product`, SDK product.json with each variant's
 inventory_item_id) and `store.shopify_levels` ({(inventory item id, location id): available}) answer
-products.json, locations.json, inventory_levels.json and inventory_levels/set.json; `store.woocommerce_products`
+products.json, locations.json, inventory_levels.json and the GraphQL Admin API's
+inventorySetQuantities mutation (graphql.json: up to 250 quantities, all or none: an item not stocked at the
+location is a user error naming its position, as Shopify answers); `store.woocommerce_products`
 (from `woocommerce_product`) and `store.woocommerce_variations` answer products, variations, PUT products/<id>
 and the batch endpoints (more than 100 objects is a 413, as WooCommerce answers). Every stock write is recorded
 in `store.stock_pushes`. Shopify's leaky bucket is simulated (40 calls, 2 a second leak) on the real clock plus whatever
@@ -215,7 +217,7 @@ class FakeStorefront:
         self.add_route("GET", r"/admin/api/[^/]+/products\.json", self._shopify_products)
         self.add_route("GET", r"/admin/api/[^/]+/locations\.json", self._shopify_locations)
         self.add_route("GET", r"/admin/api/[^/]+/inventory_levels\.json", self._shopify_levels_list)
-        self.add_route("POST", r"/admin/api/[^/]+/inventory_levels/set\.json", self._shopify_level_set)
+        self.add_route("POST", r"/admin/api/[^/]+/graphql\.json", self._shopify_graphql)
         self.add_route("GET", r"/wp-json/wc/v3/products", self._woo_products)
         self.add_route("GET", r"/wp-json/wc/v3/products/(?P<id>\d+)/variations", self._woo_variations)
         self.add_route("PUT", r"/wp-json/wc/v3/products/(?P<id>\d+)", self._woo_product_update)
@@ -481,20 +483,42 @@ class FakeStorefront:
                       if (not items or i in items) and (not locations or loc in locations)]
         return Reply(200, {"inventory_levels": levels})
 
-    def _shopify_level_set(self, request: RecordedRequest, match: re.Match) -> Reply:
+    def _shopify_graphql(self, request: RecordedRequest, match: re.Match) -> Reply:
         body = request.json or {}
-        item, location, available = body.get("inventory_item_id"), body.get("location_id"), body.get("available")
-        if item is None or location is None or not isinstance(available, int):
-            return Reply(422, {"errors": {"available": ["must be an integer"]}})
-        key = (str(item), str(location))
+        query, variables = str(body.get("query") or ""), body.get("variables") or {}
+        cost = {"requestedQueryCost": 10, "actualQueryCost": 10,
+                "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 1990, "restoreRate": 100.0}}
+        if "inventorySetQuantities" not in query:
+            return Reply(200, {"errors": [{"message": "The fake store answers only inventorySetQuantities.",
+                                           "extensions": {"code": "undefinedField"}}]})
+        data = variables.get("input") or {}
+        quantities = data.get("quantities") or []
+        if data.get("name") != "available" or not data.get("ignoreCompareQuantity"):
+            return Reply(200, {"data": {"inventorySetQuantities": {"userErrors": [
+                {"field": ["input", "ignoreCompareQuantity"], "code": "COMPARE_QUANTITY_REQUIRED",
+                 "message": "The compareQuantity argument must be given to each quantity or ignored using "
+                            "ignoreCompareQuantity."}]}}, "extensions": {"cost": cost}})
+        if len(quantities) > 250:
+            return Reply(200, {"errors": [{"message": f"The input array size of {len(quantities)} is greater than "
+                                                      "the maximum allowed of 250.",
+                                           "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"}}]})
+        changes, user_errors = [], []
         with self._lock:
-            if key not in self.shopify_levels:
-                return Reply(422, {"errors": ["Inventory item does not have inventory tracking enabled"]})
-            self.shopify_levels[key] = available
-            self.stock_pushes.append(StockPush("shopify", str(item), available, str(location)))
-        level = load_fixture("shopify/inventory_level.json")["inventory_level"]
-        return Reply(200, {"inventory_level": {**level, "inventory_item_id": int(item), "location_id": int(location),
-                                               "available": available}})
+            for i, quantity in enumerate(quantities):
+                item = str(quantity.get("inventoryItemId", "")).rsplit("/", 1)[-1]
+                location = str(quantity.get("locationId", "")).rsplit("/", 1)[-1]
+                if (item, location) not in self.shopify_levels:
+                    user_errors.append({"field": ["input", "quantities", str(i), "inventoryItemId"],
+                                        "code": "INVALID_INVENTORY_ITEM",
+                                        "message": "The specified inventory item could not be found."})
+                else:
+                    changes.append((item, location, int(quantity["quantity"])))
+            if not user_errors:  # all or nothing
+                for item, location, available in changes:
+                    self.shopify_levels[(item, location)] = available
+                    self.stock_pushes.append(StockPush("shopify", item, available, location))
+        return Reply(200, {"data": {"inventorySetQuantities": {"userErrors": user_errors}},
+                           "extensions": {"cost": cost}})
 
     # WooCommerce inventory
     def _woo_paged(self, request: RecordedRequest, items: list[dict]) -> Reply:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 from django.db import transaction
@@ -15,7 +16,7 @@ from core.work import job_run
 from inventory.models import Product, StockLevel
 from inventory.services import stock_adjust, stock_allocate
 from orders.choices import ChannelKind
-from orders.models import ChannelListing, ChannelStockSync, SkuMapping, StockSyncPending
+from orders.models import ChannelListing, ChannelStockSync, SalesChannel, SkuMapping, StockSyncPending
 from orders.stock_sync import services
 from orders.stock_sync.services import (
     StockSyncRefused,
@@ -28,6 +29,7 @@ from orders.stock_sync.services import (
 )
 from orders.stock_sync.tasks import stock_reconcile_all_task
 from orders.storefronts import RetryPolicy, ShopifyClient, StorefrontUnavailable
+from orders.storefronts.shopify import QuantitiesSet
 from orders.task_names import STOCK_PUSH_TASK, STOCK_RECONCILE_TASK
 from tests.factories import ClientFactory, LocationFactory, ProductFactory, SalesChannelFactory
 from tests.fakes.storefront import shopify_product, woocommerce_product, woocommerce_variation
@@ -134,8 +136,13 @@ def test_reconcile_finds_listings_through_the_mappings_and_corrects_only_the_dif
     assert listings["TEE-BLK-M-2024"].external_id == "7001"
     # And the storefront's wrong figures are set (8 - 1 buffer; 6 - 1), by inventory item and location
     assert pushed(store) == {"7001": 7, "7002": 5}
-    bodies = [r.json for r in store.requests_to("POST", "/inventory_levels/set.json")]
-    assert {"location_id": int(LOCATION), "inventory_item_id": 7001, "available": 7} in bodies
+    mutations = [r.json for r in store.requests_to("POST", "/graphql.json")]
+    assert len(mutations) == 1  # both in one inventorySetQuantities mutation
+    assert "inventorySetQuantities" in mutations[0]["query"]
+    sent = mutations[0]["variables"]["input"]
+    assert (sent["name"], sent["ignoreCompareQuantity"]) == ("available", True)
+    assert {"inventoryItemId": "gid://shopify/InventoryItem/7001", "locationId": f"gid://shopify/Location/{LOCATION}",
+            "quantity": 7} in sent["quantities"]
     assert (result.checked, result.corrected) == (2, 2)
     assert store.shopify_levels[("7003", LOCATION)] == 1  # not Dockhand's: untouched
 
@@ -201,7 +208,7 @@ def test_a_burst_of_stock_changes_becomes_one_push_per_channel(synced, store):
     ]
     assert not StockSyncPending.objects.exists()
     state = ChannelStockSync.objects.get(channel=synced["channel"])
-    assert (state.last_push_items, state.last_push_calls, state.last_error) == (2, 2, "")
+    assert (state.last_push_items, state.last_push_calls, state.last_error) == (2, 1, "")
 
 
 def test_the_queue_row_commits_and_rolls_back_with_the_stock_change(synced):
@@ -277,7 +284,7 @@ def test_a_new_buffer_pushes_every_listing(synced, store):
 
 
 def test_a_429_is_waited_out_for_its_retry_after(synced, store):
-    store.fail_next(429, headers={"Retry-After": "7.0"}, path_contains="/inventory_levels/set.json")
+    store.fail_next(429, headers={"Retry-After": "7.0"}, path_contains="/graphql.json")
     put_stock(synced["white"], 1, warehouse=synced["slc"])
 
     run_push(synced["channel"])
@@ -286,25 +293,61 @@ def test_a_429_is_waited_out_for_its_retry_after(synced, store):
     assert pushed(store) == {"7002": 6}
 
 
-def test_the_leaky_bucket_header_paces_requests_before_shopify_answers_429(synced, store):
-    # Given a shop whose bucket is nearly full from other apps' calls
+def test_the_leaky_bucket_header_paces_rest_requests_before_shopify_answers_429(world, store):
+    # Given a shop whose REST bucket is nearly full from other apps' calls
     store.bucket_size = 40
     store._bucket_level = 39.0
+
+    # When the reconciliation reads the catalogue and the figures (REST) and sets the differences (GraphQL)
+    stock_reconcile(channel_id=world["channel"].pk, api=shopify_api(store))
+
+    # Then the client waited for the bucket to leak instead of being refused: each endpoint was asked once
+    assert sum(store.slept) >= 1.0
+    paths = [r.path for r in store.requests]
+    assert len(paths) == len(set(paths))
+    assert pushed(store) == {"7001": 7, "7002": 5}
+
+
+def test_a_throttled_mutation_waits_for_the_cost_bucket_to_refill(synced, store):
+    # Given a shop whose GraphQL cost bucket is empty when the push comes (Shopify answers 200 THROTTLED)
+    store.fail_next(200, path_contains="/graphql.json", body=json.dumps({
+        "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+        "extensions": {"cost": {"requestedQueryCost": 10, "actualQueryCost": None, "throttleStatus": {
+            "maximumAvailable": 2000.0, "currentlyAvailable": 0, "restoreRate": 5.0}}}}))
     put_stock(synced["white"], 1, warehouse=synced["slc"])
     put_stock(synced["black"], 1, warehouse=synced["slc"])
 
     run_push(synced["channel"])
 
-    # Then the client waited for the bucket to leak instead of being refused
-    assert store.slept
-    assert sum(store.slept) >= 1.0
-    assert not [r for r in store.requests if r.path.endswith("set.json")][2:]  # one call per listing, no retry
+    # Then it waited as long as the bucket needs to hold the mutation's cost (10 points at 5 a second), once
+    assert store.slept == [2.0]
+    assert len(store.requests_to("POST", "/graphql.json")) == 2
     assert pushed(store) == {"7001": 8, "7002": 6}
+    assert ChannelStockSync.objects.get(channel=synced["channel"]).last_error == ""
+
+
+def test_ten_thousand_changed_listings_take_forty_mutations_of_at_most_250(monkeypatch):
+    sent: list[int] = []
+
+    class Shop:
+        def inventory_quantities_set(self, quantities, *, location_id):
+            sent.append(len(quantities))
+            return QuantitiesSet({}, 1)
+
+    listings = [ChannelListing(pk=i, external_id=str(9000 + i), product_id=1) for i in range(10_000)]
+    monkeypatch.setattr(services, "channel_available", lambda *, channel, product_ids: {1: 5})
+    monkeypatch.setattr(services, "_outcomes_write", lambda done: done.clear())  # (unsaved listings)
+    result = services.PushResult(channel_id=1)
+
+    services._listings_push(SalesChannel(kind=ChannelKind.SHOPIFY), Shop(),
+                            ChannelStockSync(buffer=0, location_id=LOCATION), listings, result)
+
+    assert (result.calls, result.pushed, max(sent), sum(sent)) == (40, 10_000, 250, 10_000)
 
 
 def test_5xx_keeps_the_queue_and_is_retried_with_backoff_through_durable_work(synced, store, manager, client):
     # Given a store that answers 503 to every write for a while
-    store.fail_next(503, times=10, path_contains="/inventory_levels/set.json")
+    store.fail_next(503, times=10, path_contains="/graphql.json")
     put_stock(synced["white"], 1, warehouse=synced["slc"])
 
     # When the push runs, it fails after the client's own retries
@@ -356,15 +399,16 @@ def test_a_refused_token_is_shown_and_not_retried(synced, store, manager, client
 
 
 def test_one_listing_the_store_refuses_is_kept_on_the_listing_and_the_others_go_out(synced, store):
-    del store.shopify_levels[("7001", LOCATION)]  # no longer stocked at the location: Shopify answers 422
+    del store.shopify_levels[("7001", LOCATION)]  # no longer stocked at the location: a user error
     put_stock(synced["white"], 1, warehouse=synced["slc"])
     put_stock(synced["black"], 1, warehouse=synced["slc"])
 
     run_push(synced["channel"])
 
-    assert pushed(store) == {"7002": 6}
+    assert pushed(store) == {"7002": 6}  # sent again without the refused item, as the mutation is all or nothing
+    assert len(store.requests_to("POST", "/graphql.json")) == 2
     refused = ChannelListing.objects.get(channel=synced["channel"], external_id="7001")
-    assert "422" in refused.last_error
+    assert refused.last_error == "Shopify refused it: The specified inventory item could not be found."
     assert not Job.objects.filter(task=STOCK_PUSH_TASK).exists()  # nothing to retry: it needs a person
     assert not StockSyncPending.objects.exists()
 
