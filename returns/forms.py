@@ -64,7 +64,7 @@ class NoteForm(forms.Form):
 
 class ScanReturnForm(forms.Form):
     number = forms.CharField(max_length=40, label="RMA number", widget=forms.TextInput(
-        attrs={"autofocus": True, "placeholder": "Scan the RMA label", "autocomplete": "off"}))
+        attrs={"autofocus": True, "placeholder": "Scan the RMA label", "autocomplete": "off", "data-scan-input": True}))
 
 
 SUGGESTED = "suggested"
@@ -91,7 +91,7 @@ class LocationOrSuggestedField(forms.ModelChoiceField):
 
 class ReceiveUnitForm(forms.Form):
     barcode = forms.CharField(max_length=64, label="Item barcode or SKU", widget=forms.TextInput(
-        attrs={"autofocus": True, "placeholder": "Scan the item", "autocomplete": "off"}))
+        attrs={"autofocus": True, "placeholder": "Scan the item", "autocomplete": "off", "data-scan-input": True}))
     quantity = forms.IntegerField(min_value=1, max_value=999, initial=1)
     disposition = forms.ChoiceField(choices=Disposition.choices, widget=forms.RadioSelect,
                                     initial=Disposition.RESTOCK)

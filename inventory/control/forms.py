@@ -27,7 +27,8 @@ class InboundForm(forms.Form):
 
 class ScanForm(forms.Form):
     code = forms.CharField(max_length=64, label="Scan SKU or barcode",
-                           widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}))
+                           widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off",
+                                                         "data-scan-input": True}))
     quantity = forms.IntegerField(min_value=1, max_value=100_000, initial=1)
     damaged = forms.BooleanField(required=False, label="Damaged")
     location = forms.CharField(max_length=40, required=False, label="Location (blank: suggested)")
