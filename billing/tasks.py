@@ -14,6 +14,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from billing.exceptions import BillingError
 from billing.services import invoice_draft, previous_month
 from billing.storage import storage_snapshots_catch_up
 from core.choices import ROLE_GROUP_NAMES, Role
@@ -40,16 +41,23 @@ def storage_snapshot_nightly_task() -> None:
 def invoices_draft_task(day_ordinal: int) -> int:
     """Draft every active client's invoice of the month before the given day, then tell the managers.
 
-    Returns how many drafts were built; drafting again rebuilds the same lines.
+    A client whose month cannot be drafted (a finalised invoice covers it) is named in the email as skipped,
+    and the others are drafted all the same. Returns how many drafts were built; drafting again rebuilds the
+    same lines.
     """
     start, end = previous_month(datetime.date.fromordinal(day_ordinal))
-    drafts = [invoice_draft(client=client, period_start=start, period_end=end)
-              for client in Client.objects.filter(is_active=True).order_by("pk")]
+    drafts, skipped = [], []
+    for client in Client.objects.filter(is_active=True).order_by("pk"):
+        try:
+            drafts.append(invoice_draft(client=client, period_start=start, period_end=end))
+        except BillingError as exc:  # e.g. the month was invoiced by hand already: the others still get theirs
+            skipped.append((client, exc.message))
     managers = list(get_user_model().objects.filter(is_active=True, groups__name=ROLE_GROUP_NAMES[Role.MANAGER])
                     .exclude(email="").distinct().order_by("pk").values_list("email", flat=True))
-    if drafts and managers:
+    if (drafts or skipped) and managers:
         body = render_to_string("billing/email/drafts_ready.txt", {
-            "drafts": drafts, "start": start, "end": end, "public_url": getattr(settings, "DOCKHAND_PUBLIC_URL", "")})
+            "drafts": drafts, "skipped": skipped, "start": start, "end": end,
+            "public_url": getattr(settings, "DOCKHAND_PUBLIC_URL", "")})
         send_mail(f"Dockhand: {len(drafts)} draft invoice(s) for {start:%B %Y} are ready", body,
                   settings.DEFAULT_FROM_EMAIL, managers)
         if not email_delivers():

@@ -12,9 +12,11 @@ from billing.exceptions import BillingError, InvalidInvoiceTransition
 from billing.models import BillableEvent, Invoice, InvoiceLine
 from billing.pricing import invoice_lines_compute
 from billing.services import invoice_draft, invoice_finalise, invoice_rebuild
+from billing.tasks import invoices_draft_task
+from core.choices import Role
 from demo.seed import seed_demo
 from tests.billing.factories import event, price_list, snapshot
-from tests.factories import ClientFactory, WarehouseFactory
+from tests.factories import ClientFactory, WarehouseFactory, make_user
 from tests.shipping.packing_factories import CarrierFactory, CarrierServiceFactory
 from warehouses.choices import LocationKind
 
@@ -280,3 +282,26 @@ def test_the_demo_shows_a_draft_invoice_for_each_client_and_seeding_again_change
         assert invoice.status == InvoiceStatus.DRAFT
         assert invoice.lines.filter(category=LineCategory.VAS).exists()
     assert BillableEvent.objects.filter(kind=EventKind.VAS).count() == 4
+
+
+def test_the_monthly_task_drafts_every_client_names_one_already_invoiced_and_emails_the_managers(world, mailoutbox):
+    # Given a second client whose March was finalised by hand, and a manager with an email address
+    other = ClientFactory(name="Brightleaf Tea")
+    price_list(other, datetime.date(2026, 1, 1))
+    invoice_finalise(invoice=invoice_draft(client=other, period_start=MARCH[0], period_end=MARCH[1]))
+    make_user(Role.MANAGER, email="ops@warehouse.example")
+
+    # When the beat's job runs on the 1st of April
+    drafted = invoices_draft_task(datetime.date(2026, 4, 1).toordinal())
+
+    # Then every other client has its March draft, and the email lists them and the one skipped
+    drafts = Invoice.objects.filter(status=InvoiceStatus.DRAFT, period_start=MARCH[0], period_end=MARCH[1])
+    assert world["client"].pk in set(drafts.values_list("client_id", flat=True))
+    assert not drafts.filter(client=other).exists()
+    assert drafted == drafts.count()
+    assert len(mailoutbox) == 1
+    body = mailoutbox[0].body
+    assert "ops@warehouse.example" in mailoutbox[0].to
+    assert f"- {world['client'].name}: " in body
+    assert "Not drafted:" in body
+    assert "- Brightleaf Tea: " in body
