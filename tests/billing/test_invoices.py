@@ -16,7 +16,7 @@ from billing.tasks import invoices_draft_task
 from core.choices import Role
 from demo.seed import seed_demo
 from tests.billing.factories import event, price_list, snapshot
-from tests.factories import ClientFactory, WarehouseFactory, make_user
+from tests.factories import ClientFactory, UserFactory, WarehouseFactory
 from tests.shipping.packing_factories import CarrierFactory, CarrierServiceFactory
 from warehouses.choices import LocationKind
 
@@ -289,7 +289,7 @@ def test_the_monthly_task_drafts_every_client_names_one_already_invoiced_and_ema
     other = ClientFactory(name="Brightleaf Tea")
     price_list(other, datetime.date(2026, 1, 1))
     invoice_finalise(invoice=invoice_draft(client=other, period_start=MARCH[0], period_end=MARCH[1]))
-    make_user(Role.MANAGER, email="ops@warehouse.example")
+    UserFactory(role=Role.MANAGER, email="ops@warehouse.example")
 
     # When the beat's job runs on the 1st of April
     drafted = invoices_draft_task(datetime.date(2026, 4, 1).toordinal())
