@@ -1,8 +1,8 @@
 """The documents of a shipment that the API links to, in one table: to link another kind, add one row.
 
 Each row names the access-checked view that serves it (core.documents.document_view: a session or the API's
-token), and which objects of the shipment it exists for: the shipment itself, each labelled package, or each
-manifest its packages are on.
+token), and which objects of the shipment it exists for: the shipment itself, each labelled package, each
+manifest its packages are on, or the shipment when it leaves the country (the commercial invoice).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from core.access import user_access
+from shipping.carriers.easypost import is_international
 from shipping.models import Shipment
 
 
@@ -34,6 +35,10 @@ def _itself(shipment: Shipment) -> list[tuple[int | None, int]]:
     return [(None, shipment.pk)]
 
 
+def _if_abroad(shipment: Shipment) -> list[tuple[int | None, int]]:
+    return [(None, shipment.pk)] if is_international(shipment.order, shipment.warehouse) else []
+
+
 def _manifests(shipment: Shipment) -> list[tuple[int | None, int]]:
     return [(None, pk) for pk in sorted({p.manifest_id for p in shipment.packages.all() if p.manifest_id})]
 
@@ -42,6 +47,7 @@ SHIPMENT_DOCUMENTS: tuple[ShipmentDocument, ...] = (
     ShipmentDocument("label_pdf", "packing:label_pdf", "application/pdf", _labelled_packages),
     ShipmentDocument("label_zpl", "packing:label_zpl", "application/zpl", _labelled_packages),
     ShipmentDocument("packing_slip", "packing:packing_slip", "application/pdf", _itself),
+    ShipmentDocument("commercial_invoice", "packing:commercial_invoice", "application/pdf", _if_abroad),
     ShipmentDocument("manifest", "packing:manifest_pdf", "application/pdf", _manifests, staff_only=True),
 )
 

@@ -11,10 +11,11 @@ from django.core.cache import cache
 from django.urls import reverse
 from pypdf import PdfReader
 
-from core.choices import JobState
+from core.choices import JobState, Role
 from core.models import Job
 from inventory.models import Product
 from orders.choices import ServiceLevel
+from orders.models import Order
 from shipping.carriers import adapter_for, gateway_account_for
 from shipping.carriers.easypost import EasyPostAdapter, webhook_signature
 from shipping.choices import ShipmentStatus, TrackingStatus
@@ -29,8 +30,8 @@ from shipping.packing.services import (
     shipment_start,
 )
 from shipping.task_names import SHIPMENT_LABEL_TASK
-from tests.conftest import run_due_work
-from tests.factories import ClientFactory, ProductFactory
+from tests.conftest import api_client_for, run_due_work
+from tests.factories import ClientFactory, ProductFactory, make_user
 from tests.fakes.easypost import FakeEasyPost, tracker_event
 from tests.fakes.easypost import webhook_signature as fake_signature
 from tests.shipping.helpers import make_picked_order
@@ -430,6 +431,24 @@ def test_a_domestic_shipment_has_no_commercial_invoice(order, packer, client):
     client.force_login(packer)
 
     assert client.get(reverse("packing:commercial_invoice", args=[shipment.pk])).status_code == 404
+
+
+def test_the_api_links_the_commercial_invoice_of_a_shipment_abroad_only(abroad):
+    shipment = packed_shipment(abroad)
+    api = api_client_for(make_user(Role.MANAGER, is_staff=True))
+
+    def invoice_links(shipment):
+        documents = api.get(f"/api/v1/shipments/{shipment.pk}/").json()["documents"]
+        return [d["url"] for d in documents if d["kind"] == "commercial_invoice"]
+
+    (link,) = invoice_links(shipment)
+    fetched = api.get(link)
+    Order.objects.filter(pk=abroad.pk).update(ship_country="US")  # the same parcel, staying at home
+
+    assert link.startswith("http://testserver/")
+    assert fetched.status_code == 200
+    assert b"".join(fetched.streaming_content if fetched.streaming else [fetched.content])[:4] == b"%PDF"
+    assert invoice_links(shipment) == []
 
 
 def test_the_shipment_page_shows_customs_and_links_the_invoice(abroad, packer, client):
