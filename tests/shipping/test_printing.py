@@ -18,10 +18,12 @@ from shipping.choices import PrinterConnection, PrinterPurpose, PrintJobStatus, 
 from shipping.exceptions import PrintingError
 from shipping.models import PackStation, Printer, PrintJob
 from shipping.packing.services import shipment_label, shipment_label_void
+from shipping.picking.release import pick_list_release_single
 from shipping.printing import document_print, package_label_reprint
 from shipping.task_names import PRINT_JOB_TASK
 from tests.conftest import run_due_work
-from tests.factories import WarehouseFactory, make_user
+from tests.factories import LocationFactory, WarehouseFactory, make_user
+from tests.shipping.factories import allocated_order, product
 from tests.shipping.test_packing import packed_shipment
 
 pytestmark = pytest.mark.django_db
@@ -234,6 +236,22 @@ def test_a_packing_slip_goes_to_the_laser_printer_through_lp(order, fake_lp):
     assert job.status == PrintJobStatus.PRINTED
     assert (fake_lp / "lp-args").read_text().split() == [
         "-d", "office_laser", "-t", f"packing-slip-{order.order_number}"]
+    assert (fake_lp / "lp-data").read_bytes().startswith(b"%PDF")
+
+
+def test_a_pick_list_goes_to_the_laser_printer_through_lp(order, fake_lp):
+    warehouse = order.warehouse
+    jacket = product(client=order.channel.client, sku="PRN-JKT-1")
+    released = allocated_order(warehouse, [(jacket, LocationFactory(warehouse=warehouse, code="P-01-01-A"), 2)],
+                               client=order.channel.client, order_number="#PRN-1")
+    pick_list = pick_list_release_single(order=released)
+    job = document_print(document="pick_list", printer=laser_printer(order), pick_list=pick_list)
+
+    run_print_job(job)
+
+    job.refresh_from_db()
+    assert job.status == PrintJobStatus.PRINTED
+    assert (fake_lp / "lp-args").read_text().split() == ["-d", "office_laser", "-t", pick_list.number]
     assert (fake_lp / "lp-data").read_bytes().startswith(b"%PDF")
 
 
