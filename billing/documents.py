@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count
 from django.template.loader import render_to_string
 
+from billing.choices import LineCategory
 from billing.models import Invoice, InvoiceLine
+from billing.pricing import storage_charges
 from billing.selectors import invoice_detail_rows
 from core.pdf import render_pdf
 from warehouses.models import Warehouse
@@ -39,7 +42,9 @@ CSV_HEADER = ["line", "line_description", "line_amount", "event_id", "kind", "si
 
 
 def invoice_csv(*, invoice: Invoice) -> str:
-    """Every event behind every line of the invoice, so the client can recompute each line."""
+    """Every event behind every line of the invoice, then every night's snapshot behind each storage line (its
+    chargeable quantity in the rate's unit, and the daily price in the cost column), so the client can recompute
+    each line."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
@@ -49,6 +54,18 @@ def invoice_csv(*, invoice: Invoice) -> str:
                          row["source"], row["source_id"], row["order_id"] or "", row["units"], row["skus"],
                          row["boxes"], row["cartons"], row["minutes"], row["restocked"], row["disposed"],
                          row["quantity"], row["cost"], row["service_code"], _safe(row["note"])])
+    storage_lines = {line.description: line for line in invoice.lines.filter(category=LineCategory.STORAGE)}
+    if storage_lines:
+        for charge in storage_charges(client=invoice.client, start=invoice.period_start, end=invoice.period_end):
+            line = storage_lines.get(charge.description)
+            if line is None:
+                continue
+            snapshot = charge.snapshot
+            writer.writerow([line.position, line.description, line.amount, "", "storage", 1, snapshot.snapshot_date,
+                             "billing.storagesnapshot", snapshot.pk, "", snapshot.units, "", "", "", "", "", "",
+                             charge.quantity.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP),
+                             charge.per_day.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP), "",
+                             f"{snapshot.bins} bins, {snapshot.volume_cm3} cm3, {charge.free_units} units free"])
     return out.getvalue()
 
 

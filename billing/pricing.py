@@ -126,9 +126,7 @@ class _Lines:
         quantity = Decimal(quantity or 0)
         if not always and (quantity == 0 or unit_price == 0):
             return
-        # Each event is linked once, to the line its group always has (orders shipped, labels at cost, receiving
-        # orders, returns, the service); the other lines of its group are priced from the same events.
-        events = events if always else None
+        # Every line is linked to the events it is priced from, so the detail export recomputes each line.
         full_key = (late, price_list.pk, category, *key)
         line = self.by_key.get(full_key)
         exact = quantity * unit_price if exact is None else exact
@@ -254,8 +252,24 @@ def storage_quantity(snapshot: StorageSnapshot, unit: str, free_units: int) -> D
     return Decimal(snapshot.bins if chargeable else 0)  # bins and pallet positions
 
 
-def _storage_lines(lines: _Lines, *, client: Client, start: datetime.date, end: datetime.date,
-                   price_lists: list[PriceList]) -> None:
+@dataclass(frozen=True)
+class StorageCharge:
+    """What one night's snapshot row adds to a storage line."""
+
+    snapshot: StorageSnapshot
+    key: tuple
+    description: str
+    quantity: Decimal
+    per_day: Decimal
+    free_units: int
+    price_list: PriceList
+
+
+def storage_charges(*, client: Client, start: datetime.date, end: datetime.date,
+                    price_lists: list[PriceList] | None = None) -> list[StorageCharge]:
+    """Each snapshot row of start..end that a storage rate prices, with its chargeable quantity and daily price
+    (the lines' detail: the invoice's storage lines are their sums)."""
+    price_lists = _price_lists(client) if price_lists is None else price_lists
     longest_free = max((p.storage_free_days for p in price_lists), default=0)
     rows = list(StorageSnapshot.objects.filter(client=client, snapshot_date__gte=start - datetime.timedelta(days=longest_free),
                                                snapshot_date__lte=end).order_by("snapshot_date", "warehouse_id",
@@ -263,6 +277,7 @@ def _storage_lines(lines: _Lines, *, client: Client, start: datetime.date, end: 
     received: dict[tuple, int] = {(r.snapshot_date, r.warehouse_id, r.location_kind): r.new_units for r in rows}
     kinds = dict(LocationKind.choices)
     units = dict(StorageUnit.choices)
+    charges = []
     for row in rows:
         if row.snapshot_date < start:
             continue
@@ -285,9 +300,18 @@ def _storage_lines(lines: _Lines, *, client: Client, start: datetime.date, end: 
             per_day = rate.price
             description = f"Storage, {kinds[row.location_kind].lower()}: {units[rate.unit].lower()} per day"
             key = ("storage", row.location_kind, rate.unit, rate.period)
-        lines.add(key, category=LineCategory.STORAGE, description=description,
-                  quantity=quantity, unit_price=per_day.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP),
-                  exact=quantity * per_day, price_list=price_list, late=False, events=None)
+        charges.append(StorageCharge(snapshot=row, key=key, description=description, quantity=quantity,
+                                     per_day=per_day, free_units=free, price_list=price_list))
+    return charges
+
+
+def _storage_lines(lines: _Lines, *, client: Client, start: datetime.date, end: datetime.date,
+                   price_lists: list[PriceList]) -> None:
+    for charge in storage_charges(client=client, start=start, end=end, price_lists=price_lists):
+        lines.add(charge.key, category=LineCategory.STORAGE, description=charge.description,
+                  quantity=charge.quantity,
+                  unit_price=charge.per_day.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP),
+                  exact=charge.quantity * charge.per_day, price_list=charge.price_list, late=False, events=None)
 
 
 def _is_whole_month(start: datetime.date, end: datetime.date) -> bool:

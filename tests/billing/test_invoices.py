@@ -126,7 +126,7 @@ def test_each_line_links_to_the_events_behind_it_and_unpriced_work_stays_unbille
     first_orders = invoice.lines.get(description="Orders shipped", price_list=world["first"])
     assert set(first_orders.events.all()) == {e["order1"], e["order2"]}
     extra_units = invoice.lines.get(description__startswith="Extra units", price_list=world["first"])
-    assert not extra_units.events.exists()  # priced from the events of its group's "Orders shipped" line
+    assert set(extra_units.events.all()) == {e["order2"]}  # the events it is priced from: more than one unit
     late_home = invoice.lines.get(description="Labels, FedEx Home: cost + 5%", price_list=world["second"])
     assert set(late_home.events.all()) == {e["label3"], e["label4"], e["void4"]}
     linked = set(BillableEvent.objects.filter(invoice_lines__invoice=invoice).distinct())
