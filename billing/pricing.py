@@ -26,7 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Greatest
+from django.db.models.functions import Coalesce, Greatest
 
 from billing.choices import EventKind, InvoiceStatus, LineCategory, PackagingMode, StoragePeriod, StorageUnit
 from billing.models import BillableEvent, Invoice, InvoiceLineEvent, PriceList, StorageSnapshot
@@ -76,8 +76,9 @@ def billable_events(*, client: Client, start: datetime.date, end: datetime.date)
     """Return the client's events an invoice of start..end bills, each with its price list and late flag.
 
     Those dated in the period, and those dated earlier in a period whose invoice was finalised before they
-    arrived (late); never one already on a finalised invoice. The price list in force is a CASE over the
-    client's few list dates, so pricing costs no lookup per event.
+    arrived (late); never one already on a finalised invoice. The price list in force (on the event's date, or
+    for a reversal on the date of the charge it reverses) is a CASE over the client's few list dates, so pricing
+    costs no lookup per event.
     """
     finalised = list(Invoice.objects.filter(client=client, status=InvoiceStatus.FINAL, period_start__lt=start)
                      .values_list("period_start", "period_end"))
@@ -89,9 +90,11 @@ def billable_events(*, client: Client, start: datetime.date, end: datetime.date)
         on_final = InvoiceLineEvent.objects.filter(event=OuterRef("pk"), line__invoice__status=InvoiceStatus.FINAL)
         events = events.filter(~Exists(on_final))
     lists = PriceList.objects.filter(client=client).order_by("-effective_from").values_list("pk", "effective_from")
-    in_force = Case(*[When(event_date__gte=day, then=Value(pk)) for pk, day in lists], default=Value(None),
+    # A reversal is priced as the charge it cancels was, so that the two net to nothing across a price change.
+    in_force = Case(*[When(priced_on__gte=day, then=Value(pk)) for pk, day in lists], default=Value(None),
                     output_field=BigIntegerField())
-    return events.annotate(price_list_id=in_force,
+    return events.annotate(priced_on=Coalesce(F("reverses__event_date"), F("event_date"))).annotate(
+                           price_list_id=in_force,
                            is_late=Case(When(event_date__lt=start, then=Value(True)), default=Value(False),
                                         output_field=BooleanField()))
 

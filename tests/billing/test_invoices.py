@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from billing.choices import EventKind, InvoiceStatus, LineCategory
 from billing.events import billable_event_reverse, vas_record
@@ -305,3 +306,22 @@ def test_the_monthly_task_drafts_every_client_names_one_already_invoiced_and_ema
     assert f"- {world['client'].name}: " in body
     assert "Not drafted:" in body
     assert "- Brightleaf Tea: " in body
+
+
+def test_a_charge_reversed_after_a_price_change_nets_to_nothing():
+    client = ClientFactory()
+    price_list(client, datetime.date(2026, 1, 1), shipping_markup_pct=D("5"), shipping_markup_fixed=D("0.75"),
+               monthly_minimum=D("0"))
+    price_list(client, datetime.date(2026, 3, 20), shipping_markup_pct=D("10"), shipping_markup_fixed=D("1.00"),
+               monthly_minimum=D("0"))
+    charged = event(client, EventKind.LABEL, datetime.date(2026, 3, 10), cost=D("10.00"), boxes=1)
+    billable_event_reverse(event=charged, note="Label voided",
+                           occurred_at=timezone.make_aware(datetime.datetime.combine(datetime.date(2026, 3, 25),
+                                                                                     datetime.time(12))))
+
+    invoice = invoice_draft(client=client, period_start=MARCH[0], period_end=MARCH[1])
+
+    shipping = list(invoice.lines.filter(category=LineCategory.SHIPPING))
+    assert shipping
+    assert sum(line.amount for line in shipping) == 0
+    assert invoice.total == 0
