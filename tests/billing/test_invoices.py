@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from billing.choices import EventKind, InvoiceStatus, LineCategory
+from billing.choices import EventKind, InvoiceStatus, LineCategory, StoragePeriod, StorageUnit
 from billing.events import billable_event_reverse, vas_record
 from billing.exceptions import BillingError, InvalidInvoiceTransition
-from billing.models import BillableEvent, Invoice, InvoiceLine
+from billing.models import BillableEvent, Invoice, InvoiceLine, StorageRate
 from billing.pricing import invoice_lines_compute
 from billing.services import invoice_draft, invoice_finalise, invoice_rebuild
 from billing.tasks import invoices_draft_task
@@ -325,3 +325,26 @@ def test_a_charge_reversed_after_a_price_change_nets_to_nothing():
     assert shipping
     assert sum(line.amount for line in shipping) == 0
     assert invoice.total == 0
+
+
+def test_fixed_price_boxes_a_carrier_wide_markup_and_storage_per_bin_are_priced_as_set():
+    client, warehouse = ClientFactory(), WarehouseFactory()
+    ups = CarrierFactory(code="UPS", name="UPS")
+    ground = CarrierServiceFactory(carrier=ups, code="GND", name="Ground")
+    prices = price_list(client, datetime.date(2026, 1, 1), packaging_mode="fixed", packaging_fixed_price=D("1.25"),
+                        monthly_minimum=D("0"), markups=[(ups, None, D("8"), D("0.40"))])
+    StorageRate.objects.filter(price_list=prices).delete()
+    StorageRate.objects.create(price_list=prices, location_kind=LocationKind.PICK, unit=StorageUnit.BIN,
+                               period=StoragePeriod.DAY, price=D("0.10"))
+    event(client, EventKind.ORDER_SHIPPED, datetime.date(2026, 3, 4), units=1, skus=1, boxes=3, cost=D("9.99"))
+    event(client, EventKind.LABEL, datetime.date(2026, 3, 4), cost=D("20.00"), boxes=1, carrier=ups, service=ground)
+    for day in (1, 2, 3):
+        snapshot(client, warehouse, LocationKind.PICK, datetime.date(2026, 3, day), units=12, bins=day)
+
+    invoice = invoice_draft(client=client, period_start=MARCH[0], period_end=MARCH[1])
+
+    amounts = {line.description: line.amount for line in invoice.lines.all()}
+    assert amounts["Boxes at a fixed price"] == D("3.75")  # 3 boxes × 1.25, whatever they cost
+    assert amounts["Labels, UPS Ground: cost + 8%"] == D("21.60")  # the carrier's own markup, every service
+    assert amounts["Labels, UPS Ground: per label"] == D("0.40")
+    assert amounts["Storage, pick face: per bin per day"] == D("0.60")  # 1 + 2 + 3 bin-days × 0.10
