@@ -1,7 +1,14 @@
 from django import forms
 
+from billing.choices import StoragePeriod, StorageUnit
 from billing.models import PriceList
 from inventory.models import Client
+from shipping.models import Carrier, CarrierService
+from warehouses.choices import LocationKind
+
+
+def _money(**kwargs) -> forms.DecimalField:
+    return forms.DecimalField(max_digits=12, decimal_places=4, min_value=0, **kwargs)
 
 
 class DraftForm(forms.Form):
@@ -38,3 +45,24 @@ class PriceListForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if clients is not None:
             self.fields["client"].queryset = clients
+
+
+class StorageRateForm(forms.Form):
+    location_kind = forms.ChoiceField(choices=LocationKind.choices, label="Location kind")
+    unit = forms.ChoiceField(choices=StorageUnit.choices, label="Charged")
+    period = forms.ChoiceField(choices=StoragePeriod.choices)
+    price = _money()
+
+
+class ShippingMarkupForm(forms.Form):
+    carrier = forms.ModelChoiceField(queryset=Carrier.objects.order_by("name"))
+    service = forms.ModelChoiceField(queryset=CarrierService.objects.select_related("carrier").order_by(
+        "carrier__name", "name"), required=False, empty_label="Every service of the carrier")
+    markup_pct = _money(label="Markup %")
+    markup_fixed = _money(label="Per label")
+
+
+class ServiceRateForm(forms.Form):
+    code = forms.SlugField(max_length=40, help_text="What staff type when recording the work, e.g. kitting.")
+    name = forms.CharField(max_length=120)
+    price = _money()

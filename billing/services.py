@@ -136,6 +136,12 @@ def invoice_finalise(*, invoice: Invoice, user=None) -> Invoice:
     return locked
 
 
+def _settled_by(client: Client, day: datetime.date) -> Invoice | None:
+    """The last finalised invoice of the client that reaches `day` or later: prices from then on are settled."""
+    return (Invoice.objects.filter(client=client, status=InvoiceStatus.FINAL, period_end__gte=day)
+            .order_by("-period_end").first())
+
+
 def price_list_create(*, client: Client, effective_from: datetime.date, user=None, **prices) -> PriceList:
     """Start a new price list for a client on a date, beginning from the rates of the list in force then
     (storage, carrier markups, value-added services), with `prices` changed.
@@ -143,8 +149,7 @@ def price_list_create(*, client: Client, effective_from: datetime.date, user=Non
     Raises BillingError when a finalised invoice already covers that date (its prices are settled) or the client
     has a list starting that day.
     """
-    settled = (Invoice.objects.filter(client=client, status=InvoiceStatus.FINAL, period_end__gte=effective_from)
-               .order_by("-period_end").first())
+    settled = _settled_by(client, effective_from)
     if settled is not None:
         raise BillingError(f"Invoice {settled.number} is finalised up to {settled.period_end:%Y-%m-%d}; a new "
                            "price list must start after it.", field="effective_from")
@@ -175,3 +180,59 @@ def price_list_create(*, client: Client, effective_from: datetime.date, user=Non
                 ServiceRate(price_list=created, code=r.code, name=r.name, price=r.price)
                 for r in previous.service_rates.all()])
     return created
+
+
+def price_list_rates_settled_by(price_list: PriceList) -> Invoice | None:
+    """The finalised invoice that was (or may have been) priced with this list: its rates are settled then."""
+    return _settled_by(price_list.client, price_list.effective_from)
+
+
+def _rates_editable(price_list: PriceList) -> PriceList:
+    """Lock the price list; raise BillingError when a finalised invoice was priced with it."""
+    locked = PriceList.objects.select_for_update().get(pk=price_list.pk)
+    settled = price_list_rates_settled_by(locked)
+    if settled is not None:
+        raise BillingError(f"Invoice {settled.number} was finalised with these prices; start a new price list to "
+                           "change them.")
+    return locked
+
+
+@transaction.atomic
+def storage_rate_set(*, price_list: PriceList, location_kind: str, unit: str, period: str, price) -> StorageRate:
+    """Set how a kind of location is charged (one rate per kind). Raises BillingError once the list is settled."""
+    locked = _rates_editable(price_list)
+    rate, _ = StorageRate.objects.update_or_create(price_list=locked, location_kind=location_kind,
+                                                   defaults={"unit": unit, "period": period, "price": price})
+    return rate
+
+
+@transaction.atomic
+def shipping_markup_set(*, price_list: PriceList, carrier, service=None, markup_pct, markup_fixed) -> ShippingMarkup:
+    """Set a carrier's (or one of its services') own label markup. Raises BillingError once the list is settled
+    or when the service is not the carrier's."""
+    if service is not None and service.carrier_id != carrier.pk:
+        raise BillingError(f"{service} is not a service of {carrier}.", field="service")
+    locked = _rates_editable(price_list)
+    markup, _ = ShippingMarkup.objects.update_or_create(
+        price_list=locked, carrier=carrier, service=service,
+        defaults={"markup_pct": markup_pct, "markup_fixed": markup_fixed})
+    return markup
+
+
+@transaction.atomic
+def service_rate_set(*, price_list: PriceList, code: str, name: str, price) -> ServiceRate:
+    """Set the price of a value-added service by its code. Raises BillingError once the list is settled."""
+    locked = _rates_editable(price_list)
+    rate, _ = ServiceRate.objects.update_or_create(price_list=locked, code=code.strip().lower(),
+                                                   defaults={"name": name.strip(), "price": price})
+    return rate
+
+
+RATE_MODELS = {"storage": StorageRate, "markup": ShippingMarkup, "service": ServiceRate}
+
+
+@transaction.atomic
+def price_list_rate_remove(*, price_list: PriceList, kind: str, rate_id: int) -> None:
+    """Remove one storage rate, carrier markup or service price of a list not yet settled."""
+    locked = _rates_editable(price_list)
+    RATE_MODELS[kind].objects.filter(price_list=locked, pk=rate_id).delete()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("estimate/", views.estimate_view, name="estimate"),
     path("price-lists/", views.price_list_list_view, name="price_lists"),
     path("price-lists/<int:pk>/", views.price_list_detail_view, name="price_list"),
+    path("price-lists/<int:pk>/rates/", views.price_list_rates_view, name="price_list_rates"),
     path("value-added/", views.vas_view, name="vas"),
     path("unbilled/", views.unbilled_view, name="unbilled"),
 ]

@@ -14,7 +14,14 @@ from django.views.decorators.http import require_POST
 from billing.documents import invoice_csv, invoice_pdf
 from billing.events import vas_record
 from billing.filters import InvoiceFilter
-from billing.forms import DraftForm, PriceListForm, VasForm
+from billing.forms import (
+    DraftForm,
+    PriceListForm,
+    ServiceRateForm,
+    ShippingMarkupForm,
+    StorageRateForm,
+    VasForm,
+)
 from billing.models import Invoice, PriceList
 from billing.selectors import (
     billable_event_list,
@@ -26,7 +33,18 @@ from billing.selectors import (
     price_list_list,
     unbilled_event_list,
 )
-from billing.services import invoice_draft, invoice_finalise, invoice_rebuild, price_list_create
+from billing.services import (
+    RATE_MODELS,
+    invoice_draft,
+    invoice_finalise,
+    invoice_rebuild,
+    price_list_create,
+    price_list_rate_remove,
+    price_list_rates_settled_by,
+    service_rate_set,
+    shipping_markup_set,
+    storage_rate_set,
+)
 from core.access import user_access
 from core.choices import Role
 from core.decorators import role_required
@@ -172,7 +190,55 @@ def price_list_detail_view(request, pk: int):
         raise Http404("No such price list.")
     fields = [(price_list._meta.get_field(f).verbose_name, getattr(price_list, f"get_{f}_display", None)
                and getattr(price_list, f"get_{f}_display")() or getattr(price_list, f)) for f in PRICE_FIELDS]
-    return render(request, "billing/price_list_detail.html", {"price_list": price_list, "fields": fields})
+    context = {"price_list": price_list, "fields": fields}
+    if user_access(request.user).is_manager:
+        settled = price_list_rates_settled_by(price_list)
+        context["settled"] = settled
+        if settled is None:
+            context["rate_forms"] = {kind: form_class(prefix=kind) for kind, (form_class, _) in RATE_FORMS.items()}
+    return render(request, "billing/price_list_detail.html", context)
+
+
+# kind -> (its form, the service that sets it)
+RATE_FORMS = {"storage": (StorageRateForm, storage_rate_set), "markup": (ShippingMarkupForm, shipping_markup_set),
+              "service": (ServiceRateForm, service_rate_set)}
+
+
+@require_POST
+@login_required
+@role_required(M)
+def price_list_rates_view(request, pk: int):
+    """Set or remove one storage rate, carrier markup or service price of a price list no invoice settled."""
+    price_list = price_list_list(user=request.user).filter(pk=pk).first()
+    if price_list is None:
+        raise Http404("No such price list.")
+    kind = request.POST.get("kind", "")
+    if kind not in RATE_FORMS or kind not in RATE_MODELS:
+        messages.error(request, "Choose storage, a carrier markup or a service.")
+        return redirect("billing:price_list", pk=pk)
+    try:
+        if "remove" in request.POST:
+            rate_id = request.POST.get("remove", "")
+            if not rate_id.isdigit():
+                raise DomainError("Choose the rate to remove.")
+            price_list_rate_remove(price_list=price_list, kind=kind, rate_id=int(rate_id))
+            messages.success(request, "Rate removed.")
+        else:
+            form_class, rate_set = RATE_FORMS[kind]
+            form = form_class(request.POST, prefix=kind)
+            if not form.is_valid():
+                messages.error(request, _errors(form))
+                return redirect("billing:price_list", pk=pk)
+            rate_set(price_list=price_list, **form.cleaned_data)
+            messages.success(request, "Rate saved.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("billing:price_list", pk=pk)
+
+
+def _errors(form) -> str:
+    return "; ".join(" ".join(errors) if name == "__all__" else f"{form[name].label}: {' '.join(errors)}"
+                     for name, errors in form.errors.items())
 
 
 @login_required

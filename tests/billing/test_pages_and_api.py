@@ -14,6 +14,7 @@ from core.choices import Role
 from tests.billing.factories import event, price_list
 from tests.conftest import api_client_for
 from tests.factories import make_user
+from tests.shipping.packing_factories import CarrierFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +180,54 @@ def test_invoice_list_queries_do_not_grow_with_rows(two_clients, manager, client
         api.get("/api/v1/invoices/")
     with django_assert_max_num_queries(12):
         api.get("/api/v1/billable-events/")
+
+
+def test_a_manager_sets_and_removes_storage_markup_and_service_rates_on_the_price_list_page(client_a, client,
+                                                                                            client_user_a):
+    prices = price_list(client_a, datetime.date(2026, 1, 1))
+    ups = CarrierFactory(code="UPS", name="UPS")
+    url = reverse("billing:price_list_rates", args=[prices.pk])
+    page = reverse("billing:price_list", args=[prices.pk])
+    client.force_login(make_user(Role.MANAGER))
+
+    client.post(url, {"kind": "storage", "storage-location_kind": "pick", "storage-unit": "bin",
+                      "storage-period": "day", "storage-price": "0.12"})
+    client.post(url, {"kind": "markup", "markup-carrier": ups.pk, "markup-markup_pct": "7.5",
+                      "markup-markup_fixed": "0.30"})
+    client.post(url, {"kind": "service", "service-code": "Labelling", "service-name": "Labelling (per unit)",
+                      "service-price": "0.15"})
+    bad = client.post(url, {"kind": "service", "service-code": "gift", "service-name": "Gift wrap",
+                            "service-price": "-1"}, follow=True).content.decode()
+
+    pick = prices.storage_rates.get(location_kind="pick")
+    assert (pick.unit, pick.period, pick.price) == ("bin", "day", Decimal("0.12"))  # replaced, one per kind
+    assert prices.shipping_markups.get(carrier=ups, service=None).markup_pct == Decimal("7.5")
+    assert prices.service_rates.get(code="labelling").price == Decimal("0.15")
+    assert "Price: Ensure this value is greater than or equal to 0." in bad
+    assert not prices.service_rates.filter(code="gift").exists()
+
+    removed = client.post(url, {"kind": "markup", "remove": prices.shipping_markups.get().pk}, follow=True)
+    assert "Rate removed." in removed.content.decode()
+    assert not prices.shipping_markups.exists()
+    assert "Set storage rate" in client.get(page).content.decode()
+
+    # A client user reads the list but cannot change it
+    client.force_login(client_user_a)
+    assert client.post(url, {"kind": "service", "service-code": "x", "service-name": "X",
+                             "service-price": "1"}).status_code == 403
+    assert "Set storage rate" not in client.get(page).content.decode()
+
+
+def test_rates_of_a_list_a_finalised_invoice_used_cannot_change(client_a, client):
+    prices = price_list(client_a, datetime.date(2026, 1, 1))
+    event(client_a, EventKind.ORDER_SHIPPED, datetime.date(2026, 3, 2), units=1, skus=1, boxes=1)
+    invoice = invoice_finalise(invoice=invoice_draft(client=client_a, period_start=datetime.date(2026, 3, 1)))
+    client.force_login(make_user(Role.MANAGER))
+
+    refused = client.post(reverse("billing:price_list_rates", args=[prices.pk]), {
+        "kind": "service", "service-code": "kitting", "service-name": "Kitting", "service-price": "9"}, follow=True)
+
+    page = refused.content.decode()
+    assert f"Invoice {invoice.number} was finalised with these prices" in page
+    assert prices.service_rates.get(code="kitting").price == Decimal("0.80")
+    assert "Set storage rate" not in page
