@@ -8,7 +8,7 @@ from inventory.models import Client
 
 
 class BillableEventFilter(django_filters.FilterSet):
-    client = django_filters.NumberFilter(field_name="client_id")
+    client = django_filters.ModelChoiceFilter(queryset=Client.objects.all())
     kind = django_filters.ChoiceFilter(choices=EventKind.choices)
     date_after = django_filters.DateFilter(field_name="event_date", lookup_expr="gte", label="From")
     date_before = django_filters.DateFilter(field_name="event_date", lookup_expr="lte", label="To")

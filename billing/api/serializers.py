@@ -16,23 +16,29 @@ from inventory.models import Client
 class StorageRateSerializer(serializers.ModelSerializer):
     class Meta:
         model = StorageRate
-        fields = ["location_kind", "unit", "period", "price"]
+        fields = ["id", "location_kind", "unit", "period", "price"]
 
 
 class ShippingMarkupSerializer(serializers.ModelSerializer):
     class Meta:
         model = ShippingMarkup
-        fields = ["carrier", "service", "markup_pct", "markup_fixed"]
+        fields = ["id", "carrier", "service", "markup_pct", "markup_fixed"]
 
 
 class ServiceRateSerializer(serializers.ModelSerializer):
     class Meta:
         model = ServiceRate
-        fields = ["code", "name", "price"]
+        fields = ["id", "code", "name", "price"]
 
 
 PRICE_FIELDS = [f.name for f in PriceList._meta.concrete_fields
                 if f.name not in {"id", "client", "effective_from", "created_by", "created_at", "updated_at"}]
+
+
+class RateRemoveSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["storage", "markup", "service"],
+                                   help_text="storage: a storage rate; markup: a carrier markup; service: a service price.")
+    rate_id = serializers.IntegerField(min_value=1, help_text="The rate's id, as the price list lists it.")
 
 
 class PriceListSerializer(serializers.ModelSerializer):

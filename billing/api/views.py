@@ -11,11 +11,24 @@ from billing.api.serializers import (
     InvoiceDraftSerializer,
     InvoiceSerializer,
     PriceListSerializer,
+    RateRemoveSerializer,
+    ServiceRateSerializer,
+    ShippingMarkupSerializer,
+    StorageRateSerializer,
 )
 from billing.filters import BillableEventFilter, InvoiceFilter
 from billing.models import InvoiceLine
 from billing.selectors import billable_event_list, client_list, invoice_list, price_list_list
-from billing.services import invoice_draft, invoice_finalise, invoice_rebuild, price_list_create
+from billing.services import (
+    invoice_draft,
+    invoice_finalise,
+    invoice_rebuild,
+    price_list_create,
+    price_list_rate_remove,
+    service_rate_set,
+    shipping_markup_set,
+    storage_rate_set,
+)
 from core.choices import Role
 from core.exceptions import DomainError
 
@@ -43,6 +56,38 @@ class PriceListViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         serializer.instance = price_list_create(client=data["client"], effective_from=data["effective_from"],
                                                 user=self.request.user,
                                                 **{f: data[f] for f in PRICE_FIELDS if f in data})
+
+    # Rates can change until a finalised invoice has used the list (then a 400 says which invoice).
+    def _rates_changed(self, request, serializer_class, change) -> Response:
+        price_list = self.get_object()
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        change(price_list=price_list, **serializer.validated_data)
+        return Response(PriceListSerializer(self.get_queryset().get(pk=price_list.pk)).data)
+
+    @extend_schema(request=StorageRateSerializer, responses={200: PriceListSerializer})
+    @action(detail=True, methods=["post"], url_path="storage-rates")
+    def storage_rates(self, request, pk=None):
+        """Set how a kind of location is charged (one rate per kind: it replaces the kind's rate)."""
+        return self._rates_changed(request, StorageRateSerializer, storage_rate_set)
+
+    @extend_schema(request=ShippingMarkupSerializer, responses={200: PriceListSerializer})
+    @action(detail=True, methods=["post"], url_path="shipping-markups")
+    def shipping_markups(self, request, pk=None):
+        """Set a carrier's label markup (no service: every service of the carrier) instead of the list's default."""
+        return self._rates_changed(request, ShippingMarkupSerializer, shipping_markup_set)
+
+    @extend_schema(request=ServiceRateSerializer, responses={200: PriceListSerializer})
+    @action(detail=True, methods=["post"], url_path="service-rates")
+    def service_rates(self, request, pk=None):
+        """Set the price of a value-added service by its code."""
+        return self._rates_changed(request, ServiceRateSerializer, service_rate_set)
+
+    @extend_schema(request=RateRemoveSerializer, responses={200: PriceListSerializer})
+    @action(detail=True, methods=["post"], url_path="remove-rate")
+    def remove_rate(self, request, pk=None):
+        """Remove one storage rate, carrier markup or service price."""
+        return self._rates_changed(request, RateRemoveSerializer, price_list_rate_remove)
 
 
 class BillableEventViewSet(viewsets.ReadOnlyModelViewSet):

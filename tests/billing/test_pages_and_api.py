@@ -131,6 +131,8 @@ def test_billable_events_filter_by_kind_and_date(two_clients, manager, client_a)
                                                "date_after": "2026-04-01", "date_before": "2026-04-30"}).json()
     assert [(r["kind"], r["event_date"]) for r in rows["results"]] == [("receipt", "2026-04-02")]
     assert api.get("/api/v1/billable-events/", {"kind": "nonsense"}).status_code == 400
+    for too_big in ("99999999999999999999", "9.223372036854776e+18"):  # past any id: a 400, not a database error
+        assert api.get("/api/v1/billable-events/", {"client": too_big}).status_code == 400
     assert api.post("/api/v1/billable-events/", {}, format="json").status_code == 405
 
 
@@ -231,3 +233,36 @@ def test_rates_of_a_list_a_finalised_invoice_used_cannot_change(client_a, client
     assert f"Invoice {invoice.number} was finalised with these prices" in page
     assert prices.service_rates.get(code="kitting").price == Decimal("0.80")
     assert "Set storage rate" not in page
+
+
+def test_the_api_sets_and_removes_rates_with_field_errors_and_refuses_a_settled_list(client_a, client_user_a):
+    prices = price_list(client_a, datetime.date(2026, 1, 1))
+    ups = CarrierFactory(code="UPS", name="UPS")
+    api = api_client_for(make_user(Role.MANAGER))
+    base = f"/api/v1/price-lists/{prices.pk}"
+
+    storage = api.post(f"{base}/storage-rates/", {"location_kind": "pick", "unit": "bin", "period": "day",
+                                                  "price": "0.12"}, format="json")
+    markup = api.post(f"{base}/shipping-markups/", {"carrier": ups.pk, "service": None, "markup_pct": "6",
+                                                    "markup_fixed": "0.25"}, format="json")
+    bad = api.post(f"{base}/service-rates/", {"code": "gift wrap", "name": "Gift wrap", "price": "-2"}, format="json")
+    forbidden = api_client_for(client_user_a).post(f"{base}/service-rates/", {"code": "gift", "name": "Gift",
+                                                                              "price": "1"}, format="json")
+    (row,) = markup.json()["shipping_markups"]
+    removed = api.post(f"{base}/remove-rate/", {"kind": "markup", "rate_id": row["id"]}, format="json")
+
+    assert storage.status_code == 200
+    assert {r["location_kind"]: r["unit"] for r in storage.json()["storage_rates"]}["pick"] == "bin"
+    assert (row["carrier"], row["markup_pct"]) == (ups.pk, "6.0000")
+    assert bad.status_code == 400
+    assert set(bad.json()) == {"code", "price"}
+    assert forbidden.status_code == 403
+    assert (removed.status_code, removed.json()["shipping_markups"]) == (200, [])
+
+    # Once an invoice is finalised with the list, its rates stay as they are
+    event(client_a, EventKind.ORDER_SHIPPED, datetime.date(2026, 3, 2), units=1, skus=1, boxes=1)
+    invoice_finalise(invoice=invoice_draft(client=client_a, period_start=datetime.date(2026, 3, 1)))
+    settled = api.post(f"{base}/service-rates/", {"code": "kitting", "name": "Kitting", "price": "9"}, format="json")
+    assert settled.status_code == 400
+    assert "was finalised with these prices" in str(settled.json())
+    assert prices.service_rates.get(code="kitting").price == Decimal("0.80")
