@@ -265,7 +265,7 @@ def _refusal(message: str) -> dict:
     head, sep, rest = message.partition(": ")
     if sep and head.isupper():
         return {"ok": False, "title": head, "message": rest}
-    return {"ok": False, "title": "Refused", "message": message}
+    return {"ok": False, "title": _("Refused"), "message": message}
 
 
 def _scanner(request, pick_list: PickList, feedback: dict | None = None, status: int = 200):
@@ -286,15 +286,15 @@ def pick_list_scan_view(request, pk: int):
         return _scanner(request, pick_list)
     form = ScanForm(request.POST)
     if not form.is_valid():
-        return _scanner(request, pick_list, {"ok": False, "title": "Nothing scanned",
-                                             "message": "Scan the barcode into the field."})
+        return _scanner(request, pick_list, {"ok": False, "title": _("Nothing scanned"),
+                                             "message": _("Scan the barcode into the field.")})
     try:
         result = pick_list_scan(pick_list=pick_list, code=form.cleaned_data["code"], user=request.user)
     except WrongScan as exc:
         return _scanner(request, pick_list, _refusal(exc.message))
     except DomainError as exc:
-        return _scanner(request, pick_list, {"ok": False, "title": "Not now", "message": exc.message})
-    title = "Location OK" if result.kind == "location" else ("Stop done" if result.line_done else "Picked")
+        return _scanner(request, pick_list, {"ok": False, "title": _("Not now"), "message": exc.message})
+    title = _("Location OK") if result.kind == "location" else (_("Stop done") if result.line_done else _("Picked"))
     return _scanner(request, pick_list, {"ok": True, "title": title, "message": result.message,
                                          "totes": [p.tote for p in result.placed] if pick_list.uses_totes else [],
                                          "done": result.list_done})

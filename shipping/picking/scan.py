@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from inventory.choices import MovementKind
 from inventory.services import stock_move
@@ -145,8 +146,9 @@ def _refuse_extra_unit(pick_list: PickList, code: str, *, then: str) -> None:
     done = next((ln for ln in pick_list.lines.filter(quantity__gt=0).select_related("product")
                  if ln.is_done and _matches_item(code, ln.product)), None)
     if done is not None:
-        raise WrongScan(f"ALREADY COMPLETE: all {done.picked_quantity} of {done.product.sku} are picked; this unit "
-                        f"is one too many. Put it back. {then}")
+        raise WrongScan(_("ALREADY COMPLETE: all %(count)s of %(sku)s are picked; this unit is one too many. "
+                          "Put it back. %(then)s") % {"count": done.picked_quantity, "sku": done.product.sku,
+                                                       "then": then})
 
 
 @transaction.atomic
@@ -159,34 +161,39 @@ def pick_list_scan(*, pick_list: PickList, code: str, user) -> ScanResult:
     locked = _picking_list(pick_list)
     code = (code or "").strip()
     if not code:
-        raise WrongScan("Nothing was scanned.")
+        raise WrongScan(_("Nothing was scanned."))
     line = pick_list_current_line(locked)
     if line is None:
-        raise PickingError("Every stop is done: complete the list.")
+        raise PickingError(_("Every stop is done: complete the list."))
     if line.location_confirmed_at is None:
         if _matches_location(code, line.location):
             PickListLine.objects.filter(pk=line.pk).update(location_confirmed_at=timezone.now())
             line.refresh_from_db()
             return ScanResult(kind="location", line=line,
-                              message=f"Location {line.location.code} OK. Now scan {line.product.sku}.")
+                              message=_("Location %(location)s OK. Now scan %(sku)s.") % {
+                                  "location": line.location.code, "sku": line.product.sku})
         if _matches_item(code, line.product):
-            raise WrongScan(f"Scan the location first: go to {line.location.code}.")
-        _refuse_extra_unit(locked, code, then=f"Go to {line.location.code}.")
-        raise WrongScan(f"WRONG LOCATION: you scanned {code}. Go to {line.location.code}. Nothing was counted.")
+            raise WrongScan(_("Scan the location first: go to %(location)s.") % {"location": line.location.code})
+        _refuse_extra_unit(locked, code, then=_("Go to %(location)s.") % {"location": line.location.code})
+        raise WrongScan(_("WRONG LOCATION: you scanned %(code)s. Go to %(location)s. Nothing was counted.") % {
+            "code": code, "location": line.location.code})
     if _matches_item(code, line.product):
         placed = _confirm_units(locked, line, 1, user)
         line.refresh_from_db()
         totes = _tote_message(locked, placed)
-        message = f"{line.product.sku}: {line.picked_quantity} of {line.quantity - line.short_quantity} picked"
+        message = _("%(sku)s: %(picked)s of %(due)s picked") % {
+            "sku": line.product.sku, "picked": line.picked_quantity, "due": line.quantity - line.short_quantity}
         if totes:
-            message += f" → put it in {totes}"
+            message += _(" → put it in %(totes)s") % {"totes": totes}
         return ScanResult(kind="item", line=line, message=message + ".", placed=placed, line_done=line.is_done,
                           list_done=pick_list_current_line(locked) is None)
     if _matches_location(code, line.location):
         return ScanResult(kind="location", line=line,
-                          message=f"Location {line.location.code} already confirmed. Scan {line.product.sku}.")
-    _refuse_extra_unit(locked, code, then=f"Now scan {line.product.sku}.")
-    raise WrongScan(f"WRONG ITEM: {code} is not {line.product.sku} ({line.product.name}). Nothing was counted.")
+                          message=_("Location %(location)s already confirmed. Scan %(sku)s.") % {
+                              "location": line.location.code, "sku": line.product.sku})
+    _refuse_extra_unit(locked, code, then=_("Now scan %(sku)s.") % {"sku": line.product.sku})
+    raise WrongScan(_("WRONG ITEM: %(code)s is not %(sku)s (%(name)s). Nothing was counted.") % {
+        "code": code, "sku": line.product.sku, "name": line.product.name})
 
 
 @transaction.atomic

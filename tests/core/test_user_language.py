@@ -10,7 +10,10 @@ from django.utils import translation
 
 from core.choices import Role
 from core.services import user_language_set
+from shipping.picking.release import pick_list_release_single
+from shipping.picking.scan import pick_list_start
 from tests.factories import make_user
+from tests.shipping.factories import allocated_order, make_floor, product
 
 pytestmark = pytest.mark.django_db
 PO = Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.po"
@@ -56,3 +59,26 @@ def test_every_spanish_message_is_translated_and_compiled():
         untranslated = [m for m in msgids if "%(" not in m and translation.gettext(m.replace('\\"', '"')) == m
                         and m not in {"SKU", "PDF", "ZPL", "RMA", "Total"}]
     assert not untranslated, f"run compilemessages, or translate: {untranslated}"
+
+
+def test_a_spanish_picker_hears_and_reads_the_scanner_in_spanish(client):
+    floor = make_floor()
+    warehouse = floor["A-01-01-A"].warehouse
+    item = product(sku="ES-SKU-1")
+    order = allocated_order(warehouse, [(item, floor["A-01-01-A"], 2)])
+    picker = make_user(Role.PICKER, warehouses=[warehouse])
+    user_language_set(user=picker, language="es")
+    pick_list = pick_list_start(pick_list=pick_list_release_single(order=order), user=picker)
+    client.force_login(picker)
+    url = reverse("shipping:scan", args=[pick_list.pk])
+
+    page = client.get(url).content.decode()
+    wrong = client.post(url, {"code": "ZZ-99"}, HTTP_HX_REQUEST="true").content.decode()
+    located = client.post(url, {"code": "A-01-01-A"}, HTTP_HX_REQUEST="true").content.decode()
+
+    assert "Escanee la etiqueta de la UBICACIÓN" in page
+    assert "Parada 1 de 1" in page
+    assert "UBICACIÓN EQUIVOCADA" in wrong
+    assert "Vaya a A-01-01-A. No se contó nada." in wrong
+    assert "Ubicación A-01-01-A correcta. Ahora escanee ES-SKU-1." in located
+    assert "Escanee el ARTÍCULO (faltan 2)" in located

@@ -15,6 +15,7 @@ from inventory.control.transfers import transfer_cancel, transfer_create, transf
 from inventory.exceptions import InsufficientStock
 from inventory.models import StockLevel, StockMovement
 from tests.factories import LocationFactory, ProductFactory, WarehouseFactory, make_user
+from tests.invariants import assert_stock_invariants
 from tests.inventory.stock_helpers import receive, ship
 from warehouses.choices import LocationKind
 
@@ -77,6 +78,7 @@ def test_count_adjusts_small_variances_and_holds_large_ones_for_approval(counted
     statuses = {line.product_id: line.status for line in count.lines.all()}
     assert statuses == {products[0].pk: CountLineStatus.MATCHED, products[1].pk: CountLineStatus.ADJUSTED,
                         products[2].pk: CountLineStatus.ADJUSTED}
+    assert_stock_invariants()  # on hand = the ledger, allocated = the open allocations
 
 
 def test_rejected_variance_goes_back_for_a_recount(counted, manager):
@@ -159,6 +161,7 @@ def test_transfer_between_warehouses_goes_through_transit(slc, manager):
                   .values_list("kind", "from_location", "to_location", "quantity"))
     assert ledger == [(MovementKind.TRANSFER, source.pk, transit.location_id, 6),
                       (MovementKind.TRANSFER, transit.location_id, target.pk, 6)]
+    assert_stock_invariants()  # on hand = the ledger, allocated = the open allocations
 
 
 def test_transfer_inside_a_warehouse_moves_at_once(slc):
@@ -172,6 +175,7 @@ def test_transfer_inside_a_warehouse_moves_at_once(slc):
 
     assert transfer.status == TransferStatus.RECEIVED
     assert (on_hand(product, source), on_hand(product, target)) == (0, 5)
+    assert_stock_invariants()  # on hand = the ledger, allocated = the open allocations
 
 
 def test_transfer_refuses_more_than_available_and_cancel_after_dispatch(slc):

@@ -20,6 +20,7 @@ from inventory.models import InboundShipment, StockLevel, StockMovement
 from inventory.services import stock_allocate
 from tests.billing.factories import price_list
 from tests.factories import ClientFactory, LocationFactory, ProductFactory, WarehouseFactory, make_user
+from tests.invariants import assert_stock_invariants
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +63,7 @@ def test_reversing_takes_every_unit_back_out_through_the_ledger_and_records_who_
     change = StatusChange.objects.filter(object_id=closed["asn"].pk, to_status=InboundStatus.REVERSED).get()
     assert (change.from_status, change.user, change.note) == (InboundStatus.CLOSED, manager,
                                                               "Keyed against the wrong client")
+    assert_stock_invariants()  # on hand = the ledger, allocated = the open allocations
 
 
 def test_the_receiving_charge_is_cancelled_by_a_reversing_event_and_the_invoice_nets_to_nothing(closed):

@@ -19,6 +19,7 @@ from returns.services.receiving import (
     return_unit_receive,
 )
 from tests.factories import LocationFactory, ProductFactory
+from tests.invariants import assert_stock_invariants
 from tests.returns.factories import make_setup, open_return, returns_warehouse
 from warehouses.choices import LocationKind
 
@@ -83,6 +84,7 @@ def test_restock_books_a_return_movement_to_the_location_and_announces_stock(set
     rma.refresh_from_db()
     assert rma.status == ReturnStatus.RECEIVED  # the first item scan received the parcel
     assert rma.lines.get(product=product).received_quantity == 1
+    assert_stock_invariants()  # on hand = the ledger, allocated = the open allocations
 
 
 @pytest.mark.parametrize("disposition", [Disposition.REFURBISH, Disposition.QUARANTINE])
@@ -97,6 +99,7 @@ def test_refurbish_and_quarantine_put_units_in_the_returns_area(setup, rma, disp
     assert (movement.kind, movement.to_location, movement.quantity) == (MovementKind.RETURN, setup.returns_area, 2)
     assert disposition in ("refurbish", "quarantine")
     assert ("refurbish" if disposition == Disposition.REFURBISH else "quarantined") in movement.reason
+    assert_stock_invariants()  # on hand = the ledger, allocated = the open allocations
 
 
 def test_dispose_books_units_in_and_out_with_the_reason(setup, rma):
@@ -112,6 +115,7 @@ def test_dispose_books_units_in_and_out_with_the_reason(setup, rma):
     assert "crushed, glass broken" in moves[1].reason
     assert rma.number == moves[1].reference
     assert units[0].out_movement == moves[1]
+    assert_stock_invariants()  # on hand = the ledger, allocated = the open allocations
 
 
 def test_dispose_needs_a_reason(setup, rma):

@@ -273,3 +273,18 @@ def test_the_manifest_form_starts_on_the_carrier_with_packages_waiting(client, m
     form = page[page.index('<select name="carrier"'):]  # past the header's language switcher
     assert form.count(" selected>") == 2  # the carrier and the warehouse
     assert f'<option value="{order.warehouse.pk}" selected>' in page
+
+
+def test_the_last_unit_of_an_order_at_the_pack_station_plays_the_finished_sound(client, packer, order):
+    client.force_login(packer)
+    shipment = shipment_start(order=order, user=packer)
+    units = [line.product.barcode for line in order.lines.select_related("product") for _ in range(line.quantity)]
+    assert len(units) > 1  # (so that one scan is not already the last)
+    pages = []
+    for barcode in units:
+        client.post(f"/packing/{shipment.pk}/scan/", {"barcode": barcode})
+        pages.append(client.get(f"/packing/{shipment.pk}/").content.decode())
+
+    assert 'data-feedback="done"' not in pages[0]
+    assert 'data-feedback="done"' in pages[-1]
+    assert 'data-feedback="done"' not in client.get(f"/packing/{shipment.pk}/").content.decode()  # once only

@@ -282,6 +282,25 @@ def test_one_unit_too_many_when_sorting_says_the_sku_is_complete(client, picker,
     assert "NOT ON THIS LIST" in stranger
 
 
+def test_the_last_unit_of_an_order_at_the_sorter_plays_the_finished_sound(client, picker, floor, warehouse, item):
+    other = ProductFactory(client=item.client, sku="PG-OTHER", barcode="012345678912")
+    orders = [allocated_order(warehouse, [(item, floor["A-01-01-A"], 2)]),
+              allocated_order(warehouse, [(other, floor["A-02-01-A"], 1)])]
+    pick_list = pick_list_start(pick_list=pick_list_release_batch(warehouse=warehouse, orders=orders), user=picker)
+    client.force_login(picker)
+    scan = reverse("shipping:scan", args=[pick_list.pk])
+    for code in ["A-01-01-A", item.barcode, item.barcode, "A-02-01-A", other.barcode]:
+        client.post(scan, {"code": code})
+    client.post(reverse("shipping:complete", args=[pick_list.pk]))
+    sort = reverse("shipping:sort", args=[pick_list.pk])
+
+    first = client.post(sort, {"code": item.barcode}, HTTP_HX_REQUEST="true").content.decode()
+    last = client.post(sort, {"code": item.barcode}, HTTP_HX_REQUEST="true").content.decode()
+
+    assert 'data-feedback="ok"' in first
+    assert 'data-feedback="done"' in last
+
+
 def test_the_last_unit_of_a_list_plays_the_finished_sound_not_the_scan_beep(client, picker, floor, warehouse, item):
     order = allocated_order(warehouse, [(item, floor["A-01-01-A"], 2)])
     pick_list = pick_list_start(pick_list=pick_list_release_single(order=order), user=picker)

@@ -1,4 +1,5 @@
 import io
+import logging
 import socket
 
 import pytest
@@ -28,8 +29,9 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
 
 
-def test_pick_list_pdf_lists_locations_and_skus_in_walking_order(settings, tmp_path, no_network):
+def test_pick_list_pdf_lists_locations_and_skus_in_walking_order(settings, tmp_path, no_network, caplog):
     settings.MEDIA_ROOT = tmp_path
+    caplog.set_level(logging.WARNING, logger="weasyprint")
     floor = make_floor()
     merchant = ClientFactory()
     products = [ProductFactory(client=merchant, sku=f"PDF-SKU-{n}") for n in range(3)]
@@ -51,6 +53,7 @@ def test_pick_list_pdf_lists_locations_and_skus_in_walking_order(settings, tmp_p
     assert pick_list.number in text
     assert f"Order {order.order_number}" in text
     assert "Page 1 of 1" in text
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")]  # a quiet worker log
 
 
 def test_wave_prints_as_one_pdf_with_every_list_numbering_its_own_pages(settings, tmp_path, no_network):
