@@ -352,9 +352,9 @@ def pick_list_sort_view(request, pk: int):
         form = ScanForm(request.POST)
         try:
             if not form.is_valid():
-                raise WrongScan("Nothing was scanned.")
+                raise WrongScan(_("Nothing was scanned."))
             result = pick_list_sort_scan(pick_list=pick_list, code=form.cleaned_data["code"], user=request.user)
-            feedback = {"ok": True, "title": f"Tote {result.tote}", "message": result.message,
+            feedback = {"ok": True, "title": _("Tote %(tote)s") % {"tote": result.tote}, "message": result.message,
                         "tote": result.tote, "order_done": result.order_done}
         except DomainError as exc:
             feedback = _refusal(exc.message)

@@ -1,7 +1,9 @@
 from .base import *  # noqa: F403
 from .base import INSTALLED_APPS, env
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# The demo shows the site's own error pages, as people will see them; DJANGO_DEBUG=true brings Django's debug
+# pages back for development.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 # The demo loader (seed_demo) exists only here and in the tests: it creates users with a known password.
 INSTALLED_APPS = [*INSTALLED_APPS, "demo"]

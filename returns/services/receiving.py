@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from inventory.choices import MovementKind
 from inventory.control.receiving import location_other_stock, mixed_bin_message, putaway_suggest
@@ -45,11 +46,12 @@ def return_receive_start(*, rma: ReturnAuthorization, user=None) -> ReturnAuthor
 def _find_product(*, rma: ReturnAuthorization, code: str) -> Product:
     code = code.strip()
     if not code:
-        raise ReceivingError("Scan an item's barcode (or type its SKU).", field="barcode")
+        raise ReceivingError(_("Scan an item's barcode (or type its SKU)."), field="barcode")
     products = Product.objects.filter(client_id=rma.client_id).filter(Q(barcode=code) | Q(sku__iexact=code))
     product = products.order_by("pk").first()
     if product is None:
-        raise ReceivingError(f"“{code}” is not a product of {rma.client.name}. Set it aside for a manager.",
+        raise ReceivingError(_("“%(code)s” is not a product of %(client)s. Set it aside for a manager.") % {
+            "code": code, "client": rma.client.name},
                              field="barcode")
     return product
 
@@ -81,12 +83,14 @@ def _put_away(*, rma: ReturnAuthorization, product: Product, quantity: int, disp
         if location is None and suggest_location:
             location = return_putaway_suggest(rma=rma, product=product)
             if location is None:
-                raise ReceivingError(f"No free pick or reserve bin in {rma.warehouse.code} to suggest: choose the "
-                                     "location to restock to.", field="location")
+                raise ReceivingError(_("No free pick or reserve bin in %(warehouse)s to suggest: choose the "
+                                       "location to restock to.") % {"warehouse": rma.warehouse.code},
+                                     field="location")
         if location is None:
-            raise ReceivingError("Choose the location to restock to.", field="location")
+            raise ReceivingError(_("Choose the location to restock to."), field="location")
         if location.warehouse_id != rma.warehouse_id or location.kind not in RESTOCK_LOCATION_KINDS:
-            raise ReceivingError(f"Restock to a pick or reserve location of {rma.warehouse.code}.", field="location")
+            raise ReceivingError(_("Restock to a pick or reserve location of %(warehouse)s.") % {
+                "warehouse": rma.warehouse.code}, field="location")
         if not allow_mixing and (others := location_other_stock(location=location, product=product)):
             raise MixedBin(mixed_bin_message(location=location, product=product, others=others), field="location")
         movement = stock_receive(product=product, location=location, quantity=quantity, reference=reference,
@@ -94,7 +98,8 @@ def _put_away(*, rma: ReturnAuthorization, product: Product, quantity: int, disp
         return location, movement, None
     area = location if location is not None and location.kind == LocationKind.RETURNS else None
     if area is not None and area.warehouse_id != rma.warehouse_id:
-        raise ReceivingError(f"Use a returns area of {rma.warehouse.code}.", field="location")
+        raise ReceivingError(_("Use a returns area of %(warehouse)s.") % {"warehouse": rma.warehouse.code},
+                             field="location")
     area = area or returns_area_location(warehouse=rma.warehouse)
     label = {Disposition.REFURBISH: "to refurbish", Disposition.QUARANTINE: "quarantined",
              Disposition.DISPOSE: "received for disposal"}[disposition]
@@ -134,17 +139,17 @@ def return_unit_receive(
     allow_mixing says the person confirmed it.
     """
     if disposition not in Disposition.values:
-        raise ReceivingError("Choose a disposition.", field="disposition")
+        raise ReceivingError(_("Choose a disposition."), field="disposition")
     if quantity < 1 or quantity > 999:
-        raise ReceivingError("Quantity must be between 1 and 999.", field="quantity")
+        raise ReceivingError(_("Quantity must be between 1 and 999."), field="quantity")
     if disposition == Disposition.DISPOSE and not condition_note.strip():
-        raise ReceivingError("Say why the item is disposed of.", field="condition_note")
+        raise ReceivingError(_("Say why the item is disposed of."), field="condition_note")
     locked = return_lock(rma.pk)
     if locked.status in (ReturnStatus.AUTHORISED, ReturnStatus.IN_TRANSIT):
         locked = return_receive_start(rma=locked, user=user)
     if locked.status != ReturnStatus.RECEIVED:
-        raise ReceivingError(f"Return {locked.number} is {locked.get_status_display().lower()}; "
-                             "scan its parcel in first.")
+        raise ReceivingError(_("Return %(rma)s is %(status)s; scan its parcel in first.") % {
+            "rma": locked.number, "status": locked.get_status_display().lower()})
     if locked.warehouse_id is None:
         raise ReceivingError("The return has no warehouse; a manager must set one.")
     product = _find_product(rma=locked, code=barcode)

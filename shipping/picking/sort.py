@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from shipping.choices import PickListStatus
 from shipping.exceptions import PickingError, WrongScan
@@ -27,9 +28,11 @@ class SortResult:
 
     @property
     def message(self) -> str:
-        text = f"{self.sku} → tote {self.tote}, order {self.order_number} ({self.sorted_units}/{self.total_units})"
+        text = _("%(sku)s → tote %(tote)s, order %(order)s (%(sorted)s/%(total)s)") % {
+            "sku": self.sku, "tote": self.tote, "order": self.order_number, "sorted": self.sorted_units,
+            "total": self.total_units}
         if self.order_done:
-            text += ". Order complete: ready for packing"
+            text += _(". Order complete: ready for packing")
         return text + "."
 
 
@@ -56,12 +59,14 @@ def pick_list_sort_scan(*, pick_list: PickList, code: str, user) -> SortResult:
     if not matching:
         done = _done_product_sku(locked, code)
         if done:
-            raise WrongScan(f"ALREADY COMPLETE: every {done} on this list is sorted; this unit is one too many. "
-                            "Put it aside.")
-        raise WrongScan(f"NOT ON THIS LIST: {code or '(nothing)'} belongs to no open order here. Put it aside.")
+            raise WrongScan(_("ALREADY COMPLETE: every %(sku)s on this list is sorted; this unit is one too many. "
+                              "Put it aside.") % {"sku": done})
+        raise WrongScan(_("NOT ON THIS LIST: %(code)s belongs to no open order here. Put it aside.") % {
+            "code": code or _("(nothing)")})
     link = next((lk for lk in matching if lk.sorted_quantity < lk.picked_quantity), None)
     if link is None:
-        raise WrongScan(f"EXTRA UNIT: every picked {matching[0].line.product.sku} is already sorted. Put it aside.")
+        raise WrongScan(_("EXTRA UNIT: every picked %(sku)s is already sorted. Put it aside.") % {
+            "sku": matching[0].line.product.sku})
     PickListAllocation.objects.filter(pk=link.pk).update(sorted_quantity=F("sorted_quantity") + 1)
     link.sorted_quantity += 1
     list_order = link.list_order

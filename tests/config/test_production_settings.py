@@ -158,3 +158,20 @@ def test_urls_and_checks_load_before_collectstatic(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+SHOW_DEMO_DEBUG = """
+import os
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+from django.conf import settings
+print(settings.DEBUG)
+"""
+
+
+def test_the_demo_shows_the_sites_own_error_pages_unless_debug_is_asked_for():
+    plain = run_python(SHOW_DEMO_DEBUG, {"DJANGO_DEBUG": None})
+    asked = run_python(SHOW_DEMO_DEBUG, {"DJANGO_DEBUG": "true"})
+
+    assert plain.returncode == asked.returncode == 0, plain.stderr + asked.stderr
+    assert plain.stdout.strip().splitlines()[-1] == "False"
+    assert asked.stdout.strip().splitlines()[-1] == "True"
