@@ -34,7 +34,6 @@ from billing.selectors import (
     unbilled_event_list,
 )
 from billing.services import (
-    RATE_MODELS,
     invoice_draft,
     invoice_finalise,
     invoice_rebuild,
@@ -50,6 +49,7 @@ from core.choices import Role
 from core.decorators import role_required
 from core.documents import document_view, private_bytes_response
 from core.exceptions import DomainError
+from core.forms import form_errors_text
 
 M, C = Role.MANAGER, Role.CLIENT
 PRICE_FIELDS = [f.name for f in PriceList._meta.concrete_fields
@@ -213,7 +213,7 @@ def price_list_rates_view(request, pk: int):
     if price_list is None:
         raise Http404("No such price list.")
     kind = request.POST.get("kind", "")
-    if kind not in RATE_FORMS or kind not in RATE_MODELS:
+    if kind not in RATE_FORMS:
         messages.error(request, "Choose storage, a carrier markup or a service.")
         return redirect("billing:price_list", pk=pk)
     try:
@@ -227,18 +227,13 @@ def price_list_rates_view(request, pk: int):
             form_class, rate_set = RATE_FORMS[kind]
             form = form_class(request.POST, prefix=kind)
             if not form.is_valid():
-                messages.error(request, _errors(form))
+                messages.error(request, form_errors_text(form, labels=True))
                 return redirect("billing:price_list", pk=pk)
             rate_set(price_list=price_list, **form.cleaned_data)
             messages.success(request, "Rate saved.")
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("billing:price_list", pk=pk)
-
-
-def _errors(form) -> str:
-    return "; ".join(" ".join(errors) if name == "__all__" else f"{form[name].label}: {' '.join(errors)}"
-                     for name, errors in form.errors.items())
 
 
 @login_required

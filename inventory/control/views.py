@@ -11,6 +11,7 @@ from core.access import user_access
 from core.choices import Role
 from core.decorators import role_required
 from core.exceptions import DomainError
+from core.forms import form_errors_text
 from core.scanning import message_finished
 from core.selectors import status_change_list
 from inventory.choices import CountLineStatus, CountStatus
@@ -55,10 +56,6 @@ from warehouses.selectors import location_list, warehouse_list
 STAFF = (Role.MANAGER, Role.PICKER, Role.PACKER)
 
 
-def _errors(form) -> str:
-    return "; ".join(f"{'' if k == '__all__' else k + ': '}{' '.join(v)}" for k, v in form.errors.items())
-
-
 def _list_with_plan_form(request, *, form_class, plan, rows, filterset_class, template: str, what: str):
     """A list page, filtered by the FilterSet its API uses, whose form lets a manager plan a new one (a count,
     a transfer).
@@ -80,7 +77,7 @@ def _list_with_plan_form(request, *, form_class, plan, rows, filterset_class, te
                 if response is not None:
                     return response
         else:
-            messages.error(request, _errors(form))
+            messages.error(request, form_errors_text(form))
     filterset = filterset_class(request.GET or None, queryset=rows.order_by("-created_at", "-pk"), request=request)
     filterset.form.auto_id = "filter_%s"  # the plan form has fields of the same names
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))  # values not understood are left out
@@ -131,7 +128,7 @@ def inbound_create_view(request):
                 messages.success(request, f"ASN {shipment.reference} recorded with {len(lines)} line(s).")
                 return redirect("inventory:inbound_detail", pk=shipment.pk)
         else:
-            messages.error(request, _errors(form))
+            messages.error(request, form_errors_text(form))
     return render(request, "inventory/control/inbound_form.html", {"form": form})
 
 
@@ -177,7 +174,7 @@ def inbound_detail_view(request, pk: int):
                 else:
                     messages.success(request, result.message)
             return redirect("inventory:inbound_detail", pk=pk)
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors_text(form))
     return _inbound_detail(request, shipment, access)
 
 
@@ -216,7 +213,7 @@ def inbound_reverse_view(request, pk: int):
     shipment = _shipment_or_404(request, pk)
     form = InboundReverseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors_text(form))
         return redirect("inventory:inbound_detail", pk=pk)
     try:
         inbound_reverse(shipment=shipment, reason=form.cleaned_data["reason"], user=request.user)
