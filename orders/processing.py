@@ -29,8 +29,15 @@ from orders.holds.services import automatic_hold_problems, automatic_holds_place
 from orders.locks import orders_lock
 from orders.models import Order, OrderLine, Rule
 from orders.routing import order_route, orders_route_together
-from orders.rules.engine import rules_evaluate
-from orders.rules.services import rules_active, rules_evaluation_write
+from orders.rules.engine import Evaluation, rules_evaluate
+from orders.rules.services import (
+    rule_events,
+    rules_active,
+    rules_evaluation_write,
+    rules_evaluations_write_together,
+    rules_matches_count,
+)
+from orders.services import order_events_together
 from orders.task_names import ORDER_ROUTE_TASK
 from warehouses.models import Warehouse
 
@@ -178,20 +185,49 @@ def _received_together(order_ids: list[int]) -> list[int]:
 
 def _route_plain(orders: list[Order], *, lines: dict[int, list[OrderLine]], context: ProcessingContext,
                  new: bool = False) -> list[Order]:
-    """Route together the orders that no rule matches and no check holds; return the others."""
+    """Route together the orders that no check holds and whose rules neither hold them nor add lines; return
+    the others, untouched.
+
+    The rules of an order routed here are written as the order's own transaction would write them: the
+    changes, the timeline entries (before the routing's), the match counts (counted before the stock is
+    locked, as every path locks rules before stock; taken back for an order left to route on its own,
+    whose own transaction evaluates its rules again).
+    """
     plain: list[tuple[Order, list[OrderLine], list[str]]] = []
     others: list[Order] = []
+    ruled: dict[int, Evaluation] = {}
+    by_code = {w.code: w for w in context.warehouses}
     for order in orders:
         codes = [] if new else [w.code for w in order.allowed_warehouses.all()]
         facts = OrderFacts(order=order, lines=lines[order.pk], first_order=context.is_first_order(order),
                            holds=[] if new else list(order.holds.all()), allowed_warehouse_codes=codes)
-        if rules_evaluate(context.rules, facts).matched or automatic_hold_problems(
-                facts, recent=context.recent_to(order)):
+        evaluation = rules_evaluate(context.rules, facts)
+        if (evaluation.after.holds or evaluation.after.inserts
+                or automatic_hold_problems(facts, recent=context.recent_to(order))):
             others.append(order)
-        else:
-            plain.append((order, lines[order.pk], codes))
-    others += orders_route_together(orders=plain, warehouses=context.warehouses)
-    return others
+            continue
+        if evaluation.matched:
+            ruled[order.pk] = evaluation
+            codes = list(evaluation.after.allowed_warehouses)
+        plain.append((order, lines[order.pk], codes))
+    if not ruled:
+        return others + orders_route_together(orders=plain, warehouses=context.warehouses)
+    events = {pk: rule_events(evaluation) for pk, evaluation in ruled.items()}  # in the status they had
+    for evaluation in ruled.values():  # routing reads a forced warehouse from the order (in memory only: an
+        # order left over is routed on its own, from what is saved)
+        if evaluation.before.forced_warehouse != evaluation.after.forced_warehouse:
+            evaluation.facts.order.forced_warehouse = by_code.get(evaluation.after.forced_warehouse)
+    rules_matches_count(list(ruled.values()))
+    with order_events_together() as held:
+        mark = len(held)
+        left = orders_route_together(orders=plain, warehouses=context.warehouses)
+        left_ids = {order.pk for order in left}
+        routed = [evaluation for pk, evaluation in ruled.items() if pk not in left_ids]
+        rules_evaluations_write_together(routed, warehouses=context.warehouses)
+        held[mark:mark] = [event for evaluation in routed for event in events[evaluation.facts.order.pk]]
+    if unrouted := [evaluation for pk, evaluation in ruled.items() if pk in left_ids]:
+        rules_matches_count(unrouted, undo=True)
+    return others + left
 
 
 def orders_new_route(orders: list[Order], *, context: ProcessingContext) -> None:

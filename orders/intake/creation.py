@@ -3,7 +3,7 @@ return replacements), and the API and CSV channels with the API's idempotent cre
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
@@ -79,6 +79,41 @@ def _api_order_create(*, user, channel: SalesChannel, data: dict) -> Order:
 
 
 
+@dataclass
+class NewOrder:
+    """One order to create with orders_create_together: order_create's arguments."""
+
+    channel: SalesChannel
+    order_number: str
+    external_id: str
+    lines: list[dict]
+    products: dict
+    actor: str = ""
+    note: str = "Order received"
+    fields: dict = field(default_factory=dict)
+
+
+def _wanted_lines(lines: list[dict]) -> list[tuple[str, int, dict]]:
+    """(sku, quantity, line) of each line; raises DomainError for no lines or a non-positive quantity."""
+    if not lines:
+        raise DomainError("An order needs at least one line.", field="lines")
+    wanted = []
+    for line in lines:
+        sku = str(line["sku"]).strip()
+        quantity = int(line["quantity"])
+        if quantity <= 0:
+            raise DomainError(f"Line {sku or '(no SKU)'}: quantity must be at least 1.", field="lines")
+        wanted.append((sku, quantity, line))
+    return wanted
+
+
+def _order_lines(order: Order, wanted: list[tuple[str, int, dict]], products: dict) -> list[OrderLine]:
+    return [OrderLine(order=order, product=products.get(sku), sku=sku, name=str(line.get("name", ""))[:255],
+                      quantity=quantity, unit_price=line.get("unit_price", 0) or 0,
+                      external_line_id=str(line.get("external_line_id", ""))[:100])
+            for sku, quantity, line in wanted]
+
+
 def order_create(
     *,
     channel,
@@ -101,36 +136,51 @@ def order_create(
 
     Raises DomainError for an order without lines or a line with a non-positive quantity (before writing).
     """
-    if not lines:
-        raise DomainError("An order needs at least one line.", field="lines")
-    wanted = []
-    for line in lines:
-        sku = str(line["sku"]).strip()
-        quantity = int(line["quantity"])
-        if quantity <= 0:
-            raise DomainError(f"Line {sku or '(no SKU)'}: quantity must be at least 1.", field="lines")
-        wanted.append((sku, quantity, line))
+    wanted = _wanted_lines(lines)
     if products is None:
         products = products_for_skus(client_id=channel.client_id, channel_id=channel.pk,
                                      skus={sku for sku, _, _ in wanted})
     # No savepoint of its own: nothing above wrote, and a failure below fails the caller's transaction too.
     with transaction.atomic(savepoint=False):
-        return _order_insert(channel=channel, order_number=order_number, external_id=external_id, wanted=wanted,
-                             products=products, user=user, actor=actor, note=note, queue_routing=queue_routing,
-                             fields=fields)
+        order = Order.objects.create(
+            client=channel.client, channel=channel, order_number=order_number, external_id=external_id, **fields
+        )
+        order.created_lines = OrderLine.objects.bulk_create(_order_lines(order, wanted, products))
+        _order_created(order, channel=channel, wanted=wanted, products=products, user=user, actor=actor, note=note,
+                       queue_routing=queue_routing)
+    return order
 
 
-def _order_insert(*, channel, order_number, external_id, wanted, products, user, actor, note, queue_routing,
-                  fields) -> Order:
-    order = Order.objects.create(
-        client=channel.client, channel=channel, order_number=order_number, external_id=external_id, **fields
-    )
-    order.created_lines = OrderLine.objects.bulk_create([
-        OrderLine(order=order, product=products.get(sku), sku=sku, name=str(line.get("name", ""))[:255],
-                  quantity=quantity, unit_price=line.get("unit_price", 0) or 0,
-                  external_line_id=str(line.get("external_line_id", ""))[:100])
-        for sku, quantity, line in wanted
-    ])
+def orders_create_together(new_orders: list[NewOrder]) -> list[Order]:
+    """Create several orders with their lines, as order_create with queue_routing=False does for each, in
+    one INSERT for the orders and one for their lines (the timeline entries join the caller's
+    order_events_together). For a batch of intake, where the caller routes the orders in the same
+    transaction.
+
+    Raises DomainError for an unusable order and whatever the database refuses, for the whole lot: the caller
+    undoes it and creates the orders one at a time, so that the bad one fails alone.
+    """
+    wanted = [_wanted_lines(new.lines) for new in new_orders]
+    orders = Order.objects.bulk_create([
+        Order(client=new.channel.client, channel=new.channel, order_number=new.order_number,
+              external_id=new.external_id, **new.fields)
+        for new in new_orders])
+    lines = OrderLine.objects.bulk_create([
+        line for order, new, order_wanted in zip(orders, new_orders, wanted, strict=True)
+        for line in _order_lines(order, order_wanted, new.products)])
+    by_order: dict[int, list[OrderLine]] = {}
+    for line in lines:
+        by_order.setdefault(line.order_id, []).append(line)
+    for order, new, order_wanted in zip(orders, new_orders, wanted, strict=True):
+        order.created_lines = by_order[order.pk]
+        _order_created(order, channel=new.channel, wanted=order_wanted, products=new.products, user=None,
+                       actor=new.actor, note=new.note, queue_routing=False)
+    return orders
+
+
+def _order_created(order: Order, *, channel, wanted, products, user, actor, note, queue_routing) -> None:
+    """After an order and its lines are written: its first timeline entry, then a hold for unknown SKUs, or
+    its routing (queued, unless the caller routes it) and the announcement."""
     unknown = [sku or "(empty SKU)" for sku, _, _ in wanted if sku not in products]
     order_event_write(OrderEvent(order=order, from_status="", to_status=order.status, note=note,
                                  user=user_or_none(user), actor=actor[:100]))
@@ -147,4 +197,3 @@ def _order_insert(*, channel, order_number, external_id, wanted, products, user,
         if queue_routing:
             work_enqueue(ORDER_ROUTE_TASK, order.pk)
         order_status_changed.send(sender=Order, order_id=order.pk, from_status="", to_status=order.status)
-    return order

@@ -21,7 +21,7 @@ from core.work import (
 )
 from orders.choices import DELIVERY_RETRYABLE_STATES, ChannelKind, DeliverySource, DeliveryState, OrderStatus
 from orders.intake import mapping
-from orders.intake.creation import order_create
+from orders.intake.creation import NewOrder, order_create, orders_create_together
 from orders.intake.mapping import IntakeOrder, PayloadError
 from orders.intake.storefront_apply import (
     POLL_TOPIC,
@@ -264,26 +264,14 @@ def _deliveries_create(read: list[tuple[WebhookDelivery, IntakeOrder | None]], b
     if not creating:
         return read, {}
     refs = storefront_orders_lock((d.channel_id, intake.external_id) for d, intake in creating)
-    done: set[int] = set()
+    waiting = [(d, intake, refs[(d.channel_id, intake.external_id)]) for d, intake in creating]
+    waiting = [(d, intake, ref) for d, intake, ref in waiting  # created or seen meanwhile: applied on its own below
+               if ref.order_id is None and not (intake.updated_at and ref.source_updated_at)]
     finished: list[tuple[WebhookDelivery, StorefrontOrder]] = []
-    failures: dict[int, BaseException] = {}
     created: list[Order] = []
     with order_events_together() as events:
-        for delivery, intake in creating:
-            ref = refs[(delivery.channel_id, intake.external_id)]
-            if ref.order_id is not None or (intake.updated_at and ref.source_updated_at):
-                continue  # created or seen meanwhile: applied on its own below
-            mark = len(events)
-            try:
-                with log_context(delivery_id=delivery.pk), transaction.atomic():
-                    order = _delivery_create(delivery, intake, ref, batch)
-            except Exception as exc:
-                del events[mark:]
-                if not error_is_permanent(exc):
-                    logger.warning("Processing delivery %s failed; it will be retried", delivery.pk, exc_info=True)
-                failures[delivery.pk] = exc
-                continue
-            done.add(delivery.pk)
+        made, failures = _orders_create(waiting, batch, events)
+        for delivery, ref, order in made:
             finished.append((delivery, ref))
             batch.processing.order_added(order)
             if order.status == OrderStatus.RECEIVED:
@@ -291,25 +279,64 @@ def _deliveries_create(read: list[tuple[WebhookDelivery, IntakeOrder | None]], b
         _created_record(finished)
         if created:
             orders_new_route(created, context=batch.processing)
+    done = {delivery.pk for delivery, _ in finished}
     return [(d, intake) for d, intake in read if d.pk not in done and d.pk not in failures], failures
 
 
-def _delivery_create(delivery: WebhookDelivery, intake: IntakeOrder, ref, batch: IntakeBatch) -> Order:
-    """Create the order of one delivery (not routed yet) and note it on its StorefrontOrder (in memory: the
-    batch writes them, and finishes the deliveries, in _created_record). Raises what order_create raises."""
+def _orders_create(waiting: list[tuple[WebhookDelivery, IntakeOrder, StorefrontOrder]], batch: IntakeBatch,
+                   events: list) -> tuple[list[tuple[WebhookDelivery, StorefrontOrder, Order]],
+                                          dict[int, BaseException]]:
+    """Create the orders of the deliveries, noting each on its StorefrontOrder (in memory: _created_record
+    writes them). All together first, in one savepoint; if the database refuses that, each in a savepoint of
+    its own, so that a bad order fails alone. Returns what was made and the deliveries that failed."""
+    if len(waiting) > 1:
+        mark = len(events)
+        try:
+            with transaction.atomic():
+                orders = orders_create_together([_new_order(d, intake, batch) for d, intake, _ in waiting])
+        except Exception:
+            del events[mark:]
+            logger.info("Creating %s orders in one statement failed; creating them one at a time", len(waiting),
+                        exc_info=True)
+        else:
+            return [(d, _ref_note(ref, intake, order), order)
+                    for (d, intake, ref), order in zip(waiting, orders, strict=True)], {}
+    made, failures = [], {}
+    for delivery, intake, ref in waiting:
+        mark = len(events)
+        try:
+            with log_context(delivery_id=delivery.pk), transaction.atomic():
+                new = _new_order(delivery, intake, batch)
+                order = order_create(channel=new.channel, order_number=new.order_number,
+                                     external_id=new.external_id, lines=new.lines, actor=new.actor, note=new.note,
+                                     queue_routing=False, products=new.products, **new.fields)
+        except Exception as exc:
+            del events[mark:]
+            if not error_is_permanent(exc):
+                logger.warning("Processing delivery %s failed; it will be retried", delivery.pk, exc_info=True)
+            failures[delivery.pk] = exc
+            continue
+        made.append((delivery, _ref_note(ref, intake, order), order))
+    return made, failures
+
+
+def _new_order(delivery: WebhookDelivery, intake: IntakeOrder, batch: IntakeBatch) -> NewOrder:
+    """The order a delivery creates (not routed yet)."""
     channel = delivery.channel
     delivery.external_id = delivery.external_id or intake.external_id[:100]
     actor = intake_actor(channel, delivery.source)
-    order = order_create(
-        channel=channel, order_number=intake.order_number, external_id=intake.external_id,
-        lines=[line.as_dict() for line in intake.lines], actor=actor, note=f"Order received ({actor})",
-        queue_routing=False, products=batch.products[channel.pk], **intake.fields,
-    )
-    ref.order = order  # written with the batch's others (_created_record)
+    return NewOrder(channel=channel, order_number=intake.order_number, external_id=intake.external_id,
+                    lines=[line.as_dict() for line in intake.lines], products=batch.products[channel.pk],
+                    actor=actor, note=f"Order received ({actor})", fields=intake.fields)
+
+
+def _ref_note(ref: StorefrontOrder, intake: IntakeOrder, order: Order) -> StorefrontOrder:
+    """Note the created order on its StorefrontOrder, in memory (written with the batch's others)."""
+    ref.order = order
     if intake.updated_at:
         ref.source_updated_at = intake.updated_at
     ref.source_status = intake.source_status[:40]
-    return order
+    return ref
 
 
 def _created_record(finished: list[tuple[WebhookDelivery, StorefrontOrder]]) -> None:

@@ -24,10 +24,10 @@ from orders.choices import OPEN_RULE_RUN_STATUSES, OrderStatus, RuleRunStatus
 from orders.facts import facts_for_orders, orders_for_rules
 from orders.holds.services import hold_place
 from orders.locks import order_lock, rule_run_lock
-from orders.models import Order, OrderLine, Rule, RuleRun, RuleRunError
+from orders.models import Order, OrderEvent, OrderLine, Rule, RuleRun, RuleRunError
 from orders.rules.engine import Evaluation, rules_evaluate
 from orders.rules.schema import RuleDefinitionError, rule_definition_clean
-from orders.services import order_allocations_release, order_event_add, order_transition
+from orders.services import order_allocations_release, order_event_write, order_transition
 from orders.task_names import RULE_RUN_TASK
 from warehouses.models import Warehouse
 
@@ -119,19 +119,11 @@ def rules_evaluation_write(evaluation: Evaluation, *, user=None, timeline_when_u
     """Write what the evaluation planned onto the (locked) order; returns True when a hold was placed."""
     order = evaluation.facts.order
     before, after = evaluation.before, evaluation.after
-    update_fields = []
-    for attr in ("carrier_code", "service_code", "box_type_code", "tags", "priority"):
-        if getattr(before, attr) != getattr(after, attr):
-            setattr(order, attr, getattr(after, attr))
-            update_fields.append(attr)
     forced_changed = before.forced_warehouse != after.forced_warehouse
     allowed_changed = before.allowed_warehouses != after.allowed_warehouses
     warehouses = {w.code: w for w in Warehouse.objects.filter(
         code__in=[after.forced_warehouse, *after.allowed_warehouses])} if forced_changed or allowed_changed else {}
-    if forced_changed:
-        order.forced_warehouse = warehouses.get(after.forced_warehouse)
-        update_fields.append("forced_warehouse")
-    if update_fields:
+    if update_fields := _evaluation_apply(evaluation, warehouses):
         order.save(update_fields=[*update_fields, "updated_at"])
     if allowed_changed:
         order.allowed_warehouses.set([warehouses[c] for c in after.allowed_warehouses if c in warehouses])
@@ -143,18 +135,77 @@ def rules_evaluation_write(evaluation: Evaluation, *, user=None, timeline_when_u
             continue  # the SKU was deleted since the rule was saved; the timeline still names the rule
         OrderLine.objects.create(order=order, product=product, sku=product.sku, name=product.name,
                                  quantity=insert.quantity, unit_price=0, is_insert=True)
-    now = timezone.now()
-    for outcome in evaluation.outcomes:
-        if outcome.changes or outcome.notes or timeline_when_unchanged:
-            order_event_add(order=order, note=f"Rule “{outcome.rule.name}” matched: {outcome.summary}",
-                            user=user, actor=f"rule #{outcome.rule.pk}")
-        Rule.objects.filter(pk=outcome.rule.pk).update(match_count=F("match_count") + 1, last_matched_at=now)
+    for event in rule_events(evaluation, user=user, timeline_when_unchanged=timeline_when_unchanged):
+        order_event_write(event)
+    rules_matches_count([evaluation])
     held = False
     for planned in after.holds:
         hold_place(order=order.pk, kind=planned.kind, reason=planned.reason, user=user,
                    actor=f"rule #{planned.rule.pk}", rule=planned.rule, until_date=planned.until_date)
         held = True
     return held
+
+
+def _evaluation_apply(evaluation: Evaluation, warehouses: dict[str, Warehouse]) -> list[str]:
+    """Set the order fields the evaluation changes on the order in memory (the forced warehouse from
+    `warehouses`, by code); returns their names."""
+    order, before, after = evaluation.facts.order, evaluation.before, evaluation.after
+    changed = []
+    for attr in ("carrier_code", "service_code", "box_type_code", "tags", "priority"):
+        if getattr(before, attr) != getattr(after, attr):
+            setattr(order, attr, getattr(after, attr))
+            changed.append(attr)
+    if before.forced_warehouse != after.forced_warehouse:
+        order.forced_warehouse = warehouses.get(after.forced_warehouse)
+        changed.append("forced_warehouse")
+    return changed
+
+
+def rule_events(evaluation: Evaluation, *, user=None, timeline_when_unchanged: bool = True) -> list[OrderEvent]:
+    """The timeline entries of the evaluation's matched rules (not saved), in the status the order has now."""
+    order = evaluation.facts.order
+    return [OrderEvent(order=order, from_status=order.status, to_status=order.status,
+                       note=f"Rule “{outcome.rule.name}” matched: {outcome.summary}", user=user_or_none(user),
+                       actor=f"rule #{outcome.rule.pk}"[:100])
+            for outcome in evaluation.outcomes if outcome.changes or outcome.notes or timeline_when_unchanged]
+
+
+def rules_matches_count(evaluations: list[Evaluation], *, undo: bool = False) -> None:
+    """Count the evaluations' matches on their rules (or take them back, `undo`): an UPDATE per rule, in the
+    order the engine runs rules, so that every transaction locks rule rows in one order (before the stock)."""
+    counts: dict[int, int] = {}
+    rules: dict[int, Rule] = {}
+    for evaluation in evaluations:
+        for outcome in evaluation.outcomes:
+            counts[outcome.rule.pk] = counts.get(outcome.rule.pk, 0) + 1
+            rules[outcome.rule.pk] = outcome.rule
+    now = timezone.now()
+    for rule in sorted(rules.values(), key=lambda r: (r.position, r.pk)):
+        if undo:
+            Rule.objects.filter(pk=rule.pk).update(match_count=F("match_count") - counts[rule.pk])
+        else:
+            Rule.objects.filter(pk=rule.pk).update(match_count=F("match_count") + counts[rule.pk],
+                                                   last_matched_at=now)
+
+
+def rules_evaluations_write_together(evaluations: list[Evaluation], *, warehouses: list[Warehouse]) -> None:
+    """What rules_evaluation_write writes on each of many locked orders whose rules place no hold and add no
+    line, but the timeline entries (rule_events) and the match counts (rules_matches_count), which the
+    caller writes in their place: an UPDATE per distinct set of changes."""
+    by_code = {w.code: w for w in warehouses}
+    groups: dict[str, tuple[dict, list[int]]] = {}
+    now = timezone.now()
+    for evaluation in evaluations:
+        order = evaluation.facts.order
+        if changed := _evaluation_apply(evaluation, by_code):
+            values = {Order._meta.get_field(name).attname: getattr(order, Order._meta.get_field(name).attname)
+                      for name in changed}
+            groups.setdefault(repr(sorted(values.items())), (values, []))[1].append(order.pk)
+            order.updated_at = now
+        if evaluation.before.allowed_warehouses != evaluation.after.allowed_warehouses:
+            order.allowed_warehouses.set([by_code[c] for c in evaluation.after.allowed_warehouses if c in by_code])
+    for values, order_ids in groups.values():
+        Order.objects.filter(pk__in=order_ids).update(**values, updated_at=now)
 
 
 def _warehouse_excluded(order: Order) -> bool:

@@ -14,12 +14,13 @@ from config.celery import app as celery_app
 from core.models import Job
 from core.tasks import job_run_task
 from core.work import job_run, jobs_sweep, wait_for_dispatches
+from inventory.models import Product
 from inventory.services import stock_adjust
 from orders import processing
-from orders.choices import DeliveryState, OrderStatus
+from orders.choices import DeliveryState, OrderPriority, OrderStatus
 from orders.holds.services import order_hold, order_release_hold
 from orders.intake import deliveries as intake_services
-from orders.models import Order, OrderEvent, WebhookDelivery
+from orders.models import Order, OrderEvent, Rule, WebhookDelivery
 from orders.task_names import PROCESS_DELIVERY_TASK
 from orders.tasks import order_route_task
 from tests.conftest import postgres_only
@@ -174,7 +175,7 @@ def stored(client, channel, payloads) -> list[int]:
 
 def test_a_batch_creates_its_new_orders_together_and_a_bad_one_fails_alone(client, stocked, broker_refusing,
                                                                           monkeypatch, caplog):
-    real_create = intake_services.order_create
+    real_create, real_create_together = intake_services.order_create, intake_services.orders_create_together
 
     def refused_after_writing(**kwargs):
         order = real_create(**kwargs)  # written, then refused: the savepoint must undo it
@@ -182,7 +183,14 @@ def test_a_batch_creates_its_new_orders_together_and_a_bad_one_fails_alone(clien
             raise DataError("value too long for type character varying(100)")
         return order
 
+    def together_refused_after_writing(new_orders):
+        orders = real_create_together(new_orders)  # the database refuses the statement that holds the bad one
+        if any(new.external_id == "402" for new in new_orders):
+            raise DataError("value too long for type character varying(100)")
+        return orders
+
     monkeypatch.setattr(intake_services, "order_create", refused_after_writing)
+    monkeypatch.setattr(intake_services, "orders_create_together", together_refused_after_writing)
     ids = stored(client, stocked, [shopify_order(n, lines=[("IPOD2008RED", 1, "10")]) for n in (401, 402, 403)])
 
     assert job_run(PROCESS_DELIVERY_TASK, limit=BATCH) == 3
@@ -190,6 +198,7 @@ def test_a_batch_creates_its_new_orders_together_and_a_bad_one_fails_alone(clien
     states = dict(WebhookDelivery.objects.values_list("pk", "state"))
     assert [states[pk] for pk in ids] == [DeliveryState.PROCESSED, DeliveryState.FAILED, DeliveryState.PROCESSED]
     assert "together failed" not in caplog.text  # the batch itself held: only the bad order was undone
+    assert "creating them one at a time" in caplog.text
     assert "value too long" in WebhookDelivery.objects.get(pk=ids[1]).last_error
     assert sorted(Order.objects.values_list("external_id", "status")) == [
         ("401", OrderStatus.ALLOCATED), ("403", OrderStatus.ALLOCATED)]
@@ -200,9 +209,12 @@ def test_a_batch_creates_its_new_orders_together_and_a_bad_one_fails_alone(clien
     assert not Job.objects.exists()
 
 
-def test_a_new_order_that_needs_more_than_stock_gets_its_routing_job_in_the_batch(client, stocked, client_a,
+def test_a_new_order_whose_rule_adds_a_line_gets_its_routing_job_in_the_batch(client, stocked, client_a,
                                                                                  broker_refusing):
-    RuleFactory(name="Green ones", conditions=[{"field": "sku", "op": "any", "value": ["IPOD2008GREEN"]}])
+    flyer = ProductFactory(client=client_a, sku="FLYER-01")
+    StockLevelFactory(product=flyer, location=LocationFactory(warehouse=WarehouseFactory(code="NSH")), on_hand=5)
+    RuleFactory(name="Green ones", conditions=[{"field": "sku", "op": "any", "value": ["IPOD2008GREEN"]}],
+                actions=[{"type": "add_insert", "value": {"sku": "FLYER-01", "quantity": 1}}])
     stored(client, stocked, [shopify_order(411, lines=[("IPOD2008GREEN", 1, "5")]),
                              shopify_order(412, lines=[("IPOD2008RED", 1, "10")])])
 
@@ -213,8 +225,63 @@ def test_a_new_order_that_needs_more_than_stock_gets_its_routing_job_in_the_batc
     assert list(Job.objects.values_list("task", "object_id")) == [(ROUTE, ruled.pk)]
     assert the_sweep_later() == 1
     ruled.refresh_from_db()
-    assert ruled.status == OrderStatus.ALLOCATED
-    assert ruled.events.filter(note__startswith="Rule “Green ones” matched").exists()
+    assert ruled.status != OrderStatus.RECEIVED
+    assert ruled.lines.filter(sku="FLYER-01", is_insert=True).count() == 1
+    assert ruled.events.filter(note__startswith="Rule “Green ones” matched").count() == 1
+    assert Rule.objects.get(name="Green ones").match_count == 1
+
+
+def test_an_order_whose_rules_only_change_it_is_routed_in_the_batch_with_the_rules_written_first(
+        client, stocked, client_a, broker_refusing):
+    nashville = WarehouseFactory(code="NSH", latitude=36.16, longitude=-86.78)
+    for product in Product.objects.filter(client=client_a):
+        StockLevelFactory(product=product, location=LocationFactory(warehouse=nashville, kind="pick"), on_hand=50)
+    # Nashville is nearer the customer; the rule sends green ones to Salt Lake City
+    RuleFactory(name="Green ones from Salt Lake City", conditions=[{"field": "sku", "op": "any",
+                                                                     "value": ["IPOD2008GREEN"]}],
+                actions=[{"type": "set_warehouse", "value": "SLC"}, {"type": "set_priority", "value": "urgent"}])
+    RuleFactory(name="Tag everything", actions=[{"type": "add_tags", "value": ["seen"]}])
+    stored(client, stocked, [shopify_order(n, lines=[("IPOD2008GREEN", 1, "5")]) for n in (431, 432)]
+           + [shopify_order(433, lines=[("IPOD2008RED", 1, "10")])])
+
+    assert job_run(PROCESS_DELIVERY_TASK, limit=BATCH) == 3
+
+    assert not Job.objects.exists()  # routed in the batch: no order waits for a routing job of its own
+    for number in ("431", "432"):
+        order = Order.objects.get(external_id=number)
+        assert (order.status, order.warehouse.code, order.forced_warehouse.code) == (
+            OrderStatus.ALLOCATED, "SLC", "SLC")
+        assert order.tags == ["seen"]
+        assert order.priority == OrderPriority.URGENT
+        timeline = list(order.events.order_by("pk").values_list("to_status", "actor", "note"))
+        assert [status for status, _, _ in timeline] == [
+            OrderStatus.RECEIVED, OrderStatus.RECEIVED, OrderStatus.RECEIVED, OrderStatus.ALLOCATED]
+        assert timeline[1][2].startswith("Rule “Green ones from Salt Lake City” matched: warehouse")
+        assert timeline[2][2].startswith("Rule “Tag everything” matched: tags + seen")
+    plain = Order.objects.get(external_id="433")
+    assert (plain.status, plain.warehouse.code, plain.forced_warehouse, plain.tags) == (
+        OrderStatus.ALLOCATED, "NSH", None, ["seen"])
+    assert dict(Rule.objects.values_list("name", "match_count")) == {
+        "Green ones from Salt Lake City": 2, "Tag everything": 3}
+
+
+def test_a_ruled_order_that_must_wait_for_stock_counts_its_rule_once(client, stocked, client_a, broker_refusing):
+    RuleFactory(name="Tag everything", actions=[{"type": "add_tags", "value": ["seen"]}])
+    stored(client, stocked, [shopify_order(441, lines=[("IPOD2008RED", 60, "10")]),  # 50 on hand
+                             shopify_order(442, lines=[("IPOD2008GREEN", 1, "10")])])
+
+    assert job_run(PROCESS_DELIVERY_TASK, limit=BATCH) == 2
+    short = Order.objects.get(external_id="441")
+    assert short.status == OrderStatus.RECEIVED
+    assert not short.events.filter(actor__startswith="rule").exists()  # written by its own transaction
+    assert Rule.objects.get().match_count == 1  # the other order's match: this one's was taken back
+    assert the_sweep_later() >= 1  # its routing job (and what backordering it queues)
+
+    short.refresh_from_db()
+    assert short.status == OrderStatus.BACKORDERED
+    assert short.tags == ["seen"]
+    assert short.events.filter(note__startswith="Rule “Tag everything” matched").count() == 1
+    assert Rule.objects.get().match_count == 2
 
 
 def test_two_deliveries_of_one_new_order_in_a_batch_make_one_order(client, stocked, broker_refusing):
