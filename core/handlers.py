@@ -44,3 +44,14 @@ def wsgi_application(full, lean, prefixes: tuple[str, ...]):
         return full(environ, start_response)
 
     return application
+
+
+def warm_up() -> None:
+    """Import what requests would import on first use: the URLconf with every view it names, and the tasks
+    that committed work is handed to (core.work)."""
+    from django.urls import get_resolver  # noqa: PLC0415 - after the settings are set up by the WSGI module
+
+    from core.work import work_tasks_load  # noqa: PLC0415 - app code: after the settings are set up
+
+    get_resolver().url_patterns  # noqa: B018 - the attribute imports the URLconf
+    work_tasks_load()

@@ -265,6 +265,12 @@ def _claim(task_name: str, *, object_id: int | None, limit: int, now: datetime) 
 _tasks_loaded = False
 
 
+def work_tasks_load() -> None:
+    """Know every task and its kind now: for a web process at start, so that its first requests do not
+    import them all on commit."""
+    _tasks_load()
+
+
 def _tasks_load() -> None:
     """Import every app's tasks module and CELERY_IMPORTS (what a worker does at start), so that the tasks and
     their kinds are known in this process too. Plain imports: Celery's own loader would set Django up again

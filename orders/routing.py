@@ -360,15 +360,20 @@ def _route_together(ready: list[tuple[Order, list[OrderLine], _Where | None]], *
     blocked: set[int] = set()
     taken: list[tuple[Order, OrderLine, StockLevel, int]] = []
     routed: list[tuple[Order, Warehouse, str]] = []
+    by_product: dict[int, list[StockLevel]] = defaultdict(list)
+    for level in levels:
+        by_product[level.product_id].append(level)
     for order, lines, where in ready:
         products = {line.product_id for line in lines}
         chosen = None
         if where is not None and not products & blocked:
-            available = _available(where, levels, today=today)
+            order_levels = [level for product_id in products for level in by_product[product_id]]
+            available = _available(where, order_levels, today=today)
             demand, skus = _demand(lines)
             chosen = _full_warehouse(order, where, available, demand)
         plans, shortages = ([], [True]) if chosen is None else lines_plan(
-            lines=[(line, line.quantity) for line in lines], levels=levels, warehouse_id=chosen.pk, today=today)
+            lines=[(line, line.quantity) for line in lines], levels=order_levels, warehouse_id=chosen.pk,
+            today=today)
         if shortages:  # after _full_warehouse only when the plan's rules refuse what the counts allow
             blocked |= products
             left.append(order)
