@@ -1,4 +1,7 @@
 import io
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.signals import request_finished, request_started
@@ -79,3 +82,15 @@ def test_pages_keep_the_full_chain():
     assert status == 200
     assert "Content-Security-Policy" in headers
     assert "X-Frame-Options" in headers
+
+
+def test_the_wsgi_module_imports_the_views_and_tasks_before_the_first_request():
+    # In a fresh process, as a gunicorn worker starts: loading the application leaves nothing for the first
+    # requests to import (a burst of webhooks would wait on the import lock).
+    script = ("import sys, config.wsgi, core.work; "
+              "print('orders.intake.webhooks' in sys.modules, 'returns.views' in sys.modules, "
+              "core.work._tasks_loaded)")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["True", "True", "True"]
