@@ -299,13 +299,13 @@ def test_two_deliveries_of_one_new_order_in_a_batch_make_one_order(client, stock
 # --- cost per order ------------------------------------------------------------------------------------------
 
 BATCH = 50
-MAX_STATEMENTS_PER_ORDER = 6
+MAX_STATEMENTS_PER_ORDER = 1.5  # measured 0.6: the batch writes orders, lines and events in one INSERT each
 MAX_COMMITS_PER_ORDER = 0.2
 
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_a_batch_of_deliveries_costs_at_most_6_statements_and_a_fifth_of_a_commit_per_order(client, client_a, monkeypatch,
+def test_a_batch_of_deliveries_costs_at_most_1_5_statements_and_a_fifth_of_a_commit_per_order(client, client_a, monkeypatch,
                                                                                   broker_refusing):
     # Given 50 stored deliveries of two-line orders, in stock (as the webhook view leaves them, broker away)
     products = products_for(client_a)
