@@ -57,7 +57,7 @@ class StorageRateForm(forms.Form):
 class ShippingMarkupForm(forms.Form):
     carrier = forms.ModelChoiceField(queryset=Carrier.objects.order_by("name"))
     service = forms.ModelChoiceField(queryset=CarrierService.objects.select_related("carrier").order_by(
-        "carrier__name", "name"), required=False, empty_label="Every service of the carrier")
+        "carrier__name", "name"), required=False, empty_label="Every service")
     markup_pct = _money(label="Markup %")
     markup_fixed = _money(label="Per label")
 

@@ -14,7 +14,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", language_set_view, name="language_set"),
-    # Pages without a <link rel="icon"> (the admin, the API docs) make browsers ask for this one.
+    # Pages without a <link rel="icon"> (the admin) make browsers ask for this one.
     path("favicon.ico", favicon),
     path("livez/", livez, name="livez"),
     path("readyz/", readyz, name="readyz"),

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class MovementKind(models.TextChoices):
@@ -27,11 +28,11 @@ class StockStatus(models.TextChoices):
 
 
 class InboundStatus(models.TextChoices):
-    EXPECTED = "expected", "Expected"
-    RECEIVING = "receiving", "Receiving"
-    CLOSED = "closed", "Closed"
-    CANCELLED = "cancelled", "Cancelled"
-    REVERSED = "reversed", "Reversed (booked in error)"
+    EXPECTED = "expected", _("Expected")
+    RECEIVING = "receiving", _("Receiving")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+    REVERSED = "reversed", _("Reversed (booked in error)")
 
 
 INBOUND_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -47,16 +48,16 @@ INBOUND_OPEN_STATUSES = frozenset({InboundStatus.EXPECTED, InboundStatus.RECEIVI
 
 
 class DifferenceKind(models.TextChoices):
-    OVER = "over", "Over (more than expected)"
-    SHORT = "short", "Short (fewer than expected)"
-    DAMAGED = "damaged", "Damaged"
-    UNEXPECTED = "unexpected", "Unexpected SKU"
+    OVER = "over", _("Over (more than expected)")
+    SHORT = "short", _("Short (fewer than expected)")
+    DAMAGED = "damaged", _("Damaged")
+    UNEXPECTED = "unexpected", _("Unexpected SKU")
 
 
 class CountStatus(models.TextChoices):
-    OPEN = "open", "Counting"
-    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
-    CLOSED = "closed", "Closed"
+    OPEN = "open", _("Counting")
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+    CLOSED = "closed", _("Closed")
 
 
 # The only legal moves of a cycle count; inventory.control.counting settles a count's status from its lines.
@@ -70,11 +71,11 @@ COUNT_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 class CountLineStatus(models.TextChoices):
-    PENDING = "pending", "To count"
-    NEEDS_APPROVAL = "needs_approval", "Needs approval"
-    ADJUSTED = "adjusted", "Adjusted"
-    MATCHED = "matched", "Matched"
-    REJECTED = "rejected", "Rejected (recount)"
+    PENDING = "pending", _("To count")
+    NEEDS_APPROVAL = "needs_approval", _("Needs approval")
+    ADJUSTED = "adjusted", _("Adjusted")
+    MATCHED = "matched", _("Matched")
+    REJECTED = "rejected", _("Rejected (recount)")
 
 
 class TransferStatus(models.TextChoices):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from core.idempotency import IdempotencyConflict, idempotent_create
 from inventory.choices import MovementKind
@@ -121,7 +122,7 @@ def _announce_available(*, product_id: int, warehouse_id: int) -> None:
 def _stock_level_for_update(
     *, product: Product, location: Location, lot_number: str = "", expiry_date: datetime.date | None = None
 ) -> StockLevel:
-    level, _ = StockLevel.objects.get_or_create(
+    level, _created = StockLevel.objects.get_or_create(
         product=product, location=location, lot_number=lot_number, defaults={"expiry_date": expiry_date}
     )
     locked = stock_levels_lock([level.pk])[level.pk]
@@ -162,7 +163,8 @@ def stock_adjust(
     level = _stock_level_for_update(product=product, location=location, lot_number=lot_number, expiry_date=expiry_date)
     if quantity < 0 and level.available < -quantity:
         raise InsufficientStock(
-            f"Only {level.available} of {product.sku} available at {location.code}; cannot remove {-quantity}.",
+            _("Only %(available)s of %(sku)s available at %(location)s; cannot remove %(quantity)s.") % {
+                "available": level.available, "sku": product.sku, "location": location.code, "quantity": -quantity},
             field="quantity",
         )
     StockLevel.objects.filter(pk=level.pk).update(on_hand=F("on_hand") + quantity)
@@ -372,7 +374,7 @@ def stock_move(
     if quantity <= 0:
         raise StockLedgerError("Moved quantity must be positive.", field="quantity")
     source = StockLevel.objects.select_related("product", "location").get(pk=stock_level_id)
-    destination, _ = StockLevel.objects.get_or_create(
+    destination, _created = StockLevel.objects.get_or_create(
         product_id=source.product_id,
         location=to_location,
         lot_number=source.lot_number,

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.access import Access
 from core.choices import ROLE_GROUP_NAMES, Role
@@ -87,8 +87,9 @@ def inbound_report_send(shipment_id: int) -> bool:
     marker = "[difference report sent]"
     if not differences or marker in shipment.notes:
         return False
-    body = render_to_string("inventory/email/inbound_report.txt", {"shipment": shipment,
-                                                                    "differences": differences})
+    with translation.override(settings.LANGUAGE_CODE):  # the client's email, whoever closed the ASN
+        body = render_to_string("inventory/email/inbound_report.txt", {"shipment": shipment,
+                                                                        "differences": differences})
     send_mail(f"Receiving differences on {shipment.reference}", body, settings.DEFAULT_FROM_EMAIL,
               [shipment.client.contact_email])
     InboundShipment.objects.filter(pk=shipment.pk).update(notes=(shipment.notes + "\n" + marker).strip())

@@ -13,6 +13,8 @@ from functools import partial
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.access import user_access
 from core.exceptions import DomainError
@@ -69,11 +71,11 @@ def cycle_count_create(*, warehouse: Warehouse, user=None, abc_class: str = "", 
     Raises DomainError when neither or both are given, the class is unknown, or nothing is stocked there.
     """
     if bool(abc_class) == bool(location_ids):
-        raise DomainError("Choose either an ABC class or some locations to count.", field="abc_class")
+        raise DomainError(_("Choose either an ABC class or some locations to count."), field="abc_class")
     levels = StockLevel.objects.filter(location__warehouse=warehouse, location__kind__in=COUNTABLE_KINDS)
     if abc_class:
         if abc_class not in ("A", "B", "C"):
-            raise DomainError("ABC class must be A, B or C.", field="abc_class")
+            raise DomainError(_("ABC class must be A, B or C."), field="abc_class")
         classes = abc_classify(warehouse=warehouse)
         product_ids = [pk for pk, cls in classes.items() if cls == abc_class]
         levels = levels.filter(product_id__in=product_ids, on_hand__gt=0)
@@ -81,12 +83,13 @@ def cycle_count_create(*, warehouse: Warehouse, user=None, abc_class: str = "", 
     else:
         locations = list(Location.objects.filter(pk__in=location_ids, warehouse=warehouse))
         if len(locations) != len(set(location_ids)):
-            raise DomainError(f"Some locations are not in {warehouse.code}.", field="location_ids")
+            raise DomainError(_("Some locations are not in %(warehouse)s.") % {"warehouse": warehouse.code},
+                              field="location_ids")
         levels = levels.filter(location__in=locations)
         basis = "Locations " + ", ".join(sorted(loc.code for loc in locations))[:80]
     levels = list(levels.order_by("location__walk_sequence", "location__code", "product__sku", "lot_number"))
     if not levels:
-        raise DomainError("Nothing is stocked there to count.", field="abc_class")
+        raise DomainError(_("Nothing is stocked there to count."), field="abc_class")
     count = CycleCount.objects.create(warehouse=warehouse, basis=basis, approval_threshold=approval_threshold,
                                       created_by=_user(user))
     CycleCountLine.objects.bulk_create(
@@ -103,10 +106,10 @@ def cycle_count_record(*, line: CycleCountLine, counted_quantity: int, user=None
     Raises DomainError for a negative quantity or a count that is no longer open.
     """
     if counted_quantity is None or counted_quantity < 0:
-        raise DomainError("Counted quantity must be 0 or more.", field="counted_quantity")
+        raise DomainError(_("Counted quantity must be 0 or more."), field="counted_quantity")
     count = row_lock(CycleCount, line.count_id)
     if count.status != CountStatus.OPEN:
-        raise DomainError("This count is no longer open.", field="counted_quantity")
+        raise DomainError(_("This count is no longer open."), field="counted_quantity")
     level = StockLevel.objects.filter(product_id=line.product_id, location_id=line.location_id,
                                       lot_number=line.lot_number).first()
     line.expected_quantity = level.on_hand if level else 0
@@ -168,11 +171,13 @@ def cycle_count_submit(*, count: CycleCount, user=None) -> CycleCount:
     """
     locked = row_lock(CycleCount, count.pk)
     if locked.status != CountStatus.OPEN:
-        raise DomainError("This count is not open.")
+        raise DomainError(_("This count is not open."))
     lines = list(locked.lines.select_related("product", "location").order_by("pk"))
     uncounted = [ln for ln in lines if ln.counted_quantity is None]
     if uncounted:
-        raise DomainError(f"{len(uncounted)} bin(s) still to count, e.g. {uncounted[0].location.code}.")
+        raise DomainError(ngettext("%(count)s bin still to count: %(location)s.",
+                                   "%(count)s bins still to count, e.g. %(location)s.", len(uncounted)) % {
+            "count": len(uncounted), "location": uncounted[0].location.code})
     held = adjusted = 0
     for line in lines:
         if line.status != CountLineStatus.PENDING:
@@ -196,10 +201,10 @@ def cycle_count_approve(*, count: CycleCount, user, approve_ids=None, reject_ids
     that is not waiting for approval.
     """
     if not user_access(user).is_manager:
-        raise DomainError("Only a manager can approve count variances.")
+        raise DomainError(_("Only a manager can approve count variances."))
     locked = row_lock(CycleCount, count.pk)
     if locked.status != CountStatus.AWAITING_APPROVAL:
-        raise DomainError("This count is not waiting for approval.")
+        raise DomainError(_("This count is not waiting for approval."))
     waiting = {ln.pk: ln for ln in locked.lines.select_related("product", "location")
                .filter(status=CountLineStatus.NEEDS_APPROVAL).order_by("pk")}
     reject = set(reject_ids or [])

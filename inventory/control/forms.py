@@ -1,6 +1,7 @@
 """Forms of the receiving, cycle count and transfer pages."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class InboundForm(forms.Form):
@@ -26,18 +27,18 @@ class InboundForm(forms.Form):
 
 
 class ScanForm(forms.Form):
-    code = forms.CharField(max_length=64, label="Scan SKU or barcode",
+    code = forms.CharField(max_length=64, label=_("Scan SKU or barcode"),
                            widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off",
                                                          "data-scan-input": True}))
-    quantity = forms.IntegerField(min_value=1, max_value=100_000, initial=1)
-    damaged = forms.BooleanField(required=False, label="Damaged")
-    location = forms.CharField(max_length=40, required=False, label="Location (blank: suggested)")
-    allow_mixing = forms.BooleanField(required=False, label="Put it in this bin anyway")
+    quantity = forms.IntegerField(min_value=1, max_value=100_000, initial=1, label=_("Qty"))
+    damaged = forms.BooleanField(required=False, label=_("Damaged"))
+    location = forms.CharField(max_length=40, required=False, label=_("Location (blank: suggested)"))
+    allow_mixing = forms.BooleanField(required=False, label=_("Put it in this bin anyway"))
 
 
 class InboundReverseForm(forms.Form):
-    reason = forms.CharField(max_length=200, label="Why is the receipt reversed?",
-                             widget=forms.TextInput(attrs={"placeholder": "Booked to the wrong client"}))
+    reason = forms.CharField(max_length=200, label=_("Why is the receipt reversed?"),
+                             widget=forms.TextInput(attrs={"placeholder": _("Booked to the wrong client")}))
 
 
 class CycleCountCreateForm(forms.Form):

@@ -16,6 +16,8 @@ from functools import partial
 
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.exceptions import DomainError
 from core.transitions import status_transition, transition_check
@@ -165,12 +167,16 @@ def location_other_stock(*, location: Location, product: Product) -> list[StockL
 
 
 def mixed_bin_message(*, location: Location, product: Product, others: list[StockLevel]) -> str:
-    """Say what a bin already holds, naming another client's stock as such."""
+    """Say what a bin already holds, naming another client's stock as such (in the active language)."""
     held = ", ".join(
-        f"{level.product.sku}" + ("" if level.product.client_id == product.client_id
-                                  else f" of another client ({level.product.client.name})")
-        for level in others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-    return f"{location.code} holds {held}, not {product.sku}. Confirm to put it there anyway, or choose another bin."
+        level.product.sku if level.product.client_id == product.client_id
+        else _("%(sku)s of another client (%(client)s)") % {"sku": level.product.sku,
+                                                            "client": level.product.client.name}
+        for level in others[:3])
+    if len(others) > 3:
+        held = _("%(held)s and %(count)s more") % {"held": held, "count": len(others) - 3}
+    return _("%(location)s holds %(held)s, not %(sku)s. Confirm to put it there anyway, or choose another bin.") % {
+        "location": location.code, "held": held, "sku": product.sku}
 
 
 def _find_product(client: Client, code: str) -> Product | None:
@@ -191,13 +197,13 @@ def inbound_receive_scan(*, shipment: InboundShipment, code: str, quantity: int 
     """
     code = (code or "").strip()
     if not code:
-        raise DomainError("Scan or type a SKU or barcode.", field="code")
+        raise DomainError(_("Scan or type a SKU or barcode."), field="code")
     if quantity <= 0:
-        raise DomainError("Quantity must be at least 1.", field="quantity")
+        raise DomainError(_("Quantity must be at least 1."), field="quantity")
     locked = row_lock(InboundShipment, shipment.pk)
     if not locked.can_receive:
-        raise DomainError(f"ASN {locked.reference} is {locked.get_status_display().lower()}; "
-                          "it cannot receive more.", field="code")
+        raise DomainError(_("ASN %(reference)s is %(status)s; it cannot receive more.") % {
+            "reference": locked.reference, "status": locked.get_status_display().lower()}, field="code")
     product = _find_product(locked.client, code)
     if locked.status == InboundStatus.EXPECTED:
         inbound_transition(shipment=locked, to_status=InboundStatus.RECEIVING, locked=True, user=user,
@@ -206,31 +212,39 @@ def inbound_receive_scan(*, shipment: InboundShipment, code: str, quantity: int 
         difference = ReceiptDifference.objects.create(
             shipment=locked, kind=DifferenceKind.UNEXPECTED, code=code, quantity=quantity, user=_user(user),
             note=f"Code not known for {locked.client.name}; set aside, not in stock.")
-        return ScanResult(message=f"Unknown code {code}: {quantity} set aside and reported to the client.",
-                          difference=difference)
-    line, _ = InboundLine.objects.get_or_create(shipment=locked, product=product,
+        return ScanResult(message=_("Unknown code %(code)s: %(quantity)s set aside and reported to the client.") % {
+            "code": code, "quantity": quantity}, difference=difference)
+    line, _created = InboundLine.objects.get_or_create(shipment=locked, product=product,
                                                 defaults={"expected_quantity": 0})
     stock_summary_mark_pairs([(product.pk, locked.warehouse_id)])  # what is still expected changes
     if damaged:
         InboundLine.objects.filter(pk=line.pk).update(damaged_quantity=F("damaged_quantity") + quantity)
         line.refresh_from_db()
-        return ScanResult(message=f"{quantity} × {product.sku} recorded as damaged (not in stock).", line=line)
+        return ScanResult(message=ngettext("%(quantity)s × %(sku)s recorded as damaged (not in stock).",
+                                           "%(quantity)s × %(sku)s recorded as damaged (not in stock).",
+                                           quantity) % {"quantity": quantity, "sku": product.sku}, line=line)
     if location is None:
         location = putaway_suggest(product=product, warehouse=locked.warehouse)
     if location is None:
-        raise DomainError(f"{locked.warehouse.code} has no pick or reserve location to put {product.sku} away.",
-                          field="location")
+        raise DomainError(_("%(warehouse)s has no pick or reserve location to put %(sku)s away.") % {
+            "warehouse": locked.warehouse.code, "sku": product.sku}, field="location")
     if location.warehouse_id != locked.warehouse_id:
-        raise DomainError(f"Location {location.code} is not in {locked.warehouse.code}.", field="location")
+        raise DomainError(_("Location %(location)s is not in %(warehouse)s.") % {
+            "location": location.code, "warehouse": locked.warehouse.code}, field="location")
     if not allow_mixing and (others := location_other_stock(location=location, product=product)):
         raise MixedBin(mixed_bin_message(location=location, product=product, others=others), field="location")
     stock_receive(product=product, location=location, quantity=quantity, reference=locked.ledger_reference,
                   reason=f"ASN {locked.reference}", user=user)
     InboundLine.objects.filter(pk=line.pk).update(received_quantity=F("received_quantity") + quantity)
     line.refresh_from_db()
-    note = "" if line.expected_quantity else " (not on the ASN)"
-    return ScanResult(message=f"{quantity} × {product.sku} received into {location.code}{note}.", line=line,
-                      location=location)
+    values = {"quantity": quantity, "sku": product.sku, "location": location.code}
+    if line.expected_quantity:
+        message = ngettext("%(quantity)s × %(sku)s received into %(location)s.",
+                           "%(quantity)s × %(sku)s received into %(location)s.", quantity) % values
+    else:
+        message = ngettext("%(quantity)s × %(sku)s received into %(location)s (not on the ASN).",
+                           "%(quantity)s × %(sku)s received into %(location)s (not on the ASN).", quantity) % values
+    return ScanResult(message=message, line=line, location=location)
 
 
 def inbound_differences(shipment: InboundShipment) -> list[dict]:
@@ -306,7 +320,7 @@ def inbound_reverse(*, shipment: InboundShipment, reason: str, user=None) -> Inb
     """
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Say why the receipt is reversed.", field="reason")
+        raise DomainError(_("Say why the receipt is reversed."), field="reason")
     locked = row_lock(InboundShipment, shipment.pk)
     transition_check(instance=locked, to_status=InboundStatus.REVERSED, transitions=INBOUND_TRANSITIONS)
     received = (StockMovement.objects.filter(reference=locked.ledger_reference, kind=MovementKind.RECEIPT)
@@ -322,8 +336,9 @@ def inbound_reverse(*, shipment: InboundShipment, reason: str, user=None) -> Inb
                          reference=locked.ledger_reference, reason=f"ASN {locked.reference} reversed: {reason}",
                          user=user)
         except InsufficientStock as exc:
-            raise InsufficientStock(f"ASN {locked.reference} cannot be reversed: {exc.message} Move or count "
-                                    "the units back first.", field="reason") from exc
+            raise InsufficientStock(_("ASN %(reference)s cannot be reversed: %(reason)s Move or count the units "
+                                      "back first.") % {"reference": locked.reference, "reason": exc.message},
+                                    field="reason") from exc
     inbound_transition(shipment=locked, to_status=InboundStatus.REVERSED, locked=True, user=user, note=reason)
     _mark_lines_changed(locked)
     receipt_reversed.send(sender=InboundShipment, shipment_id=locked.pk)

@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.access import user_access
@@ -156,7 +158,8 @@ def inbound_detail_view(request, pk: int):
                 location = location_list(user=request.user).filter(warehouse=shipment.warehouse,
                                                                    code=data["location"].strip()).first()
                 if location is None:
-                    messages.error(request, f"No location {data['location']} in {shipment.warehouse.code}.")
+                    messages.error(request, _("No location %(location)s in %(warehouse)s.") % {
+                        "location": data["location"], "warehouse": shipment.warehouse.code})
                     return redirect("inventory:inbound_detail", pk=pk)
             try:
                 result = inbound_receive_scan(shipment=shipment, code=data["code"], quantity=data["quantity"],
@@ -170,7 +173,8 @@ def inbound_detail_view(request, pk: int):
                 messages.error(request, exc.message)
             else:
                 if result.line is not None and InboundShipment.objects.get(pk=shipment.pk).all_received:
-                    message_finished(request, f"{result.message} Every expected unit is in: close the ASN.")
+                    message_finished(request, _("%(message)s Every expected unit is in: close the ASN.") % {
+                        "message": result.message})
                 else:
                     messages.success(request, result.message)
             return redirect("inventory:inbound_detail", pk=pk)
@@ -200,7 +204,8 @@ def inbound_close_view(request, pk: int):
     shipment = _shipment_or_404(request, pk)
     try:
         inbound_close(shipment=shipment, user=request.user)
-        messages.success(request, f"ASN {shipment.reference} closed; differences reported to the client.")
+        messages.success(request, _("ASN %(reference)s closed; differences reported to the client.") % {
+            "reference": shipment.reference})
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("inventory:inbound_detail", pk=pk)
@@ -217,8 +222,8 @@ def inbound_reverse_view(request, pk: int):
         return redirect("inventory:inbound_detail", pk=pk)
     try:
         inbound_reverse(shipment=shipment, reason=form.cleaned_data["reason"], user=request.user)
-        messages.success(request, f"ASN {shipment.reference} reversed: its units left the bins and its receiving "
-                                  "charge was cancelled.")
+        messages.success(request, _("ASN %(reference)s reversed: its units left the bins and its receiving charge "
+                                    "was cancelled.") % {"reference": shipment.reference})
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("inventory:inbound_detail", pk=pk)
@@ -262,13 +267,16 @@ def count_detail_view(request, pk: int):
         line = next((ln for ln in count.lines.all() if str(ln.pk) == request.POST.get("line")), None)
         raw = request.POST.get("counted", "").strip()
         if line is None or not raw.isdigit():
-            messages.error(request, "Enter the number of units you counted (0 or more).")
+            messages.error(request, _("Enter the number of units you counted (0 or more)."))
         else:
             try:
                 cycle_count_record(line=line, counted_quantity=int(raw), user=request.user)
-                recorded = f"{line.location.code}: {raw} × {line.product.sku} recorded."
+                recorded = ngettext("%(location)s: %(counted)s × %(sku)s recorded.",
+                                    "%(location)s: %(counted)s × %(sku)s recorded.", int(raw)) % {
+                    "location": line.location.code, "counted": int(raw), "sku": line.product.sku}
                 if count.all_counted:
-                    message_finished(request, f"{recorded} Every bin is counted: submit the count.")
+                    message_finished(request, _("%(recorded)s Every bin is counted: submit the count.") % {
+                        "recorded": recorded})
                 else:
                     messages.success(request, recorded)
             except DomainError as exc:
@@ -290,7 +298,8 @@ def count_submit_view(request, pk: int):
     count = _count_or_404(request, pk)
     try:
         count = cycle_count_submit(count=count, user=request.user)
-        messages.success(request, f"Count {count.pk}: {count.get_status_display().lower()}.")
+        messages.success(request, _("Count %(count)s: %(status)s.") % {
+            "count": count.pk, "status": count.get_status_display().lower()})
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("inventory:count_detail", pk=pk)
@@ -304,8 +313,11 @@ def count_approve_view(request, pk: int):
     reject = [int(v) for v in request.POST.getlist("reject") if v.isdigit()]
     try:
         count = cycle_count_approve(count=count, user=request.user, reject_ids=reject)
-        messages.success(request, f"Count {count.pk}: variances approved"
-                                  + (f", {len(reject)} sent back for a recount." if reject else "."))
+        if reject:
+            messages.success(request, _("Count %(count)s: variances approved, %(rejected)s sent back for a "
+                                        "recount.") % {"count": count.pk, "rejected": len(reject)})
+        else:
+            messages.success(request, _("Count %(count)s: variances approved.") % {"count": count.pk})
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("inventory:count_detail", pk=pk)

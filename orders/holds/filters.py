@@ -13,7 +13,7 @@ HOLD_STATES = [("open", "Open"), ("released", "Released")]
 
 class HoldFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=HoldKind.choices, distinct=False,  # a column: no repeats
-                                               widget=forms.SelectMultiple(attrs={"size": 3}))
+                                               widget=forms.CheckboxSelectMultiple)
     open = django_filters.BooleanFilter(field_name="released_at", lookup_expr="isnull", label="Open holds only")
     state = django_filters.ChoiceFilter(choices=HOLD_STATES, method="filter_state", empty_label=None,
                                         label="State")

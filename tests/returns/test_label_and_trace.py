@@ -196,6 +196,28 @@ def test_return_label_fits_one_4x6_page_with_long_addresses_and_many_lines(deliv
 
     # Then it is one 4x6 page holding the RMA number and the order number
     assert len(reader.pages) == 1
+    assert (float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)) == (4 * 72, 6 * 72)
     text = reader.pages[0].extract_text()
     assert rma.number in text
     assert order.order_number in text
+
+
+def test_return_label_pdf_names_a_service_that_starts_with_its_carrier_once():
+    # Given a delivered order whose return label goes by USPS Ground Advantage (the demo's rate cards' name)
+    service = tracking_carrier_service(code="USPS", name="USPS Ground Advantage")
+    order, _ = shipped_order(packages=1, service=service)
+    LocationFactory(warehouse=order.warehouse, kind=LocationKind.RETURNS, code="RET-01")
+    mark_status(order, "delivered")
+    rma = open_return(order, [(order.lines.first(), 1, "too_small")])
+    return_label_issue(rma_id=rma.pk)
+    rma.refresh_from_db()
+    assert (rma.label_carrier, rma.label_service) == ("USPS", "USPS Ground Advantage")
+
+    # When the label is rendered
+    reader = PdfReader(io.BytesIO(return_label_pdf(rma=rma)))
+
+    # Then its one page says the carrier once
+    assert len(reader.pages) == 1
+    text = " ".join(reader.pages[0].extract_text().split())
+    assert text.count("USPS Ground Advantage") == 1
+    assert "USPS USPS" not in text

@@ -1,9 +1,11 @@
 """Returns' receiver of carrier tracking only queues durable work; the task marks the return in transit, once."""
 
+import io
 import json
 from urllib.parse import quote
 
 import pytest
+from pypdf import PdfReader
 
 from core.choices import JobState, Role
 from core.models import Job
@@ -11,7 +13,7 @@ from returns import task_names, tasks
 from returns.choices import ReturnStatus
 from returns.services.policy import return_policy_update
 from shipping.choices import TrackingSource, TrackingStatus
-from shipping.documents import packing_slip_html
+from shipping.documents import packing_slip_html, packing_slip_pdf
 from shipping.models import TrackingEvent
 from shipping.tracking.services import (
     SIGNATURE_HEADER,
@@ -149,3 +151,24 @@ def test_packing_slip_tells_the_customer_the_return_window_and_where_to_start(cl
     assert "within 45 days of delivery" in slip
     assert f"https://shop.example/returns/start/?order={quote(order.order_number)}</p>" in slip
     assert f'value="{order.order_number}"' in start
+
+
+def test_packing_slip_pdf_prints_the_return_instructions_and_names_the_carrier_once(settings):
+    # Given a client with a return policy and a public returns portal, and an order sent by USPS Ground Advantage
+    settings.DOCKHAND_PUBLIC_URL = "https://shop.example"
+    order, shipment = shipped_order(packages=1, service=tracking_carrier_service(code="USPS",
+                                                                                 name="USPS Ground Advantage"))
+    return_policy_update(client=order.client, window_days=30)
+
+    # When the packing slip is printed
+    reader = PdfReader(io.BytesIO(packing_slip_pdf(shipment)))
+
+    # Then its one page tells the customer how and where to return, and says the service once
+    assert len(reader.pages) == 1
+    text = " ".join(reader.pages[0].extract_text().split())
+    assert "RETURNS" in text.upper()
+    assert "You can return items within 30 days of delivery." in text
+    assert f"with order number {order.order_number}" in text
+    assert f"https://shop.example/returns/start/?order={quote(order.order_number)}" in text
+    assert text.count("USPS Ground Advantage") == 1
+    assert "USPS USPS" not in text

@@ -18,8 +18,9 @@ from tests.shipping.packing_factories import BoxTypeFactory, CarrierServiceFacto
 WEBHOOK_SECRET = "trk-secret-for-tests"
 
 
-def tracking_carrier_service(code: str = "UPS"):
-    service = CarrierServiceFactory(carrier__code=code, transit_days=2)
+def tracking_carrier_service(code: str = "UPS", name: str | None = None):
+    extra = {"name": name} if name else {}
+    service = CarrierServiceFactory(carrier__code=code, transit_days=2, **extra)
     CarrierTracking.objects.update_or_create(carrier=service.carrier, defaults={"webhook_secret": WEBHOOK_SECRET})
     TestCarrierAdapter.scripted_events = {}
     return service
