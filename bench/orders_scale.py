@@ -232,12 +232,12 @@ def load(size: int) -> None:
             FROM orders_order o WHERE o.id % 97 = 0 AND o.status <> 'on_hold'""")
         step("webhook deliveries", """
             INSERT INTO orders_webhookdelivery (created_at, updated_at, source, topic, delivery_id, event_id,
-                headers, body, received_at, state, attempts, last_error, next_attempt_at, processed_at,
+                headers, body, received_at, state, attempts, last_error, processed_at,
                 external_id, channel_id, order_id)
             SELECT o.received_at, o.received_at, 'webhook', 'orders/create', 'd-' || o.id, '', '{}'::jsonb,
                    '{"id": ' || o.id || '}', o.received_at,
                    CASE WHEN o.id % 5001 = 0 THEN 'failed' ELSE 'processed' END, 1,
-                   CASE WHEN o.id % 5001 = 0 THEN 'Timed out' ELSE '' END, NULL, o.received_at, o.external_id,
+                   CASE WHEN o.id % 5001 = 0 THEN 'Timed out' ELSE '' END, o.received_at, o.external_id,
                    o.channel_id, o.id
             FROM orders_order o WHERE o.payment_status = 'paid'""")
         cursor.execute("SELECT setval(pg_get_serial_sequence('orders_order', 'id'), %s)", [size])
