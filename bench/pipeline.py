@@ -46,6 +46,8 @@ def arguments():
     parser.add_argument("--web-threads", type=int, default=8)
     parser.add_argument("--celery-workers", type=int, default=1)
     parser.add_argument("--celery-concurrency", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="jobs a worker claims at once (DOCKHAND_WORK_BATCH_SIZE; default the app's, 50)")
     parser.add_argument("--timeout", type=float, default=600.0, help="longest wait for the orders to settle")
     parser.add_argument("--keep", action="store_true", help="keep the database and the processes' logs")
     return parser.parse_args()
@@ -157,7 +159,8 @@ def main() -> int:
     stack = ProductionStack(
         workdir=workdir, database_url=BENCH_URL, database_name=name, use_template=False,
         web_workers=args.web_workers, web_threads=args.web_threads, celery_workers=args.celery_workers,
-        celery_concurrency=args.celery_concurrency, sweep_seconds=60.0, keep_database=args.keep)
+        celery_concurrency=args.celery_concurrency, sweep_seconds=60.0, keep_database=args.keep,
+        extra_env={"DOCKHAND_WORK_BATCH_SIZE": str(args.batch_size)} if args.batch_size else None)
     # this process reads the same database through Django's models (the mapping and the baseline's columns)
     os.environ["DATABASE_URL"] = stack.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
