@@ -200,6 +200,7 @@ def test_return_label_fits_one_4x6_page_with_long_addresses_and_many_lines(deliv
     text = reader.pages[0].extract_text()
     assert rma.number in text
     assert order.order_number in text
+    assert f"{rma.lines.count()} lines:" in text  # the count is before the list, which the label's edge may cut
 
 
 def test_return_label_pdf_names_a_service_that_starts_with_its_carrier_once():
