@@ -145,8 +145,8 @@ def _process(order: Order, *, lines: list[OrderLine], holds: list, context: Proc
 def orders_received_process(order_ids: list[int]) -> dict[int, BaseException]:
     """Process a batch of received orders (rules, hold checks, routing); returns the ones that failed, with why.
 
-    The routing job's batch handler. One transaction routes together every order that no rule matches, no
-    check holds and one warehouse can ship whole (orders.routing.orders_route_together); each other order
+    The routing job's batch handler. One transaction routes together every order that no check holds, whose
+    rules neither hold it nor add a line, and that one warehouse can ship whole (orders.routing.orders_route_together); each other order
     is then processed on its own (order_received_process), in its own transaction, so one bad order fails
     alone. Should the batch itself fail, every order is processed on its own. Orders gone or no longer
     received are skipped.

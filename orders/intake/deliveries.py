@@ -253,9 +253,9 @@ def _deliveries_create(read: list[tuple[WebhookDelivery, IntakeOrder | None]], b
 
     Locks: the StorefrontOrder rows first, all at once in (channel, storefront id) order; then the new
     orders; the stock last, in pk order, when the new orders that need nothing but stock are routed together
-    (orders.processing.orders_new_route). A new order that a rule matches, a check holds or no warehouse can
-    ship whole gets its routing job in this transaction instead (rules and splits lock shared rows in their
-    own order, so they run in transactions of their own).
+    (orders.processing.orders_new_route). A new order that a check holds, whose rules hold it or add a line,
+    or that no warehouse can ship whole gets its routing job in this transaction instead (holds, inserts and
+    splits lock shared rows in their own order, so they run in transactions of their own).
     """
     new_keys = _new_order_keys(read)
     creating = [(d, intake) for d, intake in read if intake is not None and d.source == DeliverySource.WEBHOOK
