@@ -4,10 +4,11 @@ import django_filters
 
 from billing.choices import EventKind, InvoiceStatus
 from billing.models import BillableEvent, Invoice
+from core.filters import FilterSet
 from inventory.models import Client
 
 
-class BillableEventFilter(django_filters.FilterSet):
+class BillableEventFilter(FilterSet):
     client = django_filters.ModelChoiceFilter(queryset=Client.objects.all())
     kind = django_filters.ChoiceFilter(choices=EventKind.choices)
     date_after = django_filters.DateFilter(field_name="event_date", lookup_expr="gte", label="From")
@@ -18,7 +19,7 @@ class BillableEventFilter(django_filters.FilterSet):
         fields = ["client", "kind", "date_after", "date_before"]
 
 
-class InvoiceFilter(django_filters.FilterSet):
+class InvoiceFilter(FilterSet):
     client = django_filters.ModelChoiceFilter(queryset=Client.objects.order_by("name"))
     status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices)
 

@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 
+from core.filters import AnyYesNoSelect, FilterSet
 from inventory.choices import CountStatus, InboundStatus, StockStatus, TransferStatus
 from inventory.figures.read import ORDERINGS, StockFigureFilters
 from inventory.models import Client, CycleCount, InboundShipment, Product, StockLevel, StockMovement, Transfer
@@ -39,24 +40,24 @@ def clients_of(request):
     return client_list(user=request.user) if request is not None else Client.objects.none()
 
 
-class ClientFilter(django_filters.FilterSet):
+class ClientFilter(FilterSet):
     class Meta:
         model = Client
         fields = ["code", "is_active"]
 
 
-class ProductFilter(django_filters.FilterSet):
+class ProductFilter(FilterSet):
     class Meta:
         model = Product
         fields = {"client": ["exact"], "sku": ["exact"], "barcode": ["exact"], "is_active": ["exact"]}
 
 
-class StockLevelFilter(django_filters.FilterSet):
+class StockLevelFilter(FilterSet):
     sku = django_filters.CharFilter(field_name="product__sku")
     client = django_filters.NumberFilter(field_name="product__client")
     warehouse = django_filters.CharFilter(field_name="location__warehouse__code", label="Warehouse code")
     in_stock = django_filters.BooleanFilter(field_name="on_hand", lookup_expr="gt", label="On hand > 0",
-                                            method="filter_in_stock")
+                                            method="filter_in_stock", widget=AnyYesNoSelect)
 
     class Meta:
         model = StockLevel
@@ -66,7 +67,7 @@ class StockLevelFilter(django_filters.FilterSet):
         return queryset.filter(on_hand__gt=0) if value else queryset.filter(on_hand=0)
 
 
-class StockMovementFilter(django_filters.FilterSet):
+class StockMovementFilter(FilterSet):
     sku = django_filters.CharFilter(field_name="product__sku")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
@@ -76,13 +77,13 @@ class StockMovementFilter(django_filters.FilterSet):
         fields = {"product": ["exact"], "kind": ["exact"], "reference": ["exact"]}
 
 
-class UserFilter(django_filters.FilterSet):
+class UserFilter(FilterSet):
     class Meta:
         model = get_user_model()
         fields = ["is_active"]
 
 
-class InboundShipmentFilter(django_filters.FilterSet):
+class InboundShipmentFilter(FilterSet):
     client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label="Any client")
     status = django_filters.ChoiceFilter(choices=InboundStatus.choices, empty_label="Any status")
     warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
@@ -92,7 +93,7 @@ class InboundShipmentFilter(django_filters.FilterSet):
         fields = ["client", "status", "warehouse", "reference"]
 
 
-class CycleCountFilter(django_filters.FilterSet):
+class CycleCountFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=CountStatus.choices, empty_label="Any status")
     warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
 
@@ -101,7 +102,7 @@ class CycleCountFilter(django_filters.FilterSet):
         fields = ["status", "warehouse"]
 
 
-class TransferFilter(django_filters.FilterSet):
+class TransferFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=TransferStatus.choices, empty_label="Any status")
     from_warehouse = django_filters.CharFilter(field_name="from_warehouse__code", label="From (warehouse code)")
     to_warehouse = django_filters.CharFilter(field_name="to_warehouse__code", label="To (warehouse code)")

@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from core.filters import FilterSet
 from inventory.filters import clients_of
 from orders.choices import ChannelKind, OrderStatus
 from orders.models import Order, OrderLine, SalesChannel
@@ -26,7 +27,7 @@ def channels_of(request):
     return channel_list(user=getattr(request, "user", None)) if request else SalesChannel.objects.none()
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search",
                                   widget=forms.TextInput(attrs={"placeholder": "Order number, customer or SKU"}))
     # distinct=False: status is a column of the order itself, so no row repeats, and DISTINCT over every
@@ -65,7 +66,7 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.filter(**{f"{name}__lt": start_of_day(value + datetime.timedelta(days=1))})
 
 
-class SalesChannelFilter(django_filters.FilterSet):
+class SalesChannelFilter(FilterSet):
     client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label="Any client")
     kind = django_filters.ChoiceFilter(choices=ChannelKind.choices, empty_label="Any kind")
 

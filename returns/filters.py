@@ -4,13 +4,14 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from core.filters import FilterSet
 from inventory.filters import clients_of
 from returns.choices import CaseStatus, ReturnReason, ReturnSource, ReturnStatus
 from returns.models import FeedbackCase, ReturnAuthorization
 from warehouses.filters import warehouses_of
 
 
-class ReturnFilter(django_filters.FilterSet):
+class ReturnFilter(FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search",
                                   widget=forms.TextInput(attrs={"placeholder": "RMA, order or SKU"}))
     client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label="Any client")
@@ -41,7 +42,7 @@ class ReturnFilter(django_filters.FilterSet):
         ).distinct()
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(FilterSet):
     """The survey cases page's filter (it has no API list)."""
 
     status = django_filters.ChoiceFilter(choices=CaseStatus.choices, empty_label="Any status")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 
+from core.filters import FilterSet
 from inventory.filters import clients_of
 from orders.filters import channels_of
 from shipping.choices import (
@@ -20,7 +21,7 @@ from warehouses.filters import warehouses_of
 OPEN = "open"  # any of OPEN_PICK_LIST_STATUSES: the pick list page's first tab
 
 
-class PickListFilter(django_filters.FilterSet):
+class PickListFilter(FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=[(OPEN, "Open (ready, picking or sorting)"), *PickListStatus.choices], method="filter_status")
     kind = django_filters.ChoiceFilter(choices=PickListKind.choices, empty_label="Any kind")
@@ -38,7 +39,7 @@ class PickListFilter(django_filters.FilterSet):
         return queryset.filter(status__in=sorted(statuses))  # a column: no repeats, no DISTINCT
 
 
-class ShipmentFilter(django_filters.FilterSet):
+class ShipmentFilter(FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ShipmentStatus.choices, distinct=False)
     warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
     carrier = django_filters.CharFilter(field_name="service__carrier__code", label="Carrier code")
@@ -50,7 +51,7 @@ class ShipmentFilter(django_filters.FilterSet):
         fields = ["order"]
 
 
-class ManifestFilter(django_filters.FilterSet):
+class ManifestFilter(FilterSet):
     manifest_date = django_filters.DateFilter(widget=forms.DateInput(attrs={"type": "date"}), label="Date")
 
     class Meta:
@@ -58,7 +59,7 @@ class ManifestFilter(django_filters.FilterSet):
         fields = ["manifest_date"]
 
 
-class BoxTypeFilter(django_filters.FilterSet):
+class BoxTypeFilter(FilterSet):
     warehouse = django_filters.ModelChoiceFilter(queryset=warehouses_of, empty_label="Any warehouse")
     client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label="Any client")
 
@@ -67,7 +68,7 @@ class BoxTypeFilter(django_filters.FilterSet):
         fields = ["warehouse", "client", "is_active"]
 
 
-class NotificationFilter(django_filters.FilterSet):
+class NotificationFilter(FilterSet):
     """The notifications page's filters (it has no API list)."""
 
     channel = django_filters.ModelChoiceFilter(queryset=channels_of, empty_label="Any channel")

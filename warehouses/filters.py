@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
+from core.filters import FilterSet
 from warehouses.choices import LocationKind
 from warehouses.models import Location, Warehouse
 from warehouses.selectors import warehouse_list
@@ -14,13 +15,13 @@ def warehouses_of(request):
     return warehouse_list(user=request.user) if request is not None else Warehouse.objects.none()
 
 
-class WarehouseFilter(django_filters.FilterSet):
+class WarehouseFilter(FilterSet):
     class Meta:
         model = Warehouse
         fields = {"code": ["exact"], "country": ["exact"], "state": ["exact"], "is_active": ["exact"]}
 
 
-class LocationFilter(django_filters.FilterSet):
+class LocationFilter(FilterSet):
     warehouse_code = django_filters.CharFilter(field_name="warehouse__code")
     kind = django_filters.ChoiceFilter(choices=LocationKind.choices)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import django_filters
 
+from core.filters import FilterSet
 from inventory.filters import clients_of
 from orders.models import Rule, RuleRun
 
 
-class RuleFilter(django_filters.FilterSet):
+class RuleFilter(FilterSet):
     client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label="Any client")
 
     class Meta:
@@ -16,7 +17,7 @@ class RuleFilter(django_filters.FilterSet):
         fields = ["client", "is_active"]
 
 
-class RuleRunFilter(django_filters.FilterSet):
+class RuleRunFilter(FilterSet):
     class Meta:
         model = RuleRun
         fields = ["status"]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import django_filters
 
+from core.filters import AnyYesNoSelect, FilterSet
 from orders.models import SkuMapping
 
 
-class SkuMappingFilter(django_filters.FilterSet):
+class SkuMappingFilter(FilterSet):
     external_sku = django_filters.CharFilter(lookup_expr="iexact", label="External SKU")
     client_wide = django_filters.BooleanFilter(field_name="channel", lookup_expr="isnull",
-                                               label="Only mappings for all channels")
+                                               label="Only mappings for all channels", widget=AnyYesNoSelect)
 
     class Meta:
         model = SkuMapping

@@ -13,7 +13,7 @@ from shipping.models import PickList
 from shipping.picking.release import pick_list_cancel, pick_list_release_single
 from tests.conftest import api_client_for
 from tests.factories import LocationFactory, ProductFactory, WarehouseFactory, make_user
-from tests.rules.factories import HoldFactory
+from tests.rules.factories import HoldFactory, RuleFactory
 from tests.shipping.factories import allocated_order
 from tests.shipping.helpers import packing_location
 
@@ -130,3 +130,17 @@ def test_client_filter_offers_a_client_user_only_its_own_client(client, client_a
 
     offered = list(response.context["filterset"].form.fields["client"].queryset)
     assert offered == [client_a]
+
+
+def test_a_yes_no_filter_offers_any_yes_and_no_on_the_page_and_filters_the_api(client, manager):
+    active, inactive = RuleFactory(is_active=True), RuleFactory(is_active=False)
+    client.force_login(manager)
+
+    html = client.get(reverse("rules:list")).content.decode()
+
+    assert "Unknown" not in html  # Django's own label for "not filtered", which reads as a value
+    assert '<option value="" selected>Any</option>' in html
+    api = api_client_for(manager)
+    assert [r["id"] for r in api.get("/api/v1/rules/", {"is_active": "false"}).json()["results"]] == [inactive.pk]
+    assert {r["id"] for r in api.get("/api/v1/rules/", {"is_active": ""}).json()["results"]} == {active.pk,
+                                                                                                 inactive.pk}
