@@ -1,5 +1,6 @@
 from django import forms
 from django.forms.models import ModelChoiceIterator
+from django.utils.translation import gettext_lazy as _
 
 from returns.choices import Disposition, Resolution, ReturnReason, SurveyProblem
 from returns.services.opening import ReturnLineRequest
@@ -63,8 +64,8 @@ class NoteForm(forms.Form):
 
 
 class ScanReturnForm(forms.Form):
-    number = forms.CharField(max_length=40, label="RMA number", widget=forms.TextInput(
-        attrs={"autofocus": True, "placeholder": "Scan the RMA label", "autocomplete": "off", "data-scan-input": True}))
+    number = forms.CharField(max_length=40, label=_("RMA number"), widget=forms.TextInput(
+        attrs={"autofocus": True, "placeholder": _("Scan the RMA label"), "autocomplete": "off", "data-scan-input": True}))
 
 
 SUGGESTED = "suggested"
@@ -72,7 +73,7 @@ SUGGESTED = "suggested"
 
 class _SuggestedFirst(ModelChoiceIterator):
     def __iter__(self):
-        yield (SUGGESTED, "Suggested bin for the item (its own bins first)")
+        yield (SUGGESTED, _("Suggested bin for the item (its own bins first)"))
         yield from super().__iter__()
 
 
@@ -90,17 +91,17 @@ class LocationOrSuggestedField(forms.ModelChoiceField):
 
 
 class ReceiveUnitForm(forms.Form):
-    barcode = forms.CharField(max_length=64, label="Item barcode or SKU", widget=forms.TextInput(
-        attrs={"autofocus": True, "placeholder": "Scan the item", "autocomplete": "off", "data-scan-input": True}))
+    barcode = forms.CharField(max_length=64, label=_("Item barcode or SKU"), widget=forms.TextInput(
+        attrs={"autofocus": True, "placeholder": _("Scan the item"), "autocomplete": "off", "data-scan-input": True}))
     quantity = forms.IntegerField(min_value=1, max_value=999, initial=1)
     disposition = forms.ChoiceField(choices=Disposition.choices, widget=forms.RadioSelect,
                                     initial=Disposition.RESTOCK)
     location = LocationOrSuggestedField(queryset=None, required=False, initial=SUGGESTED,
-                                        empty_label="Returns area (refurbish, quarantine, dispose)",
-                                        label="Put to location")
-    allow_mixing = forms.BooleanField(required=False, label="Put it there anyway (the bin holds other stock)")
-    condition_note = forms.CharField(max_length=500, required=False, label="Condition / reason",
-                                     widget=forms.TextInput(attrs={"placeholder": "e.g. sealed, scuffed, torn"}))
+                                        empty_label=_("Returns area (refurbish, quarantine, dispose)"),
+                                        label=_("Put to location"))
+    allow_mixing = forms.BooleanField(required=False, label=_("Put it there anyway (the bin holds other stock)"))
+    condition_note = forms.CharField(max_length=500, required=False, label=_("Condition / reason"),
+                                     widget=forms.TextInput(attrs={"placeholder": _("e.g. sealed, scuffed, torn")}))
 
     def __init__(self, *args, locations=None, **kwargs):
         super().__init__(*args, **kwargs)
