@@ -1,5 +1,6 @@
 """Packing slips (one per order, with the client's name and logo), end-of-day manifests and commercial invoices
-(shipments that leave the country), as PDFs."""
+(shipments that leave the country), as PDFs. They leave the building, so they are written in the site's language,
+whatever language the user who prints them reads the pages in."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import base64
 import mimetypes
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.barcodes import code128_svg
 from core.pdf import render_pdf
@@ -50,7 +52,7 @@ def packing_slip_html(shipment: Shipment) -> str:
                 .get(pk=shipment.pk))
     order = shipment.order
     profile = ClientShippingProfile.objects.filter(client=order.client).first()
-    return render_to_string("shipping/packing_slip.html", {
+    context = {
         "shipment": shipment,
         "order": order,
         "lines": order.lines.select_related("product").order_by("pk"),
@@ -59,7 +61,9 @@ def packing_slip_html(shipment: Shipment) -> str:
         "sections": [section for _, section in packing_slip_sections.send(sender=Shipment, order=order) if section],
         "barcode": code128_svg(order.order_number, height_mm=10),
         "printed_at": timezone.now(),
-    })
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_to_string("shipping/packing_slip.html", context)
 
 
 def packing_slip_pdf(shipment: Shipment) -> bytes:
@@ -90,11 +94,12 @@ def manifest_html(manifest: Manifest) -> str:
     for package in packages:
         package.weight_lb = (Decimal(package.weight_g) / Decimal(str(GRAMS_PER_LB))).quantize(Decimal("0.1"))
     total_weight_g = sum(p.weight_g for p in packages)
-    return render_to_string("shipping/manifest.html", {
-        "manifest": manifest, "packages": packages, "total_weight_kg": total_weight_g / 1000,
-        "total_weight_lb": (Decimal(total_weight_g) / Decimal(str(GRAMS_PER_LB))).quantize(Decimal("0.1")),
-        "printed_at": timezone.now(),
-    })
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_to_string("shipping/manifest.html", {
+            "manifest": manifest, "packages": packages, "total_weight_kg": total_weight_g / 1000,
+            "total_weight_lb": (Decimal(total_weight_g) / Decimal(str(GRAMS_PER_LB))).quantize(Decimal("0.1")),
+            "printed_at": timezone.now(),
+        })
 
 
 def manifest_pdf(manifest: Manifest) -> bytes:
@@ -148,7 +153,7 @@ def commercial_invoice_html(shipment: Shipment) -> str:
     packages = list(shipment.packages.order_by("number"))
     account = next((p.gateway_account for p in packages if p.gateway_account_id), None)
     warehouse = shipment.warehouse
-    return render_to_string("shipping/commercial_invoice.html", {
+    context = {
         "shipment": shipment, "order": order, "warehouse": warehouse, "lines": lines,
         "totals": sorted(totals.items()), "packages": packages,
         "gross_weight_kg": Decimal(sum(p.weight_g for p in packages)) / 1000 if packages else None,
@@ -157,7 +162,9 @@ def commercial_invoice_html(shipment: Shipment) -> str:
         "exporter": [order.client.name, f"c/o {warehouse.name}", warehouse.address_line1, warehouse.address_line2,
                      f"{warehouse.city}, {warehouse.state} {warehouse.postal_code}".strip(), warehouse.country],
         "printed_at": timezone.now(),
-    })
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_to_string("shipping/commercial_invoice.html", context)
 
 
 def commercial_invoice_pdf(shipment: Shipment) -> bytes:

@@ -7,8 +7,9 @@ import io
 import re
 from decimal import Decimal
 
+from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfWriter
 
 from core.barcodes import code128_svg
@@ -47,7 +48,9 @@ def label_context(package: Package) -> dict:
 
 
 def label_html(package: Package) -> str:
-    return render_to_string("shipping/label.html", label_context(package))
+    # The carrier's label stays in the site's language, whatever language the packer reads the pages in.
+    with translation.override(settings.LANGUAGE_CODE):
+        return render_to_string("shipping/label.html", label_context(package))
 
 
 def label_pdf(package: Package) -> bytes:

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.email import EmailNotDelivered, email_delivers
 from core.work import work_enqueue
@@ -44,12 +44,15 @@ def _send_email(notification: ShipmentNotification) -> None:
     context = {"order": order, "shipment": shipment, "tracking": tracking, "carrier": carrier,
                "service": shipment.service, "client": order.client}
     subject = f"Your {order.client.name} order {order.order_number} has shipped"
+    with translation.override(settings.LANGUAGE_CODE):  # the customer's email, whoever shipped the order
+        text, html = (render_to_string("shipping/email/shipped.txt", context),
+                      render_to_string("shipping/email/shipped.html", context))
     message = EmailMultiAlternatives(
-        subject=subject, body=render_to_string("shipping/email/shipped.txt", context),
+        subject=subject, body=text,
         from_email=settings.DEFAULT_FROM_EMAIL, to=[order.customer_email],
         reply_to=[order.client.contact_email] if order.client.contact_email else None,
     )
-    message.attach_alternative(render_to_string("shipping/email/shipped.html", context), "text/html")
+    message.attach_alternative(html, "text/html")
     message.send()
 
 

@@ -14,7 +14,7 @@ import pytest
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # Names and codes that read the same in every language.
 KEPT_AS_IS = {"Dockhand", "SKU", "SKUs", "PDF", "ZPL", "CSV", "API", "ASN", "RMA", "ID", "US", "UPC", "EAN", "GTIN",
-              "HS", "EORI", "QR", "ZIP", "URL", "JSON", "OK", "lb", "kg", "oz", "in", "cm", "mm", "px", "USPS",
+              "HS", "EORI", "QR", "ZIP", "URL", "JSON", "OK", "PL", "lb", "kg", "oz", "in", "cm", "mm", "px", "USPS",
               "UPS", "FedEx", "DHL", "EasyPost", "Shopify", "WooCommerce", "ReDoc", "Redoc", "Swagger", "OpenAPI"}
 # Third-party pages that only host another project's interface.
 NOT_OURS = {"drf_spectacular/redoc.html"}

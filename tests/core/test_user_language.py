@@ -128,6 +128,30 @@ def test_a_spanish_sorter_reads_where_each_unit_goes_in_spanish(client):
     assert "Pedido completo: listo para empacar." in sorted_
 
 
+
+def test_a_spanish_picker_prints_a_cart_pick_list_in_spanish(client):
+    # Given a batch of two orders on a cart, released to a picker who chose Spanish
+    floor = make_floor()
+    warehouse = floor["A-01-01-A"].warehouse
+    orders = [allocated_order(warehouse, [(product(sku="ES-PRINT-1"), floor["A-01-01-A"], 1)]),
+              allocated_order(warehouse, [(product(sku="ES-PRINT-2"), floor["A-02-01-A"], 2)])]
+    pick_list = pick_list_release_batch(warehouse=warehouse, orders=orders)
+    picker = make_user(Role.PICKER, warehouses=[warehouse])
+    user_language_set(user=picker, language="es")
+    client.force_login(picker)
+
+    # When they open the list and its printed walking order
+    detail = client.get(reverse("shipping:detail", args=[pick_list.pk])).content.decode()
+    printed = client.get(reverse("shipping:print", args=[pick_list.pk])).content.decode()
+
+    # Then both read in Spanish
+    assert "Pedidos y contenedores" in detail
+    assert f"dejar en {pick_list.packing_location.code}" in detail
+    assert '<html lang="es">' in printed
+    assert "Contenedores en el carrito" in printed
+    assert "Escanee para empezar en el escáner" in printed
+    assert "Artículos faltantes: anote la cantidad encontrada junto a la línea y repórtela en el escáner." in printed
+
 # --- Receiving and counts ---------------------------------------------------------------------------------------
 
 @pytest.fixture

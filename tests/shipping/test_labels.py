@@ -2,10 +2,11 @@ import io
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import translation
 from pypdf import PdfReader
 
 from shipping.documents import packing_slip_html, packing_slip_pdf
-from shipping.labels import label_pdf, label_zpl, labels_pdf
+from shipping.labels import label_html, label_pdf, label_zpl, labels_pdf
 from shipping.models import PickList, PickListOrder, Wave
 from shipping.packing.services import shipment_label
 from tests.shipping.helpers import make_picked_order, packing_location
@@ -107,3 +108,18 @@ def test_a_waves_labels_print_carrier_by_carrier(client, packer, shipment, rate_
     assert pages == 1
     assert shipment.order.order_number in text
     assert client.get("/packing/labels.pdf?wave=999").status_code == 404
+
+
+def test_the_label_and_packing_slip_stay_in_english_for_a_packer_who_reads_spanish(shipment):
+    # Given a packer whose pages are in Spanish
+    with translation.override("es"):
+        # When they print the carrier's label and the customer's packing slip
+        label, slip = label_html(shipment.packages.get()), packing_slip_html(shipment)
+
+    # Then both are written in the site's language, not the packer's
+    assert "SHIP TO" in label
+    assert "PKG 1 OF 1" in label
+    assert "<strong>Packing slip</strong>" in slip
+    assert "<h2>Ship to</h2>" in slip
+    assert "Enviar a" not in slip
+    assert "Lista de empaque" not in slip
