@@ -17,7 +17,7 @@ from functools import partial
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from core.exceptions import DomainError
 from core.transitions import status_transition, transition_check
@@ -207,7 +207,7 @@ def inbound_receive_scan(*, shipment: InboundShipment, code: str, quantity: int 
     product = _find_product(locked.client, code)
     if locked.status == InboundStatus.EXPECTED:
         inbound_transition(shipment=locked, to_status=InboundStatus.RECEIVING, locked=True, user=user,
-                           note="First unit scanned in")
+                           note=gettext_noop("First unit scanned in"))
     if product is None:
         difference = ReceiptDifference.objects.create(
             shipment=locked, kind=DifferenceKind.UNEXPECTED, code=code, quantity=quantity, user=_user(user),

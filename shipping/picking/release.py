@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from core.work import work_enqueue
 from orders.choices import OrderStatus
@@ -240,7 +241,7 @@ def pick_list_cancel(*, pick_list: PickList, user=None) -> PickList:
     """Withdraw a released list before anyone starts it; its orders stay allocated and can be released
     again. Raises PickingError once picking has started."""
     locked = pick_list_transition(pick_list=pick_list.pk, to_status=PickListStatus.CANCELLED, user=user,
-                                  note="Withdrawn before picking")
+                                  note=gettext_noop("Withdrawn before picking"))
     locked.list_orders.filter(is_open=True).update(is_open=False, outcome=PickListOrder.Outcome.DROPPED,
                                                    note=f"List cancelled by {_who(user)}", closed_at=timezone.now())
     return locked

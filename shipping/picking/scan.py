@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from inventory.choices import MovementKind
 from inventory.services import stock_move
@@ -252,7 +253,7 @@ def pick_list_complete(*, pick_list: PickList, user) -> PickList:
         for list_order in open_orders:
             _order_picked(locked, list_order, user)
         return pick_list_transition(pick_list=locked, to_status=PickListStatus.COMPLETED, locked=True, user=user,
-                                    fields={"picked_at": now}, at=now, note="Every stop walked")
+                                    fields={"picked_at": now}, at=now, note=gettext_noop("Every stop walked"))
     return pick_list_transition(pick_list=locked, to_status=PickListStatus.SORTING, locked=True, user=user,
                                 fields={"picked_at": now}, at=now,
                                 note=f"Every stop walked; {len(open_orders)} order(s) to sort")

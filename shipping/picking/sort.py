@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shipping.choices import PickListStatus
 from shipping.exceptions import PickingError, WrongScan
@@ -79,7 +80,7 @@ def pick_list_sort_scan(*, pick_list: PickList, code: str, user) -> SortResult:
     list_done = not locked.list_orders.filter(is_open=True).exists()
     if list_done:
         pick_list_transition(pick_list=locked, to_status=PickListStatus.COMPLETED, locked=True, user=user,
-                             note="Every order sorted")
+                             note=gettext_noop("Every order sorted"))
     return SortResult(order_number=list_order.order.order_number, tote=list_order.tote,
                       sku=link.line.product.sku, sorted_units=sorted_units, total_units=total,
                       order_done=order_done, list_done=list_done)

@@ -202,6 +202,8 @@ def test_a_spanish_receiver_scans_an_asn_in_and_reads_the_page_and_each_answer_i
     assert "2 unidades de BOOT-1 recibidas en A-01-02-A." in boots
     assert ("1 unidad de SOCK-1 registrada como dañada (no entra al inventario). "
             "Ya llegaron todas las unidades esperadas: cierre el ASN.") in socks
+    # and so is the note the first scan left on the ASN's timeline (stored as written, read in Spanish)
+    assert "Primera unidad escaneada" in client.get(url).content.decode()
 
 
 def test_a_spanish_receiver_reads_receiving_refusals_in_spanish(client, asn):
