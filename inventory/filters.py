@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from core.filters import AnyYesNoSelect, FilterSet
 from inventory.choices import CountStatus, InboundStatus, StockStatus, TransferStatus
@@ -84,8 +85,8 @@ class UserFilter(FilterSet):
 
 
 class InboundShipmentFilter(FilterSet):
-    client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label="Any client")
-    status = django_filters.ChoiceFilter(choices=InboundStatus.choices, empty_label="Any status")
+    client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label=_("Any client"))
+    status = django_filters.ChoiceFilter(choices=InboundStatus.choices, empty_label=_("Any status"))
     warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
 
     class Meta:
@@ -94,7 +95,7 @@ class InboundShipmentFilter(FilterSet):
 
 
 class CycleCountFilter(FilterSet):
-    status = django_filters.ChoiceFilter(choices=CountStatus.choices, empty_label="Any status")
+    status = django_filters.ChoiceFilter(choices=CountStatus.choices, empty_label=_("Any status"))
     warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
 
     class Meta:
@@ -103,7 +104,7 @@ class CycleCountFilter(FilterSet):
 
 
 class TransferFilter(FilterSet):
-    status = django_filters.ChoiceFilter(choices=TransferStatus.choices, empty_label="Any status")
+    status = django_filters.ChoiceFilter(choices=TransferStatus.choices, empty_label=_("Any status"))
     from_warehouse = django_filters.CharFilter(field_name="from_warehouse__code", label="From (warehouse code)")
     to_warehouse = django_filters.CharFilter(field_name="to_warehouse__code", label="To (warehouse code)")
 

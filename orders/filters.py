@@ -9,6 +9,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.filters import FilterSet
 from inventory.filters import clients_of
@@ -33,7 +34,7 @@ class OrderFilter(FilterSet):
     # distinct=False: status is a column of the order itself, so no row repeats, and DISTINCT over every
     # column of a wide table would sort the whole match before the page could be cut.
     status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices, distinct=False)
-    channel = django_filters.ModelChoiceFilter(queryset=channels_of, empty_label="Any channel")
+    channel = django_filters.ModelChoiceFilter(queryset=channels_of, empty_label=_("Any channel"))
     warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
     received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
@@ -67,8 +68,8 @@ class OrderFilter(FilterSet):
 
 
 class SalesChannelFilter(FilterSet):
-    client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label="Any client")
-    kind = django_filters.ChoiceFilter(choices=ChannelKind.choices, empty_label="Any kind")
+    client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label=_("Any client"))
+    kind = django_filters.ChoiceFilter(choices=ChannelKind.choices, empty_label=_("Any kind"))
 
     class Meta:
         model = SalesChannel

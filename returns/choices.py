@@ -1,15 +1,16 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ReturnStatus(models.TextChoices):
-    REQUESTED = "requested", "Requested"
-    AUTHORISED = "authorised", "Authorised"
-    IN_TRANSIT = "in_transit", "On its way back"
-    RECEIVED = "received", "Received"
-    INSPECTED = "inspected", "Inspected"
-    REFUNDED = "refunded", "Refunded"
-    CLOSED = "closed", "Closed"
-    REJECTED = "rejected", "Rejected"
+    REQUESTED = "requested", _("Requested")
+    AUTHORISED = "authorised", _("Authorised")
+    IN_TRANSIT = "in_transit", _("On its way back")
+    RECEIVED = "received", _("Received")
+    INSPECTED = "inspected", _("Inspected")
+    REFUNDED = "refunded", _("Refunded")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Rejected")
 
 
 R = ReturnStatus

@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.filters import FilterSet
 from inventory.filters import clients_of
@@ -14,14 +15,14 @@ from warehouses.filters import warehouses_of
 class ReturnFilter(FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search",
                                   widget=forms.TextInput(attrs={"placeholder": "RMA, order or SKU"}))
-    client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label="Any client")
-    warehouse = django_filters.ModelChoiceFilter(queryset=warehouses_of, empty_label="Any warehouse")
+    client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label=_("Any client"))
+    warehouse = django_filters.ModelChoiceFilter(queryset=warehouses_of, empty_label=_("Any warehouse"))
     # Check boxes in a drop-down (templates/includes/filter_multi.html): a multi-select box shows two options.
     status = django_filters.MultipleChoiceFilter(choices=ReturnStatus.choices, distinct=False,
                                                  widget=forms.CheckboxSelectMultiple)
     reason = django_filters.ChoiceFilter(field_name="lines__reason", choices=ReturnReason.choices,
-                                         empty_label="Any reason", distinct=True)
-    source = django_filters.ChoiceFilter(choices=ReturnSource.choices, empty_label="Any source")
+                                         empty_label=_("Any reason"), distinct=True)
+    source = django_filters.ChoiceFilter(choices=ReturnSource.choices, empty_label=_("Any source"))
     order = django_filters.NumberFilter(field_name="order_id", label="Order id")
     created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="From",
                                               widget=forms.DateInput(attrs={"type": "date"}))
@@ -45,7 +46,7 @@ class ReturnFilter(FilterSet):
 class CaseFilter(FilterSet):
     """The survey cases page's filter (it has no API list)."""
 
-    status = django_filters.ChoiceFilter(choices=CaseStatus.choices, empty_label="Any status")
+    status = django_filters.ChoiceFilter(choices=CaseStatus.choices, empty_label=_("Any status"))
 
     class Meta:
         model = FeedbackCase

@@ -3,9 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PickListKind(models.TextChoices):
-    SINGLE = "single", "Single order"
-    BATCH = "batch", "Batch (one tote per order)"
-    WAVE = "wave", "Wave"
+    SINGLE = "single", _("Single order")
+    BATCH = "batch", _("Batch (one tote per order)")
+    WAVE = "wave", _("Wave")
 
 
 class PickListStatus(models.TextChoices):

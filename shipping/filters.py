@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core.filters import FilterSet
 from inventory.filters import clients_of
@@ -24,7 +25,7 @@ OPEN = "open"  # any of OPEN_PICK_LIST_STATUSES: the pick list page's first tab
 class PickListFilter(FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=[(OPEN, "Open (ready, picking or sorting)"), *PickListStatus.choices], method="filter_status")
-    kind = django_filters.ChoiceFilter(choices=PickListKind.choices, empty_label="Any kind")
+    kind = django_filters.ChoiceFilter(choices=PickListKind.choices, empty_label=_("Any kind"))
     warehouse = django_filters.CharFilter(field_name="warehouse__code", label="Warehouse code")
     wave = django_filters.CharFilter(field_name="wave__number", label="Wave number")
 
@@ -60,8 +61,8 @@ class ManifestFilter(FilterSet):
 
 
 class BoxTypeFilter(FilterSet):
-    warehouse = django_filters.ModelChoiceFilter(queryset=warehouses_of, empty_label="Any warehouse")
-    client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label="Any client")
+    warehouse = django_filters.ModelChoiceFilter(queryset=warehouses_of, empty_label=_("Any warehouse"))
+    client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label=_("Any client"))
 
     class Meta:
         model = BoxType
@@ -71,7 +72,7 @@ class BoxTypeFilter(FilterSet):
 class NotificationFilter(FilterSet):
     """The notifications page's filters (it has no API list)."""
 
-    channel = django_filters.ModelChoiceFilter(queryset=channels_of, empty_label="Any channel")
+    channel = django_filters.ModelChoiceFilter(queryset=channels_of, empty_label=_("Any channel"))
     failed = django_filters.BooleanFilter(method="filter_failed", widget=forms.CheckboxInput,
                                           label="Only failures")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from core.filters import FilterSet
 from inventory.filters import clients_of
@@ -10,7 +11,7 @@ from orders.models import Rule, RuleRun
 
 
 class RuleFilter(FilterSet):
-    client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label="Any client")
+    client = django_filters.ModelChoiceFilter(queryset=clients_of, empty_label=_("Any client"))
 
     class Meta:
         model = Rule
