@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.barcodes import code128_svg
 from core.pdf import render_pdf
@@ -67,8 +68,9 @@ def print_context(pick_list: PickList) -> dict:
         label = ""
         if aisle != previous_aisle:
             if line.location.aisle:
-                arrow = "↑ up" if aisles_seen % 2 == 0 else "↓ down"
-                label = f"Aisle {line.location.zone}-{line.location.aisle:02d} · walk {arrow}"
+                aisle_code = f"{line.location.zone}-{line.location.aisle:02d}"
+                label = (_("Aisle %(aisle)s · walk ↑ up") if aisles_seen % 2 == 0
+                         else _("Aisle %(aisle)s · walk ↓ down")) % {"aisle": aisle_code}
                 aisles_seen += 1
             else:
                 label = line.location.get_kind_display()

@@ -151,6 +151,8 @@ def test_a_spanish_picker_prints_a_cart_pick_list_in_spanish(client):
     assert "Contenedores en el carrito" in printed
     assert "Escanee para empezar en el escáner" in printed
     assert "Artículos faltantes: anote la cantidad encontrada junto a la línea y repórtela en el escáner." in printed
+    assert "Pasillo A-01 · avance ↑ hacia arriba" in printed  # the walking directions between aisles
+    assert "Pasillo A-02 · avance ↓ hacia abajo" in printed
 
 # --- Receiving and counts ---------------------------------------------------------------------------------------
 
