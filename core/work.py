@@ -219,7 +219,7 @@ def _dispatch(task_name: str, object_id: int | None) -> None:
         except Exception:  # the job row keeps its state; the sweep runs it again
             logger.exception("Running %s(%s) failed", task_name, object_id)
         return
-    _tasks_load()
+    work_tasks_load()
     kind = _kinds.get(task_name)
     if kind and kind.batch:
         with _executor_lock:
@@ -266,12 +266,6 @@ _tasks_loaded = False
 
 
 def work_tasks_load() -> None:
-    """Know every task and its kind now: for a web process at start, so that its first requests do not
-    import them all on commit."""
-    _tasks_load()
-
-
-def _tasks_load() -> None:
     """Import every app's tasks module and CELERY_IMPORTS (what a worker does at start), so that the tasks and
     their kinds are known in this process too. Plain imports: Celery's own loader would set Django up again
     and reset the logging of a worker's pool process."""
@@ -294,7 +288,7 @@ def job_run(task_name: str, object_id: int | None = None, *, limit: int | None =
     (and a call without an id) claims up to `limit` (the batch size) of the oldest due jobs. A job taken by
     another worker or already done is skipped.
     """
-    _tasks_load()
+    work_tasks_load()
     kind = _kinds.get(task_name)
     batched = bool(kind and kind.batch)
     if limit is None:
@@ -437,7 +431,7 @@ class BacklogRow:
 
 def work_backlog(*, now: datetime | None = None) -> list[BacklogRow]:
     """Jobs per task: waiting (and due now), running, failed, and the age of the oldest due one."""
-    _tasks_load()
+    work_tasks_load()
     now = now or timezone.now()
     rows: dict[str, BacklogRow] = {}
     counts = (Job.objects.order_by().values("task", "state")

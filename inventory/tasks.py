@@ -11,10 +11,11 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from core.access import Access
 from core.choices import ROLE_GROUP_NAMES, Role
+from core.rendering import render_for_outside
 from core.work import work_register
 from inventory.choices import StockStatus
 from inventory.figures.read import StockFigureFilters, stock_figures_page
@@ -87,9 +88,8 @@ def inbound_report_send(shipment_id: int) -> bool:
     marker = "[difference report sent]"
     if not differences or marker in shipment.notes:
         return False
-    with translation.override(settings.LANGUAGE_CODE):  # the client's email, whoever closed the ASN
-        body = render_to_string("inventory/email/inbound_report.txt", {"shipment": shipment,
-                                                                        "differences": differences})
+    body = render_for_outside("inventory/email/inbound_report.txt", {"shipment": shipment,
+                                                                     "differences": differences})
     send_mail(f"Receiving differences on {shipment.reference}", body, settings.DEFAULT_FROM_EMAIL,
               [shipment.client.contact_email])
     InboundShipment.objects.filter(pk=shipment.pk).update(notes=(shipment.notes + "\n" + marker).strip())

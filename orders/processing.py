@@ -33,6 +33,7 @@ from orders.rules.engine import Evaluation, rules_evaluate
 from orders.rules.services import (
     rule_events,
     rules_active,
+    rules_evaluation_apply,
     rules_evaluation_write,
     rules_evaluations_write_together,
     rules_matches_count,
@@ -146,9 +147,9 @@ def orders_received_process(order_ids: list[int]) -> dict[int, BaseException]:
     """Process a batch of received orders (rules, hold checks, routing); returns the ones that failed, with why.
 
     The routing job's batch handler. One transaction routes together every order that no check holds, whose
-    rules neither hold it nor add a line, and that one warehouse can ship whole (orders.routing.orders_route_together); each other order
-    is then processed on its own (order_received_process), in its own transaction, so one bad order fails
-    alone. Should the batch itself fail, every order is processed on its own. Orders gone or no longer
+    rules neither hold it nor add a line, and that one warehouse can ship whole
+    (orders.routing.orders_route_together); each other order is then processed on its own
+    (order_received_process), in its own transaction, so one bad order fails alone. Should the batch itself fail, every order is processed on its own. Orders gone or no longer
     received are skipped.
     """
     try:
@@ -213,10 +214,10 @@ def _route_plain(orders: list[Order], *, lines: dict[int, list[OrderLine]], cont
     if not ruled:
         return others + orders_route_together(orders=plain, warehouses=context.warehouses)
     events = {pk: rule_events(evaluation) for pk, evaluation in ruled.items()}  # in the status they had
-    for evaluation in ruled.values():  # routing reads a forced warehouse from the order (in memory only: an
-        # order left over is routed on its own, from what is saved)
-        if evaluation.before.forced_warehouse != evaluation.after.forced_warehouse:
-            evaluation.facts.order.forced_warehouse = by_code.get(evaluation.after.forced_warehouse)
+    # Routing reads a forced warehouse from the order, so the changes are set in memory first (an order left
+    # over is routed on its own transaction, from what is saved).
+    for evaluation in ruled.values():
+        rules_evaluation_apply(evaluation, by_code)
     rules_matches_count(list(ruled.values()))
     with order_events_together() as held:
         mark = len(held)

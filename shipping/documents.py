@@ -8,13 +8,12 @@ import base64
 import mimetypes
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Prefetch
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from core.barcodes import code128_svg
 from core.pdf import render_pdf
+from core.rendering import render_for_outside
 from inventory.models import Product
 from shipping.carriers.easypost import CustomsLine, customs_missing, is_international
 from shipping.cartonization import GRAMS_PER_LB
@@ -62,8 +61,7 @@ def packing_slip_html(shipment: Shipment) -> str:
         "barcode": code128_svg(order.order_number, height_mm=10),
         "printed_at": timezone.now(),
     }
-    with translation.override(settings.LANGUAGE_CODE):
-        return render_to_string("shipping/packing_slip.html", context)
+    return render_for_outside("shipping/packing_slip.html", context)
 
 
 def packing_slip_pdf(shipment: Shipment) -> bytes:
@@ -94,12 +92,11 @@ def manifest_html(manifest: Manifest) -> str:
     for package in packages:
         package.weight_lb = (Decimal(package.weight_g) / Decimal(str(GRAMS_PER_LB))).quantize(Decimal("0.1"))
     total_weight_g = sum(p.weight_g for p in packages)
-    with translation.override(settings.LANGUAGE_CODE):
-        return render_to_string("shipping/manifest.html", {
-            "manifest": manifest, "packages": packages, "total_weight_kg": total_weight_g / 1000,
-            "total_weight_lb": (Decimal(total_weight_g) / Decimal(str(GRAMS_PER_LB))).quantize(Decimal("0.1")),
-            "printed_at": timezone.now(),
-        })
+    return render_for_outside("shipping/manifest.html", {
+        "manifest": manifest, "packages": packages, "total_weight_kg": total_weight_g / 1000,
+        "total_weight_lb": (Decimal(total_weight_g) / Decimal(str(GRAMS_PER_LB))).quantize(Decimal("0.1")),
+        "printed_at": timezone.now(),
+    })
 
 
 def manifest_pdf(manifest: Manifest) -> bytes:
@@ -163,8 +160,7 @@ def commercial_invoice_html(shipment: Shipment) -> str:
                      f"{warehouse.city}, {warehouse.state} {warehouse.postal_code}".strip(), warehouse.country],
         "printed_at": timezone.now(),
     }
-    with translation.override(settings.LANGUAGE_CODE):
-        return render_to_string("shipping/commercial_invoice.html", context)
+    return render_for_outside("shipping/commercial_invoice.html", context)
 
 
 def commercial_invoice_pdf(shipment: Shipment) -> bytes:

@@ -7,13 +7,12 @@ import io
 import re
 from decimal import Decimal
 
-from django.conf import settings
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from pypdf import PdfWriter
 
 from core.barcodes import code128_svg
 from core.pdf import render_pdf
+from core.rendering import render_for_outside
 from shipping.cartonization import GRAMS_PER_LB
 from shipping.document_store import DocumentKind, document_bytes, document_ensure
 from shipping.models import Package
@@ -48,9 +47,7 @@ def label_context(package: Package) -> dict:
 
 
 def label_html(package: Package) -> str:
-    # The carrier's label stays in the site's language, whatever language the packer reads the pages in.
-    with translation.override(settings.LANGUAGE_CODE):
-        return render_to_string("shipping/label.html", label_context(package))
+    return render_for_outside("shipping/label.html", label_context(package))
 
 
 def label_pdf(package: Package) -> bytes:

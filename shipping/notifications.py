@@ -11,10 +11,10 @@ import smtplib
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from core.email import EmailNotDelivered, email_delivers
+from core.rendering import render_for_outside
 from core.work import work_enqueue
 from orders.choices import ChannelKind
 from orders.storefronts import RetryPolicy, StorefrontError, StorefrontUnavailable, client_for_channel
@@ -44,9 +44,8 @@ def _send_email(notification: ShipmentNotification) -> None:
     context = {"order": order, "shipment": shipment, "tracking": tracking, "carrier": carrier,
                "service": shipment.service, "client": order.client}
     subject = f"Your {order.client.name} order {order.order_number} has shipped"
-    with translation.override(settings.LANGUAGE_CODE):  # the customer's email, whoever shipped the order
-        text, html = (render_to_string("shipping/email/shipped.txt", context),
-                      render_to_string("shipping/email/shipped.html", context))
+    text, html = (render_for_outside("shipping/email/shipped.txt", context),
+                  render_for_outside("shipping/email/shipped.html", context))
     message = EmailMultiAlternatives(
         subject=subject, body=text,
         from_email=settings.DEFAULT_FROM_EMAIL, to=[order.customer_email],

@@ -123,7 +123,7 @@ def rules_evaluation_write(evaluation: Evaluation, *, user=None, timeline_when_u
     allowed_changed = before.allowed_warehouses != after.allowed_warehouses
     warehouses = {w.code: w for w in Warehouse.objects.filter(
         code__in=[after.forced_warehouse, *after.allowed_warehouses])} if forced_changed or allowed_changed else {}
-    if update_fields := _evaluation_apply(evaluation, warehouses):
+    if update_fields := rules_evaluation_apply(evaluation, warehouses):
         order.save(update_fields=[*update_fields, "updated_at"])
     if allowed_changed:
         order.allowed_warehouses.set([warehouses[c] for c in after.allowed_warehouses if c in warehouses])
@@ -146,9 +146,9 @@ def rules_evaluation_write(evaluation: Evaluation, *, user=None, timeline_when_u
     return held
 
 
-def _evaluation_apply(evaluation: Evaluation, warehouses: dict[str, Warehouse]) -> list[str]:
+def rules_evaluation_apply(evaluation: Evaluation, warehouses: dict[str, Warehouse]) -> list[str]:
     """Set the order fields the evaluation changes on the order in memory (the forced warehouse from
-    `warehouses`, by code); returns their names."""
+    `warehouses`, by code); returns their names. Saving them is the caller's."""
     order, before, after = evaluation.facts.order, evaluation.before, evaluation.after
     changed = []
     for attr in ("carrier_code", "service_code", "box_type_code", "tags", "priority"):
@@ -197,7 +197,7 @@ def rules_evaluations_write_together(evaluations: list[Evaluation], *, warehouse
     now = timezone.now()
     for evaluation in evaluations:
         order = evaluation.facts.order
-        if changed := _evaluation_apply(evaluation, by_code):
+        if changed := rules_evaluation_apply(evaluation, by_code):
             values = {Order._meta.get_field(name).attname: getattr(order, Order._meta.get_field(name).attname)
                       for name in changed}
             groups.setdefault(repr(sorted(values.items())), (values, []))[1].append(order.pk)

@@ -214,24 +214,24 @@ class _KeptAlivePost:
         self.connection: http.client.HTTPConnection | None = None
 
     def __call__(self, body: bytes, headers: dict) -> int:
-        for attempt in (1, 2):
-            if self.connection is None:
-                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-            try:
-                self.connection.request("POST", self.path, body=body, headers=dict(headers))
-                response = self.connection.getresponse()
-                response.read()
-                if response.will_close:
-                    self.close()
-                return response.status
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                self.close()
-                if attempt == 2:
-                    raise
-            except (OSError, http.client.HTTPException):
-                self.close()
-                raise
-        raise AssertionError("unreachable")
+        try:
+            return self._post(body, headers)
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            return self._post(body, headers)  # the server closed the kept-alive connection: once more, anew
+
+    def _post(self, body: bytes, headers: dict) -> int:
+        if self.connection is None:
+            self.connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        try:
+            self.connection.request("POST", self.path, body=body, headers=dict(headers))
+            response = self.connection.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
+            self.close()
+            raise
+        if response.will_close:
+            self.close()
+        return response.status
 
     def close(self) -> None:
         if self.connection is not None:
