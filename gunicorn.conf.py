@@ -40,6 +40,14 @@ access_log_format = (
 )
 
 
+def post_worker_init(worker):
+    # The app is loaded and warmed up (config/wsgi.py): set what start-up made aside from the garbage
+    # collector, and collect in small steps (core.handlers.collector_settle).
+    from core.handlers import collector_settle  # noqa: PLC0415 - app code: after the worker has loaded the app
+
+    collector_settle()
+
+
 def child_exit(server, worker):
     # With PROMETHEUS_MULTIPROC_DIR set, /metrics adds up every worker's figures; forget a worker that is gone.
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -21,7 +21,6 @@ reachable PostgreSQL it says so and exits 0. BENCH_ORDERS_SMALL / BENCH_ORDERS_L
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import os
@@ -393,11 +392,14 @@ def run_size(size: int) -> int:
     setup_django(url)
     if os.environ.get("BENCH_RELOAD") or not loaded(size):
         load(size)
-    # The bench's own long-lived objects (the ZIP code data above all) are set aside from the garbage
-    # collector, so that a full collection walking them does not land in a timed request.
+    # The requests below run in this process, so it starts as a web worker does (config/wsgi.py, then
+    # gunicorn.conf.py): views imported, then start-up's objects, the bench's own ZIP codes with them, set
+    # aside from the garbage collector.
     ship_to_zips()
-    gc.collect()
-    gc.freeze()
+    from core.handlers import collector_settle, warm_up
+
+    warm_up()
+    collector_settle()
     result = {"size": size, "routing": route_sample(size), "lists": measure_lists()}
     print(RESULT_MARK + json.dumps(result), flush=True)
     return 0

@@ -9,6 +9,8 @@ config/wsgi.py sends the paths of settings.LEAN_URL_PREFIXES here; everything el
 
 from __future__ import annotations
 
+import gc
+
 from django.conf import settings
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIHandler
@@ -55,3 +57,17 @@ def warm_up() -> None:
 
     get_resolver().url_patterns  # noqa: B018 - the attribute imports the URLconf
     work_tasks_load()
+
+
+def collector_settle() -> None:
+    """Once a process has started (imports, URLconf, views, the ZIP table): freeze what start-up made, so
+    the cyclic garbage collector never walks it again, and collect the older generations more often.
+
+    A list request leaves thousands of small reference cycles behind (model instances, their querysets and
+    caches). With Python's default thresholds they pile up in the oldest generation and are freed in one
+    pause of about 100 ms every few requests: that pause was the p95 of the order lists at a million orders.
+    Collected every few young collections instead, the same work comes in pauses of a few milliseconds.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(700, 3, 1)

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
@@ -94,3 +95,18 @@ def test_the_wsgi_module_imports_the_views_and_tasks_before_the_first_request():
                             env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"})
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["True", "True", "True"]
+
+
+def test_a_gunicorn_worker_sets_start_up_aside_from_the_garbage_collector():
+    # In a fresh process, as a gunicorn worker runs gunicorn.conf.py's hook once the app is loaded: what
+    # start-up made is frozen (no full collection walks it again) and the old generations are collected
+    # often, in small steps, so a list's cycles are not freed in one long pause.
+    script = ("import gc, runpy, config.wsgi; "
+              "before = gc.get_freeze_count(); "
+              "runpy.run_path('gunicorn.conf.py')['post_worker_init'](None); "
+              "print(before, gc.get_freeze_count() > 10_000, gc.get_threshold())")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                            cwd=settings.BASE_DIR,
+                            env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().split(maxsplit=2) == ["0", "True", "(700, 3, 1)"]

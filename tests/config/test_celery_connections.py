@@ -1,0 +1,59 @@
+"""A Celery worker keeps its database connection from task to task, as a web worker keeps it from request to
+request, and still drops one that is broken."""
+
+from types import SimpleNamespace
+
+import pytest
+from celery.fixups.django import DjangoWorkerFixup
+from celery.signals import task_postrun, task_prerun
+from django.db import connection
+
+from config.celery import app
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class _Task:
+    def __init__(self, *, eager: bool):
+        self.request = SimpleNamespace(is_eager=eager)
+
+
+def _task(*, eager: bool) -> _Task:
+    return _Task(eager=eager)
+
+
+def _run_a_task(fixup: DjangoWorkerFixup, task: _Task) -> None:
+    # what a pool process does around each task: the fixup's hooks and every receiver of the signals
+    fixup.on_task_prerun(sender=task)
+    task_prerun.send(sender=task, task_id="t", task=task, args=(), kwargs={})
+    task_postrun.send(sender=task, task_id="t", task=task, args=(), kwargs={}, retval=None, state="SUCCESS")
+    fixup.on_task_postrun(sender=task)
+
+
+def test_the_connection_outlives_a_task():
+    fixup = DjangoWorkerFixup(app)
+    connection.ensure_connection()
+    opened = connection.connection
+
+    for _ in range(3):
+        _run_a_task(fixup, _task(eager=False))
+        connection.ensure_connection()
+
+    assert connection.connection is opened
+
+
+def test_a_broken_connection_is_dropped_after_the_task():
+    fixup = DjangoWorkerFixup(app)
+    connection.ensure_connection()
+    opened = connection.connection
+    connection.errors_occurred = True
+    connection.is_usable = lambda: False  # what a restarted database server leaves behind
+
+    try:
+        _run_a_task(fixup, _task(eager=False))
+    finally:
+        del connection.is_usable
+
+    assert connection.connection is None
+    connection.ensure_connection()
+    assert connection.connection is not opened
