@@ -178,11 +178,14 @@ def route_worker(_slot: int) -> int:
 
 
 def warm_up() -> None:
-    """What a long-lived worker process has done once before: load the tasks and the offline ZIP table."""
+    """What a long-lived worker process has done once before: load the tasks and the offline ZIP table, and
+    set start-up's objects aside from the garbage collector (config/celery.py, as a pool process starts)."""
+    from core.handlers import collector_settle
     from warehouses.geo import address_place
 
     route_worker(0)  # no job is due yet: this only loads the tasks
     address_place(country="US", state="WA", postal_code="98101")
+    collector_settle()
 
 
 def outcomes_of(order_ids: list[int]) -> list[str]:

@@ -24,7 +24,7 @@ from core.log_context import log_context
 from core.work import work_enqueue_many
 from orders.choices import OrderStatus
 from orders.facts import OrderFacts, first_order_pks
-from orders.holds.checks import StreetHistory, fraud_window, recent_orders_to, street_key
+from orders.holds.checks import StreetHistory, recent_orders_to, street_key
 from orders.holds.services import automatic_hold_problems, automatic_holds_place
 from orders.locks import orders_lock
 from orders.models import Order, OrderLine, Rule
@@ -57,15 +57,19 @@ class ProcessingContext:
 
     @classmethod
     def load(cls, *, customers: Iterable[tuple[int, str]], postal_codes: Iterable[str],
-             received_since: datetime.datetime | None = None) -> ProcessingContext:
+             received_since: datetime.datetime | None = None,
+             received_until: datetime.datetime | None = None) -> ProcessingContext:
         """Read the rules, the warehouses and the history of these customers and postal codes (4 queries).
 
-        `received_since`: the earliest receipt time of the orders to process (default now).
+        `received_since` and `received_until`: the earliest and latest receipt times of the orders to process
+        (default now: orders about to be created).
         """
-        since = (received_since or timezone.now()) - fraud_window()
+        received_since = received_since or timezone.now()
         return cls(rules=rules_active(), warehouses=list(Warehouse.objects.all()),
                    first_orders=first_order_pks(customers),
-                   recent_by_postal_code=recent_orders_to({c for c in postal_codes if c}, since=since))
+                   recent_by_postal_code=recent_orders_to({c for c in postal_codes if c},
+                                                          received_from=received_since,
+                                                          received_until=received_until))
 
     def order_added(self, order: Order) -> None:
         """Count an order created in this batch in the history later orders of the batch look at."""
@@ -180,7 +184,8 @@ def _received_together(order_ids: list[int]) -> list[int]:
         lines[line.order_id].append(line)
     context = ProcessingContext.load(customers=[(o.client_id, o.customer_email) for o in orders],
                                      postal_codes=[o.ship_postal_code for o in orders],
-                                     received_since=min(o.received_at for o in orders))
+                                     received_since=min(o.received_at for o in orders),
+                                     received_until=max(o.received_at for o in orders))
     return [o.pk for o in _route_plain(orders, lines=lines, context=context)]
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Max
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -95,17 +96,33 @@ def fraud_window() -> datetime.timedelta:
     return datetime.timedelta(hours=int(_setting("DOCKHAND_FRAUD_ADDRESS_WINDOW_HOURS", 24)))
 
 
-def recent_orders_to(postal_codes: set[str], *, since: datetime.datetime) -> dict[str, list[tuple]]:
-    """Orders received since `since` to these postal codes, by code: (ship_address1, lower email, customer
-    name, received_at) each. One query, for a whole batch of orders."""
+def recent_orders_to(postal_codes: set[str], *, received_from: datetime.datetime,
+                     received_until: datetime.datetime | None = None) -> dict[str, list[tuple]]:
+    """What the fraud check needs of the orders to these postal codes, to check orders received from
+    `received_from` until `received_until` (default the same moment): rows of (ship_address1, lower email,
+    customer name, received_at), by code. One query for a whole batch (two if its orders span some time).
+
+    The check asks whether a customer ordered to the street in the window before each order. An order
+    received before every order checked is in that window exactly when the customer's latest such order is,
+    so those come as one row per customer and street, at its latest time: a flash sale's thousand orders
+    from one customer are one row, not a thousand. Orders received within the span come a row each; later
+    ones are in no window and are not read.
+    """
     recent: dict[str, list[tuple]] = {code: [] for code in postal_codes}
-    if postal_codes:
-        rows = (Order.objects.filter(received_at__gte=since, ship_postal_code__in=postal_codes, parent__isnull=True)
-                .order_by()  # no sort needed, so order_postal_code_received_idx serves it alone
-                .annotate(email_l=Lower("customer_email"))
-                .values_list("ship_postal_code", "ship_address1", "email_l", "customer_name", "received_at"))
-        for code, *rest in rows:
-            recent[code].append(tuple(rest))
+    if not postal_codes:
+        return recent
+    received_until = received_until or received_from
+    orders = (Order.objects.filter(ship_postal_code__in=postal_codes, parent__isnull=True)
+              .order_by()  # no sort needed, so order_postal_code_received_idx serves it alone
+              .annotate(email_l=Lower("customer_email")))
+    before = (orders.filter(received_at__gte=received_from - fraud_window(), received_at__lte=received_from)
+              .values_list("ship_postal_code", "ship_address1", "email_l", "customer_name")
+              .annotate(latest=Max("received_at")))
+    within = (orders.filter(received_at__gt=received_from, received_at__lte=received_until)
+              .values_list("ship_postal_code", "ship_address1", "email_l", "customer_name", "received_at")
+              if received_until > received_from else [])
+    for code, *rest in [*before, *within]:
+        recent[code].append(tuple(rest))
     return recent
 
 
@@ -159,7 +176,7 @@ def fraud_signals(order: Order, *, total: Decimal, first_order: bool,
         until = order.received_at or timezone.now()
         since = until - fraud_window()
         if recent is None:
-            recent = recent_orders_to({order.ship_postal_code}, since=since)[order.ship_postal_code]
+            recent = recent_orders_to({order.ship_postal_code}, received_from=until)[order.ship_postal_code]
         history = recent if isinstance(recent, StreetHistory) else StreetHistory(
             row for row in recent if street_key(row[0]) == street)
         who = history.customers_between(since, until)

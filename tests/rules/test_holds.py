@@ -10,7 +10,7 @@ from core.choices import Role
 from core.exceptions import DomainError
 from orders.choices import OrderStatus
 from orders.exceptions import InvalidTransition, OrderNotEditable
-from orders.holds.checks import address_problems, fraud_signals, payment_problem
+from orders.holds.checks import address_problems, fraud_signals, payment_problem, recent_orders_to
 from orders.holds.services import (
     hold_place,
     hold_release,
@@ -23,6 +23,7 @@ from orders.holds.services import (
 )
 from orders.intake.creation import order_create
 from orders.models import Hold
+from orders.processing import ProcessingContext
 from orders.services import order_address_update
 from orders.tasks import holds_release_due_task
 from tests.factories import AllocationFactory, OrderFactory, ProductFactory, SalesChannelFactory, make_user
@@ -133,6 +134,57 @@ def test_many_customers_to_one_address_is_a_fraud_signal():
     assert fraud_signals(order, total=Decimal(1), first_order=False) == [
         "3 different customers ordered to this address in 24 hours."]
     assert fraud_signals(same_customer, total=Decimal(1), first_order=False) == []
+
+
+def _received(order, when):
+    type(order).objects.filter(pk=order.pk).update(received_at=when)
+    order.refresh_from_db()
+    return order
+
+
+def test_a_customers_many_orders_to_a_street_are_read_as_one():
+    # a flash sale: one customer's hundred orders to one street are one row of history, at the latest time
+    now = timezone.now()
+    for n in range(5):
+        _received(order_with_lines(customer_email="fan@example.com", ship_address1="1 Pike St",
+                                   ship_postal_code="98101", lines=((f"P{n}", 1, 1),)),
+                  now - datetime.timedelta(hours=n + 1))
+
+    rows = recent_orders_to({"98101"}, received_from=now)["98101"]
+
+    assert rows == [("1 Pike St", "fan@example.com", rows[0][2], now - datetime.timedelta(hours=1))]
+
+
+def test_a_batch_spanning_time_counts_each_customer_in_each_orders_own_window():
+    # Orders checked together were received over a span: a customer counts for an order only if they
+    # ordered to the street in the 24 hours before it (not after it, not earlier).
+    now = timezone.now()
+    street = {"ship_address1": "9 Elm St", "ship_postal_code": "29201"}
+    first = _received(order_with_lines(customer_email="a@example.com", lines=(("E1", 1, 1),), **street),
+                      now - datetime.timedelta(hours=30))
+    _received(order_with_lines(customer_email="b@example.com", lines=(("E5", 1, 1),), **street),
+              now - datetime.timedelta(hours=35))
+    _received(order_with_lines(customer_email="b@example.com", lines=(("E2", 1, 1),), **street),
+              now - datetime.timedelta(hours=20))
+    _received(order_with_lines(customer_email="c@example.com", lines=(("E3", 1, 1),), **street),
+              now - datetime.timedelta(hours=10))
+    last = _received(order_with_lines(customer_email="d@example.com", lines=(("E4", 1, 1),), **street), now)
+    old = _received(order_with_lines(customer_email="z@example.com", lines=(("E0", 1, 1),), **street),
+                    now - datetime.timedelta(hours=60))
+
+    context = ProcessingContext.load(customers=[], postal_codes=["29201"], received_since=first.received_at,
+                                     received_until=last.received_at)
+
+    def customers(order):
+        return context.recent_to(order).customers_between(order.received_at - datetime.timedelta(hours=24),
+                                                          order.received_at)
+
+    # z ordered 30 hours before it; b 5 hours before it (and again later), c and d only after it
+    assert customers(first) == {"a@example.com", "b@example.com"}
+    assert customers(last) == {"b@example.com", "c@example.com", "d@example.com"}
+    assert customers(old) == set()  # outside every window checked: never read
+    assert fraud_signals(last, total=Decimal(1), first_order=False, recent=context.recent_to(last)) == [
+        "3 different customers ordered to this address in 24 hours."]
 
 
 def test_fraud_hold_on_a_large_first_order(client_a, django_capture_on_commit_callbacks):
