@@ -250,6 +250,21 @@ class Claimed:
 
 
 def _claim(task_name: str, *, object_id: int | None, limit: int, now: datetime) -> list[Claimed]:
+    lease_until = now + lease()
+    if connection.vendor == "postgresql":
+        # One statement, outside any transaction: take the oldest due jobs no other worker holds (SKIP
+        # LOCKED), mark them running and return them. A worker claims often; this is one round trip.
+        table = connection.ops.quote_name(Job._meta.db_table)
+        only = " AND object_id = %s" if object_id is not None else ""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET state = %s, attempts = attempts + 1, lease_expires_at = %s WHERE id IN "
+                f"(SELECT id FROM {table} WHERE task = %s AND state = %s AND run_after <= %s{only} "
+                "ORDER BY run_after, id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id, object_id, attempts, run_after",
+                [JobState.RUNNING, lease_until, task_name, JobState.PENDING, now,
+                 *([object_id] if object_id is not None else []), limit])
+            rows = sorted(cursor.fetchall(), key=lambda row: (row[3], row[0]))
+        return [Claimed(pk, claimed_id, attempts) for pk, claimed_id, attempts, _ in rows]
     with transaction.atomic():
         due = Job.objects.filter(task=task_name, state=JobState.PENDING, run_after__lte=now)
         if object_id is not None:
@@ -258,8 +273,8 @@ def _claim(task_name: str, *, object_id: int | None, limit: int, now: datetime) 
                     .values_list("pk", "object_id", "attempts")[:limit])
         if rows:
             Job.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(
-                state=JobState.RUNNING, attempts=F("attempts") + 1, lease_expires_at=now + lease())
-    return [Claimed(pk, object_id, attempts + 1) for pk, object_id, attempts in rows]
+                state=JobState.RUNNING, attempts=F("attempts") + 1, lease_expires_at=lease_until)
+    return [Claimed(pk, claimed_id, attempts + 1) for pk, claimed_id, attempts in rows]
 
 
 _tasks_loaded = False

@@ -3,7 +3,7 @@
 A rule re-run (RuleRun) is locked before the order it is applying rules to.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db import connection
 from django.utils import timezone
@@ -16,9 +16,11 @@ def order_lock(order_id: int) -> Order:
     return Order.objects.select_for_update(of=("self",)).get(pk=order_id)
 
 
-def orders_lock(order_ids: Iterable[int]) -> list[Order]:
-    """Lock several orders in ascending pk order and return them."""
-    return list(Order.objects.select_for_update(of=("self",)).filter(pk__in=sorted(set(order_ids))).order_by("pk"))
+def orders_lock(order_ids: Iterable[int], *, related: Sequence[str] = ()) -> list[Order]:
+    """Lock several orders in ascending pk order and return them, with the `related` rows they point to read
+    in the same query (select_related; those rows are not locked)."""
+    return list(Order.objects.select_for_update(of=("self",)).select_related(*related)
+                .filter(pk__in=sorted(set(order_ids))).order_by("pk"))
 
 
 def storefront_order_lock(*, channel_id: int, external_id: str):

@@ -174,11 +174,11 @@ def orders_received_process(order_ids: list[int]) -> dict[int, BaseException]:
 
 def _received_together(order_ids: list[int]) -> list[int]:
     """Lock the orders, route together the ones that need nothing else, return the ids of the rest."""
-    orders = [o for o in orders_lock(order_ids) if o.status == OrderStatus.RECEIVED]
+    orders = [o for o in orders_lock(order_ids, related=("client", "channel", "forced_warehouse"))
+              if o.status == OrderStatus.RECEIVED]
     if not orders:
         return []
-    prefetch_related_objects(orders, "client__allowed_warehouses", "channel", "forced_warehouse",
-                             "allowed_warehouses", "holds")
+    prefetch_related_objects(orders, "client__allowed_warehouses", "allowed_warehouses", "holds")
     lines: dict[int, list[OrderLine]] = {o.pk: [] for o in orders}
     for line in OrderLine.objects.filter(order__in=orders).select_related("product").order_by("pk"):
         lines[line.order_id].append(line)
