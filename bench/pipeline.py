@@ -48,6 +48,9 @@ def arguments():
     parser.add_argument("--celery-concurrency", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=None,
                         help="jobs a worker claims at once (DOCKHAND_WORK_BATCH_SIZE; default the app's, 50)")
+    parser.add_argument("--publish-linger-ms", type=int, default=None,
+                        help="how long a web process gathers committed jobs into one message "
+                             "(DOCKHAND_WORK_PUBLISH_LINGER_MS; default the app's, 50)")
     parser.add_argument("--timeout", type=float, default=600.0, help="longest wait for the orders to settle")
     parser.add_argument("--keep", action="store_true", help="keep the database and the processes' logs")
     return parser.parse_args()
@@ -160,7 +163,9 @@ def main() -> int:
         workdir=workdir, database_url=BENCH_URL, database_name=name, use_template=False,
         web_workers=args.web_workers, web_threads=args.web_threads, celery_workers=args.celery_workers,
         celery_concurrency=args.celery_concurrency, sweep_seconds=60.0, keep_database=args.keep,
-        extra_env={"DOCKHAND_WORK_BATCH_SIZE": str(args.batch_size)} if args.batch_size else None)
+        extra_env={name: str(value) for name, value in (("DOCKHAND_WORK_BATCH_SIZE", args.batch_size),
+                                                        ("DOCKHAND_WORK_PUBLISH_LINGER_MS", args.publish_linger_ms))
+                   if value is not None})
     # this process reads the same database through Django's models (the mapping and the baseline's columns)
     os.environ["DATABASE_URL"] = stack.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")

@@ -310,6 +310,10 @@ def job_run(task_name: str, object_id: int | None = None, *, limit: int | None =
         limit = batch_size() if (batched or object_id is None) else 1
     only = object_id if (not batched or limit == 1) else None
     claimed = _claim(task_name, object_id=only, limit=limit, now=now or timezone.now())
+    if only is None and len(claimed) == limit and not current_app.conf.task_always_eager:
+        # A full batch: more may be due than one message's worth (a burst's jobs share messages). Hand on
+        # a message first, so another worker takes the next batch while this one works on its own.
+        _pool().submit(_publish, task_name, None)
     if claimed:
         _execute(task_name, kind, claimed)
     return len(claimed)

@@ -305,3 +305,24 @@ def test_jobs_of_a_batch_task_committed_while_its_message_waits_share_that_messa
 
     assert published in ([["tests.core.batch", None]], [["tests.core.batch", None]] * 2)
     assert Job.objects.filter(task="tests.core.batch").count() == 5
+
+
+def test_a_full_batch_hands_on_a_message_so_no_job_of_a_burst_waits_for_the_sweep(monkeypatch):
+    # A burst's jobs share messages: one message may stand for more jobs than a batch. The worker that
+    # claims a full batch publishes another message, so the rest are taken at once (by another worker
+    # meanwhile), not a minute later by the sweep.
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    published = []
+    monkeypatch.setattr(job_run_task, "apply_async", lambda args, **kwargs: published.append(args))
+    for i in range(1, 8):
+        work_enqueue(batch_task, i)
+
+    job_run("tests.core.batch", limit=3)  # the burst's one message
+    assert wait_for_dispatches()
+    while published:  # each message handed on runs the task once, as a worker would
+        published.pop()
+        job_run("tests.core.batch", limit=3)
+        assert wait_for_dispatches()
+
+    assert BATCHES == [[1, 2, 3], [4, 5, 6], [7]]
+    assert not Job.objects.exists()
