@@ -1,6 +1,6 @@
 """A small world with one object of every kind a page is about, and the users of every role who look at it.
 
-The page walks (tests/browser/test_page_width.py, tests/reports/test_link_walk.py) open every page of the
+The page walks (tests/browser/test_page_layout.py, tests/reports/test_link_walk.py) open every page of the
 URLconf; a page whose path needs an id takes it from `World.kwargs`, so a new page is walked as soon as its
 URL name is given an object here (the walks fail and say so until it is).
 """
