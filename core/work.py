@@ -226,9 +226,14 @@ def _dispatch(task_name: str, object_id: int | None) -> None:
             if task_name in _publishes_waiting:
                 return
             _publishes_waiting.add(task_name)
-        future = _pool().submit(_publish_batch, task_name)
+        _in_background(_publish_batch, task_name)
     else:
-        future = _pool().submit(_publish, task_name, object_id)
+        _in_background(_publish, task_name, object_id)
+
+
+def _in_background(function: Callable, *args) -> None:
+    """Run a publish on the dispatch thread pool (wait_for_dispatches waits for it)."""
+    future = _pool().submit(function, *args)
     _pending.add(future)
     future.add_done_callback(_pending.discard)
 
@@ -313,7 +318,7 @@ def job_run(task_name: str, object_id: int | None = None, *, limit: int | None =
     if only is None and len(claimed) == limit and not current_app.conf.task_always_eager:
         # A full batch: more may be due than one message's worth (a burst's jobs share messages). Hand on
         # a message first, so another worker takes the next batch while this one works on its own.
-        _pool().submit(_publish, task_name, None)
+        _in_background(_publish, task_name, None)
     if claimed:
         _execute(task_name, kind, claimed)
     return len(claimed)
