@@ -9,6 +9,7 @@ from celery.signals import task_postrun, task_prerun
 from django.db import connection
 
 from config.celery import app
+from tests.conftest import postgres_only
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,6 +43,7 @@ def test_the_connection_outlives_a_task():
     assert connection.connection is opened
 
 
+@postgres_only  # Django never closes the in-memory SQLite database of the tests
 def test_a_broken_connection_is_dropped_after_the_task():
     fixup = DjangoWorkerFixup(app)
     connection.ensure_connection()
