@@ -39,6 +39,7 @@ class FakePrinter:
         self.sock.listen(4)
         self.port = self.sock.getsockname()[1]
         self.received: list[bytes] = []
+        self._arrived = threading.Condition()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
@@ -52,7 +53,16 @@ class FakePrinter:
                 chunks = []
                 while chunk := conn.recv(65536):
                     chunks.append(chunk)
+            with self._arrived:
                 self.received.append(b"".join(chunks))
+                self._arrived.notify_all()
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[bytes]:
+        """What arrived, once `count` connections have (or the timeout has passed): a sender returns when its
+        bytes are sent, a moment before this thread has accepted and read them."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.received) >= count, timeout=timeout)
+            return list(self.received)
 
     def close(self):
         self.sock.close()
@@ -109,7 +119,7 @@ def test_a_bought_label_goes_to_the_stations_printer_as_exact_zpl(order, fake_pr
     # Then the printer received exactly the package's ZPL, once
     package = shipment.packages.get()
     package.refresh_from_db()
-    assert fake_printer.received == [package.label_zpl.encode("utf-8")]
+    assert fake_printer.wait_for(1) == [package.label_zpl.encode("utf-8")]
     zpl = fake_printer.received[0].decode()
     lines = zpl.splitlines()
     assert lines[0] == "^XA"
@@ -154,11 +164,12 @@ def test_a_printer_that_is_off_is_retried_with_backoff_until_it_is_on(order):
     printer = FakePrinter(port)
     try:
         run_due_work()
+        arrived = printer.wait_for(1)
     finally:
         printer.close()
     job.refresh_from_db()
     assert (job.status, job.attempts) == (PrintJobStatus.PRINTED, 2)
-    assert printer.received == [shipment.packages.get().label_zpl.encode("utf-8")]
+    assert arrived == [shipment.packages.get().label_zpl.encode("utf-8")]
 
 
 def test_the_last_attempt_leaves_the_job_failed(order):
@@ -183,8 +194,8 @@ def test_reprint_sends_the_same_label_again(order, fake_printer):
     reprint = package_label_reprint(package=package)
     run_print_job(reprint)
 
-    assert len(fake_printer.received) == 2
-    assert fake_printer.received[0] == fake_printer.received[1]
+    first, second = fake_printer.wait_for(2)
+    assert first == second
 
 
 def test_no_printer_at_the_station_prints_nothing_and_reprint_says_why(order):
