@@ -7,7 +7,7 @@ Starts the stack of tests/fakes/stack.py (gunicorn, a Celery worker, Celery beat
 free port, and a fresh PostgreSQL database `dh_bench_pipeline`, migrated and loaded with the demo; set
 DOCKHAND_BENCH_PIPELINE_DATABASE_URL to change it), then measures, in one run on one server:
   1. acknowledgement: N signed Shopify orders/create webhooks posted by 16 concurrent senders (threads, each
-     with a requests.Session): latency of the 200 answer, p50 / p95 / max;
+     with its own kept-alive connection): latency of the 200 answer, p50 / p95 / max;
   2. end to end: from the first post until every order has left `received` (allocated, backordered, on hold,
      split) and no delivery is pending or failed, timed to the last of those changes as written in the
      database (not to when the bench's poll noticed it): orders per second;

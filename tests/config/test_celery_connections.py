@@ -14,16 +14,13 @@ from tests.conftest import postgres_only
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class _Task:
-    def __init__(self, *, eager: bool):
-        self.request = SimpleNamespace(is_eager=eager)
+class _WorkerTask:
+    """A task as a pool process runs it (not eagerly); a class, as signal senders must be hashable."""
+
+    request = SimpleNamespace(is_eager=False)
 
 
-def _task(*, eager: bool) -> _Task:
-    return _Task(eager=eager)
-
-
-def _run_a_task(fixup: DjangoWorkerFixup, task: _Task) -> None:
+def _run_a_task(fixup: DjangoWorkerFixup, task: _WorkerTask) -> None:
     # what a pool process does around each task: the fixup's hooks and every receiver of the signals
     fixup.on_task_prerun(sender=task)
     task_prerun.send(sender=task, task_id="t", task=task, args=(), kwargs={})
@@ -37,7 +34,7 @@ def test_the_connection_outlives_a_task():
     opened = connection.connection
 
     for _ in range(3):
-        _run_a_task(fixup, _task(eager=False))
+        _run_a_task(fixup, _WorkerTask())
         connection.ensure_connection()
 
     assert connection.connection is opened
@@ -52,7 +49,7 @@ def test_a_broken_connection_is_dropped_after_the_task():
     connection.is_usable = lambda: False  # what a restarted database server leaves behind
 
     try:
-        _run_a_task(fixup, _task(eager=False))
+        _run_a_task(fixup, _WorkerTask())
     finally:
         del connection.is_usable
 
