@@ -90,7 +90,8 @@ class Product(TimeStamped):
 class StockLevel(TimeStamped):
     """Units of one product (and lot) at one location. Written only by inventory.services."""
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_levels")
+    # No single-column index: stock_level_unique leads with it.
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_levels", db_index=False)
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="stock_levels")
     lot_number = models.CharField(max_length=64, blank=True, default="")
     expiry_date = models.DateField(null=True, blank=True)
@@ -117,7 +118,8 @@ class StockLevel(TimeStamped):
 class StockMovement(models.Model):
     """One immutable row of the stock ledger."""
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements")
+    # No single-column index: the (product, created_at) index leads with it.
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements", db_index=False)
     kind = models.CharField(max_length=20, choices=MovementKind.choices)
     quantity = models.IntegerField(help_text="Units moved; positive. Direction comes from the locations.")
     from_location = models.ForeignKey(
@@ -399,8 +401,9 @@ class StockSummary(TimeStamped):
     refreshed from StockSummaryChange as stock moves, and all of them nightly (sales windows slide).
     """
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="+")
+    # No single-column indexes: stock_summary_unique and stock_summary_wh_status lead with them.
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="+", db_index=False)
     on_hand = models.IntegerField()
     allocated = models.IntegerField()
     available = models.IntegerField()

@@ -63,8 +63,9 @@ class Order(TimeStamped):
     total_price = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.RECEIVED)
     hold_reason = models.TextField(blank=True)
+    # No single-column index: the (warehouse, status) index leads with it.
     warehouse = models.ForeignKey(
-        Warehouse, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+        Warehouse, null=True, blank=True, on_delete=models.PROTECT, related_name="orders", db_index=False
     )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="parts",
@@ -159,7 +160,8 @@ class OrderLine(TimeStamped):
 class Allocation(TimeStamped):
     """Units of an order line reserved at one stock level (location and lot)."""
 
-    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="allocations")
+    # No single-column index: allocation_unique_per_level leads with it.
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="allocations", db_index=False)
     stock_level = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="allocations")
     quantity = models.PositiveIntegerField()
 
@@ -206,7 +208,8 @@ class WebhookDelivery(TimeStamped):
     has to look.
     """
 
-    channel = models.ForeignKey(SalesChannel, on_delete=models.PROTECT, related_name="deliveries")
+    # No single-column index: the (channel, state), (channel, source) and (channel, external id) indexes lead with it.
+    channel = models.ForeignKey(SalesChannel, on_delete=models.PROTECT, related_name="deliveries", db_index=False)
     source = models.CharField(max_length=10, choices=DeliverySource.choices, default=DeliverySource.WEBHOOK)
     topic = models.CharField(max_length=100, blank=True)
     delivery_id = models.CharField(max_length=255, blank=True, help_text="X-Shopify-Webhook-Id / "
@@ -253,7 +256,9 @@ class StorefrontOrder(TimeStamped):
     `source_updated_at` makes a stale or repeated delivery (or `updated` arriving before `create`) a no-op.
     """
 
-    channel = models.ForeignKey(SalesChannel, on_delete=models.PROTECT, related_name="storefront_orders")
+    # No single-column index: storefront_order_unique leads with it.
+    channel = models.ForeignKey(SalesChannel, on_delete=models.PROTECT, related_name="storefront_orders",
+                                db_index=False)
     external_id = models.CharField(max_length=100)
     order = models.OneToOneField(Order, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="storefront_ref")

@@ -122,3 +122,35 @@ def test_list_pages_read_their_page_from_an_index_in_sort_order(manager, filters
 
     assert index in plan, plan
     assert "Sort" not in plan, plan
+
+
+# The tables every order writes to, from the webhook to its allocation, and the stock page's summary.
+PIPELINE_TABLES = [
+    "orders_webhookdelivery", "core_job", "orders_storefrontorder", "orders_order", "orders_orderline",
+    "orders_orderevent", "orders_allocation", "inventory_stocklevel", "inventory_stockmovement",
+    "inventory_stocksummary", "inventory_stocksummarychange",
+]
+
+
+@postgres_only
+def test_no_index_of_the_pipelines_tables_is_covered_by_another():
+    # An index whose columns another index of its table leads with (same operator classes, neither partial
+    # nor on expressions) serves no lookup the other cannot, and costs every INSERT of an order its upkeep.
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT t.relname, a.relname, b.relname
+            FROM pg_index ia JOIN pg_index ib ON ia.indrelid = ib.indrelid AND ia.indexrelid <> ib.indexrelid
+            JOIN pg_class t ON t.oid = ia.indrelid
+            JOIN pg_class a ON a.oid = ia.indexrelid JOIN pg_class b ON b.oid = ib.indexrelid
+            WHERE t.relname = ANY(%s) AND NOT ia.indisunique
+              AND ia.indpred IS NULL AND ib.indpred IS NULL AND ia.indexprs IS NULL AND ib.indexprs IS NULL
+              AND a.relam = b.relam AND ia.indnkeyatts <= ib.indnkeyatts
+              AND (ib.indkey::int2[])[0:ia.indnkeyatts - 1] = (ia.indkey::int2[])[0:ia.indnkeyatts - 1]
+              AND (ib.indclass::oid[])[0:ia.indnkeyatts - 1] = (ia.indclass::oid[])[0:ia.indnkeyatts - 1]
+            ORDER BY 1, 2""", [PIPELINE_TABLES])
+        covered = cursor.fetchall()
+        cursor.execute("SELECT count(*) FROM pg_class WHERE relname = ANY(%s)", [PIPELINE_TABLES])
+        (tables,) = cursor.fetchone()
+
+    assert tables == len(PIPELINE_TABLES)
+    assert covered == []
