@@ -134,10 +134,12 @@ def allocation_plan(
     return plan
 
 
-def _allocations_add(taken: list[tuple[OrderLine, StockLevel, int]]) -> dict[tuple[int, int], Allocation]:
+def _allocations_add(taken: list[tuple[OrderLine, StockLevel, int]], *, totals: bool = True
+                     ) -> dict[tuple[int, int], Allocation]:
     """Add units to the lines' allocations at the stock levels, creating the missing ones, in one statement.
 
-    Returns each (line id, stock level id)'s Allocation with its new total.
+    Returns each (line id, stock level id)'s Allocation with its new total; with `totals` False, writes only
+    and returns nothing (a batch of orders has no use for them).
     """
     units: dict[tuple[int, int], int] = {}
     for line, level, quantity in taken:
@@ -149,19 +151,22 @@ def _allocations_add(taken: list[tuple[OrderLine, StockLevel, int]]) -> dict[tup
             f"INSERT INTO {table} (created_at, updated_at, line_id, stock_level_id, quantity) VALUES "
             + ", ".join(["(%s, %s, %s, %s, %s)"] * len(units))
             + f" ON CONFLICT (line_id, stock_level_id) DO UPDATE SET quantity = {table}.quantity + excluded.quantity,"
-            " updated_at = excluded.updated_at RETURNING id, line_id, stock_level_id, quantity",
+            " updated_at = excluded.updated_at"
+            + (" RETURNING id, line_id, stock_level_id, quantity" if totals else ""),
             [value for (line_id, level_id), quantity in units.items()
              for value in (now, now, line_id, level_id, quantity)],
         )
+        if not totals:
+            return {}
         rows = cursor.fetchall()
     lines = {line.pk: line for line, _, _ in taken}
     levels = {level.pk: level for _, level, _ in taken}
-    totals = {}
+    written = {}
     for row in rows:
         allocation = Allocation.from_db(connection.alias, ["id", "line_id", "stock_level_id", "quantity"], row)
         allocation.line, allocation.stock_level = lines[allocation.line_id], levels[allocation.stock_level_id]
-        totals[(allocation.line_id, allocation.stock_level_id)] = allocation
-    return totals
+        written[(allocation.line_id, allocation.stock_level_id)] = allocation
+    return written
 
 
 def _reserve(
@@ -311,7 +316,7 @@ def reservations_write(*, taken: list[tuple[Order, OrderLine, StockLevel, int]],
     stocks_allocate(allocations=[(level.pk, quantity) for _, _, level, quantity in taken],
                     references=[order.order_number for order, _, _, _ in taken], user=user,
                     levels={level.pk: level for _, _, level, _ in taken})
-    _allocations_add([(line, level, quantity) for _, line, level, quantity in taken])
+    _allocations_add([(line, level, quantity) for _, line, level, quantity in taken], totals=False)
 
 
 @transaction.atomic
