@@ -23,10 +23,9 @@ worker_class = "gthread" if threads > 1 else "sync"
 timeout = _int("WEB_TIMEOUT", 30)
 graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("WEB_KEEPALIVE", 5)
-# Recycle workers now and then, so a slow leak never takes a host down.
-# A worker is replaced after this many requests, against slow leaks. A new one costs about half a second of CPU
-# (the app's import and warm-up): every 1,000 requests that was a quarter of a webhook's cost at a sustained peak,
-# while a worker's memory stays flat over thousands of webhooks.
+# Recycle workers now and then, so a slow leak never takes a host down. Not more often: a new worker costs about
+# half a second of CPU (the app's import and warm-up), a quarter of a webhook's cost when it came every 1,000
+# requests at a sustained peak, while a worker's memory stays flat over thousands of webhooks.
 max_requests = _int("WEB_MAX_REQUESTS", 10000)
 max_requests_jitter = max_requests // 10
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

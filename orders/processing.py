@@ -153,8 +153,8 @@ def orders_received_process(order_ids: list[int]) -> dict[int, BaseException]:
     The routing job's batch handler. One transaction routes together every order that no check holds, whose
     rules neither hold it nor add a line, and that one warehouse can ship whole
     (orders.routing.orders_route_together); each other order is then processed on its own
-    (order_received_process), in its own transaction, so one bad order fails alone. Should the batch itself fail, every order is processed on its own. Orders gone or no longer
-    received are skipped.
+    (order_received_process), in its own transaction, so one bad order fails alone. Should the batch itself
+    fail, every order is processed on its own. Orders gone or no longer received are skipped.
     """
     try:
         with transaction.atomic():
@@ -220,7 +220,7 @@ def _route_plain(orders: list[Order], *, lines: dict[int, list[OrderLine]], cont
         return others + orders_route_together(orders=plain, warehouses=context.warehouses)
     events = {pk: rule_events(evaluation) for pk, evaluation in ruled.items()}  # in the status they had
     # Routing reads a forced warehouse from the order, so the changes are set in memory first (an order left
-    # over is routed on its own transaction, from what is saved).
+    # over is routed in its own transaction, from what is saved).
     for evaluation in ruled.values():
         rules_evaluation_apply(evaluation, by_code)
     rules_matches_count(list(ruled.values()))
