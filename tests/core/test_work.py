@@ -307,6 +307,35 @@ def test_jobs_of_a_batch_task_committed_while_its_message_waits_share_that_messa
     assert Job.objects.filter(task="tests.core.batch").count() == 5
 
 
+def test_a_waiting_message_goes_at_once_when_it_stands_for_a_full_batch(
+        monkeypatch, settings, django_capture_on_commit_callbacks):
+    # A lone job's message lingers, so that the jobs of a burst share it; a burst fills a batch, and then
+    # its message goes without waiting out the linger.
+    settings.DOCKHAND_WORK_PUBLISH_LINGER_MS = 20_000
+    settings.DOCKHAND_WORK_BATCH_SIZE = 3
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    published = []
+    monkeypatch.setattr(job_run_task, "apply_async", lambda args, **kwargs: published.append(args))
+    for i in (1, 2):
+        with django_capture_on_commit_callbacks(execute=True):
+            work_enqueue(batch_task, i)
+    assert not wait_for_dispatches(timeout=0.3)  # two jobs: the message lingers
+    assert published == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        work_enqueue(batch_task, 3)
+    assert wait_for_dispatches(timeout=5)  # three: a full batch, published at once
+    assert published == [["tests.core.batch", None]]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        work_enqueue(batch_task, 4)  # a job after that message asks for a message of its own
+    settings.DOCKHAND_WORK_BATCH_SIZE = 1  # (and the next job fills it)
+    with django_capture_on_commit_callbacks(execute=True):
+        work_enqueue(batch_task, 5)
+    assert wait_for_dispatches(timeout=5)
+    assert published == [["tests.core.batch", None]] * 2
+
+
 def test_a_full_batch_hands_on_a_message_so_no_job_of_a_burst_waits_for_the_sweep(monkeypatch):
     # A burst's jobs share messages: one message may stand for more jobs than a batch. The worker that
     # claims a full batch publishes another message, so the rest are taken at once (by another worker
