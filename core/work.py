@@ -25,7 +25,6 @@ import importlib
 import importlib.util
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
