@@ -268,32 +268,38 @@ class Claimed:
     attempts: int
 
 
-def _claim(task_name: str, *, object_id: int | None, limit: int, now: datetime) -> list[Claimed]:
+def _claim(task_name: str, *, object_id: int | None, limit: int, now: datetime) -> tuple[list[Claimed], bool]:
+    """Claim up to `limit` due jobs; also says whether more were due than that (locked by no other worker)."""
     lease_until = now + lease()
     if connection.vendor == "postgresql":
         # One statement, outside any transaction: take the oldest due jobs no other worker holds (SKIP
-        # LOCKED), mark them running and return them. A worker claims often; this is one round trip.
+        # LOCKED), mark them running and return them. A worker claims often; this is one round trip. One job
+        # more than the batch is locked for the statement's length, to tell whether another batch is due.
         table = connection.ops.quote_name(Job._meta.db_table)
         only = " AND object_id = %s" if object_id is not None else ""
         with connection.cursor() as cursor:
             cursor.execute(
+                f"WITH due AS (SELECT id, run_after FROM {table} WHERE task = %s AND state = %s "
+                f"AND run_after <= %s{only} ORDER BY run_after, id LIMIT %s FOR UPDATE SKIP LOCKED) "
                 f"UPDATE {table} SET state = %s, attempts = attempts + 1, lease_expires_at = %s WHERE id IN "
-                f"(SELECT id FROM {table} WHERE task = %s AND state = %s AND run_after <= %s{only} "
-                "ORDER BY run_after, id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id, object_id, attempts, run_after",
-                [JobState.RUNNING, lease_until, task_name, JobState.PENDING, now,
-                 *([object_id] if object_id is not None else []), limit])
+                "(SELECT id FROM due ORDER BY run_after, id LIMIT %s) "
+                "RETURNING id, object_id, attempts, run_after, (SELECT count(*) FROM due)",
+                [task_name, JobState.PENDING, now, *([object_id] if object_id is not None else []), limit + 1,
+                 JobState.RUNNING, lease_until, limit])
             rows = sorted(cursor.fetchall(), key=lambda row: (row[3], row[0]))
-        return [Claimed(pk, claimed_id, attempts) for pk, claimed_id, attempts, _ in rows]
+        more = bool(rows) and rows[0][4] > limit
+        return [Claimed(pk, claimed_id, attempts) for pk, claimed_id, attempts, _, _ in rows], more
     with transaction.atomic():
         due = Job.objects.filter(task=task_name, state=JobState.PENDING, run_after__lte=now)
         if object_id is not None:
             due = due.filter(object_id=object_id)
         rows = list(due.select_for_update(skip_locked=True).order_by("run_after", "id")
-                    .values_list("pk", "object_id", "attempts")[:limit])
+                    .values_list("pk", "object_id", "attempts")[:limit + 1])
+        more, rows = len(rows) > limit, rows[:limit]
         if rows:
             Job.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(
                 state=JobState.RUNNING, attempts=F("attempts") + 1, lease_expires_at=lease_until)
-    return [Claimed(pk, claimed_id, attempts + 1) for pk, claimed_id, attempts in rows]
+    return [Claimed(pk, claimed_id, attempts + 1) for pk, claimed_id, attempts in rows], more
 
 
 _tasks_loaded = False
@@ -328,10 +334,10 @@ def job_run(task_name: str, object_id: int | None = None, *, limit: int | None =
     if limit is None:
         limit = batch_size() if (batched or object_id is None) else 1
     only = object_id if (not batched or limit == 1) else None
-    claimed = _claim(task_name, object_id=only, limit=limit, now=now or timezone.now())
-    if only is None and len(claimed) == limit and not current_app.conf.task_always_eager:
-        # A full batch: more may be due than one message's worth (a burst's jobs share messages). Hand on
-        # a message first, so another worker takes the next batch while this one works on its own.
+    claimed, more = _claim(task_name, object_id=only, limit=limit, now=now or timezone.now())
+    if only is None and more and not current_app.conf.task_always_eager:
+        # More is due than this batch (a burst's jobs share messages): hand on a message first, so another
+        # worker takes the next batch while this one works on its own.
         _in_background(_publish, task_name, None)
     if claimed:
         _execute(task_name, kind, claimed)

@@ -355,3 +355,21 @@ def test_a_full_batch_hands_on_a_message_so_no_job_of_a_burst_waits_for_the_swee
 
     assert BATCHES == [[1, 2, 3], [4, 5, 6], [7]]
     assert not Job.objects.exists()
+
+
+def test_a_full_batch_hands_on_no_message_when_nothing_more_is_due(monkeypatch):
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    published = []
+    monkeypatch.setattr(job_run_task, "apply_async", lambda args, **kwargs: published.append(args))
+    for i in range(1, 7):
+        work_enqueue(batch_task, i)
+
+    assert job_run("tests.core.batch", limit=3) == 3
+    assert wait_for_dispatches()
+    assert published == [["tests.core.batch", None]]  # three more are due
+    published.clear()
+    assert job_run("tests.core.batch", limit=3) == 3
+    assert wait_for_dispatches()
+
+    assert published == []  # the last of them: no worker is woken to claim nothing
+    assert BATCHES == [[1, 2, 3], [4, 5, 6]]
