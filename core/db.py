@@ -26,11 +26,10 @@ class UtcTimestamptzLoader(Loader):
 
     def __init__(self, oid, context=None):
         super().__init__(oid, context)
-        # The compiled loader cannot be subclassed; its bound load is what psycopg calls for each value.
-        self.load = CompiledTimestamptzLoader(oid, context).load
+        self._compiled = CompiledTimestamptzLoader(oid, context)  # it cannot be subclassed
 
-    def load(self, data):  # replaced on each instance above
-        raise NotImplementedError
+    def load(self, data):
+        return self._compiled.load(data)
 
 
 def timestamps_compiled(sender, connection, **kwargs) -> None:
