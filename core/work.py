@@ -198,8 +198,14 @@ class _WaitingPublish:
     """A batch task's message that lingers, and how many committed jobs it stands for so far."""
 
     def __init__(self) -> None:
-        self.jobs = 1
+        self.jobs = 0
         self.full = threading.Event()
+
+    def add(self) -> None:
+        """One more committed job rides on this message; a full batch's worth sends it now."""
+        self.jobs += 1
+        if self.jobs >= batch_size():
+            self.full.set()
 
 
 _publishes_waiting: dict[str, _WaitingPublish] = {}
@@ -234,13 +240,12 @@ def _dispatch(task_name: str, object_id: int | None) -> None:
     if kind and kind.batch:
         with _executor_lock:
             waiting = _publishes_waiting.get(task_name)
-            if waiting is not None:
-                waiting.jobs += 1
-                if waiting.jobs >= batch_size():
-                    waiting.full.set()
-                return
-            waiting = _publishes_waiting[task_name] = _WaitingPublish()
-        _in_background(_publish_batch, task_name, waiting)
+            first = waiting is None
+            if first:
+                waiting = _publishes_waiting[task_name] = _WaitingPublish()
+            waiting.add()
+        if first:
+            _in_background(_publish_batch, task_name, waiting)
     else:
         _in_background(_publish, task_name, object_id)
 
