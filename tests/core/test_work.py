@@ -80,6 +80,15 @@ def _clean():
     OUTCOMES.clear()
 
 
+@pytest.fixture
+def published(monkeypatch) -> list:
+    """The messages the fast path hands to the broker (recorded, not sent), with tasks no longer eager."""
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    messages = []
+    monkeypatch.setattr(job_run_task, "apply_async", lambda args, **kwargs: messages.append(args))
+    return messages
+
+
 def later(minutes: int = 60 * 24) -> datetime.datetime:
     return timezone.now() + datetime.timedelta(minutes=minutes)
 
@@ -308,14 +317,11 @@ def test_jobs_of_a_batch_task_committed_while_its_message_waits_share_that_messa
 
 
 def test_a_waiting_message_goes_at_once_when_it_stands_for_a_full_batch(
-        monkeypatch, settings, django_capture_on_commit_callbacks):
+        published, settings, django_capture_on_commit_callbacks):
     # A lone job's message lingers, so that the jobs of a burst share it; a burst fills a batch, and then
     # its message goes without waiting out the linger.
     settings.DOCKHAND_WORK_PUBLISH_LINGER_MS = 20_000
     settings.DOCKHAND_WORK_BATCH_SIZE = 3
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
-    published = []
-    monkeypatch.setattr(job_run_task, "apply_async", lambda args, **kwargs: published.append(args))
     for i in (1, 2):
         with django_capture_on_commit_callbacks(execute=True):
             work_enqueue(batch_task, i)
@@ -334,13 +340,10 @@ def test_a_waiting_message_goes_at_once_when_it_stands_for_a_full_batch(
     assert published == [["tests.core.batch", None]] * 2
 
 
-def test_a_full_batch_hands_on_a_message_so_no_job_of_a_burst_waits_for_the_sweep(monkeypatch):
+def test_a_full_batch_hands_on_a_message_so_no_job_of_a_burst_waits_for_the_sweep(published):
     # A burst's jobs share messages: one message may stand for more jobs than a batch. The worker that
     # claims a full batch publishes another message, so the rest are taken at once (by another worker
     # meanwhile), not a minute later by the sweep.
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
-    published = []
-    monkeypatch.setattr(job_run_task, "apply_async", lambda args, **kwargs: published.append(args))
     for i in range(1, 8):
         work_enqueue(batch_task, i)
 
@@ -355,10 +358,7 @@ def test_a_full_batch_hands_on_a_message_so_no_job_of_a_burst_waits_for_the_swee
     assert not Job.objects.exists()
 
 
-def test_a_full_batch_hands_on_no_message_when_nothing_more_is_due(monkeypatch):
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
-    published = []
-    monkeypatch.setattr(job_run_task, "apply_async", lambda args, **kwargs: published.append(args))
+def test_a_full_batch_hands_on_no_message_when_nothing_more_is_due(published):
     for i in range(1, 7):
         work_enqueue(batch_task, i)
 
