@@ -40,6 +40,7 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
 from core.choices import JobState
+from core.db import prepared_cursor
 from core.models import Job
 
 logger = logging.getLogger(__name__)
@@ -161,7 +162,7 @@ def work_insert_enqueue(task, *, table: str, values: dict) -> int | None:
     sql = (f"WITH stored AS ({insert}), job AS (INSERT INTO {quote(Job._meta.db_table)} (task, object_id, state, "
            f"attempts, run_after, last_error, created_at, updated_at) SELECT %s, stored.id, %s, 0, %s, '', %s, %s "
            f"FROM stored ON CONFLICT DO NOTHING) SELECT id FROM stored")
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # one fixed statement per table, on every webhook
         cursor.execute(sql, [*values.values(), name, JobState.PENDING, now, now, now])
         row = cursor.fetchone()
     if row is None:
