@@ -39,6 +39,13 @@ ACK_P95_TARGET = 0.300
 RATIO_TARGET = 0.5
 
 
+def setting(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return name, value
+
+
 def arguments():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--orders", type=int, default=int(os.environ.get("BENCH_PIPELINE_ORDERS", "300")))
@@ -52,6 +59,8 @@ def arguments():
     parser.add_argument("--publish-linger-ms", type=int, default=None,
                         help="how long a web process gathers committed jobs into one message "
                              "(DOCKHAND_WORK_PUBLISH_LINGER_MS; default the app's, 250)")
+    parser.add_argument("--env", action="append", type=setting, default=[], metavar="NAME=VALUE",
+                        help="a setting for the stack's processes, e.g. DATABASE_PREPARED_STATEMENTS=false (repeatable)")
     parser.add_argument("--timeout", type=float, default=600.0, help="longest wait for the orders to settle")
     parser.add_argument("--keep", action="store_true", help="keep the database and the processes' logs")
     return parser.parse_args()
@@ -178,7 +187,7 @@ def main() -> int:
         celery_concurrency=args.celery_concurrency, sweep_seconds=60.0, keep_database=args.keep,
         extra_env={name: str(value) for name, value in (("DOCKHAND_WORK_BATCH_SIZE", args.batch_size),
                                                         ("DOCKHAND_WORK_PUBLISH_LINGER_MS", args.publish_linger_ms))
-                   if value is not None})
+                   if value is not None} | dict(args.env))
     # this process reads the same database through Django's models (the mapping and the baseline's columns)
     os.environ["DATABASE_URL"] = stack.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
