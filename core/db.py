@@ -1,12 +1,13 @@
-"""PostgreSQL connections: timestamps read by psycopg's compiled loader, and prepared statements for the hottest
-fixed statement.
+"""PostgreSQL connections: timestamps read by psycopg's compiled loader, and the hottest fixed statement prepared.
 
-Timestamps. 
 Django registers its own `timestamptz` loader on every psycopg connection, a subclass of psycopg's pure-Python
 loader that parses each value in Python and then sets the tzinfo Django wants. psycopg's compiled loader (the
 `psycopg[binary]` package) gives the same aware datetime when the session's time zone is UTC, which Django sets
 whenever USE_TZ is on and the database has no TIME_ZONE of its own. Every row a worker or a page reads carries
 timestamps (created, updated, received), so this is about a tenth of a routing batch's Python time.
+
+Django binds values into the SQL text and never prepares a statement. `prepared_cursor` runs one statement with
+its values bound apart, prepared once per connection: for a statement that runs on every webhook.
 """
 
 from __future__ import annotations
@@ -86,11 +87,14 @@ def prepared_cursor() -> Iterator[CursorWrapper]:
     """A cursor of Django's connection for one fixed, hot statement, prepared on PostgreSQL (PreparedCursor):
     Django's error translation and query logging stay. Elsewhere, or with DATABASE_PREPARED_STATEMENTS off
     (a pooler in transaction mode that predates prepared statements), Django's own cursor."""
-    if connection.vendor != "postgresql" or not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
+    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
         with connection.cursor() as cursor:
             yield cursor
         return
+    # as Django's connection.cursor() does before it makes a cursor
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
+    connection.validate_thread_sharing()
     with connection.wrap_database_errors:
         raw = PreparedCursor(connection.connection)
     wrapped = (_PreparedDebugCursorWrapper(raw, connection) if connection.queries_logged
