@@ -24,7 +24,7 @@ the threads share one interpreter lock, so 1000 / that is their ceiling too, how
 Runs against its own database (default postgres://postgres@127.0.0.1:5432/dh_bench_hot, created if
 missing; DOCKHAND_BENCH_HOT_DATABASE_URL changes it), which it empties first. Without a reachable
 PostgreSQL it says so and exits 0. BENCH_THREADS (default 32), BENCH_ORDERS (default 2000) and
-BENCH_SERIAL (default 200) tune it; DOCKHAND_WORK_BATCH_SIZE (default 50) is the jobs a worker claims at once.
+BENCH_SERIAL (default 200) tune it; DOCKHAND_WORK_BATCH_SIZE (default 100) is the jobs a worker claims at once.
 """
 
 from __future__ import annotations

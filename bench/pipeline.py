@@ -64,7 +64,7 @@ def arguments():
     parser.add_argument("--celery-workers", type=int, default=1)
     parser.add_argument("--celery-concurrency", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=None,
-                        help="jobs a worker claims at once (DOCKHAND_WORK_BATCH_SIZE; default the app's, 250)")
+                        help="jobs a worker claims at once (DOCKHAND_WORK_BATCH_SIZE; default the app's, 100)")
     parser.add_argument("--publish-linger-ms", type=int, default=None,
                         help="how long a web process gathers committed jobs into one message "
                              "(DOCKHAND_WORK_PUBLISH_LINGER_MS; default the app's, 250)")

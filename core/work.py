@@ -57,7 +57,7 @@ def _setting(name: str, default):
 
 
 def batch_size() -> int:
-    return _setting("DOCKHAND_WORK_BATCH_SIZE", 50)
+    return _setting("DOCKHAND_WORK_BATCH_SIZE", 100)
 
 
 def lease() -> timedelta:

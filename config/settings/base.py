@@ -195,7 +195,7 @@ CELERY_IMPORTS = ["core.tasks", "orders.intake.tasks", "orders.stock_sync.tasks"
 # dead worker left unacknowledged comes back after the visibility timeout; the sweep takes the job back
 # sooner (its lease), so the timeout only has to outlast the longest task.
 CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
-DOCKHAND_WORK_BATCH_SIZE = env.int("DOCKHAND_WORK_BATCH_SIZE", default=50)
+DOCKHAND_WORK_BATCH_SIZE = env.int("DOCKHAND_WORK_BATCH_SIZE", default=100)
 DOCKHAND_WORK_PUBLISH_LINGER_MS = env.int("DOCKHAND_WORK_PUBLISH_LINGER_MS", default=250)
 DOCKHAND_WORK_LEASE_SECONDS = env.int("DOCKHAND_WORK_LEASE_SECONDS", default=300)
 DOCKHAND_WORK_SWEEP_GRACE_SECONDS = env.int("DOCKHAND_WORK_SWEEP_GRACE_SECONDS", default=10)
