@@ -469,8 +469,11 @@ class ProductionStack:
     # --- processes ------------------------------------------------------------------------------------------
 
     def _web_argv(self) -> list[str]:
+        # one thread per worker is gunicorn's sync worker, as gunicorn.conf.py chooses it
+        worker_class = "gthread" if self.web_threads > 1 else "sync"
         argv = [PYTHON, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-                "--workers", str(self.web_workers), "--worker-class", "gthread" if self.web_threads > 1 else "sync", "--threads", str(self.web_threads),
+                "--workers", str(self.web_workers), "--worker-class", worker_class,
+                "--threads", str(self.web_threads),
                 "--timeout", "60", "--graceful-timeout", "5", "--error-logfile", "-", "--log-level", "warning"]
         if int(importlib.metadata.version("gunicorn").split(".")[0]) >= 25:
             argv.append("--no-control-socket")  # its default path is shared by every gunicorn on the machine
