@@ -85,9 +85,7 @@ class ScaleOutStack(ProductionStack):
         if self._started:
             self._restarting.clear()  # the supervisor must not bring them back
             with self._spawn_lock:
-                for name in self.web_names()[1:]:
-                    if name in self.processes:
-                        self._terminate(self.processes[name])
+                self._terminate(*(self.processes[name] for name in self.web_names()[1:] if name in self.processes))
         super().stop()
         with contextlib.suppress(Exception):
             self.s3.stop()

@@ -340,9 +340,11 @@ class ProductionStack:
         with contextlib.suppress(Exception):
             self.redis.thaw()  # a frozen broker would keep the processes from shutting down in time
         with self._spawn_lock:
-            for name in ["beat", *(n for n in self.processes if n.startswith("worker")), "web"]:
-                if name in self.processes:
-                    self._terminate(self.processes[name])
+            # A second at most: what they do is over and the database goes next (a Celery worker's warm
+            # shutdown alone takes two or three).
+            self._terminate(*(self.processes[name] for name in
+                              ["beat", *(n for n in self.processes if n.startswith("worker")), "web"]
+                              if name in self.processes), grace=1.0)
         # only now: the children it restarted die with the thread that started them (PR_SET_PDEATHSIG)
         self._supervisor_exit.set()
         if self._supervisor is not None:
@@ -541,21 +543,23 @@ class ProductionStack:
             time.sleep(0.2)
         raise TimeoutError(f"{process.name} was not up in time:\n{self.tail(process.name, 40)}")
 
-    def _terminate(self, process: _Process, grace: float = 8.0) -> None:
-        popen = process.popen
-        if popen is None:
-            return
-        if popen.poll() is None:
-            # the leader only: gunicorn's master and Celery's main process stop their children in order
-            with contextlib.suppress(ProcessLookupError):
-                popen.send_signal(signal.SIGTERM)
-            try:
-                popen.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                pass
-        _kill_group(popen.pid, signal.SIGKILL)  # the pool children too, even if the leader is gone
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            popen.wait(timeout=5)
+    def _terminate(self, *processes: _Process, grace: float = 8.0) -> None:
+        """Stop these processes at once (a Celery worker's warm shutdown alone takes seconds), each given up
+        to `grace` seconds to stop on its own, then kill their groups."""
+        popens = [process.popen for process in processes if process.popen is not None]
+        for popen in popens:
+            if popen.poll() is None:
+                # the leader only: gunicorn's master and Celery's main process stop their children in order
+                with contextlib.suppress(ProcessLookupError):
+                    popen.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for popen in popens:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                popen.wait(timeout=max(0.0, deadline - time.monotonic()))
+        for popen in popens:
+            _kill_group(popen.pid, signal.SIGKILL)  # the pool children too, even if the leader is gone
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                popen.wait(timeout=5)
 
     def tail(self, name: str, lines: int = 20) -> str:
         """The last lines of a process's log (web, worker1, beat, setup)."""

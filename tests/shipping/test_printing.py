@@ -3,6 +3,7 @@ off, reprints, and pick lists and packing slips through CUPS's lp."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import stat
 import threading
@@ -65,6 +66,9 @@ class FakePrinter:
             return list(self.received)
 
     def close(self):
+        # shutdown wakes the accept() that the thread is blocked in; close alone would leave it blocked
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
         self._thread.join(timeout=5)
 
