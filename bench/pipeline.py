@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.fakes.stack import ProductionStack, percentile, stack_unavailable  # noqa: E402
+from tests.fakes.stack import IntakeReport, Posted, ProductionStack, percentile, stack_unavailable  # noqa: E402
 
 BENCH_URL = os.environ.get("DOCKHAND_BENCH_PIPELINE_DATABASE_URL",
                            "postgres://postgres@127.0.0.1:5432/dh_bench_pipeline")
@@ -187,14 +187,12 @@ class Round:
     """One round: N webhooks through the pipeline, then the same orders as plain INSERTs straight after."""
 
     acked: list[float]
-    refused: list
+    refused: list[Posted]
     posting_seconds: float
     senders_cpu: float
     pipeline_seconds: float
     poll_lag: float
-    orders_by_status: dict
-    settled: bool
-    report: object
+    report: IntakeReport
     cpu: dict[str, float]  # ms per order, by process group
     postgres_cpu: float  # ms per order
     baseline_seconds: float
@@ -226,7 +224,7 @@ def round_run(stack: ProductionStack, args, seed: int) -> Round:
         acked=[p.seconds for p in posted if p.status == 200], refused=[p for p in posted if p.status != 200],
         posting_seconds=max(p.started_at + p.seconds for p in posted) - began, senders_cpu=senders_cpu * 1000 / n,
         pipeline_seconds=settled_at - first_post, poll_lag=seen_at - settled_at,
-        orders_by_status=report.orders_by_status, settled=report.settled, report=report,
+        report=report,
         cpu={name: (cpu_after.get(name, 0.0) - cpu_before.get(name, 0.0)) * 1000 / n for name in cpu_after},
         postgres_cpu=(pg_after - pg_before) * 1000 / n, baseline_seconds=baseline_seconds,
         baseline_cpu=cpu_baseline * 1000 / n, baseline_postgres_cpu=pg_baseline * 1000 / n)
@@ -235,7 +233,7 @@ def round_run(stack: ProductionStack, args, seed: int) -> Round:
 def round_print(number: int, result: Round, n: int) -> None:
     acked = result.acked
     print(f"  round {number}: end to end {n / result.pipeline_seconds:6.1f} orders/s ({result.pipeline_seconds:.2f} s, "
-          f"{result.orders_by_status}); baseline {n / result.baseline_seconds:6.1f} orders/s "
+          f"{result.report.orders_by_status}); baseline {n / result.baseline_seconds:6.1f} orders/s "
           f"({result.baseline_seconds:.2f} s); ratio {result.ratio:.3f}×")
     if acked:
         p95 = percentile(acked, 0.95)
@@ -249,7 +247,7 @@ def round_print(number: int, result: Round, n: int) -> None:
         f"{name} {ms:.1f} ms" for name, ms in sorted(result.cpu.items()) if ms >= 0.05)
         + f"   PostgreSQL (all of the machine's) {result.postgres_cpu:.1f} ms   senders {result.senders_cpu:.1f} ms"
         + f";  baseline: psycopg {result.baseline_cpu:.1f} ms, PostgreSQL {result.baseline_postgres_cpu:.1f} ms")
-    if not result.settled:
+    if not result.report.settled:
         print(f"    NOT SETTLED: {result.report}")
 
 
@@ -303,7 +301,7 @@ def main() -> int:
           f"{'met' if p95 < ACK_P95_TARGET else 'MISSED'})")
     print(f"  pipeline ÷ baseline, median of {len(ratios)} paired rounds   {ratio:.3f}×   (rounds: "
           f"{', '.join(f'{r:.3f}' for r in ratios)}; target ≥ {RATIO_TARGET}×: "
-          f"{'met' if ratio >= RATIO_TARGET and all(r.settled for r in rounds) else 'MISSED'})")
+          f"{'met' if ratio >= RATIO_TARGET and all(r.report.settled for r in rounds) else 'MISSED'})")
     return 0
 
 

@@ -28,7 +28,14 @@ import requests
 from orders.intake.simulator import webhooks
 from tests.fakes.redis_server import free_port
 from tests.fakes.s3_server import ACCESS_KEY, MOTO_SERVER, REGION, SECRET_KEY, S3Server
-from tests.fakes.stack import ROOT, ProductionStack, _die_with_parent, _Process, stack_unavailable
+from tests.fakes.stack import (
+    ROOT,
+    STOP_GRACE_SECONDS,
+    ProductionStack,
+    _die_with_parent,
+    _Process,
+    stack_unavailable,
+)
 
 BUCKET = "dockhand-documents"
 # What a document file starts with; a node's own disk must hold none (they all live in the bucket).
@@ -85,7 +92,8 @@ class ScaleOutStack(ProductionStack):
         if self._started:
             self._restarting.clear()  # the supervisor must not bring them back
             with self._spawn_lock:
-                self._terminate(*(self.processes[name] for name in self.web_names()[1:] if name in self.processes))
+                self._terminate(*(self.processes[name] for name in self.web_names()[1:] if name in self.processes),
+                                grace=STOP_GRACE_SECONDS)
         super().stop()
         with contextlib.suppress(Exception):
             self.s3.stop()

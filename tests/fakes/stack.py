@@ -60,6 +60,9 @@ TOPUP_REFERENCE = "STACK-TOPUP"
 # The settings an engineer's or CI's environment may carry, which must not leak into the stack's processes.
 ENV_PREFIXES_DROPPED = ("CELERY_", "DJANGO_", "DOCKHAND_", "REDIS_", "DATABASE_", "INTAKE_")
 FINISHED_DELIVERY_STATES = frozenset({"processed", "duplicate", "ignored"})
+# How long stop() lets its processes stop on their own before it kills them: what they do is over and the
+# database goes next, and a Celery worker's warm shutdown alone takes two or three seconds.
+STOP_GRACE_SECONDS = 1.0
 _sequence = itertools.count(1)
 
 
@@ -340,11 +343,9 @@ class ProductionStack:
         with contextlib.suppress(Exception):
             self.redis.thaw()  # a frozen broker would keep the processes from shutting down in time
         with self._spawn_lock:
-            # A second at most: what they do is over and the database goes next (a Celery worker's warm
-            # shutdown alone takes two or three).
             self._terminate(*(self.processes[name] for name in
                               ["beat", *(n for n in self.processes if n.startswith("worker")), "web"]
-                              if name in self.processes), grace=1.0)
+                              if name in self.processes), grace=STOP_GRACE_SECONDS)
         # only now: the children it restarted die with the thread that started them (PR_SET_PDEATHSIG)
         self._supervisor_exit.set()
         if self._supervisor is not None:
