@@ -2,9 +2,9 @@
 PYTHON ?= python3.11
 VENV := .venv
 # Three test workers (pytest-xdist) on a 2-core machine: the stack, fault and browser tests spend much of their time
-# waiting (a broker frozen for 20 s, a server starting), and a third worker fills those cores. On a 2-core machine
-# the suite took 10:05 with three; with two, 11:49 and 11:57, before each stack test's teardown went from about
-# 4 s to 1 s. PYTEST_WORKERS=0 runs it in one process.
+# waiting (a broker frozen for 20 s, a server starting), and a third worker fills those cores. On one busy 2-core
+# machine pytest took 9:36-11:22 with three, against 11:49 and 11:57 with two; on a quiet one, 5:41 with three.
+# PYTEST_WORKERS=0 runs it in one process.
 # worksteal: a worker that runs dry takes tests queued for another, so the slow stack tests at the end do not
 # leave a core idle.
 PYTEST_WORKERS ?= 3
