@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 # Three test workers (pytest-xdist) on a 2-core machine: the stack, fault and browser tests spend much of their time
 # waiting (a broker frozen for 20 s, a server starting), and a third worker fills those cores. On one busy 2-core
-# machine pytest took 9:36-11:22 with three, against 11:49 and 11:57 with two; on a quiet one, 5:41 with three.
+# machine pytest took 9:36-11:22 with three, against 11:49 and 11:57 with two; on a quiet one, 5:41-6:21 with three.
 # PYTEST_WORKERS=0 runs it in one process.
 # worksteal: a worker that runs dry takes tests queued for another, so the slow stack tests at the end do not
 # leave a core idle.
