@@ -30,6 +30,8 @@ def _run_a_task(fixup: DjangoWorkerFixup, task: _WorkerTask) -> None:
 
 def test_the_connection_outlives_a_task():
     fixup = DjangoWorkerFixup(app)
+    # A fresh connection: one left open by earlier tests may be older than CONN_MAX_AGE, and rightly closed.
+    connection.close()
     connection.ensure_connection()
     opened = connection.connection
 
